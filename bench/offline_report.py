@@ -1,0 +1,64 @@
+"""Benchmark: offline report over a full-scale generated dataset (files -> CSV).
+
+    python bench/offline_report.py [--stores 10000] [--days 7.5] [--workers N]
+
+Generates the dataset once (over the real V1 hours and timezones when ../shared has them) into
+bench/.data, then times ``storemon report`` on it and prints pings/s, wall time and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from replay.synth import synthesize
+from storemon.offline import offline_report
+
+HERE = Path(__file__).resolve().parent
+REAL_V1 = HERE.parent.parent / "shared" / "data" / "store-monitoring" / "v1_2023-01"
+
+
+def dataset(stores: int, days: float, seed: int) -> Path:
+    path = HERE / ".data" / f"synth-{stores}x{days}d-s{seed}.zip"
+    if not path.exists():
+        real = REAL_V1.is_dir()
+        started = time.perf_counter()
+        synthesize(
+            path,
+            stores,
+            days,
+            seed=seed,
+            hours_file=REAL_V1 / "menu_hours.csv" if real else None,
+            timezones_file=REAL_V1 / "timezones.csv" if real else None,
+        )
+        origin = "real V1 hours and timezones" if real else "generated hours and timezones"
+        print(f"generated {path.name} over {origin} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stores", type=int, default=10_000)
+    parser.add_argument("--days", type=float, default=7.5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int)
+    args = parser.parse_args()
+    source = dataset(args.stores, args.days, args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        summary = offline_report(source, Path(tmp) / "report.csv", workers=args.workers)
+        wall = time.perf_counter() - started
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"offline report: {summary.pings:,} pings, {summary.stores:,} stores, {summary.rows:,} rows")
+    print(f"wall {wall:.2f} s  ->  {summary.pings / wall:,.0f} pings/s  (bar: <= 10 s)")
+    print(f"peak RSS: parent {own:.0f} MiB, largest partition process {children:.0f} MiB")
+    print(f"rejected {sum(summary.rejected.values())}, warnings {dict(summary.warnings)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Field parsers for the dataset's CSV rows; each failure names a reason that is counted and kept."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+from streams.engine.units import SECOND
+
+EPOCH_DAY = date(1970, 1, 1).toordinal()
+# Instants outside this range are data errors, not pings (e.g. 1900-01-01 placeholders).
+EARLIEST = 0
+LATEST = int(datetime(2100, 1, 1, tzinfo=UTC).timestamp()) * SECOND
+
+_FAST_TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?: UTC|Z)?")
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_MAX_ID_LENGTH = 128
+_CACHE_LIMIT = 1 << 20
+_day_cache: dict[str, int] = {}
+_minute_cache: dict[str, int] = {}
+_id_cache: dict[str, str] = {}
+_STATUS = {"active": True, "inactive": False}
+
+
+class RowError(ValueError):
+    """A field that cannot be used; ``reason`` is a stable slug for counting."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def parse_timestamp(text: str) -> int:
+    """Microseconds since the Unix epoch from ``2023-01-25 18:13:22.4792 UTC`` or ISO 8601.
+
+    The dataset's own form (0-6 fraction digits, literal `` UTC``) takes a fast path that validates
+    each minute prefix once; anything else goes through ``datetime.fromisoformat``, where a missing
+    zone means UTC (the column is UTC).
+    """
+    minute = _minute_cache.get(text[:16])
+    if minute is not None and text.endswith(" UTC"):
+        try:
+            moment = datetime.fromisoformat(text[:-4])
+        except ValueError:
+            raise RowError("bad_timestamp", text) from None
+        if moment.tzinfo is None:
+            return minute + moment.second * SECOND + moment.microsecond
+    return _parse_timestamp_slowly(text)
+
+
+def _parse_timestamp_slowly(text: str) -> int:
+    text = text.strip()
+    match = _FAST_TIMESTAMP.fullmatch(text)
+    if match is not None:
+        day_text, hours, minutes, seconds, fraction = match.groups()
+        days = _day_cache.get(day_text)
+        if days is None:
+            try:
+                days = date.fromisoformat(day_text).toordinal() - EPOCH_DAY
+            except ValueError:
+                raise RowError("bad_timestamp", text) from None
+            _day_cache[day_text] = days
+        h, m, s = int(hours), int(minutes), int(seconds)
+        if h > 23 or m > 59 or s > 59:
+            raise RowError("bad_timestamp", text)
+        minute = ((days * 24 + h) * 60 + m) * 60 * SECOND
+        if EARLIEST <= minute < LATEST and len(_minute_cache) < _CACHE_LIMIT:
+            _minute_cache[text[:16]] = minute
+        result = minute + s * SECOND + (int(fraction.ljust(6, "0")) if fraction else 0)
+    else:
+        result = _parse_iso(text)
+    if not EARLIEST <= result < LATEST:
+        raise RowError("timestamp_out_of_range", text)
+    return result
+
+
+def _parse_iso(text: str) -> int:
+    candidate = text[:-4] if text.endswith(" UTC") else text
+    try:
+        moment = datetime.fromisoformat(candidate)
+    except ValueError:
+        raise RowError("bad_timestamp", text) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * SECOND + delta.microseconds
+
+
+def parse_status(text: str) -> bool:
+    """True for ``active``, False for ``inactive``, in any case and padding."""
+    status = _STATUS.get(text)
+    if status is None:
+        status = _STATUS.get(text.strip().lower())
+        if status is None:
+            raise RowError("bad_status", text)
+    return status
+
+
+def parse_store_id(text: str) -> str:
+    """An opaque id; ids mangled into scientific notation by spreadsheets are refused, not guessed."""
+    known = _id_cache.get(text)
+    if known is not None:
+        return known
+    value = text.strip()
+    if not value:
+        raise RowError("empty_store_id", text)
+    if _SCIENTIFIC.fullmatch(value) or len(value) > _MAX_ID_LENGTH or not value.isprintable():
+        raise RowError("malformed_store_id", text[:_MAX_ID_LENGTH])
+    if len(_id_cache) < _CACHE_LIMIT:
+        _id_cache[text] = value
+    return value
+
+
+def parse_day(text: str) -> int:
+    """Weekday 0 (Monday) to 6 (Sunday)."""
+    value = text.strip()
+    if len(value) != 1 or not "0" <= value <= "6":
+        raise RowError("bad_day", text)
+    return int(value)
+
+
+def parse_clock(text: str) -> int:
+    """Seconds after local midnight from ``HH:MM`` or ``HH:MM:SS``; ``24:00`` is the end of the day."""
+    match = _CLOCK.fullmatch(text.strip())
+    if match is None:
+        raise RowError("bad_time", text)
+    h, m, s = int(match[1]), int(match[2]), int(match[3] or 0)
+    seconds = (h * 60 + m) * 60 + s
+    if m > 59 or s > 59 or seconds > 86_400:
+        raise RowError("bad_time", text)
+    return seconds

@@ -1,0 +1,85 @@
+"""Streaming readers of a dataset's rows: pings one by one, and store profiles gathered per store."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from replay.parsing import RowError, parse_clock, parse_day, parse_status, parse_store_id, parse_timestamp
+from replay.partition import Partition
+from replay.source import Dataset, FileKind
+from streams.engine import HoursRow, StoreProfile
+
+# (store_id, instant in microseconds, active); a plain tuple because millions are made per run.
+Ping = tuple[str, int, bool]
+
+
+def iter_pings(dataset: Dataset, partition: Partition | None = None) -> Iterator[Ping]:
+    """Valid pings in file order; every invalid row goes to the dataset's rejects with its reason.
+
+    With ``partition``, only rows whose store belongs to it are read (and rejected).
+    """
+    rejects = dataset.rejects
+    for data_file in dataset.of_kind(FileKind.PINGS):
+        store_col = data_file.columns["store_id"]
+        status_col = data_file.columns["status"]
+        time_col = data_file.columns["timestamp_utc"]
+        for line, row in data_file.rows(rejects):
+            if partition is not None and not partition.owns(row[store_col]):
+                continue
+            try:
+                yield (
+                    parse_store_id(row[store_col]),
+                    parse_timestamp(row[time_col]),
+                    parse_status(row[status_col]),
+                )
+            except RowError as error:
+                rejects.add(data_file.name, line, error.reason, error.detail, row)
+
+
+def read_profiles(dataset: Dataset, partition: Partition | None = None) -> dict[str, StoreProfile]:
+    """Profiles of every store named by the hours or timezone files.
+
+    An unknown timezone name is kept (the store falls back to the default zone) and counted as a
+    warning; conflicting timezone rows for one store keep the last and are counted too.
+    """
+    rejects = dataset.rejects
+    hours: defaultdict[str, list[HoursRow]] = defaultdict(list)
+    for data_file in dataset.of_kind(FileKind.HOURS):
+        cols = data_file.columns
+        for line, row in data_file.rows(rejects):
+            if partition is not None and not partition.owns(row[cols["store_id"]]):
+                continue
+            try:
+                store_id = parse_store_id(row[cols["store_id"]])
+                entry = HoursRow(
+                    parse_day(row[cols["day"]]),
+                    parse_clock(row[cols["start_time_local"]]),
+                    parse_clock(row[cols["end_time_local"]]),
+                )
+            except RowError as error:
+                rejects.add(data_file.name, line, error.reason, error.detail, row)
+                continue
+            hours[store_id].append(entry)
+    zones: dict[str, str | None] = {}
+    for data_file in dataset.of_kind(FileKind.TIMEZONES):
+        cols = data_file.columns
+        for line, row in data_file.rows(rejects):
+            if partition is not None and not partition.owns(row[cols["store_id"]]):
+                continue
+            try:
+                store_id = parse_store_id(row[cols["store_id"]])
+            except RowError as error:
+                rejects.add(data_file.name, line, error.reason, error.detail, row)
+                continue
+            zone = row[cols["timezone_str"]].strip() or None
+            if zones.get(store_id, zone) != zone:
+                rejects.warn("conflicting_timezone")
+            zones[store_id] = zone
+    profiles = {}
+    for store_id in hours.keys() | zones.keys():
+        profile = StoreProfile(timezone=zones.get(store_id), hours=tuple(hours.get(store_id, ())))
+        if not profile.timezone_known:
+            rejects.warn("unknown_timezone")
+        profiles[store_id] = profile
+    return profiles

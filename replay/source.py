@@ -1,0 +1,194 @@
+"""Where a dataset lives (a zip file, a zip at an http(s) URL, or a folder) and which file is which.
+
+Files are recognised by their header row, never by their name, so both public versions of the
+dataset (and renamed copies) load as they are.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from replay.rejects import Rejects
+
+
+class FileKind(Enum):
+    PINGS = "pings"
+    HOURS = "business hours"
+    TIMEZONES = "timezones"
+
+
+# Column name -> canonical name, per kind. ``day`` is the first public version's name for ``dayOfWeek``.
+LAYOUTS: dict[FileKind, dict[str, str]] = {
+    FileKind.PINGS: {"store_id": "store_id", "status": "status", "timestamp_utc": "timestamp_utc"},
+    FileKind.HOURS: {
+        "store_id": "store_id",
+        "dayofweek": "day",
+        "day": "day",
+        "start_time_local": "start_time_local",
+        "end_time_local": "end_time_local",
+    },
+    FileKind.TIMEZONES: {"store_id": "store_id", "timezone_str": "timezone_str"},
+}
+EXPECTED_HEADERS = {
+    FileKind.PINGS: "store_id,status,timestamp_utc",
+    FileKind.HOURS: "store_id,dayOfWeek (or day),start_time_local,end_time_local",
+    FileKind.TIMEZONES: "store_id,timezone_str",
+}
+# A CSV member larger than this once decompressed is refused as a likely zip bomb.
+MAX_MEMBER_BYTES = 4 << 30
+
+
+class DatasetError(Exception):
+    """The dataset as a whole cannot be used (missing file, unreadable archive)."""
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One recognised CSV file: its name, kind, column positions and a way to open it as text."""
+
+    name: str
+    kind: FileKind
+    columns: dict[str, int]
+    open_text: Callable[[], IO[str]]
+
+    def rows(self, rejects: Rejects) -> Iterator[tuple[int, list[str]]]:
+        """(line number, fields) for every data row after the header that has the header's width.
+
+        Blank lines are skipped; rows of another width, and rows the CSV parser cannot split, are
+        rejected with their line.
+        """
+        width = len(self.columns)
+        with self.open_text() as handle:
+            reader = csv.reader(handle)
+            next(reader, None)
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as error:
+                    rejects.add(self.name, reader.line_num, "unparseable_row", str(error))
+                    continue
+                if len(row) == width:
+                    yield reader.line_num, row
+                elif row:
+                    rejects.add(self.name, reader.line_num, "wrong_column_count", f"{len(row)} fields", row)
+
+
+def classify_header(header: list[str]) -> tuple[FileKind, dict[str, int]] | None:
+    """The kind and canonical column positions a header describes, or None when it is unknown."""
+    names = [name.strip().lstrip("\ufeff").lower() for name in header]
+    for kind, layout in LAYOUTS.items():
+        canonical = {layout[name]: i for i, name in enumerate(names) if name in layout}
+        if len(canonical) == len(set(layout.values())) and len(names) == len(canonical):
+            return kind, canonical
+    return None
+
+
+class Dataset:
+    """The recognised files of one dataset, grouped by kind; several files of a kind are read together."""
+
+    def __init__(self, files: list[DataFile], rejects: Rejects) -> None:
+        self.files = files
+        self.rejects = rejects
+
+    def of_kind(self, kind: FileKind) -> list[DataFile]:
+        found = [f for f in self.files if f.kind is kind]
+        if not found:
+            raise DatasetError(
+                f"the dataset has no {kind.value} file: expected a CSV with header {EXPECTED_HEADERS[kind]}"
+            )
+        return found
+
+
+@contextmanager
+def open_dataset(source: str | Path, rejects: Rejects) -> Iterator[Dataset]:
+    """Open a zip path, an http(s) zip URL or a folder; unknown CSV layouts are rejected by file."""
+    text = str(source)
+    if text.startswith(("http://", "https://")):
+        with tempfile.TemporaryDirectory(prefix="storemon-") as tmp:
+            local = Path(tmp) / "dataset.zip"
+            _download(text, local)
+            with open_dataset(local, rejects) as dataset:
+                yield dataset
+        return
+    path = Path(source)
+    if path.is_dir():
+        yield Dataset(_recognise(_folder_members(path), rejects), rejects)
+    elif path.is_file():
+        try:
+            archive = zipfile.ZipFile(path)
+        except zipfile.BadZipFile as error:
+            raise DatasetError(f"{path} is neither a folder nor a readable zip archive: {error}") from None
+        with archive:
+            yield Dataset(_recognise(_zip_members(archive), rejects), rejects)
+    else:
+        raise DatasetError(f"dataset not found: {path} (give a zip file, an http(s) URL or a folder)")
+
+
+def _download(url: str, target: Path) -> None:
+    try:
+        with httpx.stream("GET", url, follow_redirects=True, timeout=60) as response:
+            response.raise_for_status()
+            with target.open("wb") as out:
+                for chunk in response.iter_bytes():
+                    out.write(chunk)
+    except httpx.HTTPError as error:
+        raise DatasetError(f"cannot download {url}: {error}") from None
+
+
+def _text(binary: IO[bytes]) -> IO[str]:
+    # utf-8-sig drops a leading byte-order mark; undecodable bytes become U+FFFD and the row is rejected
+    # by its field checks instead of aborting the whole file.
+    return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
+
+
+def _open_file(path: Path) -> IO[str]:
+    return _text(path.open("rb"))
+
+
+def _open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[str]:
+    return _text(archive.open(info))
+
+
+def _folder_members(folder: Path) -> Iterator[tuple[str, Callable[[], IO[str]]]]:
+    for path in sorted(folder.rglob("*.csv")):
+        relative = path.relative_to(folder)
+        if path.is_file() and not any(part.startswith((".", "__MACOSX")) for part in relative.parts):
+            yield str(relative), functools.partial(_open_file, path)
+
+
+def _zip_members(archive: zipfile.ZipFile) -> Iterator[tuple[str, Callable[[], IO[str]]]]:
+    for info in sorted(archive.infolist(), key=lambda i: i.filename):
+        name = info.filename
+        if info.is_dir() or not name.lower().endswith(".csv") or "__MACOSX" in name:
+            continue
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise DatasetError(f"{name} would unpack to {info.file_size} bytes; refusing it")
+        yield name, functools.partial(_open_member, archive, info)
+
+
+def _recognise(members: Iterator[tuple[str, Callable[[], IO[str]]]], rejects: Rejects) -> list[DataFile]:
+    files = []
+    for name, opener in members:
+        with opener() as handle:
+            header = next(csv.reader(handle), [])
+        found = classify_header(header)
+        if found is None:
+            rejects.add(name, 0, "unknown_layout", "header " + ",".join(header)[:200], header[:10])
+            continue
+        kind, columns = found
+        files.append(DataFile(name, kind, columns, opener))
+    return files

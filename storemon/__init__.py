@@ -1,0 +1,1 @@
+"""storemon: restaurant store uptime over business hours, computed incrementally from a ping stream."""

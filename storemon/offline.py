@@ -1,0 +1,198 @@
+"""The offline report: the streaming engine run straight over dataset files, without Kafka.
+
+Stores are split into partitions by a hash of their id, as the Kafka topics split them, and each
+partition is read and computed by its own process; partitions share nothing but the final as_of.
+"""
+
+from __future__ import annotations
+
+import heapq
+import multiprocessing
+import os
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from tqdm import tqdm
+
+from replay.partition import Partition
+from replay.reader import iter_pings, read_profiles
+from replay.rejects import DeadLetterFile, Reject, Rejects
+from replay.source import DatasetError, FileKind, open_dataset
+from streams.engine import (
+    DEFAULT_PROFILE,
+    DEFAULT_RETENTION,
+    StoreState,
+    UptimeRow,
+    uptime_row,
+    write_report_csv,
+)
+
+
+@dataclass
+class OfflineSummary:
+    pings: int = 0
+    stores: int = 0
+    rows: int = 0
+    as_of: int | None = None
+    elapsed: float = 0.0
+    rejected: Counter[str] = field(default_factory=Counter)
+    warnings: Counter[str] = field(default_factory=Counter)
+    dead_letters: Path | None = None
+
+
+@dataclass
+class _PartitionOutcome:
+    rows: list[UptimeRow]
+    pings: int
+    stores: int
+    rejected: list[Reject]
+    warnings: Counter[str]
+
+
+class _PartitionRun:
+    """Everything one partition does: read its rows, build its stores' states, answer at as_of."""
+
+    def __init__(self, source: str | Path, partition: Partition, retention: int) -> None:
+        self.source = source
+        self.partition = partition
+        self.retention = retention
+        self.rejected: list[Reject] = []
+        self.rejects = Rejects(sink=self.rejected.append)
+        self.by_store: defaultdict[str, list[tuple[int, bool]]] = defaultdict(list)
+        self.pings = 0
+
+    def load(self) -> int | None:
+        """Read this partition's profiles and pings; returns its latest ping instant."""
+        # File-level problems were already counted once by the caller: count only rows here.
+        with open_dataset(self.source, Rejects()) as dataset:
+            dataset.rejects = self.rejects
+            self.profiles = read_profiles(dataset, self.partition)
+            by_store = self.by_store
+            label = f"pings {self.partition.index + 1}/{self.partition.count}"
+            progress = tqdm(
+                unit=" pings", desc=label, position=self.partition.index, disable=None, mininterval=0.5
+            )
+            with progress:
+                for store_id, instant, active in iter_pings(dataset, self.partition):
+                    by_store[store_id].append((instant, active))
+                    self.pings += 1
+                    if not self.pings & 0xFFFF:
+                        progress.update(0x10000)
+                progress.update(self.pings & 0xFFFF)
+        return max((max(pings)[0] for pings in by_store.values()), default=None)
+
+    def finish(self, as_of: int) -> _PartitionOutcome:
+        rows = []
+        for store_id in sorted(self.by_store):
+            profile = self.profiles.get(store_id, DEFAULT_PROFILE)
+            pings = [p for p in self.by_store[store_id] if p[0] <= as_of]
+            if pings:
+                row = uptime_row(
+                    store_id, StoreState.from_pings(pings, profile, self.retention), profile, as_of
+                )
+                if row is not None:
+                    rows.append(row)
+        return _PartitionOutcome(rows, self.pings, len(self.by_store), self.rejected, self.rejects.warnings)
+
+
+def _serve(connection: Connection, source: str | Path, partition: Partition, retention: int) -> None:
+    """Child side of a partition: send the latest instant, receive as_of, send the outcome."""
+    try:
+        run = _PartitionRun(source, partition, retention)
+        connection.send(("latest", run.load()))
+        as_of = connection.recv()
+        connection.send(("outcome", run.finish(as_of)))
+    except Exception as error:  # reported by the parent, which owns the exit status
+        connection.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        connection.close()
+
+
+def _receive(connection: Connection, expected: str) -> object:
+    kind, payload = connection.recv()
+    if kind == "error":
+        raise DatasetError(f"partition failed: {payload}")
+    assert kind == expected, kind
+    return payload
+
+
+def offline_report(
+    source: str | Path,
+    out: Path,
+    as_of: int | None = None,
+    retention: int = DEFAULT_RETENTION,
+    workers: int | None = None,
+) -> OfflineSummary:
+    """Write the report CSV for ``source`` at ``as_of`` (default: the latest valid ping).
+
+    Rejected rows go to ``<out stem>.rejects.csv`` beside the report, created only when there are any.
+    """
+    started = time.perf_counter()
+    file_rejects: list[Reject] = []
+    rejects = Rejects(sink=file_rejects.append)
+    with open_dataset(source, rejects) as dataset:
+        for kind in FileKind:
+            dataset.of_kind(kind)
+    count = max(1, workers or os.cpu_count() or 1)
+    if count == 1:
+        run = _PartitionRun(source, Partition(0, 1), retention)
+        latest = run.load()
+        as_of = as_of if as_of is not None else latest
+        outcomes = [run.finish(as_of if as_of is not None else 0)]
+    else:
+        outcomes, as_of = _run_partitions(source, count, as_of, retention)
+
+    summary = OfflineSummary(as_of=as_of, rejected=Counter(rejects.counts))
+    dead_letters = DeadLetterFile(out.with_name(out.stem + ".rejects.csv"))
+    for reject in file_rejects:
+        dead_letters(reject)
+    for outcome in outcomes:
+        summary.pings += outcome.pings
+        summary.stores += outcome.stores
+        summary.warnings.update(outcome.warnings)
+        for reject in outcome.rejected:
+            summary.rejected[reject.reason] += 1
+            dead_letters(reject)
+    dead_letters.close()
+    if dead_letters.written:
+        summary.dead_letters = dead_letters.path
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        rows = heapq.merge(*(outcome.rows for outcome in outcomes), key=lambda row: row.store_id)
+        summary.rows = write_report_csv(rows if as_of is not None else (), handle)
+    summary.elapsed = time.perf_counter() - started
+    return summary
+
+
+def _run_partitions(
+    source: str | Path, count: int, as_of: int | None, retention: int
+) -> tuple[list[_PartitionOutcome], int | None]:
+    context = multiprocessing.get_context("fork")
+    connections = []
+    processes = []
+    for index in range(count):
+        parent_end, child_end = context.Pipe()
+        process = context.Process(
+            target=_serve, args=(child_end, source, Partition(index, count), retention), daemon=True
+        )
+        process.start()
+        child_end.close()
+        connections.append(parent_end)
+        processes.append(process)
+    try:
+        latests = [_receive(connection, "latest") for connection in connections]
+        if as_of is None:
+            as_of = max((latest for latest in latests if isinstance(latest, int)), default=None)
+        for connection in connections:
+            connection.send(as_of if as_of is not None else 0)
+        outcomes = [_receive(connection, "outcome") for connection in connections]
+    finally:
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+    return [o for o in outcomes if isinstance(o, _PartitionOutcome)], as_of

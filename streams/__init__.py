@@ -1,0 +1,1 @@
+"""Stream processing: the pure uptime engine and the Faust application around it."""

@@ -1,0 +1,70 @@
+"""Business time of one store: its weekly schedule read through its zone's wall clock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from streams.engine.schedule import WeeklySchedule
+from streams.engine.units import DAY
+from streams.engine.zones import ZoneTimeline
+
+# 1970-01-01 was a Thursday: shifting local time by three days puts a Monday 00:00 at zero.
+_MONDAY_SHIFT = 3 * DAY
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessCalendar:
+    """Answers "how much business time lies between two UTC instants" for one store.
+
+    Instant t is business time when the wall clock at t falls in the schedule. Within a stretch of
+    constant UTC offset that is a difference of the schedule's running total, so a skipped spring
+    hour contributes nothing and a repeated autumn hour contributes twice, with no special case.
+    """
+
+    zone: ZoneTimeline
+    schedule: WeeklySchedule
+
+    def business_between(self, start: int, end: int) -> int:
+        """Business microseconds in the UTC interval ``[start, end)``; zero when ``end <= start``."""
+        schedule = self.schedule
+        if schedule.always_open:
+            return max(end - start, 0)
+        total = 0
+        while start < end:
+            offset, until = self.zone.segment(start)
+            stop = min(end, until)
+            shift = offset + _MONDAY_SHIFT
+            total += schedule.open_before(stop + shift) - schedule.open_before(start + shift)
+            start = stop
+        return total
+
+    def running_business(self, times: Sequence[int]) -> list[int]:
+        """Business time from ``times[0]`` to each of the sorted ``times``, cumulatively.
+
+        Equal to ``business_between(times[0], t)`` for each t, but reads the schedule about once per
+        instant instead of twice, which is what rebuilding a store's totals costs.
+        """
+        if not times:
+            return []
+        first = times[0]
+        if self.schedule.always_open:
+            return [t - first for t in times]
+        open_before = self.schedule.open_before
+        readings = [0] * len(times)
+        offset, until = self.zone.segment(first)
+        shift = offset + _MONDAY_SHIFT
+        previous, previous_open, running = first, open_before(first + shift), 0
+        for i in range(1, len(times)):
+            instant = times[i]
+            if instant < until:
+                current_open = open_before(instant + shift)
+                running += current_open - previous_open
+            else:
+                running += self.business_between(previous, instant)
+                offset, until = self.zone.segment(instant)
+                shift = offset + _MONDAY_SHIFT
+                current_open = open_before(instant + shift)
+            readings[i] = running
+            previous, previous_open = instant, current_open
+        return readings

@@ -1,0 +1,61 @@
+"""A store's profile (timezone and business hours) and the calendar it implies."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from streams.engine.calendar import BusinessCalendar
+from streams.engine.schedule import HoursRow, WeeklySchedule
+from streams.engine.zones import DEFAULT_TIMEZONE, is_known_timezone, zone_timeline
+
+
+@dataclass(frozen=True, slots=True)
+class StoreProfile:
+    """What a store declared about itself. ``timezone`` is kept as given; ``hours`` sorted, unique."""
+
+    timezone: str | None = None
+    hours: tuple[HoursRow, ...] = ()
+    calendar: BusinessCalendar = field(init=False, compare=False, repr=False)
+    fingerprint: int = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        hours = tuple(sorted(set(self.hours)))
+        object.__setattr__(self, "hours", hours)
+        zone = self.effective_timezone
+        object.__setattr__(self, "calendar", _calendar(zone, hours))
+        object.__setattr__(self, "fingerprint", _fingerprint(zone, hours))
+
+    @property
+    def timezone_known(self) -> bool:
+        """False for a named zone that zoneinfo does not know (worth a data warning)."""
+        return not self.timezone or is_known_timezone(self.timezone)
+
+    @property
+    def effective_timezone(self) -> str:
+        """The zone the wall-clock rule uses: the store's own, or the default when missing or unknown."""
+        if self.timezone and is_known_timezone(self.timezone):
+            return self.timezone
+        return DEFAULT_TIMEZONE
+
+    def with_timezone(self, timezone: str | None) -> StoreProfile:
+        return StoreProfile(timezone=timezone, hours=self.hours)
+
+    def with_hours(self, hours: tuple[HoursRow, ...]) -> StoreProfile:
+        return StoreProfile(timezone=self.timezone, hours=hours)
+
+
+@lru_cache(maxsize=1 << 16)
+def _calendar(zone: str, hours: tuple[HoursRow, ...]) -> BusinessCalendar:
+    # Many stores share a zone and a schedule; sharing the calendar shares its caches too.
+    return BusinessCalendar(zone_timeline(zone), WeeklySchedule.from_rows(hours))
+
+
+def _fingerprint(zone: str, hours: tuple[HoursRow, ...]) -> int:
+    """A process-independent digest of what the calendar depends on (Python's hash() is salted)."""
+    text = zone + "|" + ";".join(f"{d},{s},{e}" for d, s, e in hours)
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+DEFAULT_PROFILE = StoreProfile()

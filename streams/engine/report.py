@@ -1,0 +1,71 @@
+"""Report rows: a store's uptime and downtime over the last hour, day and week before ``as_of``."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from typing import Final, NamedTuple, TextIO
+
+from streams.engine.profile import StoreProfile
+from streams.engine.state import StoreState
+from streams.engine.units import DAY, HOUR, MINUTE, WEEK
+
+CSV_HEADER: Final = (
+    "store_id",
+    "uptime_last_hour",
+    "uptime_last_day",
+    "uptime_last_week",
+    "downtime_last_hour",
+    "downtime_last_day",
+    "downtime_last_week",
+)
+
+# (window length, unit it is reported in)
+WINDOWS: Final = ((HOUR, MINUTE), (DAY, HOUR), (WEEK, HOUR))
+
+
+class UptimeRow(NamedTuple):
+    """One report line; hour figures in minutes, day and week figures in hours, two decimals."""
+
+    store_id: str
+    uptime_last_hour: float
+    uptime_last_day: float
+    uptime_last_week: float
+    downtime_last_hour: float
+    downtime_last_day: float
+    downtime_last_week: float
+
+    def csv_fields(self) -> list[str]:
+        return [self.store_id, *(repr(v) for v in self[1:])]
+
+
+def uptime_row(store_id: str, state: StoreState, profile: StoreProfile, as_of: int) -> UptimeRow | None:
+    """The row for one store, or None when it has no ping at or before ``as_of``.
+
+    Only pings at or before ``as_of`` are read, so a report describes exactly its instant.
+    """
+    if not state.times or state.times[0] > as_of:
+        return None
+    state.refresh(profile)
+    calendar = profile.calendar
+    until_now = state.active_before(profile, as_of)
+    ups: list[float] = []
+    downs: list[float] = []
+    for length, unit in WINDOWS:
+        start = as_of - length
+        up = until_now - state.active_before(profile, start)
+        business = calendar.business_between(start, as_of)
+        ups.append(round(up / unit, 2))
+        downs.append(round((business - up) / unit, 2))
+    return UptimeRow(store_id, *ups, *downs)
+
+
+def write_report_csv(rows: Iterable[UptimeRow], handle: TextIO) -> int:
+    """Write the report's header and rows; returns the number of rows."""
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    count = 0
+    for row in rows:
+        writer.writerow(row.csv_fields())
+        count += 1
+    return count

@@ -1,0 +1,84 @@
+"""Weekly business hours of one store, as a union of intervals over a local Monday-to-Sunday week."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from streams.engine.units import DAY, SECOND, WEEK
+
+
+class HoursRow(NamedTuple):
+    """One business-hours row: weekday (0 = Monday) and local times as seconds after midnight."""
+
+    day: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklySchedule:
+    """Disjoint, sorted open intervals in microseconds since Monday 00:00 local time.
+
+    ``cumulative[i]`` is the open time before interval ``i``, so the open time up to any point of
+    the week is one bisection away; that is what keeps every window query constant-time.
+    """
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    cumulative: tuple[int, ...]
+    total: int
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[HoursRow]) -> WeeklySchedule:
+        """Build the union of ``rows``; no rows at all means open 24x7.
+
+        A row whose end is not after its start runs overnight into the next weekday (Sunday spills
+        into Monday); start == end is a full 24 hours.
+        """
+        pieces: list[tuple[int, int]] = []
+        for day, start, end in rows:
+            base = day * DAY
+            if end > start:
+                pieces.append((base + start * SECOND, base + end * SECOND))
+            else:
+                pieces.append((base + start * SECOND, base + DAY))
+                next_base = ((day + 1) % 7) * DAY
+                if end > 0:
+                    pieces.append((next_base, next_base + end * SECOND))
+        if not pieces:
+            pieces.append((0, WEEK))
+        return cls._from_pieces(pieces)
+
+    @classmethod
+    def _from_pieces(cls, pieces: list[tuple[int, int]]) -> WeeklySchedule:
+        merged: list[list[int]] = []
+        for start, end in sorted(pieces):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        cumulative = []
+        total = 0
+        for start, end in merged:
+            cumulative.append(total)
+            total += end - start
+        return cls(
+            starts=tuple(s for s, _ in merged),
+            ends=tuple(e for _, e in merged),
+            cumulative=tuple(cumulative),
+            total=total,
+        )
+
+    @property
+    def always_open(self) -> bool:
+        return self.total == WEEK
+
+    def open_before(self, local: int) -> int:
+        """Open time in ``[0, local)``, where ``local`` counts microseconds from a local Monday 00:00."""
+        weeks, offset = divmod(local, WEEK)
+        i = bisect_right(self.starts, offset) - 1
+        within = 0 if i < 0 else self.cumulative[i] + min(offset, self.ends[i]) - self.starts[i]
+        return weeks * self.total + within

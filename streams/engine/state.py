@@ -1,0 +1,191 @@
+"""Per-store uptime state, updated one ping at a time and queried at any instant in its horizon.
+
+The state keeps the store's pings inside the retention horizon (plus the one ping just before it,
+which fixes the status at the horizon's start) and, for each ping, the active business time from
+the first kept ping up to it. A window query is then two bisections and a few calendar lookups,
+and a ping costs one insertion: no history is ever replayed.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from streams.engine.profile import StoreProfile
+from streams.engine.units import DAY
+
+# The 7-day window plus one day in which a report may name an earlier as_of.
+DEFAULT_RETENTION = 8 * DAY
+
+_HEADER = struct.Struct("<BqI")
+_FORMAT_VERSION = 1
+
+
+class AddResult(Enum):
+    """What one ping did to the state; every outcome is counted by the callers."""
+
+    ADDED = "added"
+    DUPLICATE = "duplicate"
+    CHANGED = "changed"  # same instant as a kept ping, with a status that overrides it
+    EXPIRED = "expired"  # older than the retention horizon: it cannot affect any answerable window
+
+
+@dataclass(slots=True)
+class StoreState:
+    """Pings of one store in time order with running active business time.
+
+    Canonical: the same set of pings and profile give the same state, whatever the arrival order,
+    duplication or interleaving of profile changes, so replays and recoveries are idempotent.
+    Two pings at one instant count once; when their statuses disagree ``inactive`` wins, a rule
+    that does not depend on which arrived first.
+    """
+
+    fingerprint: int = 0
+    times: list[int] = field(default_factory=list)
+    active: bytearray = field(default_factory=bytearray)
+    up: list[int] = field(default_factory=list)
+
+    @classmethod
+    def from_pings(
+        cls, pings: Iterable[tuple[int, bool]], profile: StoreProfile, retention: int = DEFAULT_RETENTION
+    ) -> StoreState:
+        """Build in one pass from unordered ``(instant, active)`` pairs; equal to adding them one by one."""
+        state = cls(fingerprint=profile.fingerprint)
+        times, flags = state.times, state.active
+        for instant, is_active in sorted(pings):
+            if times and times[-1] == instant:
+                flags[-1] &= is_active
+            else:
+                times.append(instant)
+                flags.append(is_active)
+        state._prune(retention)
+        state._recompute(profile)
+        return state
+
+    @property
+    def latest(self) -> int | None:
+        return self.times[-1] if self.times else None
+
+    def add(
+        self, instant: int, is_active: bool, profile: StoreProfile, retention: int = DEFAULT_RETENTION
+    ) -> AddResult:
+        """Insert one ping; work is bounded by the number of kept pings after it."""
+        self.refresh(profile)
+        times = self.times
+        if times and instant < times[0] < times[-1] - retention:
+            return AddResult.EXPIRED
+        k = bisect_left(times, instant)
+        calendar = profile.calendar
+        if k < len(times) and times[k] == instant:
+            if is_active or not self.active[k]:
+                return AddResult.DUPLICATE
+            self.active[k] = 0
+            if k + 1 < len(times):
+                self._shift(k + 1, -calendar.business_between(instant, times[k + 1]))
+            return AddResult.CHANGED
+        running = 0
+        if k:
+            running = self.up[k - 1]
+            if self.active[k - 1]:
+                running += calendar.business_between(times[k - 1], instant)
+        times.insert(k, instant)
+        self.active.insert(k, is_active)
+        self.up.insert(k, running)
+        if k + 1 < len(times):
+            following = running + (calendar.business_between(instant, times[k + 1]) if is_active else 0)
+            self._shift(k + 1, following - self.up[k + 1])
+        self._prune(retention)
+        return AddResult.ADDED
+
+    def refresh(self, profile: StoreProfile) -> bool:
+        """Recompute running totals if they were made with another profile; True when it did."""
+        if self.fingerprint == profile.fingerprint:
+            return False
+        self.fingerprint = profile.fingerprint
+        self._recompute(profile)
+        return True
+
+    def active_before(self, profile: StoreProfile, instant: int) -> int:
+        """Active business time from the first kept ping to ``instant``, using pings at or before it.
+
+        Before the first ping the store is taken to have had the first ping's status, so the result
+        is then negative (or zero).
+        """
+        calendar = profile.calendar
+        times = self.times
+        j = bisect_right(times, instant) - 1
+        if j >= 0:
+            total = self.up[j]
+            if self.active[j]:
+                total += calendar.business_between(times[j], instant)
+            return total
+        return -calendar.business_between(instant, times[0]) if self.active[0] else 0
+
+    def status_at(self, instant: int) -> bool | None:
+        """Status of the latest ping at or before ``instant`` (None when there is none)."""
+        j = bisect_right(self.times, instant) - 1
+        return bool(self.active[j]) if j >= 0 else None
+
+    def encode(self) -> bytes:
+        """Compact binary form for table storage: fixed header, then three packed columns."""
+        times = array("q", self.times)
+        up = array("q", self.up)
+        if sys.byteorder != "little":
+            times.byteswap()
+            up.byteswap()
+        header = _HEADER.pack(_FORMAT_VERSION, self.fingerprint, len(self.times))
+        return header + times.tobytes() + bytes(self.active) + up.tobytes()
+
+    @classmethod
+    def decode(cls, data: bytes) -> StoreState:
+        version, fingerprint, count = _HEADER.unpack_from(data)
+        if version != _FORMAT_VERSION:
+            raise ValueError(f"unsupported store state format {version}")
+        offset = _HEADER.size
+        times = array("q")
+        times.frombytes(data[offset : offset + 8 * count])
+        offset += 8 * count
+        active = bytearray(data[offset : offset + count])
+        offset += count
+        up = array("q")
+        up.frombytes(data[offset : offset + 8 * count])
+        if sys.byteorder != "little":
+            times.byteswap()
+            up.byteswap()
+        return cls(fingerprint=fingerprint, times=times.tolist(), active=active, up=up.tolist())
+
+    def _shift(self, start: int, delta: int) -> None:
+        if delta:
+            up = self.up
+            for i in range(start, len(up)):
+                up[i] += delta
+
+    def _prune(self, retention: int) -> None:
+        """Drop pings before the horizon except the last one, which sets the status at the horizon."""
+        times = self.times
+        if not times:
+            return
+        drop = bisect_left(times, times[-1] - retention) - 1
+        if drop > 0:
+            del times[:drop]
+            del self.active[:drop]
+            del self.up[:drop]
+            if self.up and self.up[0]:
+                base = self.up[0]
+                self.up = [u - base for u in self.up]
+
+    def _recompute(self, profile: StoreProfile) -> None:
+        readings = profile.calendar.running_business(self.times)
+        flags = self.active
+        up = [0] * len(readings)
+        running = 0
+        for i in range(1, len(readings)):
+            if flags[i - 1]:
+                running += readings[i] - readings[i - 1]
+            up[i] = running
+        self.up = up

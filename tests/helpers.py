@@ -1,0 +1,46 @@
+"""Small builders shared by the tests: instants and datasets written in the public file format."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from streams.engine import SECOND
+
+
+def instant(text: str) -> int:
+    """Microseconds since the epoch for a naive UTC ISO text."""
+    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()) * SECOND
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def write_dataset(
+    folder: Path,
+    pings: Iterable[Sequence[object]],
+    hours: Iterable[Sequence[object]] = (),
+    timezones: Iterable[Sequence[object]] = (),
+) -> Path:
+    """A dataset folder with the second public version's file names and headers."""
+    write_csv(folder / "store_status.csv", ["store_id", "status", "timestamp_utc"], pings)
+    write_csv(
+        folder / "menu_hours.csv", ["store_id", "dayOfWeek", "start_time_local", "end_time_local"], hours
+    )
+    write_csv(folder / "timezones.csv", ["store_id", "timezone_str"], timezones)
+    return folder
+
+
+def read_report(path: Path) -> dict[str, tuple[float, ...]]:
+    with path.open(newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        return {row[0]: tuple(float(v) for v in row[1:]) for row in reader}

@@ -1,0 +1,67 @@
+"""A brute-force reference of the report semantics, written independently of the engine.
+
+It samples one instant per minute and asks zoneinfo for the wall clock, so it is exact whenever
+pings, business hours, clock changes and as_of all fall on whole minutes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+MINUTE_S = 60
+
+
+def is_business(zone: ZoneInfo, rows: list[tuple[int, int, int]], instant_s: int) -> bool:
+    """Wall-clock rule; rows are (weekday, start, end) in seconds after local midnight."""
+    if not rows:
+        return True
+    local = datetime.fromtimestamp(instant_s, UTC).astimezone(zone)
+    weekday = local.weekday()
+    clock = local.hour * 3600 + local.minute * 60 + local.second
+    for day, start, end in rows:
+        if end > start:
+            if day == weekday and start <= clock < end:
+                return True
+        else:
+            if day == weekday and clock >= start:
+                return True
+            if (day + 1) % 7 == weekday and clock < end:
+                return True
+    return False
+
+
+def merge_pings(pings: list[tuple[int, bool]]) -> list[tuple[int, bool]]:
+    """Pings at one instant count once, ``inactive`` winning a disagreement; sorted by time."""
+    merged: dict[int, bool] = {}
+    for at, active in pings:
+        merged[at] = merged.get(at, True) and active
+    return sorted(merged.items())
+
+
+def status_at(merged: list[tuple[int, bool]], instant_s: int) -> bool:
+    """Latest ping at or before the instant; before the first ping, the first ping's status."""
+    status = merged[0][1]
+    for at, active in merged:
+        if at <= instant_s:
+            status = active
+    return status
+
+
+def reference_row(
+    zone_name: str, rows: list[tuple[int, int, int]], pings: list[tuple[int, bool]], as_of_s: int
+) -> tuple[float, ...]:
+    """(up hour min, up day h, up week h, down hour min, down day h, down week h), unrounded."""
+    zone = ZoneInfo(zone_name)
+    merged = merge_pings([(at, active) for at, active in pings if at <= as_of_s])
+    # One sample per minute of the week; the day and hour windows are its last 1440 and 60 samples.
+    samples = []
+    for instant in range(as_of_s - 7 * 86400, as_of_s, MINUTE_S):
+        business = is_business(zone, rows, instant)
+        samples.append((business and status_at(merged, instant), business and not status_at(merged, instant)))
+    ups, downs = [], []
+    for minutes, unit_minutes in ((60, 1), (1440, 60), (10080, 60)):
+        window = samples[-minutes:]
+        ups.append(sum(up for up, _ in window) / unit_minutes)
+        downs.append(sum(down for _, down in window) / unit_minutes)
+    return (*ups, *downs)

@@ -1,0 +1,64 @@
+"""The offline report command end to end, from dataset files to the CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from replay.synth import synthesize
+from storemon.cli import main
+from streams.engine import CSV_HEADER
+from tests.helpers import read_report, write_dataset
+from tests.worked_examples import EXAMPLES
+
+
+def _examples_dataset(folder: Path) -> Path:
+    """All worked examples in one dataset; they are far apart in time, so each needs its own as_of."""
+    return write_dataset(
+        folder,
+        pings=[[e.store_id, status, f"{at} UTC"] for e in EXAMPLES for at, status in e.pings],
+        hours=[[e.store_id, day, start, end] for e in EXAMPLES for day, start, end in e.hours],
+        timezones=[[e.store_id, e.timezone] for e in EXAMPLES if e.timezone],
+    )
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.store_id)
+def test_worked_examples_through_the_command(tmp_path: Path, example) -> None:  # type: ignore[no-untyped-def]
+    data = _examples_dataset(tmp_path / "data")
+    out = tmp_path / "report.csv"
+    assert main(["report", str(data), "--out", str(out), "--as-of", example.as_of, "--workers", "1"]) == 0
+    rows = read_report(out)
+    assert rows[example.store_id] == pytest.approx(example.expected, abs=0.01)
+    assert out.read_text().splitlines()[0] == ",".join(CSV_HEADER)
+    # Stores whose first ping is after as_of have no row.
+    assert all(min(at for at, _ in e.pings) <= example.as_of for e in EXAMPLES if e.store_id in rows)
+
+
+def test_partitioned_run_equals_single_process_run(tmp_path: Path) -> None:
+    data = synthesize(tmp_path / "data.zip", stores=60, days=8, seed=7).path
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    assert main(["report", str(data), "--out", str(one), "--workers", "1"]) == 0
+    assert main(["report", str(data), "--out", str(two), "--workers", "3"]) == 0
+    assert one.read_bytes() == two.read_bytes()
+    assert len(read_report(one)) == 60
+
+
+def test_bad_rows_go_to_a_dead_letter_file_beside_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = write_dataset(
+        tmp_path / "data",
+        pings=[["1", "active", "2023-01-25 18:00:00 UTC"], ["2", "on", "2023-01-25 18:00:00 UTC"]],
+    )
+    out = tmp_path / "out" / "report.csv"
+    assert main(["report", str(data), "--out", str(out), "--workers", "2"]) == 0
+    assert set(read_report(out)) == {"1"}
+    dead = out.with_name("report.rejects.csv").read_text()
+    assert "bad_status" in dead and ",on," in dead
+    assert "rejected 1: bad_status 1" in capsys.readouterr().err
+
+
+def test_missing_dataset_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(tmp_path / "absent"), "--out", str(tmp_path / "r.csv")]) == 2
+    assert "dataset not found" in capsys.readouterr().err

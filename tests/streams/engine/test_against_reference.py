@@ -1,0 +1,125 @@
+"""Property-based tests of the engine against the brute-force reference and against itself."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from streams.engine import DAY, MINUTE, SECOND, HoursRow, StoreProfile, StoreState, uptime_row
+from tests.helpers import instant
+from tests.reference import reference_row
+
+ZONES = ["America/New_York", "America/Chicago", "Asia/Tokyo", "UTC", "America/Phoenix", "Australia/Lord_Howe"]
+# Instants near spring and autumn clock changes (both hemispheres) and an ordinary week.
+ANCHORS = [
+    instant(t) // MINUTE
+    for t in ("2023-03-12 08:00", "2023-11-05 07:00", "2023-01-23 12:00", "2023-10-01 00:00")
+]
+
+rows_strategy = st.lists(
+    st.tuples(st.integers(0, 6), st.integers(0, 1439), st.integers(0, 1439)).map(
+        lambda r: (r[0], r[1] * 60, r[2] * 60)
+    ),
+    max_size=4,
+)
+ping_strategy = st.tuples(st.integers(-9 * 1440, 2 * 1440), st.booleans())
+
+
+def _profile(zone: str, rows: list[tuple[int, int, int]]) -> StoreProfile:
+    return StoreProfile(zone, tuple(HoursRow(*row) for row in rows))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    zone=st.sampled_from(ZONES),
+    rows=rows_strategy,
+    anchor=st.sampled_from(ANCHORS),
+    pings=st.lists(ping_strategy, min_size=1, max_size=12),
+    as_of_offset=st.integers(-1440, 2 * 1440),
+)
+def test_report_row_equals_reference(
+    zone: str, rows: list[tuple[int, int, int]], anchor: int, pings: list[tuple[int, bool]], as_of_offset: int
+) -> None:
+    as_of_minute = anchor + as_of_offset
+    minutes = [(anchor + offset, active) for offset, active in pings]
+    kept = [(m * MINUTE, active) for m, active in minutes if m <= as_of_minute]
+    assume(kept)
+    profile = _profile(zone, rows)
+    row = uptime_row("s", StoreState.from_pings(kept, profile), profile, as_of_minute * MINUTE)
+    assert row is not None
+    expected = reference_row(zone, rows, [(m * 60, a) for m, a in minutes], as_of_minute * 60)
+    assert row[1:] == pytest.approx(expected, abs=0.006)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    zone=st.sampled_from(ZONES),
+    rows=rows_strategy,
+    anchor=st.sampled_from(ANCHORS),
+    pings=st.lists(ping_strategy, min_size=1, max_size=12),
+    seed=st.integers(0, 2**32),
+    as_of_back=st.integers(0, 1440),
+)
+def test_incremental_state_answers_inside_its_horizon(
+    zone: str,
+    rows: list[tuple[int, int, int]],
+    anchor: int,
+    pings: list[tuple[int, bool]],
+    seed: int,
+    as_of_back: int,
+) -> None:
+    """Pings arrive shuffled and duplicated, the state prunes, and any as_of in the horizon is exact."""
+    profile = _profile(zone, rows)
+    arrivals = [((anchor + offset) * MINUTE, active) for offset, active in pings]
+    arrivals += random.Random(seed).sample(arrivals, len(arrivals) // 2)
+    random.Random(seed).shuffle(arrivals)
+    state = StoreState()
+    for at, active in arrivals:
+        state.add(at, active, profile)
+    latest = max(at for at, _ in arrivals)
+    as_of = latest - as_of_back * MINUTE
+    assume(min(at for at, _ in arrivals) <= as_of)
+    row = uptime_row("s", state, profile, as_of)
+    assert row is not None
+    expected = reference_row(zone, rows, [(at // SECOND, a) for at, a in arrivals], as_of // SECOND)
+    assert row[1:] == pytest.approx(expected, abs=0.006)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows_before=rows_strategy,
+    rows_after=rows_strategy,
+    zone=st.sampled_from(ZONES),
+    pings=st.lists(st.tuples(st.integers(0, 20 * 24 * 60), st.booleans()), min_size=1, max_size=40),
+    seed=st.integers(0, 2**32),
+    switch=st.integers(0, 40),
+    retention_days=st.integers(1, 9),
+)
+def test_incremental_equals_batch(
+    rows_before: list[tuple[int, int, int]],
+    rows_after: list[tuple[int, int, int]],
+    zone: str,
+    pings: list[tuple[int, bool]],
+    seed: int,
+    switch: int,
+    retention_days: int,
+) -> None:
+    """Any arrival order, duplicates and a late profile change give the batch-built state, to the byte."""
+    rng = random.Random(seed)
+    base = ANCHORS[0] * MINUTE
+    arrivals = [(base + minute * MINUTE + rng.randrange(SECOND), active) for minute, active in pings]
+    arrivals += [rng.choice(arrivals) for _ in range(len(arrivals) // 3)]
+    arrivals += [(at, not active) for at, active in rng.sample(arrivals, len(arrivals) // 4)]
+    rng.shuffle(arrivals)
+    retention = retention_days * DAY
+    first, final = _profile(zone, rows_before), _profile(zone, rows_after)
+    state = StoreState()
+    for i, (at, active) in enumerate(arrivals):
+        state.add(at, active, first if i < switch else final, retention)
+    state.refresh(final)
+    batch = StoreState.from_pings(arrivals, final, retention)
+    assert state.encode() == batch.encode()
+    assert StoreState.decode(state.encode()) == state

@@ -1,0 +1,70 @@
+"""Schedules, zone timelines and business time between instants."""
+
+from __future__ import annotations
+
+from streams.engine import DAY, HOUR, MINUTE, WEEK, HoursRow, StoreProfile, WeeklySchedule, zone_timeline
+from tests.helpers import instant
+
+
+def test_no_rows_is_open_all_week() -> None:
+    schedule = WeeklySchedule.from_rows([])
+    assert schedule.always_open
+    assert schedule.open_before(3 * WEEK + 5) == 3 * WEEK + 5
+
+
+def test_overnight_row_spills_into_next_day_and_sunday_into_monday() -> None:
+    schedule = WeeklySchedule.from_rows([HoursRow(6, 22 * 3600, 2 * 3600)])
+    assert schedule.starts == (0, 6 * DAY + 22 * HOUR)
+    assert schedule.ends == (2 * HOUR, WEEK)
+    assert schedule.total == 4 * HOUR
+
+
+def test_equal_start_and_end_is_a_full_day() -> None:
+    schedule = WeeklySchedule.from_rows([HoursRow(2, 9 * 3600, 9 * 3600)])
+    assert schedule.total == DAY
+    assert schedule.starts == (2 * DAY + 9 * HOUR,)
+
+
+def test_overlapping_and_touching_rows_count_once() -> None:
+    rows = [
+        HoursRow(0, 9 * 3600, 12 * 3600),
+        HoursRow(0, 11 * 3600, 14 * 3600),
+        HoursRow(0, 14 * 3600, 15 * 3600),
+    ]
+    schedule = WeeklySchedule.from_rows(rows)
+    assert schedule.starts == (9 * HOUR,)
+    assert schedule.total == 6 * HOUR
+
+
+def test_zone_timeline_finds_clock_changes_to_the_second() -> None:
+    timeline = zone_timeline("America/New_York")
+    spring, autumn = instant("2023-03-12 07:00:00"), instant("2023-11-05 06:00:00")
+    assert timeline.segment(spring - 1) == (-5 * HOUR, spring)
+    assert timeline.segment(spring)[0] == -4 * HOUR
+    assert timeline.segment(autumn - 1) == (-4 * HOUR, autumn)
+    assert timeline.segment(autumn)[0] == -5 * HOUR
+
+
+def test_repeated_autumn_hour_counts_twice_and_skipped_spring_hour_never() -> None:
+    # Open 01:00-03:00 local on Sunday: the autumn Sunday has three real hours of it, the spring Sunday one.
+    profile = StoreProfile("America/New_York", (HoursRow(6, 3600, 3 * 3600),))
+    calendar = profile.calendar
+    autumn_day = instant("2023-11-05 04:00:00"), instant("2023-11-05 12:00:00")
+    spring_day = instant("2023-03-12 04:00:00"), instant("2023-03-12 12:00:00")
+    assert calendar.business_between(*autumn_day) == 3 * HOUR
+    assert calendar.business_between(*spring_day) == 1 * HOUR
+
+
+def test_running_business_equals_pairwise_business() -> None:
+    profile = StoreProfile("America/Chicago", (HoursRow(5, 20 * 3600, 3 * 3600), HoursRow(6, 0, 4 * 3600)))
+    times = [instant("2023-11-03 00:00:00") + k * 37 * MINUTE for k in range(200)]
+    readings = profile.calendar.running_business(times)
+    assert readings == [profile.calendar.business_between(times[0], t) for t in times]
+
+
+def test_unknown_or_missing_timezone_falls_back_to_chicago() -> None:
+    assert StoreProfile(None).effective_timezone == "America/Chicago"
+    unknown = StoreProfile("Mars/Olympus_Mons")
+    assert unknown.effective_timezone == "America/Chicago"
+    assert not unknown.timezone_known
+    assert StoreProfile("Asia/Tokyo").timezone_known

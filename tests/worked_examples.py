@@ -1,0 +1,54 @@
+"""The specification's four worked examples, as whole datasets, shared by several test modules."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Example(NamedTuple):
+    store_id: str
+    timezone: str | None
+    hours: list[tuple[int, str, str]]  # (day, start, end) as in the hours file
+    pings: list[tuple[str, str]]  # (UTC timestamp, status)
+    as_of: str
+    expected: tuple[float, ...]
+
+
+EXAMPLES = [
+    Example(
+        "A",
+        "America/New_York",
+        [(0, "09:00", "17:00")],
+        [
+            ("2023-01-23 14:30:00", "active"),
+            ("2023-01-23 16:30:00", "inactive"),
+            ("2023-01-23 19:00:00", "active"),
+        ],
+        "2023-01-23 21:30:00",
+        (60.0, 5.0, 5.5, 0.0, 2.5, 2.5),
+    ),
+    Example(
+        "B",
+        "Asia/Tokyo",
+        [(day, "22:00", "06:00") for day in range(7)],
+        [("2023-01-25 17:00:00", "active")],
+        "2023-01-25 18:13:00",
+        (60.0, 8.0, 56.0, 0.0, 0.0, 0.0),
+    ),
+    Example(
+        "C",
+        None,
+        [(6, "00:30", "02:30")],
+        [("2023-11-04 12:00:00", "active"), ("2023-11-05 07:30:00", "inactive")],
+        "2023-11-06 12:00:00",
+        (0.0, 0.0, 2.0, 0.0, 0.0, 1.0),
+    ),
+    Example(
+        "D",
+        "America/Chicago",
+        [(6, "01:30", "03:30")],
+        [("2023-03-12 06:00:00", "active")],
+        "2023-03-13 12:00:00",
+        (0.0, 0.0, 1.0, 0.0, 0.0, 0.0),
+    ),
+]
