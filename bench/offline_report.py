@@ -36,12 +36,16 @@ def dataset(stores: int, days: float, seed: int) -> Path:
             timezones_file=REAL_V1 / "timezones.csv" if real else None,
         )
         origin = "real V1 hours and timezones" if real else "generated hours and timezones"
-        print(f"generated {path.name} over {origin} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        print(
+            f"generated {path.name} over {origin} in {time.perf_counter() - started:.1f} s", file=sys.stderr
+        )
     return path
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--stores", type=int, default=10_000)
     parser.add_argument("--days", type=float, default=7.5)
     parser.add_argument("--seed", type=int, default=1)
