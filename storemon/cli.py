@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
 from replay.parsing import RowError, parse_timestamp
 from replay.source import DatasetError
-from streams.engine import SECOND
+from storemon.settings import Settings
+from streams.engine import HOUR, SECOND
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -67,6 +71,73 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """Environment settings, overridden by whichever options were given on the command line."""
+    overrides = {
+        name: getattr(args, name)
+        for name in ("broker", "data_dir", "partitions", "api_port")
+        if getattr(args, name, None) is not None
+    }
+    return Settings(**overrides)
+
+
+def _broker(args: argparse.Namespace) -> int:
+    from storemon.broker import LocalBroker
+
+    broker = LocalBroker(args.data_dir, port=args.port)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    print(broker.start(), flush=True)
+    try:
+        while not stop.wait(1.0):
+            if broker.process is None or broker.process.poll() is not None:
+                print("storemon broker: the broker exited; see broker.log in its data dir", file=sys.stderr)
+                return 1
+    finally:
+        broker.stop()
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from replay.publish import Topics, publish_dataset
+    from streams.topics import ensure_topics
+
+    settings = _settings(args)
+    speed = None if args.speed == "max" else float(args.speed)
+    if speed is not None and speed <= 0:
+        raise ValueError("--speed must be a positive number or 'max'")
+
+    async def run() -> int:
+        await ensure_topics(
+            settings.broker,
+            settings.pings_topic,
+            settings.profiles_topic,
+            settings.rejects_topic,
+            settings.partitions,
+        )
+        topics = Topics(settings.pings_topic, settings.profiles_topic, settings.rejects_topic)
+        summary = await publish_dataset(
+            args.source, settings.broker, topics, speed=speed, frame=int(args.frame_hours * HOUR)
+        )
+        print(
+            f"replay: {summary.pings} pings in {summary.messages} messages and {summary.profiles} profiles "
+            f"to {settings.broker} in {summary.elapsed:.2f} s ({summary.rate:,.0f} pings/s)",
+            file=sys.stderr,
+        )
+        _print_rejects(summary.rejected, summary.warnings, None)
+        return 0
+
+    return asyncio.run(run())
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from storemon.worker import run_worker
+
+    run_worker(_settings(args))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="storemon", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -88,6 +159,30 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--hours", type=Path, help="real business-hours CSV to take stores and hours from")
     synth.add_argument("--timezones", type=Path, help="real timezones CSV to take stores and zones from")
     synth.set_defaults(handler=_synth)
+
+    broker = commands.add_parser("broker", help="run a local single-node Kafka broker (KRaft) on loopback")
+    broker.add_argument("--port", type=int, help="listener port (default: a free one)")
+    broker.add_argument("--data-dir", type=Path, default=Path(".storemon/broker"), help="logs and metadata")
+    broker.set_defaults(handler=_broker)
+
+    replay = commands.add_parser("replay", help="publish a dataset to Kafka")
+    replay.add_argument("source", help="dataset: zip file, http(s) zip URL or folder")
+    replay.add_argument("--broker", help="Kafka bootstrap host:port (default: STOREMON_BROKER)")
+    replay.add_argument("--speed", default="max", help="dataset seconds per wall second, or 'max' (default)")
+    replay.add_argument(
+        "--frame-hours", type=float, default=24.0, help="dataset hours per batch at max speed"
+    )
+    replay.add_argument("--partitions", type=int, help="partitions when creating the topics")
+    replay.set_defaults(handler=_replay)
+
+    worker = commands.add_parser("worker", help="run the Faust worker with the HTTP API")
+    worker.add_argument("--broker", help="Kafka bootstrap host:port (default: STOREMON_BROKER)")
+    worker.add_argument(
+        "--port", dest="api_port", type=int, help="HTTP API port (default: STOREMON_API_PORT)"
+    )
+    worker.add_argument("--data-dir", type=Path, help="tables and reports (default: STOREMON_DATA_DIR)")
+    worker.add_argument("--partitions", type=int, help="partitions of topics and tables")
+    worker.set_defaults(handler=_worker)
     return parser
 
 

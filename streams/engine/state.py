@@ -141,6 +141,16 @@ class StoreState:
         header = _HEADER.pack(_FORMAT_VERSION, self.fingerprint, len(self.times))
         return header + times.tobytes() + bytes(self.active) + up.tobytes()
 
+    @staticmethod
+    def latest_of(data: bytes) -> int | None:
+        """The latest kept ping of an encoded state, read without decoding the rest."""
+        _, _, count = _HEADER.unpack_from(data)
+        if not count:
+            return None
+        return int.from_bytes(
+            data[_HEADER.size + 8 * (count - 1) : _HEADER.size + 8 * count], "little", signed=True
+        )
+
     @classmethod
     def decode(cls, data: bytes) -> StoreState:
         version, fingerprint, count = _HEADER.unpack_from(data)

@@ -1,0 +1,1 @@
+"""The HTTP API: reports, live store lookups and operations endpoints."""

@@ -1,0 +1,57 @@
+"""FastAPI dependencies: the running worker's services and the optional bearer-token check."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.cluster import Cluster
+from api.reports import ReportService
+from storemon.settings import Settings
+from streams.app import StoreStreams
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_streams(request: Request) -> StoreStreams:
+    streams: StoreStreams = request.app.state.streams
+    return streams
+
+
+def require_token(
+    settings: Annotated[Settings, Depends(get_settings)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Every /api route depends on this; it lets everything through when no token is configured."""
+    if settings.api_token is None:
+        return
+    expected = settings.api_token.get_secret_value().encode()
+    given = credentials.credentials.encode() if credentials is not None else b""
+    if not secrets.compare_digest(given, expected):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"}
+        )
+
+
+def get_cluster(request: Request) -> Cluster:
+    cluster: Cluster = request.app.state.cluster
+    return cluster
+
+
+def get_reports(request: Request) -> ReportService:
+    reports: ReportService = request.app.state.reports
+    return reports
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StreamsDep = Annotated[StoreStreams, Depends(get_streams)]
+ClusterDep = Annotated[Cluster, Depends(get_cluster)]
+ReportsDep = Annotated[ReportService, Depends(get_reports)]

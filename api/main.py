@@ -1,0 +1,78 @@
+"""The API application, which also runs the Faust worker inside its lifespan (one process, one loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from prometheus_client import Histogram
+
+from api.cluster import Cluster
+from api.deps import require_token
+from api.reports import ReportService, ReportStore
+from api.routes import health, internal, reports, stores, worker
+from storemon.settings import Settings
+from streams.app import StoreStreams, StreamsConfig
+from streams.topics import ensure_topics
+
+
+def streams_config(settings: Settings) -> StreamsConfig:
+    return StreamsConfig(
+        app_id=settings.app_id,
+        bootstrap=settings.broker,
+        partitions=settings.partitions,
+        data_dir=settings.data_dir,
+        pings_topic=settings.pings_topic,
+        profiles_topic=settings.profiles_topic,
+        canonical_url=f"http://{settings.api_host}:{settings.api_port}",
+        retention=settings.retention,
+    )
+
+
+def create_api(settings: Settings) -> FastAPI:
+    streams = StoreStreams(streams_config(settings))
+    cluster = Cluster(streams, settings)
+    duration = Histogram(
+        "storemon_report_seconds",
+        "time from trigger to a finished report",
+        ["status"],
+        registry=streams.registry,
+    )
+    report_service = ReportService(ReportStore(settings.data_dir / "reports"), cluster, duration)
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        await ensure_topics(
+            settings.broker,
+            settings.pings_topic,
+            settings.profiles_topic,
+            settings.rejects_topic,
+            settings.partitions,
+        )
+        await streams.app.start()
+        refresher = asyncio.get_running_loop().create_task(cluster.refresh_watermark_forever())
+        report_service.resume_interrupted()
+        try:
+            yield
+        finally:
+            refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refresher
+            await streams.app.stop()
+            await cluster.close()
+
+    api = FastAPI(
+        title="storemon", summary="Store uptime over business hours, from a ping stream", lifespan=lifespan
+    )
+    api.state.settings = settings
+    api.state.streams = streams
+    api.state.cluster = cluster
+    api.state.reports = report_service
+    api.include_router(health.router)
+    secured = [Depends(require_token)]
+    for module in (reports, stores, worker, internal):
+        api.include_router(module.router, dependencies=secured)
+    return api

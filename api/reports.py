@@ -1,0 +1,128 @@
+"""Reports: triggered, computed in the background from the tables, stored on disk, fetched by id.
+
+A report's record and CSV live in ``<data dir>/reports``; the record is written atomically, so a
+report is either Running, Complete with its CSV, or Failed with a reason. Reports still Running when
+the process stopped are run again (at their original as_of) when it starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import os
+import secrets
+import time
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from prometheus_client import Histogram
+
+from api.cluster import Cluster
+from streams.engine import write_report_csv
+
+log = logging.getLogger(__name__)
+REPORT_ID_PATTERN = r"^[A-Za-z0-9_-]{22}$"
+
+
+class ReportStatus(StrEnum):
+    RUNNING = "Running"
+    COMPLETE = "Complete"
+    FAILED = "Failed"
+
+
+@dataclass
+class ReportRecord:
+    report_id: str
+    status: ReportStatus
+    as_of_us: int | None
+    created: float
+    finished: float | None = None
+    rows: int | None = None
+    error: str | None = None
+
+
+class ReportStore:
+    """One JSON record and, when complete, one CSV per report, under a single directory."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def csv_path(self, report_id: str) -> Path:
+        return self.folder / f"{report_id}.csv"
+
+    def save(self, record: ReportRecord) -> None:
+        target = self.folder / f"{record.report_id}.json"
+        partial = target.with_suffix(".json.tmp")
+        partial.write_text(json.dumps({**asdict(record), "status": record.status.value}))
+        os.replace(partial, target)
+
+    def load(self, report_id: str) -> ReportRecord | None:
+        try:
+            body = json.loads((self.folder / f"{report_id}.json").read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        return ReportRecord(**{**body, "status": ReportStatus(body["status"])})
+
+    def running(self) -> list[ReportRecord]:
+        records = (self.load(path.stem) for path in self.folder.glob("*.json"))
+        return [r for r in records if r is not None and r.status is ReportStatus.RUNNING]
+
+    def write_csv(self, report_id: str, text: str) -> None:
+        target = self.csv_path(report_id)
+        partial = target.with_suffix(".csv.tmp")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)
+
+
+class ReportService:
+    def __init__(self, store: ReportStore, cluster: Cluster, duration: Histogram) -> None:
+        self.store = store
+        self.cluster = cluster
+        self.duration = duration
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def trigger(self, as_of_us: int | None) -> ReportRecord:
+        record = ReportRecord(secrets.token_urlsafe(16), ReportStatus.RUNNING, as_of_us, time.time())
+        self.store.save(record)
+        self._start(record)
+        return record
+
+    def resume_interrupted(self) -> int:
+        interrupted = self.store.running()
+        for record in interrupted:
+            self._start(record)
+        return len(interrupted)
+
+    def _start(self, record: ReportRecord) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(record))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, record: ReportRecord) -> None:
+        started = time.perf_counter()
+        try:
+            if record.as_of_us is None:
+                record.as_of_us = await self.cluster.watermark()
+                if record.as_of_us is None:
+                    raise RuntimeError("no pings have been processed yet, so there is no as_of to report at")
+                self.store.save(record)
+            rows = await self.cluster.report_rows(record.as_of_us)
+            buffer = io.StringIO()
+            record.rows = write_report_csv(rows, buffer)
+            self.store.write_csv(record.report_id, buffer.getvalue())
+            record.status = ReportStatus.COMPLETE
+        except Exception as error:  # a report must end Complete or Failed, never stay Running
+            log.exception("report %s failed", record.report_id)
+            record.status = ReportStatus.FAILED
+            record.error = f"{type(error).__name__}: {error}"
+        record.finished = time.time()
+        self.store.save(record)
+        self.duration.labels(record.status.value).observe(time.perf_counter() - started)
+
+    async def wait_idle(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

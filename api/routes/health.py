@@ -1,0 +1,30 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from api.deps import StreamsDep
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is up and serving HTTP."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(streams: StreamsDep, response: Response) -> dict[str, str]:
+    """Ready when the worker has joined its group and its tables are not recovering."""
+    if not streams.app.started or streams.recovering:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+        return {"status": "recovering"}
+    return {"status": "ready"}
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(streams: StreamsDep) -> Response:
+    return Response(generate_latest(streams.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,32 @@
+"""Worker-to-worker routes: the parts a report or a lookup gathers from the worker holding them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api.deps import StreamsDep
+from api.routes.stores import StoreUptime, local_lookup
+
+router = APIRouter(prefix="/api/internal", tags=["internal"], include_in_schema=False)
+
+
+@router.get("/watermark")
+async def watermark(streams: StreamsDep) -> dict[str, int | None]:
+    return {"watermark_us": streams.watermark()}
+
+
+@router.get("/report-part")
+async def report_part(streams: StreamsDep, as_of_us: Annotated[int, Query()]) -> dict[str, list]:  # type: ignore[type-arg]
+    partitions, rows = streams.report_part(as_of_us)
+    return {"partitions": sorted(partitions), "rows": [list(row) for row in rows]}
+
+
+@router.get("/stores/{store_id}")
+async def store(
+    streams: StreamsDep,
+    store_id: Annotated[str, Path(min_length=1, max_length=128)],
+    as_of_us: Annotated[int, Query()],
+) -> StoreUptime:
+    return local_lookup(streams, store_id, as_of_us)

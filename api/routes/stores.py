@@ -1,0 +1,67 @@
+"""Live per-store lookups, answered by whichever worker holds the store."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from datetime import datetime
+from typing import Annotated, Literal
+
+import httpx
+from fastapi import APIRouter, HTTPException, Path, status
+from pydantic import BaseModel
+
+from api.deps import ClusterDep, StreamsDep
+from api.timefmt import to_datetime
+
+router = APIRouter(prefix="/api/stores", tags=["stores"])
+
+
+class StoreUptime(BaseModel):
+    store_id: str
+    as_of: datetime
+    status: Literal["active", "inactive"]
+    last_ping: datetime
+    uptime_last_hour: float
+    uptime_last_day: float
+    uptime_last_week: float
+    downtime_last_hour: float
+    downtime_last_day: float
+    downtime_last_week: float
+
+
+def local_lookup(streams: StreamsDep, store_id: str, as_of: int) -> StoreUptime:
+    row, state = streams.store_row(store_id, as_of)
+    if row is None or state is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown store")
+    last_ping = state.times[bisect_right(state.times, as_of) - 1]
+    return StoreUptime(
+        as_of=to_datetime(as_of),
+        status="active" if state.status_at(as_of) else "inactive",
+        last_ping=to_datetime(last_ping),
+        **row._asdict(),
+    )
+
+
+@router.get("/{store_id}", responses={404: {"description": "unknown store"}})
+async def store_uptime(
+    store_id: Annotated[str, Path(min_length=1, max_length=128)], streams: StreamsDep, cluster: ClusterDep
+) -> StoreUptime:
+    """The store's six figures at the stream's watermark, its current status and its last ping."""
+    as_of = cluster.cached_watermark()
+    if as_of is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown store")
+    owner = streams.owner_url(store_id).rstrip("/")
+    if owner == cluster.me:
+        return local_lookup(streams, store_id, as_of)
+    try:
+        response = await cluster.client.get(
+            f"{owner}/api/internal/stores/{store_id}", params={"as_of_us": as_of}
+        )
+    except httpx.HTTPError as error:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, f"owner of the store unreachable: {error}"
+        ) from None
+    if response.status_code == status.HTTP_404_NOT_FOUND:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown store")
+    response.raise_for_status()
+    return StoreUptime.model_validate(response.json())

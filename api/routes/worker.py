@@ -1,0 +1,28 @@
+"""The worker's own progress: what it has processed, so callers can tell when it has caught up."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from api.deps import StreamsDep
+
+router = APIRouter(prefix="/api/worker", tags=["worker"])
+
+
+class WorkerStatus(BaseModel):
+    ready: bool
+    next_offsets: dict[str, dict[int, int]]
+    outcomes: dict[str, int]
+    watermark_us: int | None
+
+
+@router.get("/status")
+async def worker_status(streams: StreamsDep) -> WorkerStatus:
+    """Next offset to process per topic partition held by this worker, and ping outcomes so far."""
+    return WorkerStatus(
+        ready=streams.app.started and not streams.recovering,
+        next_offsets=streams.progress.next_offsets,
+        outcomes=dict(streams.progress.outcomes),
+        watermark_us=streams.watermark(),
+    )

@@ -1,0 +1,50 @@
+"""Configuration from the environment (``STOREMON_*``) or a ``.env`` file, with safe defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from streams.engine import DEFAULT_RETENTION, HOUR
+
+
+class Settings(BaseSettings):
+    """Every knob of the worker, the API and the replay; the README's configuration table lists them."""
+
+    model_config = SettingsConfigDict(env_prefix="STOREMON_", env_file=".env", extra="ignore")
+
+    broker: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, host:port[,host:port]")
+    app_id: str = Field(
+        "storemon", description="the worker's Kafka consumer group (and table changelog prefix)"
+    )
+    topic_prefix: str = Field("storemon", description="prefix of the pings, profiles and rejects topics")
+    partitions: int = Field(
+        8, ge=1, description="partitions of the pings and profiles topics and of the tables"
+    )
+    data_dir: Path = Field(Path(".storemon"), description="RocksDB tables and finished reports")
+    api_host: str = Field("127.0.0.1", description="address the HTTP API binds to")
+    api_port: int = Field(8000, description="port of the HTTP API")
+    api_token: SecretStr | None = Field(
+        None, description="when set, /api routes need 'Authorization: Bearer <token>'"
+    )
+    retention_hours: int = Field(
+        DEFAULT_RETENTION // HOUR, ge=7 * 24, description="hours of pings kept per store"
+    )
+
+    @property
+    def retention(self) -> int:
+        return self.retention_hours * HOUR
+
+    @property
+    def pings_topic(self) -> str:
+        return f"{self.topic_prefix}-pings"
+
+    @property
+    def profiles_topic(self) -> str:
+        return f"{self.topic_prefix}-profiles"
+
+    @property
+    def rejects_topic(self) -> str:
+        return f"{self.topic_prefix}-rejects"

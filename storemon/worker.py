@@ -1,0 +1,21 @@
+"""``storemon worker``: the Faust worker and the HTTP API in one process."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from api.main import create_api
+from storemon.settings import Settings
+
+
+def run_worker(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    config = uvicorn.Config(
+        create_api(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run()

@@ -1,0 +1,218 @@
+"""The Faust application: agents that keep every store's uptime state in RocksDB-backed tables.
+
+Two co-partitioned source topics feed two tables whose changelogs let a restarted or replacement
+worker recover exactly. Processing is at-least-once; the engine's state is canonical, so a message
+processed twice (after a crash, or a dataset replayed twice) leaves the same bytes behind.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import faust
+from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client import Counter as PromCounter
+
+from streams.engine import (
+    DEFAULT_PROFILE,
+    DEFAULT_RETENTION,
+    SECOND,
+    StoreProfile,
+    StoreState,
+    UptimeRow,
+    uptime_row,
+)
+from streams.messages import MessageError, decode_pings, decode_profile
+
+STATES_TABLE = "store-states"
+_NEVER = -(1 << 62)
+PROFILES_TABLE = "store-profiles"
+
+
+@dataclass(frozen=True)
+class StreamsConfig:
+    app_id: str
+    bootstrap: str
+    partitions: int
+    data_dir: Path
+    pings_topic: str
+    profiles_topic: str
+    canonical_url: str
+    retention: int = DEFAULT_RETENTION
+
+
+@lru_cache(maxsize=1 << 16)
+def _profile(raw: bytes | None) -> StoreProfile:
+    return DEFAULT_PROFILE if raw is None else decode_profile(raw)
+
+
+@dataclass
+class Progress:
+    """What the worker has processed, per source topic partition (next offset to read)."""
+
+    next_offsets: dict[str, dict[int, int]] = field(default_factory=dict)
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    def advance(self, topic: str, partition: int, offset: int) -> None:
+        self.next_offsets.setdefault(topic, {})[partition] = offset + 1
+
+
+class StoreStreams:
+    """The Faust app with its topics, tables, agents and metrics."""
+
+    def __init__(self, config: StreamsConfig, registry: CollectorRegistry | None = None) -> None:
+        self.config = config
+        self.registry = registry or CollectorRegistry()
+        self.progress = Progress()
+        self._latest_seen = _NEVER
+        self._scanned = False
+        self.app = faust.App(
+            config.app_id,
+            broker=[f"kafka://{host}" for host in config.bootstrap.split(",")],
+            store="rocksdb://",
+            datadir=str(config.data_dir / "tables"),
+            topic_partitions=config.partitions,
+            topic_replication_factor=1,
+            web_enabled=False,
+            canonical_url=config.canonical_url,
+            consumer_auto_offset_reset="earliest",
+            processing_guarantee="at_least_once",
+            broker_session_timeout=10.0,
+            broker_heartbeat_interval=1.0,
+            table_standby_replicas=0,
+            autodiscover=False,
+        )
+        # Bytes in and out everywhere: the engine and the wire format have their own encodings.
+        raw_topic: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
+        raw_table: dict[str, Any] = {"key_type": bytes, "value_type": bytes}
+        self.pings_topic = self.app.topic(config.pings_topic, partitions=config.partitions, **raw_topic)
+        self.profiles_topic = self.app.topic(config.profiles_topic, partitions=config.partitions, **raw_topic)
+        self.states = self.app.Table(STATES_TABLE, partitions=config.partitions, **raw_table)
+        self.profiles = self.app.Table(PROFILES_TABLE, partitions=config.partitions, **raw_table)
+        self._pings_processed = PromCounter(
+            "storemon_pings_processed",
+            "pings applied to store state, by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self._messages_rejected = PromCounter(
+            "storemon_messages_rejected",
+            "messages that did not follow the wire format",
+            ["topic"],
+            registry=self.registry,
+        )
+        self._watermark = Gauge(
+            "storemon_watermark_seconds", "latest ping instant seen by this worker", registry=self.registry
+        )
+        self.app.agent(self.pings_topic, name="ingest-pings")(self._ingest_pings)
+        self.app.agent(self.profiles_topic, name="ingest-profiles")(self._ingest_profiles)
+
+    def profile_of(self, key: bytes) -> StoreProfile:
+        return _profile(self.profiles.get(key))
+
+    async def _ingest_pings(self, stream: faust.StreamT[bytes]) -> None:
+        retention = self.config.retention
+        outcomes = self.progress.outcomes
+        async for event in stream.events():
+            message = event.message
+            key = event.key
+            try:
+                if not key:
+                    raise MessageError("pings message without a store id key")
+                pings = decode_pings(event.value)
+            except MessageError:
+                self._messages_rejected.labels(message.topic).inc()
+                outcomes["rejected_message"] += 1
+                self.progress.advance(message.topic, message.partition, message.offset)
+                continue
+            profile = self.profile_of(key)
+            raw = self.states.get(key)
+            state = StoreState.decode(raw) if raw else StoreState()
+            for instant, active in pings:
+                outcomes[state.add(instant, active, profile, retention).value] += 1
+            self.states[key] = state.encode()
+            if state.times and state.times[-1] > self._latest_seen:
+                self._latest_seen = state.times[-1]
+                self._watermark.set(self._latest_seen / SECOND)
+            self.progress.advance(message.topic, message.partition, message.offset)
+
+    async def _ingest_profiles(self, stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            message = event.message
+            key = event.key
+            try:
+                if not key:
+                    raise MessageError("profile message without a store id key")
+                profile = DEFAULT_PROFILE if event.value is None else _profile(event.value)
+            except MessageError:
+                self._messages_rejected.labels(message.topic).inc()
+                self.progress.outcomes["rejected_message"] += 1
+                self.progress.advance(message.topic, message.partition, message.offset)
+                continue
+            if event.value is None:
+                self.profiles.pop(key, None)
+            else:
+                self.profiles[key] = event.value
+            raw = self.states.get(key)
+            if raw:
+                state = StoreState.decode(raw)
+                if state.refresh(profile):
+                    self.states[key] = state.encode()
+            self.progress.advance(message.topic, message.partition, message.offset)
+
+    def watermark(self) -> int | None:
+        """Latest ping instant held by this worker: seen since start, or found in recovered tables."""
+        if not self._scanned:
+            self._scanned = True
+            for raw in self.states.values():
+                latest = StoreState.latest_of(raw)
+                if latest is not None and latest > self._latest_seen:
+                    self._latest_seen = latest
+        return self._latest_seen if self._latest_seen > _NEVER else None
+
+    def iter_states(self) -> Iterator[tuple[str, StoreState, StoreProfile]]:
+        """Every store this worker holds, with its profile."""
+        for key, raw in self.states.items():
+            yield key.decode(), StoreState.decode(raw), self.profile_of(key)
+
+    def owned_partitions(self) -> set[int]:
+        """Source partitions (hence table partitions) this worker actively holds."""
+        topic = self.pings_topic.get_topic_name()
+        return {tp.partition for tp in self.app.consumer.assignment() if tp.topic == topic}
+
+    def report_part(self, as_of: int) -> tuple[set[int], list[UptimeRow]]:
+        """Rows of every store held here, sorted; one synchronous pass, so no ping lands half-way."""
+        partitions = self.owned_partitions()
+        rows = [
+            row
+            for sid, state, profile in self.iter_states()
+            if (row := uptime_row(sid, state, profile, as_of))
+        ]
+        rows.sort(key=lambda row: row.store_id)
+        return partitions, rows
+
+    def store_row(self, store_id: str, as_of: int) -> tuple[UptimeRow | None, StoreState | None]:
+        key = store_id.encode()
+        raw = self.states.get(key)
+        if raw is None:
+            return None, None
+        state = StoreState.decode(raw)
+        return uptime_row(store_id, state, self.profile_of(key), as_of), state
+
+    def owner_url(self, store_id: str) -> str:
+        """Canonical URL of the worker holding ``store_id`` (this one's when it is alone)."""
+        return str(self.app.router.key_store(STATES_TABLE, store_id.encode()))
+
+    def peer_urls(self) -> list[str]:
+        """Canonical URLs of every worker in the group, this one included."""
+        hosts = set(self.app.router.tables_metadata()) | {self.config.canonical_url}
+        return sorted(str(host).rstrip("/") for host in hosts)
+
+    @property
+    def recovering(self) -> bool:
+        return bool(self.app.in_recovery or self.app.rebalancing)

@@ -1,0 +1,42 @@
+"""Creating the product's topics with explicit partition counts, and checking existing ones."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+
+class TopicLayoutError(RuntimeError):
+    pass
+
+
+async def ensure_topics(bootstrap: str, pings: str, profiles: str, rejects: str, partitions: int) -> None:
+    """Create the topics if missing; pings and profiles are co-partitioned, profiles compacted.
+
+    An existing topic with another partition count is an error: the tables would stop lining up
+    with their source partitions.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30_000)
+    await admin.start()
+    try:
+        wanted = [
+            NewTopic(pings, partitions, 1),
+            NewTopic(profiles, partitions, 1, topic_configs={"cleanup.policy": "compact"}),
+            NewTopic(rejects, 1, 1),
+        ]
+        existing = set(await admin.list_topics())
+        missing = [topic for topic in wanted if topic.name not in existing]
+        if missing:
+            # Another process may create them meanwhile; the layout is checked below either way.
+            with suppress(TopicAlreadyExistsError):
+                await admin.create_topics(missing)
+        for description in await admin.describe_topics([pings, profiles]):
+            count = len(description["partitions"])
+            if count != partitions:
+                raise TopicLayoutError(
+                    f"topic {description['topic']} has {count} partitions, expected {partitions}"
+                )
+    finally:
+        await admin.close()

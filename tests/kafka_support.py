@@ -1,0 +1,160 @@
+"""Real-broker helpers for the integration tests and benchmarks: worker processes and catch-up checks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from replay.publish import ReplaySummary, Topics, publish_dataset
+from storemon.broker import free_port
+from streams.topics import ensure_topics
+
+PARTITIONS = 4
+
+
+@dataclass
+class Deployment:
+    """One isolated product deployment on the shared broker: its own topics and consumer group."""
+
+    bootstrap: str
+    root: Path
+    name: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:10]}")
+    partitions: int = PARTITIONS
+    token: str | None = None
+
+    @property
+    def topics(self) -> Topics:
+        return Topics(f"{self.name}-pings", f"{self.name}-profiles", f"{self.name}-rejects")
+
+    def env(self, port: int, data_dir: Path) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            STOREMON_BROKER=self.bootstrap,
+            STOREMON_APP_ID=self.name,
+            STOREMON_TOPIC_PREFIX=self.name,
+            STOREMON_PARTITIONS=str(self.partitions),
+            STOREMON_API_PORT=str(port),
+            STOREMON_DATA_DIR=str(data_dir),
+        )
+        if self.token:
+            env["STOREMON_API_TOKEN"] = self.token
+        return env
+
+    def worker(self, data_dir: Path | None = None, port: int | None = None) -> WorkerProcess:
+        port = port or free_port()
+        data_dir = data_dir or self.root / f"worker-{port}"
+        return WorkerProcess(port, data_dir, self.env(port, data_dir))
+
+    async def replay(self, source: str | Path, speed: float | None = None) -> ReplaySummary:
+        await ensure_topics(self.bootstrap, *self.topics.__dict__.values(), self.partitions)
+        return await publish_dataset(source, self.bootstrap, self.topics, speed=speed, progress=False)
+
+    async def caught_up(self) -> bool:
+        """True when the group's committed offsets reach the end of both source topics."""
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        await consumer.start()
+        await admin.start()
+        try:
+            tps = [
+                TopicPartition(t, p)
+                for t in (self.topics.pings, self.topics.profiles)
+                for p in range(self.partitions)
+            ]
+            ends = await consumer.end_offsets(tps)
+            committed = await admin.list_consumer_group_offsets(self.name)
+        finally:
+            await consumer.stop()
+            await admin.close()
+        return all(ends[tp] == 0 or (tp in committed and committed[tp].offset >= ends[tp]) for tp in tps)
+
+    async def wait_caught_up(self, timeout: float = 300.0) -> float:
+        started = time.monotonic()
+        while not await self.caught_up():
+            if time.monotonic() - started > timeout:
+                raise TimeoutError("the worker did not catch up with the topics")
+            await asyncio.sleep(0.5)
+        return time.monotonic() - started
+
+
+class WorkerProcess:
+    """``storemon worker`` in a subprocess, as operators run it."""
+
+    def __init__(self, port: int, data_dir: Path, env: dict[str, str]) -> None:
+        self.port = port
+        self.data_dir = data_dir
+        self.env = env
+        self.url = f"http://127.0.0.1:{port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = data_dir.parent / f"worker-{port}.log"
+
+    def start(self) -> WorkerProcess:
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "storemon.cli", "worker"],
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        return self
+
+    async def wait_ready(self, timeout: float = 120.0) -> None:
+        started = time.monotonic()
+        async with httpx.AsyncClient() as client:
+            while time.monotonic() - started < timeout:
+                if self.process is not None and self.process.poll() is not None:
+                    raise RuntimeError(
+                        f"worker exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}"
+                    )
+                try:
+                    if (await client.get(f"{self.url}/readyz")).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.3)
+        raise TimeoutError(f"worker not ready:\n{self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+async def fetch_report(
+    url: str, headers: dict[str, str] | None = None, timeout: float = 120.0, **body: str
+) -> str:
+    """Trigger a report through the API and poll until its CSV is ready."""
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+        response = await client.post("/api/trigger_report", json=body or None)
+        response.raise_for_status()
+        report_id = response.json()["report_id"]
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            got = await client.get("/api/get_report", params={"report_id": report_id})
+            got.raise_for_status()
+            if got.headers["content-type"].startswith("text/csv"):
+                return got.text
+            assert got.json()["status"] == "Running", got.json()
+            await asyncio.sleep(0.2)
+    raise TimeoutError("report did not complete")
