@@ -26,6 +26,8 @@ from streams.engine import DAY, SECOND
 from streams.messages import encode_pings, encode_profile
 
 _TICK = 0.25  # seconds of wall time per frame in a paced replay
+# Dataset time per frame at full speed: about 48 hourly pings per store and message.
+DEFAULT_FRAME = 2 * DAY
 
 
 @dataclass
@@ -54,7 +56,7 @@ async def publish_dataset(
     bootstrap: str,
     topics: Topics,
     speed: float | None = None,
-    frame: int = DAY,
+    frame: int = DEFAULT_FRAME,
     progress: bool = True,
 ) -> ReplaySummary:
     """Publish ``source``; ``speed`` None means as fast as possible, else dataset seconds per wall second."""

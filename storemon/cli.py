@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from replay.parsing import RowError, parse_timestamp
+from replay.publish import DEFAULT_FRAME
 from replay.source import DatasetError
 from storemon.settings import Settings
 from streams.engine import HOUR, SECOND
@@ -170,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--broker", help="Kafka bootstrap host:port (default: STOREMON_BROKER)")
     replay.add_argument("--speed", default="max", help="dataset seconds per wall second, or 'max' (default)")
     replay.add_argument(
-        "--frame-hours", type=float, default=24.0, help="dataset hours per batch at max speed"
+        "--frame-hours", type=float, default=DEFAULT_FRAME / HOUR, help="dataset hours per batch at max speed"
     )
     replay.add_argument("--partitions", type=int, help="partitions when creating the topics")
     replay.set_defaults(handler=_replay)

@@ -85,6 +85,10 @@ class StoreStreams:
             broker_session_timeout=10.0,
             broker_heartbeat_interval=1.0,
             table_standby_replicas=0,
+            # Changelog writes are many and small: batch them instead of one produce request each.
+            producer_linger=0.05,
+            producer_max_batch_size=1 << 20,
+            producer_max_request_size=8 << 20,
             autodiscover=False,
         )
         # Bytes in and out everywhere: the engine and the wire format have their own encodings.

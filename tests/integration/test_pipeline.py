@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from replay.synth import synthesize
+from storemon.local import Deployment, fetch_report
 from storemon.offline import offline_report
 from tests.conftest import REPO
-from tests.kafka_support import Deployment, fetch_report
 
 pytestmark = pytest.mark.kafka
 SAMPLE = REPO / "samples" / "demo.zip"

@@ -1,4 +1,8 @@
-"""Real-broker helpers for the integration tests and benchmarks: worker processes and catch-up checks."""
+"""Running the product locally as separate processes: workers, replays, catch-up checks and reports.
+
+Used by ``storemon demo``, the integration tests and the benchmarks, so all three run the product the
+way an operator does: ``storemon worker`` processes talking to a real broker.
+"""
 
 from __future__ import annotations
 
@@ -20,17 +24,15 @@ from replay.publish import ReplaySummary, Topics, publish_dataset
 from storemon.broker import free_port
 from streams.topics import ensure_topics
 
-PARTITIONS = 4
-
 
 @dataclass
 class Deployment:
-    """One isolated product deployment on the shared broker: its own topics and consumer group."""
+    """One product deployment on a broker, isolated by its own topic prefix and consumer group."""
 
     bootstrap: str
     root: Path
     name: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:10]}")
-    partitions: int = PARTITIONS
+    partitions: int = 4
     token: str | None = None
 
     @property
@@ -56,9 +58,26 @@ class Deployment:
         data_dir = data_dir or self.root / f"worker-{port}"
         return WorkerProcess(port, data_dir, self.env(port, data_dir))
 
-    async def replay(self, source: str | Path, speed: float | None = None) -> ReplaySummary:
-        await ensure_topics(self.bootstrap, *self.topics.__dict__.values(), self.partitions)
-        return await publish_dataset(source, self.bootstrap, self.topics, speed=speed, progress=False)
+    async def replay(
+        self, source: str | Path, speed: float | None = None, progress: bool = False
+    ) -> ReplaySummary:
+        topics = self.topics
+        await ensure_topics(self.bootstrap, topics.pings, topics.profiles, topics.rejects, self.partitions)
+        return await publish_dataset(source, self.bootstrap, topics, speed=speed, progress=progress)
+
+    async def end_offsets(self) -> dict[tuple[str, int], int]:
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap)
+        await consumer.start()
+        try:
+            tps = [
+                TopicPartition(t, p)
+                for t in (self.topics.pings, self.topics.profiles)
+                for p in range(self.partitions)
+            ]
+            ends = await consumer.end_offsets(tps)
+        finally:
+            await consumer.stop()
+        return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}
 
     async def caught_up(self) -> bool:
         """True when the group's committed offsets reach the end of both source topics."""
@@ -90,6 +109,13 @@ class Deployment:
 
 class WorkerProcess:
     """``storemon worker`` in a subprocess, as operators run it."""
+
+    async def processed_up_to(self, ends: dict[tuple[str, int], int]) -> bool:
+        """True when this worker has processed every message before ``ends`` (a sole worker's view)."""
+        async with httpx.AsyncClient() as client:
+            status = (await client.get(f"{self.url}/api/worker/status")).json()
+        done = status["next_offsets"]
+        return all(end == 0 or done.get(topic, {}).get(str(p), 0) >= end for (topic, p), end in ends.items())
 
     def __init__(self, port: int, data_dir: Path, env: dict[str, str]) -> None:
         self.port = port

@@ -1,0 +1,102 @@
+"""Benchmark: replay -> worker caught up, end to end on one machine, with a real broker.
+
+    python bench/stream_throughput.py [--stores 10000] [--days 7.5] [--partitions 8]
+
+Starts a broker and one ``storemon worker`` process, replays the generated dataset at full speed
+from this process, and stops the clock when the worker has processed every message. Prints pings/s,
+the CPU seconds of replay, worker and broker, the worker's peak RSS and the changelog bytes per ping.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from bench.offline_report import dataset
+from storemon.broker import LocalBroker
+from storemon.local import Deployment, WorkerProcess
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks of 1/100 s
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def changelog_bytes(broker_dir: Path, app_id: str) -> int:
+    return sum(
+        f.stat().st_size
+        for d in (broker_dir / "logs").glob(f"{app_id}-*-changelog-*")
+        for f in d.iterdir()
+        if f.suffix == ".log"
+    )
+
+
+async def run(source: Path, partitions: int, root: Path) -> None:
+    broker = LocalBroker(root / "broker")
+    broker.start()
+    assert broker.process is not None
+    worker: WorkerProcess | None = None
+    try:
+        deployment = Deployment(broker.bootstrap, root, partitions=partitions)
+        worker = deployment.worker().start()
+        await worker.wait_ready()
+        assert worker.process is not None
+        cpu_before = (
+            resource.getrusage(resource.RUSAGE_SELF),
+            cpu_seconds(worker.process.pid),
+            cpu_seconds(broker.process.pid),
+        )
+        started = time.perf_counter()
+        summary = await deployment.replay(source, progress=True)
+        published = time.perf_counter() - started
+        ends = await deployment.end_offsets()
+        while not await worker.processed_up_to(ends):
+            await asyncio.sleep(0.2)
+        elapsed = time.perf_counter() - started
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        replay_cpu = own.ru_utime + own.ru_stime - cpu_before[0].ru_utime - cpu_before[0].ru_stime
+        worker_cpu = cpu_seconds(worker.process.pid) - cpu_before[1]
+        broker_cpu = cpu_seconds(broker.process.pid) - cpu_before[2]
+        rss = peak_rss_mib(worker.process.pid)
+        await asyncio.sleep(1)
+        changelog = changelog_bytes(root / "broker", deployment.name)
+        print(f"pings {summary.pings:,} in {summary.messages:,} messages; {summary.profiles:,} profiles")
+        print(f"published in {published:.1f} s; worker caught up after {elapsed:.1f} s")
+        print(f"end to end: {summary.pings / elapsed:,.0f} pings/s  (bar: >= 30,000)")
+        print(f"CPU seconds: replay {replay_cpu:.1f}, worker {worker_cpu:.1f}, broker {broker_cpu:.1f}")
+        print(
+            f"worker peak RSS {rss:.0f} MiB; changelog {changelog:,} bytes = {changelog / summary.pings:.1f} bytes/ping"
+        )
+    finally:
+        if worker is not None:
+            worker.stop()
+        broker.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--stores", type=int, default=10_000)
+    parser.add_argument("--days", type=float, default=7.5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--partitions", type=int, default=8)
+    args = parser.parse_args()
+    source = dataset(args.stores, args.days, args.seed)
+    with tempfile.TemporaryDirectory(prefix="storemon-bench-") as tmp:
+        asyncio.run(run(source, args.partitions, Path(tmp)))
+
+
+if __name__ == "__main__":
+    main()
