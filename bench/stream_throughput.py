@@ -75,9 +75,8 @@ async def run(source: Path, partitions: int, root: Path) -> None:
         print(f"published in {published:.1f} s; worker caught up after {elapsed:.1f} s")
         print(f"end to end: {summary.pings / elapsed:,.0f} pings/s  (bar: >= 30,000)")
         print(f"CPU seconds: replay {replay_cpu:.1f}, worker {worker_cpu:.1f}, broker {broker_cpu:.1f}")
-        print(
-            f"worker peak RSS {rss:.0f} MiB; changelog {changelog:,} bytes = {changelog / summary.pings:.1f} bytes/ping"
-        )
+        per_ping = changelog / summary.pings
+        print(f"worker peak RSS {rss:.0f} MiB; changelog {changelog:,} bytes = {per_ping:.1f} bytes/ping")
     finally:
         if worker is not None:
             worker.stop()
