@@ -27,7 +27,7 @@ def streams_config(settings: Settings) -> StreamsConfig:
         data_dir=settings.data_dir,
         pings_topic=settings.pings_topic,
         profiles_topic=settings.profiles_topic,
-        canonical_url=f"http://{settings.api_host}:{settings.api_port}",
+        canonical_url=settings.canonical_url,
         retention=settings.retention,
     )
 

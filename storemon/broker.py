@@ -111,9 +111,10 @@ class LocalBroker:
         """Start the broker and return its bootstrap address once it accepts connections."""
         config = self._configure()
         if not (self.data_dir / "logs" / "meta.properties").exists():
+            # The "=" form matters: an id may start with "-" and must not read as an option.
             cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             formatted = subprocess.run(
-                self._java("kafka.tools.StorageTool", "format", "-t", cluster, "-c", str(config)),
+                self._java("kafka.tools.StorageTool", "format", f"--cluster-id={cluster}", f"--config={config}"),
                 capture_output=True, text=True, check=False,
             )  # fmt: skip
             if formatted.returncode != 0:

@@ -139,6 +139,12 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from storemon.demo import run_demo
+
+    return asyncio.run(run_demo(args.data_dir, args.port, keep_running=not args.exit))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="storemon", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -184,6 +190,16 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--data-dir", type=Path, help="tables and reports (default: STOREMON_DATA_DIR)")
     worker.add_argument("--partitions", type=int, help="partitions of topics and tables")
     worker.set_defaults(handler=_worker)
+
+    demo = commands.add_parser(
+        "demo", help="broker, worker and API, replay of the bundled sample, one report"
+    )
+    demo.add_argument(
+        "--data-dir", type=Path, default=Path(".storemon/demo"), help="where everything is kept"
+    )
+    demo.add_argument("--port", type=int, default=8000, help="HTTP API port")
+    demo.add_argument("--exit", action="store_true", help="stop after the report instead of serving the API")
+    demo.set_defaults(handler=_demo)
     return parser
 
 

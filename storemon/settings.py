@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streams.engine import DEFAULT_RETENTION, HOUR
@@ -26,12 +26,25 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".storemon"), description="RocksDB tables and finished reports")
     api_host: str = Field("127.0.0.1", description="address the HTTP API binds to")
     api_port: int = Field(8000, description="port of the HTTP API")
+    advertised_url: str | None = Field(
+        None, description="URL other workers reach this one at (default: http://api_host:api_port)"
+    )
     api_token: SecretStr | None = Field(
         None, description="when set, /api routes need 'Authorization: Bearer <token>'"
     )
+    log_level: str = Field("INFO", description="log level of the worker's JSON logs")
     retention_hours: int = Field(
         DEFAULT_RETENTION // HOUR, ge=7 * 24, description="hours of pings kept per store"
     )
+
+    @field_validator("api_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def canonical_url(self) -> str:
+        return (self.advertised_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 
     @property
     def retention(self) -> int:

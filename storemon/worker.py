@@ -5,16 +5,18 @@ from __future__ import annotations
 import uvicorn
 
 from api.main import create_api
+from storemon.logs import configure_logging
 from storemon.settings import Settings
 
 
 def run_worker(settings: Settings) -> None:
+    configure_logging(settings.log_level)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     config = uvicorn.Config(
         create_api(settings),
         host=settings.api_host,
         port=settings.api_port,
-        log_level="warning",
+        log_config=None,  # keep the JSON logging configured above
         lifespan="on",
         timeout_graceful_shutdown=10,
     )

@@ -14,7 +14,7 @@ from storemon.offline import offline_report
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.kafka
-SAMPLE = REPO / "samples" / "demo.zip"
+SAMPLE = REPO / "storemon" / "samples" / "demo.zip"
 
 
 def offline_csv(source: Path, tmp_path: Path) -> str:

@@ -1,0 +1,135 @@
+"""The HTTP API against a real broker and worker processes: reports, lookups, auth, bad input, scale-out."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from storemon.local import Deployment, WorkerProcess, fetch_report
+from storemon.offline import offline_report
+from tests.integration.test_pipeline import SAMPLE
+
+pytestmark = pytest.mark.kafka
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def rows_of(text: str) -> dict[str, list[float]]:
+    reader = csv.reader(io.StringIO(text))
+    next(reader)
+    return {row[0]: [float(v) for v in row[1:]] for row in reader}
+
+
+@pytest.fixture(scope="module")
+def secured(kafka: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
+    """One worker with a token, the bundled sample replayed and processed."""
+    deployment = Deployment(kafka, tmp_path_factory.mktemp("secured"), token=TOKEN)
+    worker = deployment.worker().start()
+
+    async def setup() -> None:
+        await worker.wait_ready()
+        await deployment.replay(SAMPLE)
+        await deployment.wait_caught_up()
+
+    try:
+        asyncio.run(setup())
+        yield worker
+    finally:
+        worker.stop()
+
+
+def test_every_api_route_needs_the_token(secured: WorkerProcess) -> None:
+    with httpx.Client(base_url=secured.url) as client:
+        calls = [
+            ("POST", "/api/trigger_report"),
+            ("GET", "/api/get_report?report_id=AAAAAAAAAAAAAAAAAAAAAA"),
+            ("GET", "/api/stores/1"),
+            ("GET", "/api/worker/status"),
+            ("GET", "/api/internal/watermark"),
+        ]
+        for method, path in calls:
+            assert client.request(method, path).status_code == 401, path
+            assert (
+                client.request(method, path, headers={"Authorization": "Bearer nope"}).status_code == 401
+            ), path
+        assert client.get("/api/worker/status", headers=AUTH).status_code == 200
+        for open_path in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
+            assert client.get(open_path).status_code == 200, open_path
+        assert "storemon_pings_processed_total" in client.get("/metrics").text
+
+
+def test_bad_input_is_4xx_never_5xx(secured: WorkerProcess) -> None:
+    with httpx.Client(base_url=secured.url, headers=AUTH) as client:
+        assert client.get("/api/get_report").status_code == 422
+        assert client.get("/api/get_report", params={"report_id": "../../etc/passwd"}).status_code == 422
+        assert client.get("/api/get_report", params={"report_id": "A" * 22}).status_code == 404
+        assert client.post("/api/trigger_report", json={"as_of": "yesterday"}).status_code == 422
+        assert client.post("/api/trigger_report", json={"as_of": "1999-01-01T00:00:00Z"}).status_code == 422
+        assert client.post("/api/trigger_report", content=b"{not json").status_code == 422
+        assert client.get("/api/stores/no-such-store").status_code == 404
+
+
+def test_report_at_an_explicit_as_of_equals_the_offline_report(
+    secured: WorkerProcess, tmp_path: Path
+) -> None:
+    as_of = (datetime(2023, 1, 25, 18, 13, 6, tzinfo=UTC) - timedelta(hours=13)).isoformat()
+    report = asyncio.run(fetch_report(secured.url, headers=AUTH, as_of=as_of))
+    offline_report(
+        SAMPLE, tmp_path / "offline.csv", as_of=int(datetime.fromisoformat(as_of).timestamp() * 1e6)
+    )
+    assert report == (tmp_path / "offline.csv").read_text()
+
+
+def test_lookup_matches_the_report_row(secured: WorkerProcess) -> None:
+    report = rows_of(asyncio.run(fetch_report(secured.url, headers=AUTH)))
+    store_id, figures = sorted(report.items())[7]
+    body = httpx.get(f"{secured.url}/api/stores/{store_id}", headers=AUTH).json()
+    assert [body[k] for k in list(body)[4:]] == figures
+    assert body["status"] in {"active", "inactive"}
+    assert body["last_ping"] <= body["as_of"]
+
+
+def test_two_workers_share_partitions_and_answer_for_every_store(kafka: str, tmp_path: Path) -> None:
+    deployment = Deployment(kafka, tmp_path)
+    first, second = deployment.worker().start(), deployment.worker().start()
+    offline_report(SAMPLE, tmp_path / "offline.csv", workers=1)
+    expected = (tmp_path / "offline.csv").read_text()
+
+    async def scenario() -> tuple[str, str, dict[str, list[float]], set[int], set[int]]:
+        await asyncio.gather(first.wait_ready(), second.wait_ready())
+        await deployment.replay(SAMPLE)
+        await deployment.wait_caught_up()
+        await asyncio.sleep(2)  # one watermark refresh on both workers
+        from_first, from_second = await fetch_report(first.url), await fetch_report(second.url)
+        looked_up = {}
+        async with httpx.AsyncClient(timeout=30) as client:
+            for i, store_id in enumerate(rows_of(expected)):
+                body = (await client.get(f"{(first, second)[i % 2].url}/api/stores/{store_id}")).json()
+                looked_up[store_id] = [body[k] for k in list(body)[4:]]
+            held = [
+                {
+                    int(p)
+                    for p in (await client.get(f"{w.url}/api/worker/status"))
+                    .json()["next_offsets"]
+                    .get(deployment.topics.pings, {})
+                }
+                for w in (first, second)
+            ]
+        return from_first, from_second, looked_up, held[0], held[1]
+
+    try:
+        from_first, from_second, looked_up, held_first, held_second = asyncio.run(scenario())
+    finally:
+        first.stop()
+        second.stop()
+    assert from_first == expected
+    assert from_second == expected
+    assert looked_up == rows_of(expected)
+    assert held_first and held_second
