@@ -114,9 +114,13 @@ class LocalBroker:
             # The "=" form matters: an id may start with "-" and must not read as an option.
             cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             formatted = subprocess.run(
-                self._java("kafka.tools.StorageTool", "format", f"--cluster-id={cluster}", f"--config={config}"),
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
+                self._java(
+                    "kafka.tools.StorageTool", "format", f"--cluster-id={cluster}", f"--config={config}"
+                ),
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if formatted.returncode != 0:
                 raise BrokerError(f"formatting broker storage failed: {formatted.stderr[-2000:]}")
         log = (self.data_dir / "broker.log").open("ab")

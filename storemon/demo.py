@@ -14,9 +14,12 @@ from storemon.local import Deployment, fetch_report
 SAMPLE = resources.files("storemon.samples").joinpath("demo.zip")
 
 
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 async def run_demo(root: Path, port: int, keep_running: bool) -> int:
     root.mkdir(parents=True, exist_ok=True)
-    say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     say("starting a local Kafka broker (the first run fetches Kafka from Maven Central) ...")
     broker = LocalBroker(root / "broker")
     broker.start()
