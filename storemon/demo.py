@@ -31,9 +31,7 @@ async def run_demo(root: Path, port: int, keep_running: bool) -> int:
         await worker.wait_ready()
         with resources.as_file(SAMPLE) as sample:
             summary = await deployment.replay(sample, progress=True)
-        say(
-            f"replayed {summary.pings} pings of {summary.profiles} stores; waiting for the worker to catch up ..."
-        )
+        say(f"replayed {summary.pings} pings of {summary.profiles} stores; waiting for the worker ...")
         await deployment.wait_caught_up()
         report = root / "report.csv"
         report.write_text(await fetch_report(worker.url))
