@@ -1,0 +1,150 @@
+"""Benchmark: report latency and live-lookup latency through the HTTP API, with state built.
+
+    python bench/api_latency.py [--stores 10000] [--days 7.5] [--clients 200]
+
+Starts a broker and one worker, replays the generated dataset and waits for the worker. Then it
+times trigger -> complete CSV for a few reports, and runs lookups of random stores from ``clients``
+concurrent connections: closed loop (each client sends its next request as soon as it has an
+answer) and open loop at fixed total rates. The load generator is this Python process on the same
+2 cores, so its own overhead is part of every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.offline_report import dataset
+from storemon.broker import LocalBroker
+from storemon.local import Deployment
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def time_reports(url: str, count: int) -> list[float]:
+    durations = []
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        for _ in range(count):
+            started = time.perf_counter()
+            report_id = (await client.post("/api/trigger_report")).json()["report_id"]
+            while True:
+                got = await client.get("/api/get_report", params={"report_id": report_id})
+                if got.headers["content-type"].startswith("text/csv"):
+                    break
+                await asyncio.sleep(0.005)
+            durations.append(time.perf_counter() - started)
+    return durations
+
+
+async def lookups(
+    url: str, stores: list[str], clients: int, seconds: float, rate: float | None
+) -> list[float]:
+    """Latencies of lookups from ``clients`` connections; ``rate`` None means closed loop."""
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+
+        async def one_client(seed: int) -> None:
+            rng = random.Random(seed)
+            interval = clients / rate if rate else 0.0
+            next_at = time.perf_counter() + rng.random() * interval
+            while time.perf_counter() < deadline:
+                if interval:
+                    await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+                    next_at += interval
+                started = time.perf_counter()
+                response = await client.get(f"/api/stores/{rng.choice(stores)}")
+                latencies.append(time.perf_counter() - started)
+                assert response.status_code == 200, response.text
+
+        await asyncio.gather(*(one_client(i) for i in range(clients)))
+    return latencies
+
+
+WRK_SCRIPT = """
+local ids = {}
+for line in io.lines("%s") do ids[#ids + 1] = line end
+request = function() return wrk.format("GET", "/api/stores/" .. ids[math.random(#ids)]) end
+"""
+
+
+def wrk_lookups(url: str, stores: list[str], clients: int, root: Path) -> None:
+    """The same closed-loop load from wrk (a C load generator), when it is installed."""
+    if shutil.which("wrk") is None:
+        print("wrk not installed: skipping the wrk run (apt-get install wrk)")
+        return
+    (root / "ids.txt").write_text("\n".join(stores))
+    (root / "lookup.lua").write_text(WRK_SCRIPT % (root / "ids.txt"))
+    command = ["wrk", "-t2", f"-c{clients}", "-d10s", "--latency", "-s", str(root / "lookup.lua"), url]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    wanted = ("Requests/sec", "50%", "99%", "Non-2xx")
+    print(
+        f"wrk, {clients} connections, closed loop: "
+        + "; ".join(" ".join(line.split()) for line in output.splitlines() if line.strip().startswith(wanted))
+    )
+
+
+async def run(source: Path, clients: int, root: Path) -> None:
+    broker = LocalBroker(root / "broker")
+    broker.start()
+    worker = None
+    try:
+        deployment = Deployment(broker.bootstrap, root, partitions=8)
+        worker = deployment.worker().start()
+        await worker.wait_ready()
+        await deployment.replay(source)
+        await deployment.wait_caught_up(timeout=900)
+        report_times = await time_reports(worker.url, 5)
+        print(
+            f"trigger -> complete CSV: median {statistics.median(report_times):.3f} s, "
+            f"max {max(report_times):.3f} s over {len(report_times)} reports  (bar: <= 1 s)"
+        )
+        async with httpx.AsyncClient(base_url=worker.url) as client:
+            report_id = (await client.post("/api/trigger_report")).json()["report_id"]
+            await asyncio.sleep(2)
+            text = (await client.get("/api/get_report", params={"report_id": report_id})).text
+        stores = [line.split(",", 1)[0] for line in text.splitlines()[1:]]
+        print(f"{len(stores):,} stores in the report")
+        wrk_lookups(worker.url, stores, clients, root)
+        for rate in (None, 200.0, 500.0):
+            latencies = await lookups(worker.url, stores, clients, 10.0, rate)
+            label = "closed loop" if rate is None else f"open loop {rate:.0f} req/s"
+            print(
+                f"lookups, {clients} clients, {label}: {len(latencies) / 10:,.0f} req/s, "
+                f"p50 {percentile(latencies, 0.5) * 1000:.1f} ms, p99 {percentile(latencies, 0.99) * 1000:.1f} ms"
+            )
+    finally:
+        if worker is not None:
+            worker.stop()
+        broker.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--stores", type=int, default=10_000)
+    parser.add_argument("--days", type=float, default=7.5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--clients", type=int, default=200)
+    args = parser.parse_args()
+    source = dataset(args.stores, args.days, args.seed)
+    with tempfile.TemporaryDirectory(prefix="storemon-bench-") as tmp:
+        asyncio.run(run(source, args.clients, Path(tmp)))
+
+
+if __name__ == "__main__":
+    main()
