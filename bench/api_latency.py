@@ -124,9 +124,8 @@ async def run(source: Path, clients: int, root: Path) -> None:
             label = "closed loop" if rate is None else f"open loop {rate:.0f} req/s"
             p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
             throughput = len(latencies) / 10
-            print(
-                f"lookups, {clients} clients, {label}: {throughput:,.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms"
-            )
+            print(f"lookups, {clients} clients, {label}: {throughput:,.0f} req/s, ", end="")
+            print(f"p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     finally:
         if worker is not None:
             worker.stop()
