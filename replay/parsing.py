@@ -106,7 +106,13 @@ def parse_store_id(text: str) -> str:
     value = text.strip()
     if not value:
         raise RowError("empty_store_id", text)
-    if _SCIENTIFIC.fullmatch(value) or len(value) > _MAX_ID_LENGTH or not value.isprintable():
+    # U+FFFD marks bytes that were not UTF-8: such an id is damaged, not opaque.
+    if (
+        _SCIENTIFIC.fullmatch(value)
+        or len(value) > _MAX_ID_LENGTH
+        or not value.isprintable()
+        or "\ufffd" in value
+    ):
         raise RowError("malformed_store_id", text[:_MAX_ID_LENGTH])
     if len(_id_cache) < _CACHE_LIMIT:
         _id_cache[text] = value

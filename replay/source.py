@@ -11,6 +11,7 @@ import functools
 import io
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,8 +47,11 @@ EXPECTED_HEADERS = {
     FileKind.HOURS: "store_id,dayOfWeek (or day),start_time_local,end_time_local",
     FileKind.TIMEZONES: "store_id,timezone_str",
 }
-# A CSV member larger than this once decompressed is refused as a likely zip bomb.
+# Zip members are refused as likely zip bombs when they would unpack past this size, or when a large
+# member compresses far better than any real CSV does (the public files compress about 4:1).
 MAX_MEMBER_BYTES = 4 << 30
+MAX_RATIO_ABOVE = 64 << 20
+MAX_RATIO = 100
 
 
 class DatasetError(Exception):
@@ -81,6 +85,10 @@ class DataFile:
                 except csv.Error as error:
                     rejects.add(self.name, reader.line_num, "unparseable_row", str(error))
                     continue
+                except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+                    # A damaged archive: the rest of this file cannot be read, the rows before it stand.
+                    rejects.add(self.name, reader.line_num, "unreadable_file", str(error)[:200])
+                    return
                 if len(row) == width:
                     yield reader.line_num, row
                 elif row:
@@ -133,7 +141,7 @@ def open_dataset(source: str | Path, rejects: Rejects) -> Iterator[Dataset]:
         except zipfile.BadZipFile as error:
             raise DatasetError(f"{path} is neither a folder nor a readable zip archive: {error}") from None
         with archive:
-            yield Dataset(_recognise(_zip_members(archive), rejects), rejects)
+            yield Dataset(_recognise(_zip_members(archive, rejects), rejects), rejects)
     else:
         raise DatasetError(f"dataset not found: {path} (give a zip file, an http(s) URL or a folder)")
 
@@ -170,21 +178,30 @@ def _folder_members(folder: Path) -> Iterator[tuple[str, Callable[[], IO[str]]]]
             yield str(relative), functools.partial(_open_file, path)
 
 
-def _zip_members(archive: zipfile.ZipFile) -> Iterator[tuple[str, Callable[[], IO[str]]]]:
+def _zip_members(archive: zipfile.ZipFile, rejects: Rejects) -> Iterator[tuple[str, Callable[[], IO[str]]]]:
     for info in sorted(archive.infolist(), key=lambda i: i.filename):
         name = info.filename
-        if info.is_dir() or not name.lower().endswith(".csv") or "__MACOSX" in name:
+        if info.is_dir() or "__MACOSX" in name:
             continue
-        if info.file_size > MAX_MEMBER_BYTES:
-            raise DatasetError(f"{name} would unpack to {info.file_size} bytes; refusing it")
+        if not name.lower().endswith(".csv"):
+            rejects.warn("ignored_non_csv_file")
+            continue
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MAX_MEMBER_BYTES or (info.file_size > MAX_RATIO_ABOVE and ratio > MAX_RATIO):
+            rejects.add(name, 0, "suspected_zip_bomb", f"{info.file_size} bytes unpacked, ratio {ratio:.0f}")
+            continue
         yield name, functools.partial(_open_member, archive, info)
 
 
 def _recognise(members: Iterator[tuple[str, Callable[[], IO[str]]]], rejects: Rejects) -> list[DataFile]:
     files = []
     for name, opener in members:
-        with opener() as handle:
-            header = next(csv.reader(handle), [])
+        try:
+            with opener() as handle:
+                header = next(csv.reader(handle), [])
+        except (csv.Error, OSError, zipfile.BadZipFile) as error:
+            rejects.add(name, 0, "unreadable_file", str(error)[:200])
+            continue
         found = classify_header(header)
         if found is None:
             rejects.add(name, 0, "unknown_layout", "header " + ",".join(header)[:200], header[:10])

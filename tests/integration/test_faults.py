@@ -1,0 +1,154 @@
+"""Faults and load against real processes: broker restart, API restart mid-report, concurrent triggers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from replay.synth import synthesize
+from storemon.broker import LocalBroker, free_port
+from storemon.local import Deployment, fetch_report
+from tests.integration.test_pipeline import offline_csv
+
+pytestmark = pytest.mark.kafka
+WINDOW_LIMITS = (60.0, 24.0, 168.0)  # minutes, hours, hours
+
+
+async def added(url: str) -> int:
+    async with httpx.AsyncClient(base_url=url) as client:
+        return int((await client.get("/api/worker/status")).json()["outcomes"].get("added", 0))
+
+
+def assert_internally_consistent(text: str) -> None:
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader)
+    assert header[0] == "store_id" and len(header) == 7
+    ids = []
+    for row in reader:
+        ids.append(row[0])
+        values = [float(v) for v in row[1:]]
+        assert all(v >= 0 for v in values), row
+        for window, limit in enumerate(WINDOW_LIMITS):
+            assert values[window] + values[window + 3] <= limit + 0.02, row
+    assert ids == sorted(set(ids))
+
+
+def test_broker_restarted_mid_replay(tmp_path: Path) -> None:
+    source = synthesize(tmp_path / "data.zip", stores=300, days=8, seed=5).path
+    expected = offline_csv(source, tmp_path)
+    broker = LocalBroker(tmp_path / "broker", port=free_port())
+    broker.start()
+    deployment = Deployment(broker.bootstrap, tmp_path)
+    worker = deployment.worker()
+
+    async def scenario() -> str:
+        worker.start()
+        await worker.wait_ready()
+        replay = asyncio.create_task(deployment.replay(source))
+        while await added(worker.url) == 0:
+            await asyncio.sleep(0.05)
+        broker.stop()
+        await asyncio.sleep(2)
+        broker.start()
+        with contextlib.suppress(Exception):  # the interrupted replay may give up; running it again is safe
+            await replay
+        await deployment.replay(source)
+        await deployment.wait_caught_up(timeout=240)
+        return await fetch_report(worker.url)
+
+    try:
+        assert asyncio.run(scenario()) == expected
+    finally:
+        worker.stop()
+        broker.stop()
+
+
+def test_reports_running_when_the_worker_is_killed_finish_after_restart(kafka: str, tmp_path: Path) -> None:
+    source = synthesize(tmp_path / "data.zip", stores=2000, days=8, seed=6).path
+    expected = offline_csv(source, tmp_path)
+    deployment = Deployment(kafka, tmp_path)
+    worker = deployment.worker()
+
+    async def scenario() -> tuple[int, list[dict[str, object]], list[str]]:
+        worker.start()
+        await worker.wait_ready()
+        await deployment.replay(source)
+        await deployment.wait_caught_up()
+        async with httpx.AsyncClient(base_url=worker.url, timeout=30) as client:
+            ids = [(await client.post("/api/trigger_report")).json()["report_id"] for _ in range(20)]
+        worker.kill()
+        records = [json.loads((worker.data_dir / "reports" / f"{i}.json").read_text()) for i in ids]
+        interrupted = sum(record["status"] == "Running" for record in records)
+        restarted = deployment.worker(data_dir=worker.data_dir, port=worker.port).start()
+        try:
+            await restarted.wait_ready()
+            async with httpx.AsyncClient(base_url=worker.url, timeout=30) as client:
+                for _ in range(600):
+                    answers = [await client.get("/api/get_report", params={"report_id": i}) for i in ids]
+                    if all(
+                        a.headers["content-type"].startswith("text/csv") or a.json()["status"] == "Failed"
+                        for a in answers
+                    ):
+                        break
+                    await asyncio.sleep(0.2)
+            states = [
+                {"csv": a.text} if a.headers["content-type"].startswith("text/csv") else a.json()
+                for a in answers
+            ]
+        finally:
+            restarted.stop()
+        return interrupted, states, ids
+
+    interrupted, states, _ = asyncio.run(scenario())
+    assert interrupted >= 1  # the kill really caught reports half-way
+    assert all(state.get("csv") == expected for state in states), [s for s in states if "csv" not in s]
+
+
+def test_fifty_concurrent_reports_and_lookups_during_a_replay(kafka: str, tmp_path: Path) -> None:
+    source = synthesize(tmp_path / "data.zip", stores=1000, days=8, seed=8).path
+    expected = offline_csv(source, tmp_path)
+    store_ids = [line.split(",", 1)[0] for line in expected.splitlines()[1:]]
+    deployment = Deployment(kafka, tmp_path)
+    worker = deployment.worker()
+
+    async def lookups(stop: asyncio.Event) -> dict[int, int]:
+        codes: dict[int, int] = {}
+        async with httpx.AsyncClient(base_url=worker.url, timeout=30) as client:
+            i = 0
+            while not stop.is_set():
+                code = (await client.get(f"/api/stores/{store_ids[i % len(store_ids)]}")).status_code
+                codes[code] = codes.get(code, 0) + 1
+                i += 1
+        return codes
+
+    async def scenario() -> tuple[list[str], dict[int, int], str]:
+        worker.start()
+        await worker.wait_ready()
+        replay = asyncio.create_task(deployment.replay(source))
+        while await added(worker.url) == 0:
+            await asyncio.sleep(0.05)
+        stop = asyncio.Event()
+        looker = asyncio.create_task(lookups(stop))
+        reports = await asyncio.gather(*(fetch_report(worker.url, timeout=300) for _ in range(50)))
+        await replay
+        await deployment.wait_caught_up()
+        stop.set()
+        final = await fetch_report(worker.url)
+        return reports, await looker, final
+
+    try:
+        reports, codes, final = asyncio.run(scenario())
+    finally:
+        worker.stop()
+    assert len(reports) == 50
+    for report in reports:
+        assert_internally_consistent(report)
+    assert set(codes) <= {200, 404} and codes.get(200, 0) > 0, codes
+    assert final == expected
