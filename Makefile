@@ -25,7 +25,7 @@ demo: install
 	$(BIN)/storemon demo
 
 bench: install
-	$(BIN)/python bench/offline_report.py
+	$(BIN)/python -m bench.offline_report
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis bench/.data

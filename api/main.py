@@ -25,8 +25,7 @@ def streams_config(settings: Settings) -> StreamsConfig:
         bootstrap=settings.broker,
         partitions=settings.partitions,
         data_dir=settings.data_dir,
-        pings_topic=settings.pings_topic,
-        profiles_topic=settings.profiles_topic,
+        topics=settings.topics,
         canonical_url=settings.canonical_url,
         retention=settings.retention,
     )
@@ -45,13 +44,7 @@ def create_api(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
-        await ensure_topics(
-            settings.broker,
-            settings.pings_topic,
-            settings.profiles_topic,
-            settings.rejects_topic,
-            settings.partitions,
-        )
+        await ensure_topics(settings.broker, settings.topics, settings.partitions)
         await streams.app.start()
         refresher = asyncio.get_running_loop().create_task(cluster.refresh_watermark_forever())
         report_service.resume_interrupted()

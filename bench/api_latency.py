@@ -1,6 +1,6 @@
 """Benchmark: report latency and live-lookup latency through the HTTP API, with state built.
 
-    python bench/api_latency.py [--stores 10000] [--days 7.5] [--clients 200]
+    python -m bench.api_latency [--stores 10000] [--days 7.5] [--clients 200]
 
 Starts a broker and one worker, replays the generated dataset and waits for the worker. Then it
 times trigger -> complete CSV for a few reports, and runs lookups of random stores from ``clients``
@@ -11,7 +11,6 @@ answer) and open loop at fixed total rates. The load generator is this Python pr
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import shutil
@@ -23,9 +22,8 @@ from pathlib import Path
 
 import httpx
 
+from bench.harness import broker_and_worker, dataset_parser
 from bench.offline_report import dataset
-from storemon.broker import LocalBroker
-from storemon.local import Deployment
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -98,13 +96,7 @@ def wrk_lookups(url: str, stores: list[str], clients: int, root: Path) -> None:
 
 
 async def run(source: Path, clients: int, root: Path) -> None:
-    broker = LocalBroker(root / "broker")
-    broker.start()
-    worker = None
-    try:
-        deployment = Deployment(broker.bootstrap, root, partitions=8)
-        worker = deployment.worker().start()
-        await worker.wait_ready()
+    async with broker_and_worker(root) as (_, deployment, worker):
         await deployment.replay(source)
         await deployment.wait_caught_up(timeout=900)
         report_times = await time_reports(worker.url, 5)
@@ -129,19 +121,10 @@ async def run(source: Path, clients: int, root: Path) -> None:
             throughput = len(latencies) / 10
             print(f"lookups, {clients} clients, {label}: {throughput:,.0f} req/s, ", end="")
             print(f"p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-    finally:
-        if worker is not None:
-            worker.stop()
-        broker.stop()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--stores", type=int, default=10_000)
-    parser.add_argument("--days", type=float, default=7.5)
-    parser.add_argument("--seed", type=int, default=1)
+    parser = dataset_parser(__doc__)
     parser.add_argument("--clients", type=int, default=200)
     args = parser.parse_args()
     source = dataset(args.stores, args.days, args.seed)

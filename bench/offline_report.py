@@ -1,6 +1,6 @@
 """Benchmark: offline report over a full-scale generated dataset (files -> CSV).
 
-    python bench/offline_report.py [--stores 10000] [--days 7.5] [--workers N]
+    python -m bench.offline_report [--stores 10000] [--days 7.5] [--workers N]
 
 Generates the dataset once (over the real V1 hours and timezones when ../shared has them) into
 bench/.data, then times ``storemon report`` on it and prints pings/s, wall time and peak memory.
@@ -8,13 +8,13 @@ bench/.data, then times ``storemon report`` on it and prints pings/s, wall time 
 
 from __future__ import annotations
 
-import argparse
 import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.harness import dataset_parser
 from replay.synth import synthesize
 from storemon.offline import offline_report
 
@@ -43,12 +43,7 @@ def dataset(stores: int, days: float, seed: int) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--stores", type=int, default=10_000)
-    parser.add_argument("--days", type=float, default=7.5)
-    parser.add_argument("--seed", type=int, default=1)
+    parser = dataset_parser(__doc__)
     parser.add_argument("--workers", type=int)
     args = parser.parse_args()
     source = dataset(args.stores, args.days, args.seed)

@@ -1,6 +1,6 @@
 """Benchmark: replay -> worker caught up, end to end on one machine, with a real broker.
 
-    python bench/stream_throughput.py [--stores 10000] [--days 7.5] [--partitions 8]
+    python -m bench.stream_throughput [--stores 10000] [--days 7.5] [--partitions 8]
 
 Starts a broker and one ``storemon worker`` process, replays the generated dataset at full speed
 from this process, and stops the clock when the worker has processed every message. Prints pings/s,
@@ -9,16 +9,14 @@ the CPU seconds of replay, worker and broker, the worker's peak RSS and the chan
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import resource
 import tempfile
 import time
 from pathlib import Path
 
+from bench.harness import broker_and_worker, dataset_parser
 from bench.offline_report import dataset
-from storemon.broker import LocalBroker
-from storemon.local import Deployment, WorkerProcess
 
 
 def cpu_seconds(pid: int) -> float:
@@ -43,15 +41,8 @@ def changelog_bytes(broker_dir: Path, app_id: str) -> int:
 
 
 async def run(source: Path, partitions: int, root: Path) -> None:
-    broker = LocalBroker(root / "broker")
-    broker.start()
-    assert broker.process is not None
-    worker: WorkerProcess | None = None
-    try:
-        deployment = Deployment(broker.bootstrap, root, partitions=partitions)
-        worker = deployment.worker().start()
-        await worker.wait_ready()
-        assert worker.process is not None
+    async with broker_and_worker(root, partitions) as (broker, deployment, worker):
+        assert broker.process is not None and worker.process is not None
         cpu_before = (
             resource.getrusage(resource.RUSAGE_SELF),
             cpu_seconds(worker.process.pid),
@@ -77,19 +68,10 @@ async def run(source: Path, partitions: int, root: Path) -> None:
         print(f"CPU seconds: replay {replay_cpu:.1f}, worker {worker_cpu:.1f}, broker {broker_cpu:.1f}")
         per_ping = changelog / summary.pings
         print(f"worker peak RSS {rss:.0f} MiB; changelog {changelog:,} bytes = {per_ping:.1f} bytes/ping")
-    finally:
-        if worker is not None:
-            worker.stop()
-        broker.stop()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--stores", type=int, default=10_000)
-    parser.add_argument("--days", type=float, default=7.5)
-    parser.add_argument("--seed", type=int, default=1)
+    parser = dataset_parser(__doc__)
     parser.add_argument("--partitions", type=int, default=8)
     args = parser.parse_args()
     source = dataset(args.stores, args.days, args.seed)

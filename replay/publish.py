@@ -24,6 +24,7 @@ from replay.rejects import Reject, Rejects
 from replay.source import open_dataset
 from streams.engine import DAY, SECOND
 from streams.messages import encode_pings, encode_profile
+from streams.topics import Topics
 
 _TICK = 0.25  # seconds of wall time per frame in a paced replay
 # Dataset time per frame at full speed: about 48 hourly pings per store and message.
@@ -42,13 +43,6 @@ class ReplaySummary:
     @property
     def rate(self) -> float:
         return self.pings / self.elapsed if self.elapsed else 0.0
-
-
-@dataclass(frozen=True)
-class Topics:
-    pings: str
-    profiles: str
-    rejects: str
 
 
 async def publish_dataset(

@@ -101,7 +101,7 @@ def _broker(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from replay.publish import Topics, publish_dataset
+    from replay.publish import publish_dataset
     from streams.topics import ensure_topics
 
     settings = _settings(args)
@@ -110,16 +110,9 @@ def _replay(args: argparse.Namespace) -> int:
         raise ValueError("--speed must be a positive number or 'max'")
 
     async def run() -> int:
-        await ensure_topics(
-            settings.broker,
-            settings.pings_topic,
-            settings.profiles_topic,
-            settings.rejects_topic,
-            settings.partitions,
-        )
-        topics = Topics(settings.pings_topic, settings.profiles_topic, settings.rejects_topic)
+        await ensure_topics(settings.broker, settings.topics, settings.partitions)
         summary = await publish_dataset(
-            args.source, settings.broker, topics, speed=speed, frame=int(args.frame_hours * HOUR)
+            args.source, settings.broker, settings.topics, speed=speed, frame=int(args.frame_hours * HOUR)
         )
         print(
             f"replay: {summary.pings} pings in {summary.messages} messages and {summary.profiles} profiles "

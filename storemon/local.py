@@ -20,9 +20,9 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from replay.publish import ReplaySummary, Topics, publish_dataset
+from replay.publish import ReplaySummary, publish_dataset
 from storemon.broker import free_port
-from streams.topics import ensure_topics
+from streams.topics import Topics, ensure_topics
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Deployment:
 
     @property
     def topics(self) -> Topics:
-        return Topics(f"{self.name}-pings", f"{self.name}-profiles", f"{self.name}-rejects")
+        return Topics.with_prefix(self.name)
 
     def env(self, port: int, data_dir: Path) -> dict[str, str]:
         env = dict(os.environ)
@@ -61,9 +61,22 @@ class Deployment:
     async def replay(
         self, source: str | Path, speed: float | None = None, progress: bool = False
     ) -> ReplaySummary:
-        topics = self.topics
-        await ensure_topics(self.bootstrap, topics.pings, topics.profiles, topics.rejects, self.partitions)
-        return await publish_dataset(source, self.bootstrap, topics, speed=speed, progress=progress)
+        await ensure_topics(self.bootstrap, self.topics, self.partitions)
+        return await publish_dataset(source, self.bootstrap, self.topics, speed=speed, progress=progress)
+
+    async def serve(
+        self, source: str | Path, data_dir: Path | None = None, port: int | None = None
+    ) -> WorkerProcess:
+        """A worker that has processed all of ``source``: started, ready, fed, caught up."""
+        worker = self.worker(data_dir=data_dir, port=port).start()
+        try:
+            await worker.wait_ready()
+            await self.replay(source)
+            await self.wait_caught_up()
+        except BaseException:
+            worker.stop()
+            raise
+        return worker
 
     async def end_offsets(self) -> dict[tuple[str, int], int]:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap)
@@ -81,22 +94,15 @@ class Deployment:
 
     async def caught_up(self) -> bool:
         """True when the group's committed offsets reach the end of both source topics."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap)
+        ends = await self.end_offsets()
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
-        await consumer.start()
         await admin.start()
         try:
-            tps = [
-                TopicPartition(t, p)
-                for t in (self.topics.pings, self.topics.profiles)
-                for p in range(self.partitions)
-            ]
-            ends = await consumer.end_offsets(tps)
             committed = await admin.list_consumer_group_offsets(self.name)
         finally:
-            await consumer.stop()
             await admin.close()
-        return all(ends[tp] == 0 or (tp in committed and committed[tp].offset >= ends[tp]) for tp in tps)
+        done = {(tp.topic, tp.partition): meta.offset for tp, meta in committed.items()}
+        return all(end == 0 or done.get(tp, -1) >= end for tp, end in ends.items())
 
     async def wait_caught_up(self, timeout: float = 300.0) -> float:
         started = time.monotonic()

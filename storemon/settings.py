@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streams.engine import DEFAULT_RETENTION, HOUR
+from streams.topics import Topics
 
 
 class Settings(BaseSettings):
@@ -51,13 +52,5 @@ class Settings(BaseSettings):
         return self.retention_hours * HOUR
 
     @property
-    def pings_topic(self) -> str:
-        return f"{self.topic_prefix}-pings"
-
-    @property
-    def profiles_topic(self) -> str:
-        return f"{self.topic_prefix}-profiles"
-
-    @property
-    def rejects_topic(self) -> str:
-        return f"{self.topic_prefix}-rejects"
+    def topics(self) -> Topics:
+        return Topics.with_prefix(self.topic_prefix)

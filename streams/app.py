@@ -28,6 +28,7 @@ from streams.engine import (
     uptime_row,
 )
 from streams.messages import MessageError, decode_pings, decode_profile
+from streams.topics import Topics
 
 STATES_TABLE = "store-states"
 _NEVER = -(1 << 62)
@@ -40,8 +41,7 @@ class StreamsConfig:
     bootstrap: str
     partitions: int
     data_dir: Path
-    pings_topic: str
-    profiles_topic: str
+    topics: Topics
     canonical_url: str
     retention: int = DEFAULT_RETENTION
 
@@ -94,8 +94,10 @@ class StoreStreams:
         # Bytes in and out everywhere: the engine and the wire format have their own encodings.
         raw_topic: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
         raw_table: dict[str, Any] = {"key_type": bytes, "value_type": bytes}
-        self.pings_topic = self.app.topic(config.pings_topic, partitions=config.partitions, **raw_topic)
-        self.profiles_topic = self.app.topic(config.profiles_topic, partitions=config.partitions, **raw_topic)
+        self.pings_topic = self.app.topic(config.topics.pings, partitions=config.partitions, **raw_topic)
+        self.profiles_topic = self.app.topic(
+            config.topics.profiles, partitions=config.partitions, **raw_topic
+        )
         self.states = self.app.Table(STATES_TABLE, partitions=config.partitions, **raw_table)
         self.profiles = self.app.Table(PROFILES_TABLE, partitions=config.partitions, **raw_table)
         self._pings_processed = PromCounter(
@@ -113,15 +115,24 @@ class StoreStreams:
         self._watermark = Gauge(
             "storemon_watermark_seconds", "latest ping instant seen by this worker", registry=self.registry
         )
+        self._lag = Gauge(
+            "storemon_partition_lag", "messages not yet processed, per source partition held here",
+            ["topic", "partition"], registry=self.registry,
+        )  # fmt: skip
         self.app.agent(self.pings_topic, name="ingest-pings")(self._ingest_pings)
         self.app.agent(self.profiles_topic, name="ingest-profiles")(self._ingest_profiles)
 
     def profile_of(self, key: bytes) -> StoreProfile:
         return _profile(self.profiles.get(key))
 
+    def _skip(self, message: Any) -> None:
+        """Count a message that does not follow the wire format, and move past it."""
+        self._messages_rejected.labels(message.topic).inc()
+        self.progress.outcomes["rejected_message"] += 1
+        self.progress.advance(message.topic, message.partition, message.offset)
+
     async def _ingest_pings(self, stream: faust.StreamT[bytes]) -> None:
         retention = self.config.retention
-        outcomes = self.progress.outcomes
         async for event in stream.events():
             message = event.message
             key = event.key
@@ -130,19 +141,21 @@ class StoreStreams:
                     raise MessageError("pings message without a store id key")
                 pings = decode_pings(event.value)
             except MessageError:
-                self._messages_rejected.labels(message.topic).inc()
-                outcomes["rejected_message"] += 1
-                self.progress.advance(message.topic, message.partition, message.offset)
+                self._skip(message)
                 continue
             profile = self.profile_of(key)
             raw = self.states.get(key)
             state = StoreState.decode(raw) if raw else StoreState()
-            for instant, active in pings:
-                outcomes[state.add(instant, active, profile, retention).value] += 1
+            outcomes = Counter(
+                state.add(instant, active, profile, retention).value for instant, active in pings
+            )
             self.states[key] = state.encode()
             if state.times and state.times[-1] > self._latest_seen:
                 self._latest_seen = state.times[-1]
                 self._watermark.set(self._latest_seen / SECOND)
+            for outcome, count in outcomes.items():
+                self._pings_processed.labels(outcome).inc(count)
+            self.progress.outcomes.update(outcomes)
             self.progress.advance(message.topic, message.partition, message.offset)
 
     async def _ingest_profiles(self, stream: faust.StreamT[bytes]) -> None:
@@ -154,9 +167,7 @@ class StoreStreams:
                     raise MessageError("profile message without a store id key")
                 profile = DEFAULT_PROFILE if event.value is None else _profile(event.value)
             except MessageError:
-                self._messages_rejected.labels(message.topic).inc()
-                self.progress.outcomes["rejected_message"] += 1
-                self.progress.advance(message.topic, message.partition, message.offset)
+                self._skip(message)
                 continue
             if event.value is None:
                 self.profiles.pop(key, None)
@@ -184,6 +195,15 @@ class StoreStreams:
         for key, raw in self.states.items():
             yield key.decode(), StoreState.decode(raw), self.profile_of(key)
 
+    def update_lag(self) -> None:
+        """Refresh the lag gauge from the consumer's highwaters and what was processed here."""
+        self._lag.clear()
+        for tp in self.app.consumer.assignment():
+            done = self.progress.next_offsets.get(tp.topic, {}).get(tp.partition)
+            highwater = self.app.consumer.highwater(tp)
+            if done is not None and highwater is not None:
+                self._lag.labels(tp.topic, str(tp.partition)).set(max(0, highwater - done))
+
     def owned_partitions(self) -> set[int]:
         """Source partitions (hence table partitions) this worker actively holds."""
         topic = self.pings_topic.get_topic_name()
@@ -208,9 +228,12 @@ class StoreStreams:
         state = StoreState.decode(raw)
         return uptime_row(store_id, state, self.profile_of(key), as_of), state
 
-    def owner_url(self, store_id: str) -> str:
-        """Canonical URL of the worker holding ``store_id`` (this one's when it is alone)."""
-        return str(self.app.router.key_store(STATES_TABLE, store_id.encode()))
+    def owner_url(self, store_id: str) -> str | None:
+        """Canonical URL of the worker holding ``store_id``; None while partitions are unassigned."""
+        try:
+            return str(self.app.router.key_store(STATES_TABLE, store_id.encode())).rstrip("/")
+        except KeyError:
+            return None
 
     def peer_urls(self) -> list[str]:
         """Canonical URLs of every worker in the group, this one included."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -12,7 +13,20 @@ class TopicLayoutError(RuntimeError):
     pass
 
 
-async def ensure_topics(bootstrap: str, pings: str, profiles: str, rejects: str, partitions: int) -> None:
+@dataclass(frozen=True)
+class Topics:
+    """Names of the product's three topics."""
+
+    pings: str
+    profiles: str
+    rejects: str
+
+    @classmethod
+    def with_prefix(cls, prefix: str) -> Topics:
+        return cls(f"{prefix}-pings", f"{prefix}-profiles", f"{prefix}-rejects")
+
+
+async def ensure_topics(bootstrap: str, topics: Topics, partitions: int) -> None:
     """Create the topics if missing; pings and profiles are co-partitioned, profiles compacted.
 
     An existing topic with another partition count is an error: the tables would stop lining up
@@ -22,9 +36,9 @@ async def ensure_topics(bootstrap: str, pings: str, profiles: str, rejects: str,
     await admin.start()
     try:
         wanted = [
-            NewTopic(pings, partitions, 1),
-            NewTopic(profiles, partitions, 1, topic_configs={"cleanup.policy": "compact"}),
-            NewTopic(rejects, 1, 1),
+            NewTopic(topics.pings, partitions, 1),
+            NewTopic(topics.profiles, partitions, 1, topic_configs={"cleanup.policy": "compact"}),
+            NewTopic(topics.rejects, 1, 1),
         ]
         existing = set(await admin.list_topics())
         missing = [topic for topic in wanted if topic.name not in existing]
@@ -32,7 +46,7 @@ async def ensure_topics(bootstrap: str, pings: str, profiles: str, rejects: str,
             # Another process may create them meanwhile; the layout is checked below either way.
             with suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-        for description in await admin.describe_topics([pings, profiles]):
+        for description in await admin.describe_topics([topics.pings, topics.profiles]):
             count = len(description["partitions"])
             if count != partitions:
                 raise TopicLayoutError(

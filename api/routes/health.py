@@ -27,4 +27,5 @@ async def readyz(streams: StreamsDep, response: Response) -> dict[str, str]:
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(streams: StreamsDep) -> Response:
+    streams.update_lag()
     return Response(generate_latest(streams.registry), media_type=CONTENT_TYPE_LATEST)

@@ -50,7 +50,11 @@ async def store_uptime(
     as_of = cluster.cached_watermark()
     if as_of is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown store")
-    owner = streams.owner_url(store_id).rstrip("/")
+    owner = streams.owner_url(store_id)
+    if owner is None:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "partitions are being reassigned; retry shortly"
+        )
     if owner == cluster.me:
         return local_lookup(streams, store_id, as_of)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,15 +32,8 @@ def rows_of(text: str) -> dict[str, list[float]]:
 def secured(kafka: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
     """One worker with a token, the bundled sample replayed and processed."""
     deployment = Deployment(kafka, tmp_path_factory.mktemp("secured"), token=TOKEN)
-    worker = deployment.worker().start()
-
-    async def setup() -> None:
-        await worker.wait_ready()
-        await deployment.replay(SAMPLE)
-        await deployment.wait_caught_up()
-
+    worker = asyncio.run(deployment.serve(SAMPLE))
     try:
-        asyncio.run(setup())
         yield worker
     finally:
         worker.stop()
@@ -62,7 +56,10 @@ def test_every_api_route_needs_the_token(secured: WorkerProcess) -> None:
         assert client.get("/api/worker/status", headers=AUTH).status_code == 200
         for open_path in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
             assert client.get(open_path).status_code == 200, open_path
-        assert "storemon_pings_processed_total" in client.get("/metrics").text
+        metrics = client.get("/metrics").text
+        processed = re.search(r'^storemon_pings_processed_total\{outcome="added"\} (\S+)$', metrics, re.M)
+        assert processed is not None and float(processed.group(1)) > 30_000
+        assert re.search(r'^storemon_partition_lag\{partition="\d+",topic="[^"]+"\} 0\.0$', metrics, re.M)
 
 
 def test_bad_input_is_4xx_never_5xx(secured: WorkerProcess) -> None:

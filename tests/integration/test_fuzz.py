@@ -17,16 +17,8 @@ pytestmark = pytest.mark.kafka
 
 
 def test_no_5xx_for_any_generated_request(kafka: str, tmp_path: Path) -> None:
-    deployment = Deployment(kafka, tmp_path, token="fuzz-token")
-    worker = deployment.worker().start()
-
-    async def setup() -> None:
-        await worker.wait_ready()
-        await deployment.replay(SAMPLE)
-        await deployment.wait_caught_up()
-
+    worker = asyncio.run(Deployment(kafka, tmp_path, token="fuzz-token").serve(SAMPLE))
     try:
-        asyncio.run(setup())
         cli = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
         assert cli is not None, "schemathesis is a dev dependency"
         run = subprocess.run(
