@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from replay.parsing import RowError, parse_clock, parse_day, parse_status, parse_store_id, parse_timestamp
 from replay.partition import Partition
-from replay.source import Dataset, FileKind
+from replay.source import DataFile, Dataset, FileKind
 from streams.engine import HoursRow, StoreProfile
 
 # (store_id, instant in microseconds, active); a plain tuple because millions are made per run.
@@ -45,37 +45,24 @@ def read_profiles(dataset: Dataset, partition: Partition | None = None) -> dict[
     """
     rejects = dataset.rejects
     hours: defaultdict[str, list[HoursRow]] = defaultdict(list)
-    for data_file in dataset.of_kind(FileKind.HOURS):
+    for data_file, line, row, store_id in _rows_with_store(dataset, FileKind.HOURS, partition):
         cols = data_file.columns
-        for line, row in data_file.rows(rejects):
-            if partition is not None and not partition.owns(row[cols["store_id"]]):
-                continue
-            try:
-                store_id = parse_store_id(row[cols["store_id"]])
-                entry = HoursRow(
-                    parse_day(row[cols["day"]]),
-                    parse_clock(row[cols["start_time_local"]]),
-                    parse_clock(row[cols["end_time_local"]]),
-                )
-            except RowError as error:
-                rejects.add(data_file.name, line, error.reason, error.detail, row)
-                continue
-            hours[store_id].append(entry)
+        try:
+            entry = HoursRow(
+                parse_day(row[cols["day"]]),
+                parse_clock(row[cols["start_time_local"]]),
+                parse_clock(row[cols["end_time_local"]]),
+            )
+        except RowError as error:
+            rejects.add(data_file.name, line, error.reason, error.detail, row)
+            continue
+        hours[store_id].append(entry)
     zones: dict[str, str | None] = {}
-    for data_file in dataset.of_kind(FileKind.TIMEZONES):
-        cols = data_file.columns
-        for line, row in data_file.rows(rejects):
-            if partition is not None and not partition.owns(row[cols["store_id"]]):
-                continue
-            try:
-                store_id = parse_store_id(row[cols["store_id"]])
-            except RowError as error:
-                rejects.add(data_file.name, line, error.reason, error.detail, row)
-                continue
-            zone = row[cols["timezone_str"]].strip() or None
-            if zones.get(store_id, zone) != zone:
-                rejects.warn("conflicting_timezone")
-            zones[store_id] = zone
+    for data_file, _, row, store_id in _rows_with_store(dataset, FileKind.TIMEZONES, partition):
+        zone = row[data_file.columns["timezone_str"]].strip() or None
+        if zones.get(store_id, zone) != zone:
+            rejects.warn("conflicting_timezone")
+        zones[store_id] = zone
     profiles = {}
     for store_id in hours.keys() | zones.keys():
         profile = StoreProfile(timezone=zones.get(store_id), hours=tuple(hours.get(store_id, ())))
@@ -83,3 +70,20 @@ def read_profiles(dataset: Dataset, partition: Partition | None = None) -> dict[
             rejects.warn("unknown_timezone")
         profiles[store_id] = profile
     return profiles
+
+
+def _rows_with_store(
+    dataset: Dataset, kind: FileKind, partition: Partition | None
+) -> Iterator[tuple[DataFile, int, list[str], str]]:
+    """Rows of every file of ``kind`` in ``partition`` with a valid store id (others are rejected)."""
+    for data_file in dataset.of_kind(kind):
+        column = data_file.columns["store_id"]
+        for line, row in data_file.rows(dataset.rejects):
+            if partition is not None and not partition.owns(row[column]):
+                continue
+            try:
+                store_id = parse_store_id(row[column])
+            except RowError as error:
+                dataset.rejects.add(data_file.name, line, error.reason, error.detail, row)
+                continue
+            yield data_file, line, row, store_id
