@@ -1,4 +1,7 @@
-"""FastAPI dependencies: the running worker's services and the optional bearer-token check."""
+"""FastAPI dependencies: the running worker's services and the optional bearer-token check.
+
+All are ``async def``: FastAPI would run plain functions in a thread pool, which costs more than they do.
+"""
 
 from __future__ import annotations
 
@@ -16,17 +19,17 @@ from streams.app import StoreStreams
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_streams(request: Request) -> StoreStreams:
+async def get_streams(request: Request) -> StoreStreams:
     streams: StoreStreams = request.app.state.streams
     return streams
 
 
-def require_token(
+async def require_token(
     settings: Annotated[Settings, Depends(get_settings)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
@@ -41,12 +44,12 @@ def require_token(
         )
 
 
-def get_cluster(request: Request) -> Cluster:
+async def get_cluster(request: Request) -> Cluster:
     cluster: Cluster = request.app.state.cluster
     return cluster
 
 
-def get_reports(request: Request) -> ReportService:
+async def get_reports(request: Request) -> ReportService:
     reports: ReportService = request.app.state.reports
     return reports
 

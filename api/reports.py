@@ -21,7 +21,7 @@ from pathlib import Path
 from prometheus_client import Histogram
 
 from api.cluster import Cluster
-from streams.engine import write_report_csv
+from streams.engine import UptimeRow, write_report_csv
 
 log = logging.getLogger(__name__)
 REPORT_ID_PATTERN = r"^[A-Za-z0-9_-]{22}$"
@@ -84,6 +84,8 @@ class ReportService:
         self.cluster = cluster
         self.duration = duration
         self._tasks: set[asyncio.Task[None]] = set()
+        # Reports at the same as_of that run at the same time share one gathering of the rows.
+        self._gathering: dict[int, asyncio.Task[list[UptimeRow]]] = {}
 
     def trigger(self, as_of_us: int | None) -> ReportRecord:
         record = ReportRecord(secrets.token_urlsafe(16), ReportStatus.RUNNING, as_of_us, time.time())
@@ -110,7 +112,7 @@ class ReportService:
                 if record.as_of_us is None:
                     raise RuntimeError("no pings have been processed yet, so there is no as_of to report at")
                 self.store.save(record)
-            rows = await self.cluster.report_rows(record.as_of_us)
+            rows = await self._rows(record.as_of_us)
             buffer = io.StringIO()
             record.rows = write_report_csv(rows, buffer)
             self.store.write_csv(record.report_id, buffer.getvalue())
@@ -122,6 +124,14 @@ class ReportService:
         record.finished = time.time()
         self.store.save(record)
         self.duration.labels(record.status.value).observe(time.perf_counter() - started)
+
+    async def _rows(self, as_of: int) -> list[UptimeRow]:
+        task = self._gathering.get(as_of)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self.cluster.report_rows(as_of))
+            self._gathering[as_of] = task
+            task.add_done_callback(lambda _: self._gathering.pop(as_of, None))
+        return await asyncio.shield(task)
 
     async def wait_idle(self) -> None:
         if self._tasks:

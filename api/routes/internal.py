@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import StreamsDep
 from api.routes.stores import StoreUptime, local_lookup
@@ -23,10 +23,10 @@ async def report_part(streams: StreamsDep, as_of_us: Annotated[int, Query()]) ->
     return {"partitions": sorted(partitions), "rows": [list(row) for row in rows]}
 
 
-@router.get("/stores/{store_id}")
+@router.get("/stores/{store_id}", response_model=StoreUptime)
 async def store(
     streams: StreamsDep,
     store_id: Annotated[str, Path(min_length=1, max_length=128)],
     as_of_us: Annotated[int, Query()],
-) -> StoreUptime:
+) -> Response:
     return local_lookup(streams, store_id, as_of_us)

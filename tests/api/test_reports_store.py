@@ -17,11 +17,14 @@ class StubCluster:
 
     def __init__(self, fail: bool = False) -> None:
         self.fail = fail
+        self.gatherings = 0
 
     async def watermark(self) -> int | None:
         return 1_000
 
     async def report_rows(self, as_of: int) -> list[UptimeRow]:
+        self.gatherings += 1
+        await asyncio.sleep(0.05)
         if self.fail:
             raise RuntimeError("partitions held [0] do not cover 0..1")
         return [UptimeRow("s1", 60.0, 1.0, 2.0, 0.0, 0.0, 0.0)]
@@ -80,3 +83,17 @@ def test_ids_that_could_leave_the_folder_never_match() -> None:
         "abc/def" + "x" * 15,
     ):
         assert re.fullmatch(REPORT_ID_PATTERN, hostile) is None
+
+
+def test_concurrent_reports_at_one_as_of_share_one_gathering(tmp_path: Path) -> None:
+    reports = service(tmp_path)
+
+    async def scenario() -> list[str]:
+        ids = [reports.trigger(7_000).report_id for _ in range(10)]
+        await reports.wait_idle()
+        return ids
+
+    ids = asyncio.run(scenario())
+    assert reports.cluster.gatherings == 1  # type: ignore[attr-defined]
+    statuses = {ReportStore(tmp_path).load(i).status for i in ids}  # type: ignore[union-attr]
+    assert statuses == {ReportStatus.COMPLETE}
