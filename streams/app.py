@@ -191,9 +191,10 @@ class StoreStreams:
         return self._latest_seen if self._latest_seen > _NEVER else None
 
     def iter_states(self) -> Iterator[tuple[str, StoreState, StoreProfile]]:
-        """Every store this worker holds, with its profile."""
+        """Every store this worker holds, with its profile (both tables read in one pass each)."""
+        profiles = dict(self.profiles.items())
         for key, raw in self.states.items():
-            yield key.decode(), StoreState.decode(raw), self.profile_of(key)
+            yield key.decode(), StoreState.decode(raw), _profile(profiles.get(key))
 
     def update_lag(self) -> None:
         """Refresh the lag gauge from the consumer's highwaters and what was processed here."""
