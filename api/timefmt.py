@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from streams.engine import SECOND
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -18,6 +16,3 @@ def to_instant(moment: datetime) -> int:
 
 def to_datetime(instant: int) -> datetime:
     return _EPOCH + timedelta(microseconds=instant)
-
-
-__all__ = ["SECOND", "to_datetime", "to_instant"]

@@ -15,6 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -116,13 +117,6 @@ class Deployment:
 class WorkerProcess:
     """``storemon worker`` in a subprocess, as operators run it."""
 
-    async def processed_up_to(self, ends: dict[tuple[str, int], int]) -> bool:
-        """True when this worker has processed every message before ``ends`` (a sole worker's view)."""
-        async with httpx.AsyncClient() as client:
-            status = (await client.get(f"{self.url}/api/worker/status")).json()
-        done = status["next_offsets"]
-        return all(end == 0 or done.get(topic, {}).get(str(p), 0) >= end for (topic, p), end in ends.items())
-
     def __init__(self, port: int, data_dir: Path, env: dict[str, str]) -> None:
         self.port = port
         self.data_dir = data_dir
@@ -130,16 +124,23 @@ class WorkerProcess:
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
         self.log = data_dir.parent / f"worker-{port}.log"
+        self._log_handle: IO[bytes] | None = None
 
     def start(self) -> WorkerProcess:
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._log_handle = self.log.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "storemon.cli", "worker"],
             env=self.env,
-            stdout=self.log.open("ab"),
+            stdout=self._log_handle,
             stderr=subprocess.STDOUT,
         )
         return self
+
+    def _close_log(self) -> None:
+        if self._log_handle is not None:
+            self._log_handle.close()
+            self._log_handle = None
 
     async def wait_ready(self, timeout: float = 120.0) -> None:
         started = time.monotonic()
@@ -157,11 +158,19 @@ class WorkerProcess:
                 await asyncio.sleep(0.3)
         raise TimeoutError(f"worker not ready:\n{self.log.read_text()[-3000:]}")
 
+    async def processed_up_to(self, ends: dict[tuple[str, int], int]) -> bool:
+        """True when this worker has processed every message before ``ends`` (a sole worker's view)."""
+        async with httpx.AsyncClient() as client:
+            status = (await client.get(f"{self.url}/api/worker/status")).json()
+        done = status["next_offsets"]
+        return all(end == 0 or done.get(topic, {}).get(str(p), 0) >= end for (topic, p), end in ends.items())
+
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as in a crash."""
         if self.process is not None:
             self.process.kill()
             self.process.wait()
+        self._close_log()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -171,6 +180,7 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._close_log()
 
 
 async def fetch_report(
