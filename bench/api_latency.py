@@ -16,14 +16,12 @@ import random
 import shutil
 import statistics
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from bench.harness import broker_and_worker, dataset_parser
-from bench.offline_report import dataset
+from bench.harness import broker_and_worker, run_against_worker
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -124,12 +122,7 @@ async def run(source: Path, clients: int, root: Path) -> None:
 
 
 def main() -> None:
-    parser = dataset_parser(__doc__)
-    parser.add_argument("--clients", type=int, default=200)
-    args = parser.parse_args()
-    source = dataset(args.stores, args.days, args.seed)
-    with tempfile.TemporaryDirectory(prefix="storemon-bench-") as tmp:
-        asyncio.run(run(source, args.clients, Path(tmp)))
+    run_against_worker(__doc__, "clients", 200, run)
 
 
 if __name__ == "__main__":

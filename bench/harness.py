@@ -3,12 +3,53 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import AsyncIterator
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from replay.synth import synthesize
 from storemon.broker import LocalBroker
 from storemon.local import Deployment, WorkerProcess
+
+HERE = Path(__file__).resolve().parent
+REAL_V1 = HERE.parent.parent / "shared" / "data" / "store-monitoring" / "v1_2023-01"
+
+
+def dataset(stores: int, days: float, seed: int) -> Path:
+    """The generated dataset, made once into bench/.data over the real V1 hours when they are at hand."""
+    path = HERE / ".data" / f"synth-{stores}x{days}d-s{seed}.zip"
+    if not path.exists():
+        real = REAL_V1.is_dir()
+        started = time.perf_counter()
+        synthesize(
+            path,
+            stores,
+            days,
+            seed=seed,
+            hours_file=REAL_V1 / "menu_hours.csv" if real else None,
+            timezones_file=REAL_V1 / "timezones.csv" if real else None,
+        )
+        origin = "real V1 hours and timezones" if real else "generated hours and timezones"
+        print(
+            f"generated {path.name} over {origin} in {time.perf_counter() - started:.1f} s", file=sys.stderr
+        )
+    return path
+
+
+def run_against_worker(
+    description: str | None, option: str, default: int, run: Callable[[Path, int, Path], Awaitable[None]]
+) -> None:
+    """Parse the dataset options plus one integer ``option``, then ``run(dataset, value, scratch dir)``."""
+    parser = dataset_parser(description)
+    parser.add_argument(f"--{option}", type=int, default=default)
+    args = parser.parse_args()
+    source = dataset(args.stores, args.days, args.seed)
+    with tempfile.TemporaryDirectory(prefix="storemon-bench-") as tmp:
+        asyncio.run(run(source, getattr(args, option), Path(tmp)))
 
 
 def dataset_parser(description: str | None) -> argparse.ArgumentParser:

@@ -9,37 +9,12 @@ bench/.data, then times ``storemon report`` on it and prints pings/s, wall time 
 from __future__ import annotations
 
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.harness import dataset_parser
-from replay.synth import synthesize
+from bench.harness import dataset, dataset_parser
 from storemon.offline import offline_report
-
-HERE = Path(__file__).resolve().parent
-REAL_V1 = HERE.parent.parent / "shared" / "data" / "store-monitoring" / "v1_2023-01"
-
-
-def dataset(stores: int, days: float, seed: int) -> Path:
-    path = HERE / ".data" / f"synth-{stores}x{days}d-s{seed}.zip"
-    if not path.exists():
-        real = REAL_V1.is_dir()
-        started = time.perf_counter()
-        synthesize(
-            path,
-            stores,
-            days,
-            seed=seed,
-            hours_file=REAL_V1 / "menu_hours.csv" if real else None,
-            timezones_file=REAL_V1 / "timezones.csv" if real else None,
-        )
-        origin = "real V1 hours and timezones" if real else "generated hours and timezones"
-        print(
-            f"generated {path.name} over {origin} in {time.perf_counter() - started:.1f} s", file=sys.stderr
-        )
-    return path
 
 
 def main() -> None:

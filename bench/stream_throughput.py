@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import resource
-import tempfile
 import time
 from pathlib import Path
 
-from bench.harness import broker_and_worker, dataset_parser
-from bench.offline_report import dataset
+from bench.harness import broker_and_worker, run_against_worker
 
 
 def cpu_seconds(pid: int) -> float:
@@ -71,12 +69,7 @@ async def run(source: Path, partitions: int, root: Path) -> None:
 
 
 def main() -> None:
-    parser = dataset_parser(__doc__)
-    parser.add_argument("--partitions", type=int, default=8)
-    args = parser.parse_args()
-    source = dataset(args.stores, args.days, args.seed)
-    with tempfile.TemporaryDirectory(prefix="storemon-bench-") as tmp:
-        asyncio.run(run(source, args.partitions, Path(tmp)))
+    run_against_worker(__doc__, "partitions", 8, run)
 
 
 if __name__ == "__main__":
