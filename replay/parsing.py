@@ -5,12 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-from streams.engine.units import SECOND
+from streams.engine.units import EARLIEST, LATEST, SECOND
 
 EPOCH_DAY = date(1970, 1, 1).toordinal()
-# Instants outside this range are data errors, not pings (e.g. 1900-01-01 placeholders).
-EARLIEST = 0
-LATEST = int(datetime(2100, 1, 1, tzinfo=UTC).timestamp()) * SECOND
 
 _FAST_TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?: UTC|Z)?")
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+")

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 
 from streams.engine import HoursRow, StoreProfile
+from streams.engine.units import EARLIEST, LATEST
 
 
 class MessageError(ValueError):
@@ -24,10 +25,16 @@ def encode_pings(pings: Iterable[tuple[int, bool]]) -> bytes:
 
 def decode_pings(value: bytes) -> list[tuple[int, bool]]:
     try:
-        pairs = json.loads(value)
-        return [(int(instant), bool(active)) for instant, active in pairs]
+        body = json.loads(value)
+        if not isinstance(body, list):
+            raise TypeError("expected a list of [instant_us, active] pairs")
+        pings = [(instant, active) for instant, active in body]
     except (ValueError, TypeError) as error:
         raise MessageError(f"bad pings message: {error}") from None
+    for instant, active in pings:
+        if type(instant) is not int or not EARLIEST <= instant < LATEST or active not in (0, 1):
+            raise MessageError(f"bad pings message: ping {[instant, active]!r} out of range")
+    return [(instant, bool(active)) for instant, active in pings]
 
 
 def encode_profile(profile: StoreProfile) -> bytes:

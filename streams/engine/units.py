@@ -11,3 +11,7 @@ MINUTE: Final = 60 * SECOND
 HOUR: Final = 60 * MINUTE
 DAY: Final = 24 * HOUR
 WEEK: Final = 7 * DAY
+
+# Instants the engine accepts: the Unix epoch up to 2100-01-01. Anything else is a data error.
+EARLIEST: Final = 0
+LATEST: Final = 4_102_444_800 * SECOND
