@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -46,11 +47,21 @@ async def ensure_topics(bootstrap: str, topics: Topics, partitions: int) -> None
             # Another process may create them meanwhile; the layout is checked below either way.
             with suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-        for description in await admin.describe_topics([topics.pings, topics.profiles]):
-            count = len(description["partitions"])
+        counts = await _partition_counts(admin, [topics.pings, topics.profiles])
+        for name, count in counts.items():
             if count != partitions:
-                raise TopicLayoutError(
-                    f"topic {description['topic']} has {count} partitions, expected {partitions}"
-                )
+                raise TopicLayoutError(f"topic {name} has {count} partitions, expected {partitions}")
     finally:
         await admin.close()
+
+
+async def _partition_counts(
+    admin: AIOKafkaAdminClient, names: list[str], attempts: int = 40
+) -> dict[str, int]:
+    """Partition count per topic; a topic just created may show none until its metadata settles."""
+    for _ in range(attempts):
+        counts = {d["topic"]: len(d["partitions"]) for d in await admin.describe_topics(names)}
+        if all(counts.get(name, 0) for name in names):
+            break
+        await asyncio.sleep(0.25)
+    return counts
