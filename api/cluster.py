@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import httpx
 
@@ -32,7 +33,6 @@ class Cluster:
         if settings.api_token is not None:
             headers["Authorization"] = f"Bearer {settings.api_token.get_secret_value()}"
         self.client = httpx.AsyncClient(timeout=30.0, headers=headers)
-
         self._watermark: int | None = None
 
     async def close(self) -> None:
@@ -94,8 +94,8 @@ class Cluster:
         merged.sort(key=lambda row: row.store_id)
         return merged
 
-    async def _get(self, base: str, path: str, params: dict[str, int] | None = None) -> dict:  # type: ignore[type-arg]
+    async def _get(self, base: str, path: str, params: dict[str, int] | None = None) -> dict[str, Any]:
         response = await self.client.get(base + path, params=params)
         response.raise_for_status()
-        body: dict = response.json()  # type: ignore[type-arg]
+        body: dict[str, Any] = response.json()
         return body

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -18,7 +18,7 @@ async def watermark(streams: StreamsDep) -> dict[str, int | None]:
 
 
 @router.get("/report-part")
-async def report_part(streams: StreamsDep, as_of_us: Annotated[int, Query()]) -> dict[str, list]:  # type: ignore[type-arg]
+async def report_part(streams: StreamsDep, as_of_us: Annotated[int, Query()]) -> dict[str, list[Any]]:
     partitions, rows = streams.report_part(as_of_us)
     return {"partitions": sorted(partitions), "rows": [list(row) for row in rows]}
 
