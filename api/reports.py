@@ -21,7 +21,7 @@ from pathlib import Path
 from prometheus_client import Histogram
 
 from api.cluster import Cluster
-from streams.engine import UptimeRow, write_report_csv
+from streams.engine import write_report_csv
 
 log = logging.getLogger(__name__)
 REPORT_ID_PATTERN = r"^[A-Za-z0-9_-]{22}$"
@@ -55,10 +55,8 @@ class ReportStore:
         return self.folder / f"{report_id}.csv"
 
     def save(self, record: ReportRecord) -> None:
-        target = self.folder / f"{record.report_id}.json"
-        partial = target.with_suffix(".json.tmp")
-        partial.write_text(json.dumps({**asdict(record), "status": record.status.value}))
-        os.replace(partial, target)
+        body = json.dumps({**asdict(record), "status": record.status.value})
+        _write_atomically(self.folder / f"{record.report_id}.json", body)
 
     def load(self, report_id: str) -> ReportRecord | None:
         try:
@@ -72,10 +70,14 @@ class ReportStore:
         return [r for r in records if r is not None and r.status is ReportStatus.RUNNING]
 
     def write_csv(self, report_id: str, text: str) -> None:
-        target = self.csv_path(report_id)
-        partial = target.with_suffix(".csv.tmp")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, target)
+        _write_atomically(self.csv_path(report_id), text)
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    """Readers see the old file or the whole new one, never a part: write aside, then rename."""
+    partial = target.with_name(target.name + ".tmp")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, target)
 
 
 class ReportService:
@@ -84,8 +86,8 @@ class ReportService:
         self.cluster = cluster
         self.duration = duration
         self._tasks: set[asyncio.Task[None]] = set()
-        # Reports at the same as_of that run at the same time share one gathering of the rows.
-        self._gathering: dict[int, asyncio.Task[list[UptimeRow]]] = {}
+        # Reports at the same as_of that run at the same time share one gathering and one CSV text.
+        self._building: dict[int, asyncio.Task[tuple[str, int]]] = {}
 
     def trigger(self, as_of_us: int | None) -> ReportRecord:
         record = ReportRecord(secrets.token_urlsafe(16), ReportStatus.RUNNING, as_of_us, time.time())
@@ -112,10 +114,8 @@ class ReportService:
                 if record.as_of_us is None:
                     raise RuntimeError("no pings have been processed yet, so there is no as_of to report at")
                 self.store.save(record)
-            rows = await self._rows(record.as_of_us)
-            buffer = io.StringIO()
-            record.rows = write_report_csv(rows, buffer)
-            self.store.write_csv(record.report_id, buffer.getvalue())
+            text, record.rows = await self._csv(record.as_of_us)
+            self.store.write_csv(record.report_id, text)
             record.status = ReportStatus.COMPLETE
         except Exception as error:  # a report must end Complete or Failed, never stay Running
             log.exception("report %s failed", record.report_id)
@@ -125,13 +125,18 @@ class ReportService:
         self.store.save(record)
         self.duration.labels(record.status.value).observe(time.perf_counter() - started)
 
-    async def _rows(self, as_of: int) -> list[UptimeRow]:
-        task = self._gathering.get(as_of)
+    async def _csv(self, as_of: int) -> tuple[str, int]:
+        task = self._building.get(as_of)
         if task is None:
-            task = asyncio.get_running_loop().create_task(self.cluster.report_rows(as_of))
-            self._gathering[as_of] = task
-            task.add_done_callback(lambda _: self._gathering.pop(as_of, None))
+            task = asyncio.get_running_loop().create_task(self._build_csv(as_of))
+            self._building[as_of] = task
+            task.add_done_callback(lambda _: self._building.pop(as_of, None))
         return await asyncio.shield(task)
+
+    async def _build_csv(self, as_of: int) -> tuple[str, int]:
+        buffer = io.StringIO()
+        count = write_report_csv(await self.cluster.report_rows(as_of), buffer)
+        return buffer.getvalue(), count
 
     async def wait_idle(self) -> None:
         if self._tasks:

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.harness import broker_and_worker, run_against_worker
+from bench.harness import run_against_worker
+from storemon.local import local_deployment
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -106,7 +107,7 @@ def wrk_lookups(url: str, stores: list[str], clients: int, root: Path) -> None:
 
 
 async def run(source: Path, clients: int, root: Path) -> None:
-    async with broker_and_worker(root) as (_, deployment, worker):
+    async with local_deployment(root, partitions=8) as (_, deployment, worker):
         await deployment.replay(source)
         await deployment.wait_caught_up(timeout=900)
         report_times = await time_reports(worker.url, 5)

@@ -7,13 +7,10 @@ import asyncio
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from replay.synth import synthesize
-from storemon.broker import LocalBroker
-from storemon.local import Deployment, WorkerProcess
 
 HERE = Path(__file__).resolve().parent
 REAL_V1 = HERE.parent.parent / "shared" / "data" / "store-monitoring" / "v1_2023-01"
@@ -60,22 +57,3 @@ def dataset_parser(description: str | None) -> argparse.ArgumentParser:
     parser.add_argument("--days", type=float, default=7.5)
     parser.add_argument("--seed", type=int, default=1)
     return parser
-
-
-@asynccontextmanager
-async def broker_and_worker(
-    root: Path, partitions: int = 8
-) -> AsyncIterator[tuple[LocalBroker, Deployment, WorkerProcess]]:
-    """A fresh broker and one ready worker, both stopped afterwards whatever happens."""
-    broker = LocalBroker(root / "broker")
-    broker.start()
-    worker = None
-    try:
-        deployment = Deployment(broker.bootstrap, root, partitions=partitions)
-        worker = deployment.worker().start()
-        await worker.wait_ready()
-        yield broker, deployment, worker
-    finally:
-        if worker is not None:
-            worker.stop()
-        broker.stop()

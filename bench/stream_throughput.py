@@ -14,7 +14,8 @@ import resource
 import time
 from pathlib import Path
 
-from bench.harness import broker_and_worker, run_against_worker
+from bench.harness import run_against_worker
+from storemon.local import local_deployment
 
 
 def cpu_seconds(pid: int) -> float:
@@ -39,7 +40,7 @@ def changelog_bytes(broker_dir: Path, app_id: str) -> int:
 
 
 async def run(source: Path, partitions: int, root: Path) -> None:
-    async with broker_and_worker(root, partitions) as (broker, deployment, worker):
+    async with local_deployment(root, partitions=partitions) as (broker, deployment, worker):
         assert broker.process is not None and worker.process is not None
         cpu_before = (
             resource.getrusage(resource.RUSAGE_SELF),

@@ -13,6 +13,7 @@ import asyncio
 import json
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from replay.rejects import Reject, Rejects
 from replay.source import open_dataset
 from streams.engine import DAY, SECOND
 from streams.messages import encode_pings, encode_profile
-from streams.topics import Topics
+from streams.topics import Topics, ensure_topics
 
 _TICK = 0.25  # seconds of wall time per frame in a paced replay
 # Dataset time per frame at full speed: about 48 hourly pings per store and message.
@@ -49,11 +50,15 @@ async def publish_dataset(
     source: str | Path,
     bootstrap: str,
     topics: Topics,
+    partitions: int,
     speed: float | None = None,
     frame: int = DEFAULT_FRAME,
     progress: bool = True,
 ) -> ReplaySummary:
-    """Publish ``source``; ``speed`` None means as fast as possible, else dataset seconds per wall second."""
+    """Publish ``source``; ``speed`` None means as fast as possible, else dataset seconds per wall second.
+
+    The topics are created first when missing (``partitions`` for pings and profiles).
+    """
     started = time.perf_counter()
     summary = ReplaySummary()
     rejected: list[Reject] = []
@@ -71,6 +76,7 @@ async def publish_dataset(
             flags.append(active)
     order = sorted(range(len(instants)), key=instants.__getitem__)
 
+    await ensure_topics(bootstrap, topics, partitions)
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap,
         acks="all",
@@ -80,20 +86,13 @@ async def publish_dataset(
     )
     await producer.start()
     try:
-        await asyncio.gather(
-            *[
-                await producer.send(topics.profiles, encode_profile(profile), key=store_id.encode())
-                for store_id, profile in sorted(profiles.items())
-            ]
+        summary.profiles = await _send_all(
+            producer,
+            topics.profiles,
+            ((store_id, encode_profile(profile)) for store_id, profile in sorted(profiles.items())),
         )
-        summary.profiles = len(profiles)
-        await asyncio.gather(
-            *[
-                await producer.send(
-                    topics.rejects, json.dumps(reject._asdict()).encode(), key=reject.source.encode()
-                )
-                for reject in rejected
-            ]
+        await _send_all(
+            producer, topics.rejects, ((r.source, json.dumps(r._asdict()).encode()) for r in rejected)
         )
         if speed is not None:
             frame = min(frame, int(_TICK * speed * SECOND))
@@ -113,12 +112,11 @@ async def publish_dataset(
                 if speed is not None:
                     due = wall_start + (frame_end - data_start) / SECOND / speed
                     await asyncio.sleep(max(0.0, due - time.monotonic()))
-                futures = [
-                    await producer.send(topics.pings, encode_pings(pings), key=store_id.encode())
-                    for store_id, pings in batch.items()
-                ]
-                await asyncio.gather(*futures)
-                summary.messages += len(futures)
+                summary.messages += await _send_all(
+                    producer,
+                    topics.pings,
+                    ((store_id, encode_pings(pings)) for store_id, pings in batch.items()),
+                )
                 bar.update(sum(len(pings) for pings in batch.values()))
         summary.pings = len(order)
     finally:
@@ -127,3 +125,10 @@ async def publish_dataset(
     summary.warnings = rejects.warnings
     summary.elapsed = time.perf_counter() - started
     return summary
+
+
+async def _send_all(producer: AIOKafkaProducer, topic: str, messages: Iterable[tuple[str, bytes]]) -> int:
+    """Send ``(key, value)`` messages without waiting on each, then wait until all are acknowledged."""
+    futures = [await producer.send(topic, value, key=key.encode()) for key, value in messages]
+    await asyncio.gather(*futures)
+    return len(futures)

@@ -34,9 +34,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _kafka_lib(cache: Path, version: str) -> Path:
+    return cache / f"kafka-{version}" / "lib"
+
+
 def kafka_classpath(cache: Path = DEFAULT_CACHE, version: str = KAFKA_VERSION) -> str:
     """Resolve the broker's jars with Maven once; later calls reuse the cache."""
-    lib = cache / f"kafka-{version}" / "lib"
+    lib = _kafka_lib(cache, version)
     marker = lib / ".complete"
     if not marker.exists():
         if shutil.which("mvn") is None:
@@ -79,7 +83,7 @@ class LocalBroker:
         """``kafka`` when Java (and Maven, or cached jars) are here; otherwise the Tansu fallback."""
         if self.engine != "auto":
             return self.engine
-        jars_cached = (self.cache / f"kafka-{KAFKA_VERSION}" / "lib" / ".complete").exists()
+        jars_cached = (_kafka_lib(self.cache, KAFKA_VERSION) / ".complete").exists()
         if shutil.which("java") and (jars_cached or shutil.which("mvn")):
             return "kafka"
         print(

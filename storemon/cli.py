@@ -102,7 +102,6 @@ def _broker(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     from replay.publish import publish_dataset
-    from streams.topics import ensure_topics
 
     settings = _settings(args)
     speed = None if args.speed == "max" else float(args.speed)
@@ -110,9 +109,13 @@ def _replay(args: argparse.Namespace) -> int:
         raise ValueError("--speed must be a positive number or 'max'")
 
     async def run() -> int:
-        await ensure_topics(settings.broker, settings.topics, settings.partitions)
         summary = await publish_dataset(
-            args.source, settings.broker, settings.topics, speed=speed, frame=int(args.frame_hours * HOUR)
+            args.source,
+            settings.broker,
+            settings.topics,
+            settings.partitions,
+            speed=speed,
+            frame=int(args.frame_hours * HOUR),
         )
         print(
             f"replay: {summary.pings} pings in {summary.messages} messages and {summary.profiles} profiles "

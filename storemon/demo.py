@@ -8,8 +8,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from storemon.broker import LocalBroker
-from storemon.local import Deployment, fetch_report
+from storemon.local import fetch_report, local_deployment
 
 SAMPLE = resources.files("storemon.samples").joinpath("demo.zip")
 
@@ -20,23 +19,17 @@ def say(text: str) -> None:
 
 async def run_demo(root: Path, port: int, keep_running: bool) -> int:
     root.mkdir(parents=True, exist_ok=True)
-    say("starting a local Kafka broker (the first run fetches Kafka from Maven Central) ...")
-    broker = LocalBroker(root / "broker")
-    broker.start()
-    worker = None
-    try:
-        say(f"broker on {broker.bootstrap}; starting the worker and API on port {port} ...")
-        deployment = Deployment(broker.bootstrap, root, name="storemon")
-        worker = deployment.worker(data_dir=root / "worker", port=port).start()
-        await worker.wait_ready()
+    say("starting a local Kafka broker (the first run fetches it from Maven Central), the worker and the API")
+    async with local_deployment(root, name="storemon", port=port) as (broker, deployment, worker):
+        say(f"broker on {broker.bootstrap}, API on {worker.url}; replaying the bundled sample ...")
         with resources.as_file(SAMPLE) as sample:
             summary = await deployment.replay(sample, progress=True)
         say(f"replayed {summary.pings} pings of {summary.profiles} stores; waiting for the worker ...")
         await deployment.wait_caught_up()
+        text = await fetch_report(worker.url)
         report = root / "report.csv"
-        report.write_text(await fetch_report(worker.url))
-        rows = report.read_text().count("\n") - 1
-        print(f"\nreport with {rows} stores: {report}")
+        report.write_text(text)
+        print(f"\nreport with {text.count(chr(10)) - 1} stores: {report}")
         print(
             f"\nTry the API (docs at {worker.url}/docs):\n"
             f"  curl -X POST {worker.url}/api/trigger_report\n"
@@ -52,8 +45,4 @@ async def run_demo(root: Path, port: int, keep_running: bool) -> int:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, stop.set)
             await stop.wait()
-        return 0
-    finally:
-        if worker is not None:
-            worker.stop()
-        broker.stop()
+    return 0

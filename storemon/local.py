@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -22,8 +24,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from replay.publish import ReplaySummary, publish_dataset
-from storemon.broker import free_port
-from streams.topics import Topics, ensure_topics
+from storemon.broker import LocalBroker, free_port
+from streams.topics import Topics
 
 
 @dataclass
@@ -62,8 +64,9 @@ class Deployment:
     async def replay(
         self, source: str | Path, speed: float | None = None, progress: bool = False
     ) -> ReplaySummary:
-        await ensure_topics(self.bootstrap, self.topics, self.partitions)
-        return await publish_dataset(source, self.bootstrap, self.topics, speed=speed, progress=progress)
+        return await publish_dataset(
+            source, self.bootstrap, self.topics, self.partitions, speed=speed, progress=progress
+        )
 
     async def serve(
         self, source: str | Path, data_dir: Path | None = None, port: int | None = None
@@ -200,3 +203,24 @@ async def fetch_report(
             assert got.json()["status"] == "Running", got.json()
             await asyncio.sleep(0.2)
     raise TimeoutError("report did not complete")
+
+
+@asynccontextmanager
+async def local_deployment(
+    root: Path, name: str | None = None, partitions: int = 4, port: int | None = None
+) -> AsyncIterator[tuple[LocalBroker, Deployment, WorkerProcess]]:
+    """A fresh local broker and one ready worker under ``root``, both stopped afterwards whatever happens."""
+    broker = LocalBroker(root / "broker")
+    broker.start()
+    worker = None
+    try:
+        deployment = Deployment(broker.bootstrap, root, partitions=partitions)
+        if name is not None:
+            deployment.name = name
+        worker = deployment.worker(port=port).start()
+        await worker.wait_ready()
+        yield broker, deployment, worker
+    finally:
+        if worker is not None:
+            worker.stop()
+        broker.stop()

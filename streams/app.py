@@ -8,11 +8,11 @@ processed twice (after a crash, or a dataset replayed twice) leaves the same byt
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import faust
 from prometheus_client import CollectorRegistry, Gauge
@@ -30,6 +30,7 @@ from streams.engine import (
 from streams.messages import MessageError, decode_pings, decode_profile
 from streams.topics import Topics
 
+T = TypeVar("T")
 STATES_TABLE = "store-states"
 _NEVER = -(1 << 62)
 PROFILES_TABLE = "store-profiles"
@@ -125,24 +126,26 @@ class StoreStreams:
     def profile_of(self, key: bytes) -> StoreProfile:
         return _profile(self.profiles.get(key))
 
-    def _skip(self, message: Any) -> None:
-        """Count a message that does not follow the wire format, and move past it."""
-        self._messages_rejected.labels(message.topic).inc()
-        self.progress.outcomes["rejected_message"] += 1
-        self.progress.advance(message.topic, message.partition, message.offset)
+    def _decode(self, event: Any, decode: Callable[[bytes | None], T]) -> T | None:
+        """The event's decoded value; None (counted, and moved past) when it breaks the wire format."""
+        try:
+            if not event.key:
+                raise MessageError("message without a store id key")
+            return decode(event.value)
+        except MessageError:
+            message = event.message
+            self._messages_rejected.labels(message.topic).inc()
+            self.progress.outcomes["rejected_message"] += 1
+            self.progress.advance(message.topic, message.partition, message.offset)
+            return None
 
     async def _ingest_pings(self, stream: faust.StreamT[bytes]) -> None:
         retention = self.config.retention
         async for event in stream.events():
-            message = event.message
-            key = event.key
-            try:
-                if not key:
-                    raise MessageError("pings message without a store id key")
-                pings = decode_pings(event.value)
-            except MessageError:
-                self._skip(message)
+            pings = self._decode(event, decode_pings)
+            if pings is None:
                 continue
+            message, key = event.message, event.key
             profile = self.profile_of(key)
             raw = self.states.get(key)
             state = StoreState.decode(raw) if raw else StoreState()
@@ -160,15 +163,10 @@ class StoreStreams:
 
     async def _ingest_profiles(self, stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
-            message = event.message
-            key = event.key
-            try:
-                if not key:
-                    raise MessageError("profile message without a store id key")
-                profile = DEFAULT_PROFILE if event.value is None else _profile(event.value)
-            except MessageError:
-                self._skip(message)
+            profile = self._decode(event, _profile)  # a tombstone (no value) means the default profile
+            if profile is None:
                 continue
+            message, key = event.message, event.key
             if event.value is None:
                 self.profiles.pop(key, None)
             else:
@@ -242,5 +240,6 @@ class StoreStreams:
         return sorted(str(host).rstrip("/") for host in hosts)
 
     @property
-    def recovering(self) -> bool:
-        return bool(self.app.in_recovery or self.app.rebalancing)
+    def ready(self) -> bool:
+        """Started, in its group, and not recovering tables or rebalancing."""
+        return bool(self.app.started and not (self.app.in_recovery or self.app.rebalancing))

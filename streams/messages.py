@@ -23,7 +23,9 @@ def encode_pings(pings: Iterable[tuple[int, bool]]) -> bytes:
     return json.dumps([[instant, int(active)] for instant, active in pings], separators=(",", ":")).encode()
 
 
-def decode_pings(value: bytes) -> list[tuple[int, bool]]:
+def decode_pings(value: bytes | None) -> list[tuple[int, bool]]:
+    if value is None:
+        raise MessageError("bad pings message: no value")
     try:
         body = json.loads(value)
         if not isinstance(body, list):

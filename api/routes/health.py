@@ -19,7 +19,7 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz")
 async def readyz(streams: StreamsDep, response: Response) -> dict[str, str]:
     """Ready when the worker has joined its group and its tables are not recovering."""
-    if not streams.app.started or streams.recovering:
+    if not streams.ready:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
         return {"status": "recovering"}
     return {"status": "ready"}

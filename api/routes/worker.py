@@ -21,7 +21,7 @@ class WorkerStatus(BaseModel):
 async def worker_status(streams: StreamsDep) -> WorkerStatus:
     """Next offset to process per topic partition held by this worker, and ping outcomes so far."""
     return WorkerStatus(
-        ready=streams.app.started and not streams.recovering,
+        ready=streams.ready,
         next_offsets=streams.progress.next_offsets,
         outcomes=dict(streams.progress.outcomes),
         watermark_us=streams.watermark(),

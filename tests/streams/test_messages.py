@@ -25,6 +25,11 @@ def test_bad_pings_messages(value: bytes) -> None:
         decode_pings(value)
 
 
+def test_pings_message_without_a_value() -> None:
+    with pytest.raises(MessageError):
+        decode_pings(None)
+
+
 @pytest.mark.parametrize(
     "value",
     [b"", b"[]", b'{"hours": [[7, 0, 10]]}', b'{"hours": [[0, 0, 90000]]}', b'{"hours": [[0, 0]]}',
