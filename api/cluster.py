@@ -78,7 +78,7 @@ class Cluster:
         raise AssertionError("unreachable")
 
     async def _gather(self, as_of: int) -> list[UptimeRow]:
-        partitions, rows = self.streams.report_part(as_of)
+        partitions, rows = await self.streams.report_part(as_of)
         parts = [(partitions, rows)]
         bodies = await asyncio.gather(
             *(self._get(url, "/api/internal/report-part", {"as_of_us": as_of}) for url in self.others())

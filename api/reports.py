@@ -8,7 +8,6 @@ the process stopped are run again (at their original as_of) when it starts.
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import logging
 import os
@@ -21,7 +20,7 @@ from pathlib import Path
 from prometheus_client import Histogram
 
 from api.cluster import Cluster
-from streams.engine import write_report_csv
+from streams.snapshot import SideProcess, csv_text
 
 log = logging.getLogger(__name__)
 REPORT_ID_PATTERN = r"^[A-Za-z0-9_-]{22}$"
@@ -81,9 +80,10 @@ def _write_atomically(target: Path, text: str) -> None:
 
 
 class ReportService:
-    def __init__(self, store: ReportStore, cluster: Cluster, duration: Histogram) -> None:
+    def __init__(self, store: ReportStore, cluster: Cluster, side: SideProcess, duration: Histogram) -> None:
         self.store = store
         self.cluster = cluster
+        self.side = side
         self.duration = duration
         self._tasks: set[asyncio.Task[None]] = set()
         # Reports at the same as_of that run at the same time share one gathering and one CSV text.
@@ -115,7 +115,7 @@ class ReportService:
                     raise RuntimeError("no pings have been processed yet, so there is no as_of to report at")
                 self.store.save(record)
             text, record.rows = await self._csv(record.as_of_us)
-            self.store.write_csv(record.report_id, text)
+            await asyncio.to_thread(self.store.write_csv, record.report_id, text)
             record.status = ReportStatus.COMPLETE
         except Exception as error:  # a report must end Complete or Failed, never stay Running
             log.exception("report %s failed", record.report_id)
@@ -134,9 +134,8 @@ class ReportService:
         return await asyncio.shield(task)
 
     async def _build_csv(self, as_of: int) -> tuple[str, int]:
-        buffer = io.StringIO()
-        count = write_report_csv(await self.cluster.report_rows(as_of), buffer)
-        return buffer.getvalue(), count
+        rows = await self.cluster.report_rows(as_of)
+        return await self.side.run(csv_text, rows)  # tens of milliseconds per 10,000 rows
 
     async def wait_idle(self) -> None:
         if self._tasks:

@@ -3,10 +3,16 @@
     python -m bench.api_latency [--stores 10000] [--days 7.5] [--clients 200]
 
 Starts a broker and one worker, replays the generated dataset and waits for the worker. Then it
-times trigger -> complete CSV for a few reports, and runs lookups of random stores from ``clients``
-concurrent connections: closed loop from wrk (each connection sends its next request as soon as it
-has an answer) when wrk is installed, and open loop at fixed total rates from this Python process,
-whose own overhead on the same 2 cores is part of those figures.
+times trigger -> complete CSV for a few reports, and lookups of random stores from ``clients``
+concurrent keep-alive connections:
+
+- open loop at fixed total rates: every connection sends on its own schedule whether or not the
+  server kept up, and each latency runs from the scheduled instant, so stalls are counted in full
+  (no coordinated omission). This bare asyncio client runs on the same 2 cores as the worker.
+- the same open loop while reports run back to back.
+- closed loop from wrk, when installed: each connection sends its next request as soon as it has
+  an answer, so latency there is ``clients / throughput`` (Little's law) and measures capacity.
+  ``/healthz``, the cheapest route, is run the same way to show the HTTP server's own floor.
 """
 
 from __future__ import annotations
@@ -24,16 +30,20 @@ import httpx
 from bench.harness import run_against_worker
 from storemon.local import local_deployment
 
+RATES = (250.0, 500.0, 1000.0, 1500.0, 2000.0)
+SECONDS = 10.0
+
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def time_reports(url: str, count: int) -> list[float]:
+async def time_reports(url: str, count: int | None, stop: asyncio.Event | None = None) -> list[float]:
+    """Trigger -> complete CSV times of ``count`` reports in a row (or until ``stop`` is set)."""
     durations = []
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-        for _ in range(count):
+        while len(durations) != count and not (stop and stop.is_set()):
             started = time.perf_counter()
             report_id = (await client.post("/api/trigger_report")).json()["report_id"]
             while True:
@@ -54,19 +64,20 @@ def content_length(head: bytes) -> int:
 
 
 async def lookups(port: int, stores: list[str], clients: int, seconds: float, rate: float) -> list[float]:
-    """Open-loop lookups: ``clients`` keep-alive connections sharing ``rate`` requests per second.
+    """Open-loop lookups: ``clients`` connections, opened first, sharing ``rate`` requests per second.
 
-    Each latency runs from the request's scheduled time, so a stalled server cannot hide queued
-    requests (no coordinated omission). A bare asyncio HTTP/1.1 client keeps the generator cheap.
+    Each latency runs from the request's scheduled instant, so a stalled server cannot hide the
+    requests queued behind it. A bare asyncio HTTP/1.1 client keeps the generator cheap.
     """
+    connections = await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port) for _ in range(clients)))
     latencies: list[float] = []
-    deadline = time.perf_counter() + seconds
+    interval = clients / rate
+    start = time.perf_counter() + 0.05
+    deadline = start + seconds
 
-    async def one_client(seed: int) -> None:
+    async def one_client(seed: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         rng = random.Random(seed)
-        interval = clients / rate
-        scheduled = time.perf_counter() + rng.random() * interval
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        scheduled = start + rng.random() * interval
         try:
             while scheduled < deadline:
                 await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
@@ -79,8 +90,16 @@ async def lookups(port: int, stores: list[str], clients: int, seconds: float, ra
         finally:
             writer.close()
 
-    await asyncio.gather(*(one_client(i) for i in range(clients)))
+    await asyncio.gather(*(one_client(i, *pair) for i, pair in enumerate(connections)))
     return latencies
+
+
+def print_latencies(label: str, latencies: list[float]) -> None:
+    p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
+    print(
+        f"{label}: {len(latencies) / SECONDS:,.0f} req/s answered, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+        f"max {max(latencies) * 1000:.1f} ms  (bar: p99 <= 10 ms)"
+    )
 
 
 WRK_SCRIPT = """
@@ -90,20 +109,26 @@ request = function() return wrk.format("GET", "/api/stores/" .. ids[math.random(
 """
 
 
-def wrk_lookups(url: str, stores: list[str], clients: int, root: Path) -> None:
-    """The same closed-loop load from wrk (a C load generator), when it is installed."""
+def wrk_closed_loop(url: str, stores: list[str], clients: int, root: Path) -> None:
+    """Closed-loop load from wrk (a C load generator) on the lookups and on /healthz, when installed."""
     if shutil.which("wrk") is None:
-        print("wrk not installed: skipping the wrk run (apt-get install wrk)")
+        print("wrk not installed: skipping the closed-loop runs (apt-get install wrk)")
         return
     (root / "ids.txt").write_text("\n".join(stores))
     (root / "lookup.lua").write_text(WRK_SCRIPT % (root / "ids.txt"))
-    command = ["wrk", "-t2", f"-c{clients}", "-d10s", "--latency", "-s", str(root / "lookup.lua"), url]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    wanted = ("Requests/sec", "50%", "99%", "Non-2xx")
-    print(
-        f"wrk, {clients} connections, closed loop: "
-        + "; ".join(" ".join(line.split()) for line in output.splitlines() if line.strip().startswith(wanted))
-    )
+    for label, script, path in (
+        ("lookups", ["-s", str(root / "lookup.lua")], ""),
+        ("/healthz", [], "/healthz"),
+    ):
+        command = ["wrk", "-t2", f"-c{clients}", "-d10s", "--latency", *script, url + path]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        wanted = ("Requests/sec", "50%", "99%", "Non-2xx")
+        print(
+            f"wrk closed loop, {clients} connections, {label}: "
+            + "; ".join(
+                " ".join(line.split()) for line in output.splitlines() if line.strip().startswith(wanted)
+            )
+        )
 
 
 async def run(source: Path, clients: int, root: Path) -> None:
@@ -124,14 +149,17 @@ async def run(source: Path, clients: int, root: Path) -> None:
             text = (await client.get("/api/get_report", params={"report_id": report_id})).text
         stores = [line.split(",", 1)[0] for line in text.splitlines()[1:]]
         print(f"{len(stores):,} stores in the report")
-        wrk_lookups(worker.url, stores, clients, root)
-        for rate in (200.0, 500.0, 1000.0):
-            latencies = await lookups(worker.port, stores, clients, 10.0, rate)
-            label = f"open loop {rate:.0f} req/s"
-            p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
-            throughput = len(latencies) / 10
-            print(f"lookups, {clients} clients, {label}: {throughput:,.0f} req/s, ", end="")
-            print(f"p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+        await lookups(worker.port, stores, clients, 3.0, RATES[0])  # warm-up, not counted
+        for rate in RATES:
+            latencies = await lookups(worker.port, stores, clients, SECONDS, rate)
+            print_latencies(f"lookups, {clients} connections, open loop {rate:,.0f} req/s", latencies)
+        stop = asyncio.Event()
+        reporting = asyncio.ensure_future(time_reports(worker.url, None, stop))
+        latencies = await lookups(worker.port, stores, clients, SECONDS, 500.0)
+        stop.set()
+        reports_done = len(await reporting)
+        print_latencies(f"same, 500 req/s, during {reports_done} back-to-back reports", latencies)
+        wrk_closed_loop(worker.url, stores, clients, root)
 
 
 def main() -> None:

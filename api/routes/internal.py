@@ -19,7 +19,7 @@ async def watermark(streams: StreamsDep) -> dict[str, int | None]:
 
 @router.get("/report-part")
 async def report_part(streams: StreamsDep, as_of_us: Annotated[int, Query()]) -> dict[str, list[Any]]:
-    partitions, rows = streams.report_part(as_of_us)
+    partitions, rows = await streams.report_part(as_of_us)
     return {"partitions": sorted(partitions), "rows": [list(row) for row in rows]}
 
 

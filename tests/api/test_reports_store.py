@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from prometheus_client import CollectorRegistry, Histogram
 
 from api.reports import REPORT_ID_PATTERN, ReportRecord, ReportService, ReportStatus, ReportStore
 from streams.engine import UptimeRow
+
+T = TypeVar("T")
 
 
 class StubCluster:
@@ -30,9 +34,16 @@ class StubCluster:
         return [UptimeRow("s1", 60.0, 1.0, 2.0, 0.0, 0.0, 0.0)]
 
 
+class InlineSide:
+    """Runs the report's CPU-heavy steps in the test's own process."""
+
+    async def run(self, function: Callable[..., T], *args: object) -> T:
+        return function(*args)
+
+
 def service(folder: Path, fail: bool = False) -> ReportService:
     duration = Histogram("d", "d", ["status"], registry=CollectorRegistry())
-    return ReportService(ReportStore(folder), StubCluster(fail), duration)  # type: ignore[arg-type]
+    return ReportService(ReportStore(folder), StubCluster(fail), InlineSide(), duration)  # type: ignore[arg-type]
 
 
 def test_ids_are_unguessable_and_reports_complete_or_fail_with_a_reason(tmp_path: Path) -> None:

@@ -40,6 +40,27 @@ def assert_internally_consistent(text: str) -> None:
     assert ids == sorted(set(ids))
 
 
+def children_of(pid: int) -> set[int]:
+    """Live processes whose parent is ``pid``, from /proc."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:  # fields after the command: state, ppid, ...
+                found.add(int(stat.parent.name))
+    return found
+
+
+async def wait_gone(pids: set[int], timeout: float = 10.0) -> set[int]:
+    """The pids of ``pids`` still alive after ``timeout`` seconds (or as soon as none is)."""
+    for _ in range(int(timeout / 0.1)):
+        pids = {pid for pid in pids if Path(f"/proc/{pid}").exists()}
+        if not pids:
+            break
+        await asyncio.sleep(0.1)
+    return pids
+
+
 def test_broker_restarted_mid_replay(tmp_path: Path) -> None:
     source = synthesize(tmp_path / "data.zip", stores=300, days=8, seed=5).path
     expected = offline_csv(source, tmp_path)
@@ -83,7 +104,11 @@ def test_reports_running_when_the_worker_is_killed_finish_after_restart(kafka: s
         await deployment.wait_caught_up()
         async with httpx.AsyncClient(base_url=worker.url, timeout=30) as client:
             ids = [(await client.post("/api/trigger_report")).json()["report_id"] for _ in range(20)]
+        assert worker.process is not None
+        children = children_of(worker.process.pid)
+        assert children, "the worker computes reports in a child process"
         worker.kill()
+        assert await wait_gone(children) == set(), "the report process outlived its killed worker"
         records = [json.loads((worker.data_dir / "reports" / f"{i}.json").read_text()) for i in ids]
         interrupted = sum(record["status"] == "Running" for record in records)
         restarted = deployment.worker(data_dir=worker.data_dir, port=worker.port).start()

@@ -1,0 +1,107 @@
+"""Report rows from a snapshot of the tables' raw bytes, computed in a separate process.
+
+A report must see every store at one instant, so the worker copies the tables' bytes in one
+synchronous pass on its event loop (no ping can land half-way). Turning those bytes into rows takes
+a few hundred milliseconds per 10,000 stores; a separate process does that on another core, so the
+loop keeps answering live lookups and ingesting pings meanwhile. Nothing here touches Kafka.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import lru_cache
+from multiprocessing import get_context
+from typing import ParamSpec, TypeVar
+
+from streams.engine import (
+    DEFAULT_PROFILE,
+    StoreProfile,
+    StoreState,
+    UptimeRow,
+    uptime_row,
+    write_report_csv,
+)
+from streams.messages import decode_profile
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# (store id, encoded state, encoded profile or None for the default profile), as the tables hold them
+RawStore = tuple[bytes, bytes, bytes | None]
+
+
+@lru_cache(maxsize=1 << 16)
+def profile_from(raw: bytes | None) -> StoreProfile:
+    """Decoded once per distinct profile; stores with the same hours and zone share the object."""
+    return DEFAULT_PROFILE if raw is None else decode_profile(raw)
+
+
+def rows_at(stores: list[RawStore], as_of: int) -> list[UptimeRow]:
+    """Rows, sorted by store id, of the stores that have a ping at or before ``as_of``."""
+    rows = [
+        row
+        for key, state, profile in stores
+        if (row := uptime_row(key.decode(), StoreState.decode(state), profile_from(profile), as_of))
+    ]
+    rows.sort(key=lambda row: row.store_id)
+    return rows
+
+
+def csv_text(rows: list[UptimeRow]) -> tuple[str, int]:
+    """The report's CSV text and its number of rows."""
+    buffer = io.StringIO()
+    count = write_report_csv(rows, buffer)
+    return buffer.getvalue(), count
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker killed with SIGKILL cannot stop its child, so the child watches for that itself."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+class SideProcess:
+    """One child process for a report's CPU-heavy steps, started with a clean interpreter.
+
+    ``spawn`` rather than ``fork``: the worker runs Kafka client and RocksDB threads, which a fork
+    would copy in whatever state they were in.
+    """
+
+    def __init__(self) -> None:
+        self._pool = self._new_pool()
+
+    @staticmethod
+    def _new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=get_context("spawn"),
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        )
+
+    async def start(self) -> None:
+        """Start the child now, so the first report does not wait for its interpreter and imports."""
+        await self.run(rows_at, [], 0)
+
+    async def run(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``function(*args)`` in the child; it and its arguments must pickle."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
+        except BrokenProcessPool:
+            self._pool = self._new_pool()  # this report fails; the next one gets a fresh child
+            raise
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
