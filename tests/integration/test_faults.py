@@ -7,6 +7,7 @@ import contextlib
 import csv
 import io
 import json
+import signal
 from pathlib import Path
 
 import httpx
@@ -86,6 +87,23 @@ def test_broker_restarted_mid_replay(tmp_path: Path) -> None:
 
     try:
         assert asyncio.run(scenario()) == expected
+    finally:
+        worker.stop()
+        broker.stop()
+
+
+def test_worker_stops_on_sigterm_when_the_broker_is_gone(tmp_path: Path) -> None:
+    broker = LocalBroker(tmp_path / "broker", port=free_port())
+    broker.start()
+    worker = Deployment(broker.bootstrap, tmp_path).worker()
+    try:
+        worker.start()
+        asyncio.run(worker.wait_ready())
+        broker.stop()
+        worker.stop()  # SIGTERM, then SIGKILL after 30 s
+        # uvicorn re-raises the signal it handled once it has shut down: -SIGTERM, not -SIGKILL
+        assert worker.process is not None and worker.process.returncode == -signal.SIGTERM
+        assert "did not stop within" in worker.log.read_text()
     finally:
         worker.stop()
         broker.stop()
