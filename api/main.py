@@ -53,7 +53,7 @@ def create_api(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
-        await ensure_topics(settings.broker, settings.topics, settings.partitions)
+        await ensure_topics(settings.broker, settings.topics, settings.partitions, streams.changelog_topics)
         await asyncio.gather(streams.side.start(), streams.app.start())
         # What exists now lives as long as the process. Frozen, it is left out of the collector's full
         # passes, which then stall the loop (and every lookup waiting on it) for about 15 ms, not 40-90.

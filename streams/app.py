@@ -125,6 +125,10 @@ class StoreStreams:
         self.app.agent(self.pings_topic, name="ingest-pings")(self._ingest_pings)
         self.app.agent(self.profiles_topic, name="ingest-profiles")(self._ingest_profiles)
 
+    @property
+    def changelog_topics(self) -> list[str]:
+        return [table.changelog_topic.get_topic_name() for table in (self.states, self.profiles)]
+
     def profile_of(self, key: bytes) -> StoreProfile:
         return profile_from(self.profiles.data.get(key))
 

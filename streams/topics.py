@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+
+COMPACTED = {"cleanup.policy": "compact"}
 
 
 class TopicLayoutError(RuntimeError):
@@ -27,19 +30,25 @@ class Topics:
         return cls(f"{prefix}-pings", f"{prefix}-profiles", f"{prefix}-rejects")
 
 
-async def ensure_topics(bootstrap: str, topics: Topics, partitions: int) -> None:
-    """Create the topics if missing; pings and profiles are co-partitioned, profiles compacted.
+async def ensure_topics(
+    bootstrap: str, topics: Topics, partitions: int, changelogs: Sequence[str] = ()
+) -> None:
+    """Create the topics if missing; pings, profiles and the tables' changelogs are co-partitioned,
+    profiles and changelogs compacted.
 
-    An existing topic with another partition count is an error: the tables would stop lining up
-    with their source partitions.
+    The worker passes its tables' changelogs: left to Faust, they are created while its agents
+    start, and an agent that checks a changelog before its metadata has settled sees 0 partitions
+    and crashes. An existing topic with another partition count is an error: the tables would stop
+    lining up with their source partitions.
     """
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30_000)
     await admin.start()
     try:
         wanted = [
             NewTopic(topics.pings, partitions, 1),
-            NewTopic(topics.profiles, partitions, 1, topic_configs={"cleanup.policy": "compact"}),
+            NewTopic(topics.profiles, partitions, 1, topic_configs=COMPACTED),
             NewTopic(topics.rejects, 1, 1),
+            *(NewTopic(name, partitions, 1, topic_configs=COMPACTED) for name in changelogs),
         ]
         existing = set(await admin.list_topics())
         missing = [topic for topic in wanted if topic.name not in existing]
@@ -47,7 +56,7 @@ async def ensure_topics(bootstrap: str, topics: Topics, partitions: int) -> None
             # Another process may create them meanwhile; the layout is checked below either way.
             with suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-        counts = await _partition_counts(admin, [topics.pings, topics.profiles])
+        counts = await _partition_counts(admin, [topics.pings, topics.profiles, *changelogs])
         for name, count in counts.items():
             if count != partitions:
                 raise TopicLayoutError(f"topic {name} has {count} partitions, expected {partitions}")
