@@ -18,7 +18,9 @@ concurrent keep-alive connections:
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -28,7 +30,7 @@ from pathlib import Path
 import httpx
 
 from bench.harness import run_against_worker
-from storemon.local import local_deployment
+from storemon.local import WorkerProcess, local_deployment
 
 RATES = (250.0, 500.0, 1000.0, 1500.0, 2000.0)
 SECONDS = 10.0
@@ -41,7 +43,7 @@ def percentile(values: list[float], q: float) -> float:
 
 async def time_reports(url: str, count: int | None, stop: asyncio.Event | None = None) -> list[float]:
     """Trigger -> complete CSV times of ``count`` reports in a row (or until ``stop`` is set)."""
-    durations = []
+    durations: list[float] = []
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         while len(durations) != count and not (stop and stop.is_set()):
             started = time.perf_counter()
@@ -109,25 +111,42 @@ request = function() return wrk.format("GET", "/api/stores/" .. ids[math.random(
 """
 
 
-def wrk_closed_loop(url: str, stores: list[str], clients: int, root: Path) -> None:
-    """Closed-loop load from wrk (a C load generator) on the lookups and on /healthz, when installed."""
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def wrk_closed_loop(worker: WorkerProcess, stores: list[str], clients: int, root: Path) -> None:
+    """Closed-loop load from wrk (a C load generator) on the lookups and on /healthz, when installed.
+
+    Also prints the worker's CPU time per request under that load: what one request costs the loop.
+    """
     if shutil.which("wrk") is None:
         print("wrk not installed: skipping the closed-loop runs (apt-get install wrk)")
         return
+    assert worker.process is not None
     (root / "ids.txt").write_text("\n".join(stores))
     (root / "lookup.lua").write_text(WRK_SCRIPT % (root / "ids.txt"))
     for label, script, path in (
         ("lookups", ["-s", str(root / "lookup.lua")], ""),
         ("/healthz", [], "/healthz"),
     ):
-        command = ["wrk", "-t2", f"-c{clients}", "-d10s", "--latency", *script, url + path]
+        command = ["wrk", "-t2", f"-c{clients}", "-d10s", "--latency", *script, worker.url + path]
+        cpu_before = cpu_seconds(worker.process.pid)
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        cpu = cpu_seconds(worker.process.pid) - cpu_before
+        found = re.search(r"(\d+) requests in", output)
+        if found is None:
+            raise RuntimeError(f"unexpected wrk output:\n{output}")
+        requests = int(found.group(1))
         wanted = ("Requests/sec", "50%", "99%", "Non-2xx")
         print(
             f"wrk closed loop, {clients} connections, {label}: "
             + "; ".join(
                 " ".join(line.split()) for line in output.splitlines() if line.strip().startswith(wanted)
             )
+            + f"; worker CPU {cpu / requests * 1e6:.0f} us per request"
         )
 
 
@@ -159,7 +178,7 @@ async def run(source: Path, clients: int, root: Path) -> None:
         stop.set()
         reports_done = len(await reporting)
         print_latencies(f"same, 500 req/s, during {reports_done} back-to-back reports", latencies)
-        wrk_closed_loop(worker.url, stores, clients, root)
+        wrk_closed_loop(worker, stores, clients, root)
 
 
 def main() -> None:

@@ -7,8 +7,9 @@ import asyncio
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from replay.synth import synthesize
 
@@ -38,7 +39,10 @@ def dataset(stores: int, days: float, seed: int) -> Path:
 
 
 def run_against_worker(
-    description: str | None, option: str, default: int, run: Callable[[Path, int, Path], Awaitable[None]]
+    description: str | None,
+    option: str,
+    default: int,
+    run: Callable[[Path, int, Path], Coroutine[Any, Any, None]],
 ) -> None:
     """Parse the dataset options plus one integer ``option``, then ``run(dataset, value, scratch dir)``."""
     parser = dataset_parser(description)

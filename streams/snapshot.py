@@ -1,4 +1,4 @@
-"""Report rows from a snapshot of the tables' raw bytes, computed in a separate process.
+"""Report rows and CSV from a snapshot of the tables' raw bytes, computed in a separate process.
 
 A report must see every store at one instant, so the worker copies the tables' bytes in one
 synchronous pass on its event loop (no ping can land half-way). Turning those bytes into rows takes
@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from functools import lru_cache
+from functools import lru_cache, partial
 from multiprocessing import get_context
 from typing import ParamSpec, TypeVar
 
@@ -96,9 +96,10 @@ class SideProcess:
         await self.run(rows_at, [], 0)
 
     async def run(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """``function(*args)`` in the child; it and its arguments must pickle."""
+        """``function(*args, **kwargs)`` in the child; it and its arguments must pickle."""
+        call = partial(function, *args, **kwargs)
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
+            return await asyncio.get_running_loop().run_in_executor(self._pool, call)
         except BrokenProcessPool:
             self._pool = self._new_pool()  # this report fails; the next one gets a fresh child
             raise
