@@ -101,7 +101,11 @@ class SideProcess:
         try:
             return await asyncio.get_running_loop().run_in_executor(self._pool, call)
         except BrokenProcessPool:
-            self._pool = self._new_pool()  # this report fails; the next one gets a fresh child
+            broken, self._pool = (
+                self._pool,
+                self._new_pool(),
+            )  # this report fails; the next gets a fresh child
+            broken.shutdown(wait=False)
             raise
 
     def close(self) -> None:
