@@ -6,7 +6,8 @@ All are ``async def``: FastAPI would run plain functions in a thread pool, which
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPBearer
@@ -16,15 +17,17 @@ from api.reports import ReportService
 from storemon.settings import Settings
 from streams.app import StoreStreams
 
-
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+T = TypeVar("T")
 
 
-async def get_streams(request: Request) -> StoreStreams:
-    streams: StoreStreams = request.app.state.streams
-    return streams
+def _from_app_state(name: str, kind: type[T]) -> Callable[[Request], Awaitable[T]]:
+    """A dependency handing out the service ``create_api`` put on ``app.state`` (``kind`` types it)."""
+
+    async def dependency(request: Request) -> T:
+        service: T = getattr(request.app.state, name)
+        return service
+
+    return dependency
 
 
 class BearerToken(HTTPBearer):
@@ -53,17 +56,7 @@ class BearerToken(HTTPBearer):
 require_token = BearerToken()
 
 
-async def get_cluster(request: Request) -> Cluster:
-    cluster: Cluster = request.app.state.cluster
-    return cluster
-
-
-async def get_reports(request: Request) -> ReportService:
-    reports: ReportService = request.app.state.reports
-    return reports
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-StreamsDep = Annotated[StoreStreams, Depends(get_streams)]
-ClusterDep = Annotated[Cluster, Depends(get_cluster)]
-ReportsDep = Annotated[ReportService, Depends(get_reports)]
+SettingsDep = Annotated[Settings, Depends(_from_app_state("settings", Settings))]
+StreamsDep = Annotated[StoreStreams, Depends(_from_app_state("streams", StoreStreams))]
+ClusterDep = Annotated[Cluster, Depends(_from_app_state("cluster", Cluster))]
+ReportsDep = Annotated[ReportService, Depends(_from_app_state("reports", ReportService))]

@@ -101,10 +101,8 @@ class SideProcess:
         try:
             return await asyncio.get_running_loop().run_in_executor(self._pool, call)
         except BrokenProcessPool:
-            broken, self._pool = (
-                self._pool,
-                self._new_pool(),
-            )  # this report fails; the next gets a fresh child
+            # This report fails; the next one gets a fresh child.
+            broken, self._pool = self._pool, self._new_pool()
             broken.shutdown(wait=False)
             raise
 
