@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test lint demo bench clean
+.PHONY: help install format lint test test-unit demo bench bench-stream bench-api clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(BIN)/storemon: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,21 +14,36 @@ $(BIN)/storemon: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(BIN)/storemon
+install: $(BIN)/storemon  ## create .venv with the product and its development tools
 
-lint: install
+format: install  ## rewrite the code in the project's format and apply safe lint fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lint: install  ## format, lint and type checks, changing nothing
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint
+test: lint  ## everything CI runs: the checks, then the whole suite (starts a real Kafka broker)
 	$(BIN)/pytest
 
-demo: install
+test-unit: install  ## the fast loop: every test that needs no broker, in seconds
+	$(BIN)/pytest -m 'not kafka'
+
+demo: install  ## broker, worker and API on the bundled sample, one report, then serve on :8000
 	$(BIN)/storemon demo
 
-bench: install
+bench: install  ## offline report, 10,000 stores x 7.5 days
 	$(BIN)/python -m bench.offline_report
 
-clean:
+bench-stream: install  ## replay -> worker caught up, with a real broker
+	$(BIN)/python -m bench.stream_throughput
+
+bench-api: install  ## reports and lookups against a worker; closed-loop runs need wrk (installed here when root)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+		|| echo "wrk missing: apt-get install wrk for the closed-loop runs"
+	$(BIN)/python -m bench.api_latency
+
+clean:  ## remove the virtualenv, caches and generated benchmark data
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis bench/.data

@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the running worker's services and the optional bearer-token check.
+"""Typed FastAPI dependencies: the services ``create_api`` was given, and the bearer-token check.
 
 All are ``async def``: FastAPI would run plain functions in a thread pool, which costs more than they do.
 """
@@ -6,28 +6,46 @@ All are ``async def``: FastAPI would run plain functions in a thread pool, which
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPBearer
+from prometheus_client import CollectorRegistry
 
-from api.cluster import Cluster
-from api.reports import ReportService
-from storemon.settings import Settings
-from streams.app import StoreStreams
-
-T = TypeVar("T")
+from api.ports import LocalWorker, Lookups, Reports
 
 
-def _from_app_state(name: str, kind: type[T]) -> Callable[[Request], Awaitable[T]]:
-    """A dependency handing out the service ``create_api`` put on ``app.state`` (``kind`` types it)."""
+@dataclass(frozen=True)
+class Services:
+    """Everything the routes call; the worker process builds the real ones, tests build fakes."""
 
-    async def dependency(request: Request) -> T:
-        service: T = getattr(request.app.state, name)
-        return service
+    worker: LocalWorker
+    lookups: Lookups
+    reports: Reports
+    registry: CollectorRegistry
+    token: str | None = None
 
-    return dependency
+
+def services_of(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+async def _worker(request: Request) -> LocalWorker:
+    return services_of(request).worker
+
+
+async def _lookups(request: Request) -> Lookups:
+    return services_of(request).lookups
+
+
+async def _reports(request: Request) -> Reports:
+    return services_of(request).reports
+
+
+async def _registry(request: Request) -> CollectorRegistry:
+    return services_of(request).registry
 
 
 class BearerToken(HTTPBearer):
@@ -41,13 +59,12 @@ class BearerToken(HTTPBearer):
         super().__init__(auto_error=False)
 
     async def __call__(self, request: Request) -> None:  # type: ignore[override]
-        settings: Settings = request.app.state.settings
-        if settings.api_token is None:
+        expected = services_of(request).token
+        if expected is None:
             return
         credentials = await super().__call__(request)
-        expected = settings.api_token.get_secret_value().encode()
         given = credentials.credentials.encode() if credentials is not None else b""
-        if not secrets.compare_digest(given, expected):
+        if not secrets.compare_digest(given, expected.encode()):
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"}
             )
@@ -55,8 +72,7 @@ class BearerToken(HTTPBearer):
 
 require_token = BearerToken()
 
-
-SettingsDep = Annotated[Settings, Depends(_from_app_state("settings", Settings))]
-StreamsDep = Annotated[StoreStreams, Depends(_from_app_state("streams", StoreStreams))]
-ClusterDep = Annotated[Cluster, Depends(_from_app_state("cluster", Cluster))]
-ReportsDep = Annotated[ReportService, Depends(_from_app_state("reports", ReportService))]
+WorkerDep = Annotated[LocalWorker, Depends(_worker)]
+LookupsDep = Annotated[Lookups, Depends(_lookups)]
+ReportsDep = Annotated[Reports, Depends(_reports)]
+RegistryDep = Annotated[CollectorRegistry, Depends(_registry)]

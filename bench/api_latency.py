@@ -18,7 +18,6 @@ concurrent keep-alive connections:
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import re
 import shutil
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.harness import run_against_worker
+from bench.harness import cpu_seconds, run_against_worker
 from storemon.local import WorkerProcess, local_deployment
 
 RATES = (250.0, 500.0, 1000.0, 1500.0, 2000.0)
@@ -109,12 +108,6 @@ local ids = {}
 for line in io.lines("%s") do ids[#ids + 1] = line end
 request = function() return wrk.format("GET", "/api/stores/" .. ids[math.random(#ids)]) end
 """
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process so far, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def wrk_closed_loop(worker: WorkerProcess, stores: list[str], clients: int, root: Path) -> None:

@@ -14,20 +14,8 @@ import resource
 import time
 from pathlib import Path
 
-from bench.harness import run_against_worker
+from bench.harness import cpu_seconds, peak_rss_mib, run_against_worker
 from storemon.local import local_deployment
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks of 1/100 s
-
-
-def peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def changelog_bytes(broker_dir: Path, app_id: str) -> int:

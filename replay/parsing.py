@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
+from streams.engine.instants import to_instant
 from streams.engine.units import EARLIEST, LATEST, SECOND
 
 EPOCH_DAY = date(1970, 1, 1).toordinal()
@@ -79,10 +80,7 @@ def _parse_iso(text: str) -> int:
         moment = datetime.fromisoformat(candidate)
     except ValueError:
         raise RowError("bad_timestamp", text) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * SECOND + delta.microseconds
+    return to_instant(moment)
 
 
 def parse_status(text: str) -> bool:

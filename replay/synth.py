@@ -19,6 +19,7 @@ from pathlib import Path
 
 from replay.rejects import Rejects
 from replay.source import DataFile, FileKind, classify_header
+from streams.engine.instants import dataset_text, to_instant
 from streams.engine.units import HOUR, SECOND
 
 DEFAULT_END = datetime(2023, 1, 25, 18, 13, 22, tzinfo=UTC)
@@ -69,7 +70,7 @@ def synthesize(
         store_ids = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(stores)]
         hours_rows, zone_rows = _generated_profiles(rng, store_ids)
         hours_header = ["store_id", "dayOfWeek", "start_time_local", "end_time_local"]
-    end_us = int(end.timestamp() * SECOND)
+    end_us = to_instant(end)
     ping_rows = list(_ping_rows(rng, store_ids, end_us - int(days * 24 * HOUR), end_us))
     rng.shuffle(ping_rows)
     files = {
@@ -172,16 +173,8 @@ def _ping_rows(rng: random.Random, store_ids: list[str], start: int, end: int) -
             if rng.random() >= _MISSED_POLL:
                 instant = poll + int(rng.gauss(0, 90 * SECOND))
                 if start <= instant < end:
-                    row = [store_id, "active" if active else "inactive", format_timestamp(instant)]
+                    row = [store_id, "active" if active else "inactive", dataset_text(instant)]
                     yield row
                     if rng.random() < _DUPLICATE:
                         yield list(row)
             poll += HOUR
-
-
-def format_timestamp(instant: int) -> str:
-    """The public files' form: ``2023-01-25 18:13:22.47922 UTC`` (trailing fraction zeros dropped)."""
-    seconds, micros = divmod(instant, SECOND)
-    text = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S")
-    fraction = f"{micros:06d}".rstrip("0")
-    return f"{text}.{fraction} UTC" if fraction else f"{text} UTC"

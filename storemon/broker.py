@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +17,8 @@ import time
 import uuid
 from importlib import resources
 from pathlib import Path
+
+from storemon.processes import terminate
 
 KAFKA_VERSION = "4.1.1"
 DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "storemon"
@@ -79,7 +80,7 @@ class LocalBroker:
         self.engine = engine
         self.process: subprocess.Popen[bytes] | None = None
 
-    def _resolve_engine(self) -> str:
+    def resolved_engine(self) -> str:
         """``kafka`` when Java (and Maven, or cached jars) are here; otherwise the Tansu fallback."""
         if self.engine != "auto":
             return self.engine
@@ -107,7 +108,7 @@ class LocalBroker:
                 "--storage-engine", "memory://tansu/"]  # fmt: skip
 
     def _kafka_command(self) -> list[str]:
-        config = self._configure()
+        config = self.write_config()
         if not (self.data_dir / "logs" / "meta.properties").exists():
             # The "=" form matters: an id may start with "-" and must not read as an option.
             cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
@@ -127,7 +128,7 @@ class LocalBroker:
     def bootstrap(self) -> str:
         return f"{LOOPBACK}:{self.port}"
 
-    def _configure(self) -> Path:
+    def write_config(self) -> Path:
         logs = self.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         controller = free_port()
@@ -166,7 +167,7 @@ class LocalBroker:
     def start(self, timeout: float = 120.0) -> str:
         """Start the broker and return its bootstrap address once it accepts connections."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        command = self._kafka_command() if self._resolve_engine() == "kafka" else self._tansu_command()
+        command = self._kafka_command() if self.resolved_engine() == "kafka" else self._tansu_command()
         log = (self.data_dir / "broker.log").open("ab")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
@@ -187,14 +188,8 @@ class LocalBroker:
     def stop(self, timeout: float = 30.0) -> None:
         """Stop cleanly (SIGTERM), killing the broker if it does not exit in time."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            terminate(process, timeout)
 
     def __enter__(self) -> LocalBroker:
         self.start()

@@ -1,4 +1,8 @@
-"""The ``storemon`` command line: one entry point, one subcommand per job."""
+"""storemon: how much of each restaurant store's own business hours it was up or down, from a ping stream.
+
+Start a broker, a worker (with its HTTP API) and replay a dataset into it; or compute the same report
+straight from the files. Each command has its own help: storemon COMMAND --help.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,14 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 
 from replay.parsing import RowError, parse_timestamp
 from replay.publish import DEFAULT_FRAME
 from replay.source import DatasetError
 from storemon.settings import Settings
-from streams.engine import HOUR, SECOND
+from streams.engine import HOUR
+from streams.engine.instants import iso_text
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -27,16 +31,12 @@ def _instant(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a timestamp: {error.detail}") from None
 
 
-def _iso(instant: int) -> str:
-    return datetime.fromtimestamp(instant / SECOND).astimezone().isoformat()
-
-
 def _report(args: argparse.Namespace) -> int:
     from storemon.offline import offline_report
 
     summary = offline_report(args.source, args.out, as_of=args.as_of, workers=args.workers)
     print(
-        f"report: {summary.rows} rows -> {args.out} (as_of {_iso(summary.as_of or 0)}); "
+        f"report: {summary.rows} rows -> {args.out} (as_of {iso_text(summary.as_of or 0)}); "
         f"{summary.pings} pings from {summary.stores} stores in {summary.elapsed:.2f} s "
         f"({summary.pings / max(summary.elapsed, 1e-9):,.0f} pings/s)",
         file=sys.stderr,
@@ -141,11 +141,37 @@ def _demo(args: argparse.Namespace) -> int:
     return asyncio.run(run_demo(args.data_dir, args.port, keep_running=not args.exit))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="storemon", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+def _examples(*lines: str) -> str:
+    heading = "example:" if len(lines) == 1 else "examples:"
+    return heading + "\n" + "\n".join(f"  {line}" for line in lines)
 
-    report = commands.add_parser("report", help="offline report from dataset files, without Kafka")
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="storemon",
+        description=__doc__,
+        epilog=_examples(
+            "storemon demo                                   # everything, on the bundled sample",
+            "storemon report data.zip --out report.csv       # no Kafka needed",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, *examples: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            epilog=_examples(*examples),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    report = command(
+        "report",
+        "write the uptime report straight from dataset files, without Kafka",
+        "storemon report store-monitoring-data.zip --out report.csv --as-of '2023-01-25 18:00:00 UTC'",
+    )
     report.add_argument("source", help="dataset: zip file, http(s) zip URL or folder")
     report.add_argument("--out", type=Path, required=True, help="report CSV to write")
     report.add_argument("--as-of", type=_instant, help="instant the report describes (default: latest ping)")
@@ -154,16 +180,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.set_defaults(handler=_report)
 
-    synth = commands.add_parser("synth", help="write a realistic dataset in the public file format")
+    synth = command(
+        "synth",
+        "write a realistic generated dataset in the public file format",
+        "storemon synth big.zip --stores 10000 --days 7.5 --hours menu_hours.csv --timezones timezones.csv",
+    )
     synth.add_argument("out", type=Path, help="output folder, or a .zip file")
-    synth.add_argument("--stores", type=int, required=True)
-    synth.add_argument("--days", type=float, required=True)
-    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--stores", type=int, required=True, help="number of stores")
+    synth.add_argument("--days", type=float, required=True, help="days of pings, ending 2023-01-25")
+    synth.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same data")
     synth.add_argument("--hours", type=Path, help="real business-hours CSV to take stores and hours from")
     synth.add_argument("--timezones", type=Path, help="real timezones CSV to take stores and zones from")
     synth.set_defaults(handler=_synth)
 
-    broker = commands.add_parser("broker", help="run a local single-node Kafka broker (KRaft) on loopback")
+    broker = command(
+        "broker",
+        "run a local single-node Kafka broker (KRaft) on loopback and print its address",
+        "storemon broker --port 9092",
+    )
     broker.add_argument("--port", type=int, help="listener port (default: a free one)")
     broker.add_argument("--data-dir", type=Path, default=Path(".storemon/broker"), help="logs and metadata")
     broker.add_argument(
@@ -172,7 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     broker.set_defaults(handler=_broker)
 
-    replay = commands.add_parser("replay", help="publish a dataset to Kafka")
+    replay = command(
+        "replay",
+        "publish a dataset's store profiles, then its pings in time order, to Kafka",
+        "storemon replay store-monitoring-data.zip --broker 127.0.0.1:9092 --speed 3600",
+    )
     replay.add_argument("source", help="dataset: zip file, http(s) zip URL or folder")
     replay.add_argument("--broker", help="Kafka bootstrap host:port (default: STOREMON_BROKER)")
     replay.add_argument("--speed", default="max", help="dataset seconds per wall second, or 'max' (default)")
@@ -182,7 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--partitions", type=int, help="partitions when creating the topics")
     replay.set_defaults(handler=_replay)
 
-    worker = commands.add_parser("worker", help="run the Faust worker with the HTTP API")
+    worker = command(
+        "worker",
+        "run the stream worker with its HTTP API (reports, lookups, metrics) in one process",
+        "storemon worker --broker 127.0.0.1:9092 --port 8000",
+    )
     worker.add_argument("--broker", help="Kafka bootstrap host:port (default: STOREMON_BROKER)")
     worker.add_argument(
         "--port", dest="api_port", type=int, help="HTTP API port (default: STOREMON_API_PORT)"
@@ -191,8 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--partitions", type=int, help="partitions of topics and tables")
     worker.set_defaults(handler=_worker)
 
-    demo = commands.add_parser(
-        "demo", help="broker, worker and API, replay of the bundled sample, one report"
+    demo = command(
+        "demo",
+        "run broker, worker and API on this machine, replay the bundled sample and write one report",
+        "storemon demo --port 8000",
     )
     demo.add_argument(
         "--data-dir", type=Path, default=Path(".storemon/demo"), help="where everything is kept"

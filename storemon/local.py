@@ -1,14 +1,13 @@
-"""Running the product locally as separate processes: workers, replays, catch-up checks and reports.
+"""A deployment of the product on this machine, as separate processes: broker, workers, replays.
 
-Used by ``storemon demo``, the integration tests and the benchmarks, so all three run the product the
-way an operator does: ``storemon worker`` processes talking to a real broker.
+``storemon demo`` runs on it; so do the integration tests and the benchmarks, so all three run the
+product the way an operator does: ``storemon worker`` processes talking to a real broker.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -25,7 +24,17 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from replay.publish import ReplaySummary, publish_dataset
 from storemon.broker import LocalBroker, free_port
+from storemon.processes import terminate
 from streams.topics import Topics
+
+
+class ReportFailed(RuntimeError):
+    pass
+
+
+def fresh_name() -> str:
+    """A name no other deployment on the broker uses: its topic prefix and consumer group."""
+    return f"t{uuid.uuid4().hex[:10]}"
 
 
 @dataclass
@@ -34,7 +43,7 @@ class Deployment:
 
     bootstrap: str
     root: Path
-    name: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:10]}")
+    name: str = field(default_factory=fresh_name)
     partitions: int = 4
     token: str | None = None
 
@@ -176,13 +185,9 @@ class WorkerProcess:
         self._close_log()
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """SIGTERM, as an orchestrator stops it; SIGKILL after 30 s."""
+        if self.process is not None:
+            terminate(self.process, 30.0)
         self._close_log()
 
 
@@ -200,7 +205,9 @@ async def fetch_report(
             got.raise_for_status()
             if got.headers["content-type"].startswith("text/csv"):
                 return got.text
-            assert got.json()["status"] == "Running", got.json()
+            state = got.json()
+            if state["status"] != "Running":
+                raise ReportFailed(f"report {report_id} ended {state}")
             await asyncio.sleep(0.2)
     raise TimeoutError("report did not complete")
 
@@ -214,9 +221,7 @@ async def local_deployment(
     broker.start()
     worker = None
     try:
-        deployment = Deployment(broker.bootstrap, root, partitions=partitions)
-        if name is not None:
-            deployment.name = name
+        deployment = Deployment(broker.bootstrap, root, name or fresh_name(), partitions)
         worker = deployment.worker(port=port).start()
         await worker.wait_ready()
         yield broker, deployment, worker

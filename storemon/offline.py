@@ -115,7 +115,8 @@ def _receive(connection: Connection, expected: str) -> object:
     kind, payload = connection.recv()
     if kind == "error":
         raise DatasetError(f"partition failed: {payload}")
-    assert kind == expected, kind
+    if kind != expected:
+        raise RuntimeError(f"partition process sent {kind!r} where {expected!r} was due")
     return payload
 
 

@@ -1,4 +1,4 @@
-"""Creating the product's topics with explicit partition counts, and checking existing ones."""
+"""The product's topics: their names, their creation with explicit partition counts, their declaration."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 
+import faust
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -28,6 +29,22 @@ class Topics:
     @classmethod
     def with_prefix(cls, prefix: str) -> Topics:
         return cls(f"{prefix}-pings", f"{prefix}-profiles", f"{prefix}-rejects")
+
+
+@dataclass(frozen=True)
+class SourceTopics:
+    """The worker's two co-partitioned source topics, declared on its Faust app."""
+
+    pings: faust.TopicT
+    profiles: faust.TopicT
+
+    @classmethod
+    def declare(cls, app: faust.App, topics: Topics, partitions: int) -> SourceTopics:
+        # Bytes in and out: the wire format (streams.messages) has its own encoding.
+        def raw(name: str) -> faust.TopicT:
+            return app.topic(name, partitions=partitions, key_serializer="raw", value_serializer="raw")
+
+        return cls(raw(topics.pings), raw(topics.profiles))
 
 
 async def ensure_topics(

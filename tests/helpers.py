@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 
-from streams.engine import SECOND
+from streams.engine.instants import to_instant
+
+# The offline report's CSV text of a dataset, optionally at an ``as_of``.
+OfflineCsv = Callable[..., str]
 
 
 def instant(text: str) -> int:
     """Microseconds since the epoch for a naive UTC ISO text."""
-    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()) * SECOND
+    return to_instant(datetime.fromisoformat(text))
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:

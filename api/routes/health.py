@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from api.deps import StreamsDep
+from api.deps import RegistryDep, WorkerDep
 
 router = APIRouter(tags=["operations"])
 
@@ -17,15 +17,15 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(streams: StreamsDep, response: Response) -> dict[str, str]:
+async def readyz(worker: WorkerDep, response: Response) -> dict[str, str]:
     """Ready when the worker has joined its group and its tables are not recovering."""
-    if not streams.ready:
+    if not worker.ready:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
         return {"status": "recovering"}
     return {"status": "ready"}
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics(streams: StreamsDep) -> Response:
-    streams.update_lag()
-    return Response(generate_latest(streams.registry), media_type=CONTENT_TYPE_LATEST)
+async def metrics(worker: WorkerDep, registry: RegistryDep) -> Response:
+    worker.update_lag()
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

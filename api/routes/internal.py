@@ -6,27 +6,27 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from api.deps import StreamsDep
-from api.routes.stores import StoreUptime, local_lookup
+from api.deps import LookupsDep, WorkerDep
+from api.schemas import StoreUptime
 
 router = APIRouter(prefix="/api/internal", tags=["internal"], include_in_schema=False)
 
 
 @router.get("/watermark")
-async def watermark(streams: StreamsDep) -> dict[str, int | None]:
-    return {"watermark_us": streams.watermark()}
+async def watermark(worker: WorkerDep) -> dict[str, int | None]:
+    return {"watermark_us": worker.watermark()}
 
 
 @router.get("/report-part")
-async def report_part(streams: StreamsDep, as_of_us: Annotated[int, Query()]) -> dict[str, list[Any]]:
-    partitions, rows = await streams.report_part(as_of_us)
+async def report_part(worker: WorkerDep, as_of_us: Annotated[int, Query()]) -> dict[str, list[Any]]:
+    partitions, rows = await worker.report_part(as_of_us)
     return {"partitions": sorted(partitions), "rows": [list(row) for row in rows]}
 
 
 @router.get("/stores/{store_id}", response_model=StoreUptime)
 async def store(
-    streams: StreamsDep,
+    lookups: LookupsDep,
     store_id: Annotated[str, Path(min_length=1, max_length=128)],
     as_of_us: Annotated[int, Query()],
 ) -> Response:
-    return local_lookup(streams, store_id, as_of_us)
+    return Response(lookups.lookup_here(store_id, as_of_us), media_type="application/json")

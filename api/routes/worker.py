@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.deps import StreamsDep
+from api.deps import WorkerDep
 
 router = APIRouter(prefix="/api/worker", tags=["worker"])
 
@@ -18,11 +18,11 @@ class WorkerStatus(BaseModel):
 
 
 @router.get("/status")
-async def worker_status(streams: StreamsDep) -> WorkerStatus:
+async def worker_status(worker: WorkerDep) -> WorkerStatus:
     """Next offset to process per topic partition held by this worker, and ping outcomes so far."""
     return WorkerStatus(
-        ready=streams.ready,
-        next_offsets=streams.progress.next_offsets,
-        outcomes=dict(streams.progress.outcomes),
-        watermark_us=streams.watermark(),
+        ready=worker.ready,
+        next_offsets=worker.progress.next_offsets,
+        outcomes=dict(worker.progress.outcomes),
+        watermark_us=worker.watermark(),
     )

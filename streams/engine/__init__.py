@@ -6,7 +6,15 @@ the offline report, the Faust worker and the API alike.
 
 from streams.engine.calendar import BusinessCalendar
 from streams.engine.profile import DEFAULT_PROFILE, StoreProfile
-from streams.engine.report import CSV_HEADER, WINDOWS, UptimeRow, uptime_row, write_report_csv
+from streams.engine.report import (
+    CSV_HEADER,
+    WINDOWS,
+    StoreStatus,
+    UptimeRow,
+    store_status,
+    uptime_row,
+    write_report_csv,
+)
 from streams.engine.schedule import HoursRow, WeeklySchedule
 from streams.engine.state import DEFAULT_RETENTION, AddResult, StoreState
 from streams.engine.units import DAY, HOUR, MINUTE, SECOND, WEEK
@@ -28,10 +36,12 @@ __all__ = [
     "HoursRow",
     "StoreProfile",
     "StoreState",
+    "StoreStatus",
     "UptimeRow",
     "WeeklySchedule",
     "ZoneTimeline",
     "is_known_timezone",
+    "store_status",
     "uptime_row",
     "write_report_csv",
     "zone_timeline",

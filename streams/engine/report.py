@@ -60,6 +60,23 @@ def uptime_row(store_id: str, state: StoreState, profile: StoreProfile, as_of: i
     return UptimeRow(store_id, *ups, *downs)
 
 
+class StoreStatus(NamedTuple):
+    """What a live lookup answers: the store's row at ``as_of``, its status then and its last ping."""
+
+    row: UptimeRow
+    active: bool
+    last_ping: int
+
+
+def store_status(store_id: str, state: StoreState, profile: StoreProfile, as_of: int) -> StoreStatus | None:
+    """The store's status at ``as_of``, or None when it has no ping at or before then."""
+    row = uptime_row(store_id, state, profile, as_of)
+    last_ping = state.last_ping_at(as_of)
+    if row is None or last_ping is None:
+        return None
+    return StoreStatus(row, bool(state.status_at(as_of)), last_ping)
+
+
 def write_report_csv(rows: Iterable[UptimeRow], handle: TextIO) -> int:
     """Write the report's header and rows; returns the number of rows."""
     writer = csv.writer(handle, lineterminator="\n")

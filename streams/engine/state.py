@@ -126,6 +126,11 @@ class StoreState:
             return total
         return -calendar.business_between(instant, times[0]) if self.active[0] else 0
 
+    def last_ping_at(self, instant: int) -> int | None:
+        """Instant of the latest ping at or before ``instant`` (None when there is none)."""
+        j = bisect_right(self.times, instant) - 1
+        return self.times[j] if j >= 0 else None
+
     def status_at(self, instant: int) -> bool | None:
         """Status of the latest ping at or before ``instant`` (None when there is none)."""
         j = bisect_right(self.times, instant) - 1

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from storemon.local import Deployment, WorkerProcess, fetch_report
-from storemon.offline import offline_report
 from streams.engine import CSV_HEADER
-from tests.integration.test_pipeline import SAMPLE
+from streams.engine.instants import to_instant
+from tests.helpers import OfflineCsv
 
 pytestmark = pytest.mark.kafka
 TOKEN = "s3cret-token"
@@ -30,10 +30,10 @@ def rows_of(text: str) -> dict[str, list[float]]:
 
 
 @pytest.fixture(scope="module")
-def secured(kafka: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
+def secured(kafka: str, sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
     """One worker with a token, the bundled sample replayed and processed."""
     deployment = Deployment(kafka, tmp_path_factory.mktemp("secured"), token=TOKEN)
-    worker = asyncio.run(deployment.serve(SAMPLE))
+    worker = asyncio.run(deployment.serve(sample))
     try:
         yield worker
     finally:
@@ -75,14 +75,11 @@ def test_bad_input_is_4xx_never_5xx(secured: WorkerProcess) -> None:
 
 
 def test_report_at_an_explicit_as_of_equals_the_offline_report(
-    secured: WorkerProcess, tmp_path: Path
+    secured: WorkerProcess, sample: Path, offline_csv: OfflineCsv
 ) -> None:
-    as_of = (datetime(2023, 1, 25, 18, 13, 6, tzinfo=UTC) - timedelta(hours=13)).isoformat()
-    report = asyncio.run(fetch_report(secured.url, headers=AUTH, as_of=as_of))
-    offline_report(
-        SAMPLE, tmp_path / "offline.csv", as_of=int(datetime.fromisoformat(as_of).timestamp() * 1e6)
-    )
-    assert report == (tmp_path / "offline.csv").read_text()
+    as_of = datetime(2023, 1, 25, 18, 13, 6, tzinfo=UTC) - timedelta(hours=13)
+    report = asyncio.run(fetch_report(secured.url, headers=AUTH, as_of=as_of.isoformat()))
+    assert report == offline_csv(sample, as_of=to_instant(as_of))
 
 
 def test_lookup_matches_the_report_row(secured: WorkerProcess) -> None:
@@ -94,15 +91,15 @@ def test_lookup_matches_the_report_row(secured: WorkerProcess) -> None:
     assert body["last_ping"] <= body["as_of"]
 
 
-def test_two_workers_share_partitions_and_answer_for_every_store(kafka: str, tmp_path: Path) -> None:
-    deployment = Deployment(kafka, tmp_path)
+def test_two_workers_share_partitions_and_answer_for_every_store(
+    deployment: Deployment, sample: Path, offline_csv: OfflineCsv
+) -> None:
     first, second = deployment.worker().start(), deployment.worker().start()
-    offline_report(SAMPLE, tmp_path / "offline.csv", workers=1)
-    expected = (tmp_path / "offline.csv").read_text()
+    expected = offline_csv(sample)
 
     async def scenario() -> tuple[str, str, dict[str, list[float]], set[int], set[int]]:
         await asyncio.gather(first.wait_ready(), second.wait_ready())
-        await deployment.replay(SAMPLE)
+        await deployment.replay(sample)
         await deployment.wait_caught_up()
         await asyncio.sleep(2)  # one watermark refresh on both workers
         from_first, from_second = await fetch_report(first.url), await fetch_report(second.url)

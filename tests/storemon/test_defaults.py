@@ -26,7 +26,7 @@ def test_empty_token_means_no_token(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_local_broker_listens_on_loopback_only(tmp_path: Path) -> None:
     broker = LocalBroker(tmp_path, port=19999)
-    config = broker._configure().read_text()
+    config = broker.write_config().read_text()
     listeners = [
         line for line in config.splitlines() if "listeners=" in line and not line.startswith("controller")
     ]

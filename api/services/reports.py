@@ -14,22 +14,18 @@ import os
 import secrets
 import time
 from dataclasses import asdict, dataclass
-from enum import StrEnum
 from pathlib import Path
 
 from prometheus_client import Histogram
 
-from api.cluster import Cluster
-from streams.snapshot import SideProcess, csv_text
+from api.errors import OutsideHorizon, UnknownReport
+from api.ports import GroupRows, OffLoop
+from api.schemas import ReportStatus
+from streams.engine import WEEK
+from streams.engine.instants import iso_text
+from streams.snapshot import csv_text
 
 log = logging.getLogger(__name__)
-REPORT_ID_PATTERN = r"^[A-Za-z0-9_-]{22}$"
-
-
-class ReportStatus(StrEnum):
-    RUNNING = "Running"
-    COMPLETE = "Complete"
-    FAILED = "Failed"
 
 
 @dataclass
@@ -80,20 +76,51 @@ def _write_atomically(target: Path, text: str) -> None:
 
 
 class ReportService:
-    def __init__(self, store: ReportStore, cluster: Cluster, side: SideProcess, duration: Histogram) -> None:
+    """Starts reports, runs them in the background to Complete or Failed, and finds them by id.
+
+    An explicit ``as_of`` must lie in the retained horizon: the pings kept reach ``retention`` back
+    from the watermark, and a report needs a whole week of them before its instant.
+    """
+
+    def __init__(
+        self, store: ReportStore, cluster: GroupRows, side: OffLoop, duration: Histogram, retention: int
+    ) -> None:
         self.store = store
         self.cluster = cluster
         self.side = side
         self.duration = duration
+        self.retention = retention
         self._tasks: set[asyncio.Task[None]] = set()
         # Reports at the same as_of that run at the same time share one gathering and one CSV text.
         self._building: dict[int, asyncio.Task[tuple[str, int]]] = {}
 
-    def trigger(self, as_of_us: int | None) -> ReportRecord:
+    async def trigger(self, as_of_us: int | None) -> str:
+        """Start a report at ``as_of_us`` (default: the group's watermark when it runs); its id."""
+        if as_of_us is not None:
+            await self._check_horizon(as_of_us)
         record = ReportRecord(secrets.token_urlsafe(16), ReportStatus.RUNNING, as_of_us, time.time())
         self.store.save(record)
         self._start(record)
+        return record.report_id
+
+    async def _check_horizon(self, as_of_us: int) -> None:
+        watermark = await self.cluster.watermark()
+        if watermark is None:
+            return
+        earliest = watermark - (self.retention - WEEK)
+        if not earliest <= as_of_us <= watermark:
+            raise OutsideHorizon(
+                f"as_of must lie in the retained horizon {iso_text(earliest)} .. {iso_text(watermark)}"
+            )
+
+    def record(self, report_id: str) -> ReportRecord:
+        record = self.store.load(report_id)
+        if record is None:
+            raise UnknownReport()
         return record
+
+    def csv_path(self, report_id: str) -> Path:
+        return self.store.csv_path(report_id)
 
     def resume_interrupted(self) -> int:
         interrupted = self.store.running()

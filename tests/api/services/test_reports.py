@@ -1,19 +1,21 @@
-"""Report records and ids without a broker: unguessable ids, atomic records, resumption, confinement."""
+"""Reports without a broker: unguessable ids, atomic records, resumption, confinement, the horizon rule."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
+import pytest
 from prometheus_client import CollectorRegistry, Histogram
 
-from api.reports import REPORT_ID_PATTERN, ReportRecord, ReportService, ReportStatus, ReportStore
-from streams.engine import UptimeRow
+from api.errors import OutsideHorizon, UnknownReport
+from api.schemas import REPORT_ID_PATTERN, ReportStatus
+from api.services.reports import ReportRecord, ReportService, ReportStore
+from streams.engine import DEFAULT_RETENTION, HOUR, WEEK, UptimeRow
+from tests.api.fakes import InlineSide
 
-T = TypeVar("T")
+WATERMARK = 100 * WEEK
 
 
 class StubCluster:
@@ -24,7 +26,7 @@ class StubCluster:
         self.gatherings = 0
 
     async def watermark(self) -> int | None:
-        return 1_000
+        return WATERMARK
 
     async def report_rows(self, as_of: int) -> list[UptimeRow]:
         self.gatherings += 1
@@ -34,23 +36,18 @@ class StubCluster:
         return [UptimeRow("s1", 60.0, 1.0, 2.0, 0.0, 0.0, 0.0)]
 
 
-class InlineSide:
-    """Runs the report's CPU-heavy steps in the test's own process."""
-
-    async def run(self, function: Callable[..., T], *args: object) -> T:
-        return function(*args)
-
-
-def service(folder: Path, fail: bool = False) -> ReportService:
+def service(folder: Path, cluster: StubCluster | None = None) -> ReportService:
     duration = Histogram("d", "d", ["status"], registry=CollectorRegistry())
-    return ReportService(ReportStore(folder), StubCluster(fail), InlineSide(), duration)  # type: ignore[arg-type]
+    return ReportService(
+        ReportStore(folder), cluster or StubCluster(), InlineSide(), duration, DEFAULT_RETENTION
+    )
 
 
 def test_ids_are_unguessable_and_reports_complete_or_fail_with_a_reason(tmp_path: Path) -> None:
     async def scenario() -> tuple[list[str], list[str]]:
-        good, bad = service(tmp_path / "good"), service(tmp_path / "bad", fail=True)
-        ok = [good.trigger(None).report_id for _ in range(200)]
-        failed = [bad.trigger(None).report_id for _ in range(3)]
+        good, bad = service(tmp_path / "good"), service(tmp_path / "bad", StubCluster(fail=True))
+        ok = [await good.trigger(None) for _ in range(200)]
+        failed = [await bad.trigger(None) for _ in range(3)]
         await good.wait_idle()
         await bad.wait_idle()
         return ok, failed
@@ -59,7 +56,7 @@ def test_ids_are_unguessable_and_reports_complete_or_fail_with_a_reason(tmp_path
     assert len(set(ok)) == 200 and all(re.fullmatch(REPORT_ID_PATTERN, i) for i in ok)
     store = ReportStore(tmp_path / "good")
     record = store.load(ok[0])
-    assert record is not None and record.status is ReportStatus.COMPLETE and record.as_of_us == 1_000
+    assert record is not None and record.status is ReportStatus.COMPLETE and record.as_of_us == WATERMARK
     assert store.csv_path(ok[0]).read_text().splitlines()[1] == "s1,60.0,1.0,2.0,0.0,0.0,0.0"
     failure = ReportStore(tmp_path / "bad").load(failed[0])
     assert (
@@ -97,14 +94,30 @@ def test_ids_that_could_leave_the_folder_never_match() -> None:
 
 
 def test_concurrent_reports_at_one_as_of_share_one_gathering(tmp_path: Path) -> None:
-    reports = service(tmp_path)
+    cluster = StubCluster()
+    reports = service(tmp_path, cluster)
 
     async def scenario() -> list[str]:
-        ids = [reports.trigger(7_000).report_id for _ in range(10)]
+        ids = [await reports.trigger(WATERMARK - HOUR) for _ in range(10)]
         await reports.wait_idle()
         return ids
 
     ids = asyncio.run(scenario())
-    assert reports.cluster.gatherings == 1  # type: ignore[attr-defined]
-    statuses = {ReportStore(tmp_path).load(i).status for i in ids}  # type: ignore[union-attr]
-    assert statuses == {ReportStatus.COMPLETE}
+    assert cluster.gatherings == 1
+    assert {reports.record(i).status for i in ids} == {ReportStatus.COMPLETE}
+
+
+def test_an_explicit_as_of_must_lie_in_the_retained_horizon(tmp_path: Path) -> None:
+    reports = service(tmp_path)
+    earliest = WATERMARK - (DEFAULT_RETENTION - WEEK)
+
+    async def trigger(as_of: int) -> str:
+        return await reports.trigger(as_of)
+
+    for outside in (earliest - 1, WATERMARK + 1):
+        with pytest.raises(OutsideHorizon, match="retained horizon"):
+            asyncio.run(trigger(outside))
+    for inside in (earliest, WATERMARK):
+        assert re.fullmatch(REPORT_ID_PATTERN, asyncio.run(trigger(inside)))
+    with pytest.raises(UnknownReport):
+        reports.record("A" * 22)

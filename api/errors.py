@@ -1,0 +1,58 @@
+"""Domain errors the services raise, and the one place that turns them into HTTP answers.
+
+Routes only route: they call a service and let these propagate; ``install_error_handlers`` maps each
+to its status code, so a peer being down is a 503 on every route, never a 500.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+
+
+class DomainError(Exception):
+    """A request the service could not answer, for a reason the caller can act on."""
+
+
+class UnknownStore(DomainError):
+    def __init__(self) -> None:
+        super().__init__("unknown store")
+
+
+class UnknownReport(DomainError):
+    def __init__(self) -> None:
+        super().__init__("no report with that id")
+
+
+class OutsideHorizon(DomainError):
+    """An instant outside what the retained pings can describe."""
+
+
+class PartitionsMoving(DomainError):
+    def __init__(self) -> None:
+        super().__init__("partitions are being reassigned; retry shortly")
+
+
+class PeerUnreachable(DomainError):
+    def __init__(self, url: str, reason: object) -> None:
+        super().__init__(f"worker {url} unreachable: {reason}")
+
+
+STATUS_OF: dict[type[DomainError], int] = {
+    UnknownStore: status.HTTP_404_NOT_FOUND,
+    UnknownReport: status.HTTP_404_NOT_FOUND,
+    OutsideHorizon: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    PartitionsMoving: status.HTTP_503_SERVICE_UNAVAILABLE,
+    PeerUnreachable: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+
+async def _answer(_: Request, error: Exception) -> JSONResponse:
+    headers = {"Retry-After": "1"} if isinstance(error, PartitionsMoving | PeerUnreachable) else None
+    code = next(code for kind, code in STATUS_OF.items() if isinstance(error, kind))
+    return JSONResponse({"detail": str(error)}, code, headers)
+
+
+def install_error_handlers(api: FastAPI) -> None:
+    for kind in STATUS_OF:
+        api.add_exception_handler(kind, _answer)

@@ -1,0 +1,81 @@
+"""What the API needs of the parts around it, declared as Protocols.
+
+The worker process provides the real ones (``streams.worker.StreamWorker``, ``api.services``); the
+route tests provide fakes, and mypy checks both against these declarations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from api.schemas import ReportStatus
+from streams.engine import StoreStatus, UptimeRow
+from streams.progress import Progress
+
+T = TypeVar("T")
+
+
+class LocalWorker(Protocol):
+    """The stream side of this process: its tables, its place in the group, its progress."""
+
+    progress: Progress
+
+    @property
+    def canonical_url(self) -> str: ...
+
+    @property
+    def ready(self) -> bool: ...
+
+    def watermark(self) -> int | None: ...
+
+    def lookup(self, store_id: str, as_of: int) -> StoreStatus | None: ...
+
+    async def report_part(self, as_of: int) -> tuple[set[int], list[UptimeRow]]: ...
+
+    def owner_url(self, store_id: str) -> str | None: ...
+
+    def peer_urls(self) -> list[str]: ...
+
+    def update_lag(self) -> None: ...
+
+
+class OffLoop(Protocol):
+    """Runs CPU-heavy work away from the event loop (``streams.snapshot.SideProcess``)."""
+
+    async def run(self, function: Callable[..., T], *args: object) -> T: ...
+
+
+class GroupRows(Protocol):
+    """Answers that span every worker of the group."""
+
+    async def watermark(self) -> int | None: ...
+
+    async def report_rows(self, as_of: int) -> list[UptimeRow]: ...
+
+
+class Lookups(Protocol):
+    """Live per-store lookups, wherever the store is held; each answer is the JSON body."""
+
+    async def lookup(self, store_id: str) -> bytes: ...
+
+    def lookup_here(self, store_id: str, as_of: int) -> bytes: ...
+
+
+class ReportRecordView(Protocol):
+    @property
+    def status(self) -> ReportStatus: ...
+
+    @property
+    def error(self) -> str | None: ...
+
+
+class Reports(Protocol):
+    """Triggering reports and fetching them by id."""
+
+    async def trigger(self, as_of: int | None) -> str: ...
+
+    def record(self, report_id: str) -> ReportRecordView: ...
+
+    def csv_path(self, report_id: str) -> Path: ...

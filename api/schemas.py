@@ -1,0 +1,30 @@
+"""The API's response bodies that more than one module builds or reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel
+
+REPORT_ID_PATTERN = r"^[A-Za-z0-9_-]{22}$"
+
+
+class ReportStatus(StrEnum):
+    RUNNING = "Running"
+    COMPLETE = "Complete"
+    FAILED = "Failed"
+
+
+class StoreUptime(BaseModel):
+    store_id: str
+    as_of: datetime
+    status: Literal["active", "inactive"]
+    last_ping: datetime
+    uptime_last_hour: float
+    uptime_last_day: float
+    uptime_last_week: float
+    downtime_last_hour: float
+    downtime_last_day: float
+    downtime_last_week: float

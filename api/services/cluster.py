@@ -1,0 +1,152 @@
+"""Answers that span every worker: the group's watermark, lookups wherever a store is held, and report
+rows gathered from all partitions.
+
+Each worker holds some partitions of the tables. A lookup is answered by the worker holding the store
+(forwarded over HTTP when that is another one). A report asks every worker (itself directly, the others
+over HTTP) for the rows of the partitions it holds and checks that together they cover every partition
+exactly once; during a rebalance that check fails and the gathering is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+import httpx
+
+from api.errors import PartitionsMoving, PeerUnreachable, UnknownStore
+from api.ports import LocalWorker
+from api.schemas import StoreUptime
+from streams.engine import UptimeRow
+from streams.engine.instants import to_datetime
+
+log = logging.getLogger(__name__)
+
+
+class IncompleteCoverage(RuntimeError):
+    pass
+
+
+class Cluster:
+    def __init__(self, worker: LocalWorker, partitions: int, token: str | None = None) -> None:
+        self.worker = worker
+        self.partitions = partitions
+        self.me = worker.canonical_url
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        self.client = httpx.AsyncClient(timeout=30.0, headers=headers)
+        self._watermark: int | None = None
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    def others(self) -> list[str]:
+        return [url for url in self.worker.peer_urls() if url != self.me]
+
+    async def watermark(self) -> int | None:
+        """Latest ping instant held by any worker."""
+        found = [self.worker.watermark()]
+        for body in await asyncio.gather(
+            *(self._get(url, "/api/internal/watermark") for url in self.others())
+        ):
+            found.append(body["watermark_us"])
+        values = [value for value in found if value is not None]
+        return max(values) if values else None
+
+    def cached_watermark(self) -> int | None:
+        """The group's watermark as last refreshed, never older than this worker's own."""
+        values = [value for value in (self._watermark, self.worker.watermark()) if value is not None]
+        return max(values) if values else None
+
+    @asynccontextmanager
+    async def refreshing(self, every: float = 1.0) -> AsyncIterator[None]:
+        """Keeps lookups off the network: the group watermark is gathered once a second, not per call."""
+
+        async def refresh_forever() -> None:
+            while True:
+                try:
+                    self._watermark = await self.watermark() if self.others() else None
+                except PeerUnreachable as error:
+                    log.warning("watermark refresh failed: %s", error)
+                await asyncio.sleep(every)
+
+        task = asyncio.get_running_loop().create_task(refresh_forever())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    async def lookup(self, store_id: str) -> bytes:
+        """The store's answer at the group's watermark, from whichever worker holds it."""
+        as_of = self.cached_watermark()
+        if as_of is None:
+            raise UnknownStore()
+        owner = self.worker.owner_url(store_id)
+        if owner is None:
+            raise PartitionsMoving()
+        if owner == self.me:
+            return self.lookup_here(store_id, as_of)
+        try:
+            response = await self.client.get(
+                f"{owner}/api/internal/stores/{store_id}", params={"as_of_us": as_of}
+            )
+        except httpx.HTTPError as error:
+            raise PeerUnreachable(owner, error) from None
+        if response.status_code == httpx.codes.NOT_FOUND:
+            raise UnknownStore()
+        if response.is_error:
+            raise PeerUnreachable(owner, f"answered {response.status_code}")
+        return response.content
+
+    def lookup_here(self, store_id: str, as_of: int) -> bytes:
+        """The answer for a store held here, serialised once (lookups are the API's hot path)."""
+        found = self.worker.lookup(store_id, as_of)
+        if found is None:
+            raise UnknownStore()
+        body = StoreUptime(
+            as_of=to_datetime(as_of),
+            status="active" if found.active else "inactive",
+            last_ping=to_datetime(found.last_ping),
+            **found.row._asdict(),
+        )
+        return body.model_dump_json().encode()
+
+    async def report_rows(self, as_of: int, attempts: int = 5) -> list[UptimeRow]:
+        """Rows of every store in the group at ``as_of``, sorted by store id."""
+        failed = 0
+        while True:
+            try:
+                return await self._gather(as_of)
+            except (IncompleteCoverage, PeerUnreachable) as error:
+                failed += 1
+                if failed == attempts:
+                    raise
+                log.warning("report gathering retried: %s", error)
+                await asyncio.sleep(float(failed))
+
+    async def _gather(self, as_of: int) -> list[UptimeRow]:
+        parts = [await self.worker.report_part(as_of)]
+        bodies = await asyncio.gather(
+            *(self._get(url, "/api/internal/report-part", {"as_of_us": as_of}) for url in self.others())
+        )
+        for body in bodies:
+            parts.append((set(body["partitions"]), [UptimeRow(*row) for row in body["rows"]]))
+        covered: list[int] = sorted(p for part, _ in parts for p in part)
+        if covered != list(range(self.partitions)):
+            raise IncompleteCoverage(f"partitions held {covered} do not cover 0..{self.partitions - 1}")
+        merged = [row for _, part_rows in parts for row in part_rows]
+        merged.sort(key=lambda row: row.store_id)
+        return merged
+
+    async def _get(self, base: str, path: str, params: dict[str, int] | None = None) -> dict[str, Any]:
+        try:
+            response = await self.client.get(base + path, params=params)
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise PeerUnreachable(base, error) from None
+        body: dict[str, Any] = response.json()
+        return body

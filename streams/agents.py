@@ -1,0 +1,90 @@
+"""The agents: pings and profiles from their topics into the tables, one event at a time.
+
+Processing is at-least-once and the engine's state canonical, so a message processed twice (after a
+crash, or a dataset replayed twice) leaves the same bytes behind. A message that breaks the wire
+format is counted and moved past, never retried forever.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import faust
+
+from streams.engine import StoreState
+from streams.messages import MessageError, decode_pings
+from streams.metrics import StreamMetrics
+from streams.progress import Progress, Watermark
+from streams.snapshot import profile_from
+from streams.tables import StoreTables
+from streams.topics import SourceTopics
+
+T = TypeVar("T")
+
+
+class Ingest:
+    """Registers the ``ingest-pings`` and ``ingest-profiles`` agents on the app."""
+
+    def __init__(
+        self,
+        app: faust.App,
+        topics: SourceTopics,
+        tables: StoreTables,
+        progress: Progress,
+        watermark: Watermark,
+        metrics: StreamMetrics,
+        retention: int,
+    ) -> None:
+        self.tables = tables
+        self.progress = progress
+        self.watermark = watermark
+        self.metrics = metrics
+        self.retention = retention
+        self.pings = app.agent(topics.pings, name="ingest-pings")(self._ingest_pings)
+        self.profiles = app.agent(topics.profiles, name="ingest-profiles")(self._ingest_profiles)
+
+    def _decode(self, event: Any, decode: Callable[[bytes | None], T]) -> T | None:
+        """The event's decoded value; None (counted, and moved past) when it breaks the wire format."""
+        try:
+            if not event.key:
+                raise MessageError("message without a store id key")
+            return decode(event.value)
+        except MessageError:
+            message = event.message
+            self.metrics.messages_rejected.labels(message.topic).inc()
+            self.progress.outcomes["rejected_message"] += 1
+            self.progress.advance(message.topic, message.partition, message.offset)
+            return None
+
+    async def _ingest_pings(self, stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            pings = self._decode(event, decode_pings)
+            if pings is None:
+                continue
+            message, key = event.message, event.key
+            profile = self.tables.profile(key)
+            state = self.tables.state(key) or StoreState()
+            outcomes = Counter(
+                state.add(instant, active, profile, self.retention).value for instant, active in pings
+            )
+            self.tables.put_state(key, state)
+            if state.latest is not None:
+                self.watermark.saw(state.latest)
+            for outcome, count in outcomes.items():
+                self.metrics.pings_processed.labels(outcome).inc(count)
+            self.progress.outcomes.update(outcomes)
+            self.progress.advance(message.topic, message.partition, message.offset)
+
+    async def _ingest_profiles(self, stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            profile = self._decode(event, profile_from)  # a tombstone (no value) means the default profile
+            if profile is None:
+                continue
+            message, key = event.message, event.key
+            self.tables.put_profile(key, event.value)
+            state = self.tables.state(key)
+            if state is not None and state.refresh(profile):
+                self.tables.put_state(key, state)
+            self.progress.advance(message.topic, message.partition, message.offset)

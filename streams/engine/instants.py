@@ -1,0 +1,40 @@
+"""Instants as the world writes them: datetimes and timestamp text, to and from integer microseconds.
+
+The engine counts time in integer microseconds since the Unix epoch (``units``); this is the one place
+that converts between those and ``datetime`` objects or text, for the API, the dataset files and the
+command line alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from streams.engine.units import SECOND
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def to_instant(moment: datetime) -> int:
+    """Microseconds since the epoch; a naive datetime is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - EPOCH) // _MICROSECOND
+
+
+def to_datetime(instant: int) -> datetime:
+    """The aware UTC datetime of an instant."""
+    return EPOCH + timedelta(microseconds=instant)
+
+
+def iso_text(instant: int) -> str:
+    """ISO 8601 in UTC with a ``Z``: ``2023-01-25T18:13:22.479220Z``."""
+    return to_datetime(instant).isoformat().replace("+00:00", "Z")
+
+
+def dataset_text(instant: int) -> str:
+    """The public files' form: ``2023-01-25 18:13:22.47922 UTC`` (trailing fraction zeros dropped)."""
+    seconds, micros = divmod(instant, SECOND)
+    text = to_datetime(seconds * SECOND).strftime("%Y-%m-%d %H:%M:%S")
+    fraction = f"{micros:06d}".rstrip("0")
+    return f"{text}.{fraction} UTC" if fraction else f"{text} UTC"

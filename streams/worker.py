@@ -1,0 +1,72 @@
+"""The stream side of one worker process, assembled: app, topics, tables, agents, and what it answers.
+
+Each concern has its own module (``app``, ``topics``, ``tables``, ``agents``, ``metrics``,
+``progress``, ``routing``, ``snapshot``); this class wires them together and is what the API sees.
+"""
+
+from __future__ import annotations
+
+from streams.agents import Ingest
+from streams.app import StreamsConfig, create_app
+from streams.engine import StoreStatus, UptimeRow, store_status
+from streams.metrics import StreamMetrics
+from streams.progress import Progress, Watermark
+from streams.routing import Routing
+from streams.snapshot import SideProcess, rows_at
+from streams.tables import StoreTables
+from streams.topics import SourceTopics
+
+
+class StreamWorker:
+    def __init__(self, config: StreamsConfig, metrics: StreamMetrics | None = None) -> None:
+        self.config = config
+        self.metrics = metrics or StreamMetrics()
+        self.app = create_app(config)
+        self.topics = SourceTopics.declare(self.app, config.topics, config.partitions)
+        self.tables = StoreTables(self.app, config.partitions)
+        self.progress = Progress()
+        self._watermark = Watermark(self.metrics.watermark, self.tables.encoded_states)
+        self.ingest = Ingest(
+            self.app, self.topics, self.tables, self.progress, self._watermark, self.metrics, config.retention
+        )
+        self.routing = Routing(self.app, config.topics.pings, config.canonical_url)
+        self.side = SideProcess()
+
+    @property
+    def canonical_url(self) -> str:
+        return self.routing.me
+
+    def watermark(self) -> int | None:
+        return self._watermark.value()
+
+    def lookup(self, store_id: str, as_of: int) -> StoreStatus | None:
+        """The store's status at ``as_of`` when it is held here and has a ping by then."""
+        key = store_id.encode()
+        state = self.tables.state(key)
+        return None if state is None else store_status(store_id, state, self.tables.profile(key), as_of)
+
+    async def report_part(self, as_of: int) -> tuple[set[int], list[UptimeRow]]:
+        """Rows of every store held here at ``as_of``, sorted; computed off the event loop."""
+        partitions, stores = self.routing.owned_partitions(), self.tables.snapshot()
+        return partitions, await self.side.run(rows_at, stores, as_of)
+
+    def owner_url(self, store_id: str) -> str | None:
+        return self.routing.owner_url(store_id)
+
+    def peer_urls(self) -> list[str]:
+        return self.routing.peer_urls()
+
+    def update_lag(self) -> None:
+        """Refresh the lag gauge from the consumer's highwaters and what was processed here."""
+        lag = self.metrics.lag
+        lag.clear()
+        for tp in self.app.consumer.assignment():
+            done = self.progress.next_offsets.get(tp.topic, {}).get(tp.partition)
+            highwater = self.app.consumer.highwater(tp)
+            if done is not None and highwater is not None:
+                lag.labels(tp.topic, str(tp.partition)).set(max(0, highwater - done))
+
+    @property
+    def ready(self) -> bool:
+        """Started, in its group, and not recovering tables or rebalancing."""
+        return bool(self.app.started and not (self.app.in_recovery or self.app.rebalancing))

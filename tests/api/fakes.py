@@ -1,0 +1,111 @@
+"""Fakes of what the API depends on, implementing its declared Protocols (``api.ports``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from api.errors import DomainError, UnknownReport, UnknownStore
+from api.schemas import ReportStatus
+from streams.engine import StoreStatus, UptimeRow
+from streams.progress import Progress
+
+T = TypeVar("T")
+ME = "http://127.0.0.1:1"
+
+
+@dataclass
+class FakeWorker:
+    """One worker's stream side: a fixed set of store statuses, every partition held here."""
+
+    stores: dict[str, StoreStatus] = field(default_factory=dict)
+    latest: int | None = None
+    owner: str | None = ME
+    peers: list[str] = field(default_factory=lambda: [ME])
+    partitions: set[int] = field(default_factory=lambda: {0})
+    is_ready: bool = True
+    progress: Progress = field(default_factory=Progress)
+    lag_updates: int = 0
+
+    @property
+    def canonical_url(self) -> str:
+        return ME
+
+    @property
+    def ready(self) -> bool:
+        return self.is_ready
+
+    def watermark(self) -> int | None:
+        return self.latest
+
+    def lookup(self, store_id: str, as_of: int) -> StoreStatus | None:
+        found = self.stores.get(store_id)
+        return found if found is not None and found.last_ping <= as_of else None
+
+    async def report_part(self, as_of: int) -> tuple[set[int], list[UptimeRow]]:
+        rows = sorted(s.row for s in self.stores.values() if s.last_ping <= as_of)
+        return self.partitions, rows
+
+    def owner_url(self, store_id: str) -> str | None:
+        return self.owner
+
+    def peer_urls(self) -> list[str]:
+        return self.peers
+
+    def update_lag(self) -> None:
+        self.lag_updates += 1
+
+
+@dataclass
+class FakeLookups:
+    bodies: dict[str, bytes] = field(default_factory=dict)
+    failure: DomainError | None = None
+
+    async def lookup(self, store_id: str) -> bytes:
+        return self.lookup_here(store_id, 0)
+
+    def lookup_here(self, store_id: str, as_of: int) -> bytes:
+        if self.failure is not None:
+            raise self.failure
+        if store_id not in self.bodies:
+            raise UnknownStore()
+        return self.bodies[store_id]
+
+
+@dataclass
+class FakeRecord:
+    status: ReportStatus
+    error: str | None = None
+
+
+@dataclass
+class FakeReports:
+    folder: Path
+    records: dict[str, FakeRecord] = field(default_factory=dict)
+    triggered: list[int | None] = field(default_factory=list)
+    failure: DomainError | None = None
+
+    async def trigger(self, as_of: int | None) -> str:
+        if self.failure is not None:
+            raise self.failure
+        self.triggered.append(as_of)
+        report_id = f"{len(self.triggered):022d}"
+        self.records[report_id] = FakeRecord(ReportStatus.RUNNING)
+        return report_id
+
+    def record(self, report_id: str) -> FakeRecord:
+        if report_id not in self.records:
+            raise UnknownReport()
+        return self.records[report_id]
+
+    def csv_path(self, report_id: str) -> Path:
+        return self.folder / f"{report_id}.csv"
+
+
+class InlineSide:
+    """Runs the CPU-heavy steps in the test's own process."""
+
+    async def run(self, function: Callable[..., T], *args: object) -> T:
+        return function(*args)

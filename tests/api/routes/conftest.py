@@ -1,0 +1,44 @@
+"""The API in process, over fakes of its services: routes tested without a broker or a worker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client import CollectorRegistry, Counter
+
+from api.deps import Services
+from api.main import create_api
+from tests.api.fakes import FakeLookups, FakeReports, FakeWorker
+
+TOKEN = "route-test-token"
+
+
+@dataclass
+class Api:
+    client: TestClient
+    worker: FakeWorker
+    lookups: FakeLookups
+    reports: FakeReports
+    registry: CollectorRegistry
+
+
+def build(tmp_path: Path, token: str | None) -> Iterator[Api]:
+    worker, lookups, reports = FakeWorker(), FakeLookups(), FakeReports(tmp_path)
+    registry = CollectorRegistry()
+    Counter("storemon_test_events", "a metric the fake registry holds", registry=registry).inc()
+    with TestClient(create_api(Services(worker, lookups, reports, registry, token))) as client:
+        yield Api(client, worker, lookups, reports, registry)
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    yield from build(tmp_path, None)
+
+
+@pytest.fixture
+def secured(tmp_path: Path) -> Iterator[Api]:
+    yield from build(tmp_path, TOKEN)

@@ -1,0 +1,58 @@
+"""Liveness, readiness, metrics and the bearer token, in process."""
+
+from __future__ import annotations
+
+from tests.api.routes.conftest import TOKEN, Api
+
+API_CALLS = [
+    ("POST", "/api/trigger_report"),
+    ("GET", "/api/get_report?report_id=AAAAAAAAAAAAAAAAAAAAAA"),
+    ("GET", "/api/stores/1"),
+    ("GET", "/api/worker/status"),
+    ("GET", "/api/internal/watermark"),
+    ("GET", "/api/internal/report-part?as_of_us=1"),
+    ("GET", "/api/internal/stores/1?as_of_us=1"),
+]
+
+
+def test_readiness_follows_the_worker(api: Api) -> None:
+    assert api.client.get("/healthz").json() == {"status": "ok"}
+    assert api.client.get("/readyz").json() == {"status": "ready"}
+    api.worker.is_ready = False
+    not_ready = api.client.get("/readyz")
+    assert not_ready.status_code == 503 and not_ready.json() == {"status": "recovering"}
+    assert api.client.get("/healthz").status_code == 200
+
+
+def test_metrics_serve_the_registry_with_fresh_lag(api: Api) -> None:
+    text = api.client.get("/metrics").text
+    assert "storemon_test_events_total 1.0" in text
+    assert api.worker.lag_updates == 1
+
+
+def test_worker_status_reports_progress(api: Api) -> None:
+    api.worker.progress.advance("pings", 3, 41)
+    api.worker.progress.outcomes["added"] += 7
+    api.worker.latest = 99
+    assert api.client.get("/api/worker/status").json() == {
+        "ready": True,
+        "next_offsets": {"pings": {"3": 42}},
+        "outcomes": {"added": 7},
+        "watermark_us": 99,
+    }
+
+
+def test_every_api_route_needs_the_token_and_only_those(secured: Api) -> None:
+    client = secured.client
+    for method, path in API_CALLS:
+        assert client.request(method, path).status_code == 401, path
+        assert client.request(method, path, headers={"Authorization": "Bearer nope"}).status_code == 401
+        assert client.request(method, path, headers={"Authorization": f"Bearer {TOKEN}"}).status_code != 401
+    for open_path in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
+        assert client.get(open_path).status_code == 200, open_path
+    scheme = client.get("/openapi.json").json()["components"]["securitySchemes"]
+    assert scheme == {"BearerToken": {"type": "http", "scheme": "bearer"}}
+
+
+def test_without_a_token_the_api_is_open(api: Api) -> None:
+    assert api.client.get("/api/worker/status").status_code == 200

@@ -1,0 +1,72 @@
+"""The cluster service over a fake worker: lookups wherever the store is, and gathering every partition."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from api.errors import PartitionsMoving, PeerUnreachable, UnknownStore
+from api.services.cluster import Cluster, IncompleteCoverage
+from streams.engine import HOUR, StoreStatus, UptimeRow
+from tests.api.fakes import FakeWorker
+from tests.helpers import instant
+
+ROW = UptimeRow("s1", 60.0, 5.0, 5.5, 0.0, 2.5, 2.5)
+LAST = instant("2023-01-23T19:00:00")
+AS_OF = instant("2023-01-23T21:30:00")
+CLOSED_PORT = "http://127.0.0.1:9"  # discard: nothing listens there
+
+
+def run(worker: FakeWorker, call: str, *args: object) -> Any:
+    async def scenario() -> Any:
+        cluster = Cluster(worker, partitions=2)
+        try:
+            return await getattr(cluster, call)(*args)
+        finally:
+            await cluster.close()
+
+    return asyncio.run(scenario())
+
+
+def worker() -> FakeWorker:
+    return FakeWorker(stores={"s1": StoreStatus(ROW, True, LAST)}, latest=AS_OF, partitions={0, 1})
+
+
+def test_a_store_held_here_is_answered_at_the_group_watermark() -> None:
+    body = json.loads(run(worker(), "lookup", "s1"))
+    assert body == {
+        "store_id": "s1",
+        "as_of": "2023-01-23T21:30:00Z",
+        "status": "active",
+        "last_ping": "2023-01-23T19:00:00Z",
+        **{name: value for name, value in ROW._asdict().items() if name != "store_id"},
+    }
+
+
+def test_lookup_failures_are_domain_errors() -> None:
+    with pytest.raises(UnknownStore):
+        run(worker(), "lookup", "s2")
+    with pytest.raises(UnknownStore):
+        run(FakeWorker(latest=None), "lookup", "s1")  # nothing processed yet
+    with pytest.raises(UnknownStore):
+        run(worker(), "lookup_here", "s1", LAST - HOUR)  # no ping by then
+    with pytest.raises(PartitionsMoving):
+        run(FakeWorker(latest=AS_OF, owner=None), "lookup", "s1")
+    with pytest.raises(PeerUnreachable, match=r"127\.0\.0\.1:9"):
+        run(FakeWorker(latest=AS_OF, owner=CLOSED_PORT), "lookup", "s1")
+
+
+def test_report_rows_need_every_partition_exactly_once() -> None:
+    assert run(worker(), "report_rows", AS_OF) == [ROW]
+    half = worker()
+    half.partitions = {1}
+    with pytest.raises(IncompleteCoverage, match=r"\[1\] do not cover 0..1"):
+        run(half, "report_rows", AS_OF, 1)
+
+
+def test_an_unreachable_peer_fails_the_watermark_as_a_domain_error() -> None:
+    with pytest.raises(PeerUnreachable):
+        run(FakeWorker(latest=AS_OF, peers=["http://127.0.0.1:1", CLOSED_PORT]), "watermark")

@@ -1,0 +1,29 @@
+"""A stream worker whose agents run in Faust's test context: real RocksDB tables, no broker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from streams.app import StreamsConfig
+from streams.topics import Topics
+from streams.worker import StreamWorker
+
+PARTITIONS = 2
+
+
+@pytest.fixture
+def stream_worker(tmp_path: Path) -> StreamWorker:
+    config = StreamsConfig(
+        app_id="agents",
+        bootstrap="127.0.0.1:9",  # never contacted: events go straight to the agents
+        partitions=PARTITIONS,
+        data_dir=tmp_path,
+        topics=Topics.with_prefix("agents"),
+        canonical_url="http://127.0.0.1:1",
+    )
+    worker = StreamWorker(config)
+    worker.app.finalize()
+    worker.app.flow_control.resume()
+    return worker

@@ -1,0 +1,35 @@
+"""Instants to and from datetimes and text: the one conversion every layer uses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from replay.parsing import parse_timestamp
+from streams.engine.instants import dataset_text, iso_text, to_datetime, to_instant
+from streams.engine.units import LATEST, SECOND
+
+instants = st.integers(min_value=0, max_value=LATEST - 1)
+
+
+@given(instants)
+def test_every_form_round_trips(instant: int) -> None:
+    assert to_instant(to_datetime(instant)) == instant
+    assert parse_timestamp(dataset_text(instant)) == instant
+    assert parse_timestamp(iso_text(instant)) == instant
+
+
+def test_forms() -> None:
+    instant = 1_674_670_402 * SECOND + 479_220
+    assert dataset_text(instant) == "2023-01-25 18:13:22.47922 UTC"
+    assert dataset_text(instant - 479_220) == "2023-01-25 18:13:22 UTC"
+    assert iso_text(instant) == "2023-01-25T18:13:22.479220Z"
+    assert to_datetime(instant) == datetime(2023, 1, 25, 18, 13, 22, 479_220, tzinfo=UTC)
+
+
+def test_naive_means_utc_and_offsets_count() -> None:
+    naive = datetime(2023, 1, 25, 18, 0)
+    assert to_instant(naive) == to_instant(naive.replace(tzinfo=UTC))
+    assert to_instant(naive.replace(tzinfo=timezone(timedelta(hours=1)))) == to_instant(naive) - 3600 * SECOND

@@ -1,0 +1,47 @@
+"""Pins the one crossing into Faust's private storage API to the faust-streaming version it was written for.
+
+An upgrade of faust-streaming fails here first: check ``streams/storage.py`` against the new version,
+then move the pin in ``pyproject.toml`` and here together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tomllib
+from importlib.metadata import version
+
+import pytest
+from faust.types import TP
+
+from streams.messages import encode_pings
+from streams.storage import raw_items, read
+from streams.worker import StreamWorker
+from tests.conftest import REPO
+from tests.streams.conftest import PARTITIONS
+
+
+def test_installed_faust_is_the_pinned_one() -> None:
+    pins = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert f"faust-streaming=={version('faust-streaming')}" in pins
+
+
+def test_reads_and_raw_items_see_exactly_what_the_tables_hold(
+    stream_worker: StreamWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def scenario() -> None:
+        async with stream_worker.ingest.pings.test_context() as agent:
+            for i, key in enumerate((b"a", b"b", b"c")):
+                await agent.put(encode_pings([(10**15 + i, True)]), key=key, partition=i % PARTITIONS)
+
+    asyncio.run(scenario())
+    states = stream_worker.tables.states
+    changelog = states.changelog_topic.get_topic_name()
+    stored = {key: read(states, key) for key in (b"a", b"b", b"c", b"missing")}
+    assert stored[b"missing"] is None
+    assert all(isinstance(value, bytes) and value for key, value in stored.items() if key != b"missing")
+
+    held = {TP(changelog, 0)}  # only partition 0 is actively held: b"a" and b"c" live there
+    monkeypatch.setattr(stream_worker.app.assignor, "assigned_actives", lambda: held)
+    assert dict(raw_items(states)) == {b"a": stored[b"a"], b"c": stored[b"c"]}
+    held.add(TP(changelog, 1))
+    assert dict(raw_items(states)) == {key: value for key, value in stored.items() if value is not None}
