@@ -134,7 +134,7 @@ def open_dataset(source: str | Path, rejects: Rejects) -> Iterator[Dataset]:
         return
     path = Path(source)
     if path.is_dir():
-        yield Dataset(_recognise(_folder_members(path), rejects), rejects)
+        yield Dataset(_recognise(_folder_members(path, rejects), rejects), rejects)
     elif path.is_file():
         try:
             archive = zipfile.ZipFile(path)
@@ -171,11 +171,15 @@ def _open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[str]:
     return _text(archive.open(info))
 
 
-def _folder_members(folder: Path) -> Iterator[tuple[str, Callable[[], IO[str]]]]:
-    for path in sorted(folder.rglob("*.csv")):
+def _folder_members(folder: Path, rejects: Rejects) -> Iterator[tuple[str, Callable[[], IO[str]]]]:
+    for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if path.is_file() and not any(part.startswith((".", "__MACOSX")) for part in relative.parts):
-            yield str(relative), functools.partial(_open_file, path)
+        if not path.is_file() or any(part.startswith((".", "__MACOSX")) for part in relative.parts):
+            continue
+        if path.suffix.lower() != ".csv":  # as in a zip: file.CSV counts, README.md does not
+            rejects.warn("ignored_non_csv_file")
+            continue
+        yield str(relative), functools.partial(_open_file, path)
 
 
 def _zip_members(archive: zipfile.ZipFile, rejects: Rejects) -> Iterator[tuple[str, Callable[[], IO[str]]]]:

@@ -25,17 +25,27 @@ class Progress:
 
 
 class Watermark:
-    """The latest ping instant held by this worker: seen since start, or found in recovered tables.
+    """The latest ping instant this worker has seen or holds in its tables.
 
-    ``stored_states`` yields the encoded states of the tables; they are scanned once, on the first
-    read, because recovery fills the tables without passing through the agents.
+    Recovery fills the tables without passing through the agents, on start and whenever a rebalance
+    hands this worker more partitions (a peer died, or the group shrank). So the first read after the
+    set of held partitions changed, once the tables have settled, scans the encoded states
+    (``stored_states``) of every partition held; between changes the agents keep it current.
     """
 
-    def __init__(self, gauge: Gauge, stored_states: Callable[[], Iterable[bytes]]) -> None:
+    def __init__(
+        self,
+        gauge: Gauge,
+        stored_states: Callable[[], Iterable[bytes]],
+        held_partitions: Callable[[], frozenset[int]],
+        settled: Callable[[], bool],
+    ) -> None:
         self._gauge = gauge
         self._stored_states = stored_states
+        self._held_partitions = held_partitions
+        self._settled = settled
         self._latest = _NEVER
-        self._scanned = False
+        self._scanned_for: frozenset[int] | None = None
 
     def saw(self, instant: int) -> None:
         if instant > self._latest:
@@ -43,10 +53,12 @@ class Watermark:
             self._gauge.set(instant / SECOND)
 
     def value(self) -> int | None:
-        if not self._scanned:
-            self._scanned = True
-            for raw in self._stored_states():
-                latest = StoreState.latest_of(raw)
-                if latest is not None:
-                    self.saw(latest)
+        if self._settled():
+            held = self._held_partitions()
+            if held != self._scanned_for:
+                self._scanned_for = held
+                for raw in self._stored_states():
+                    latest = StoreState.latest_of(raw)
+                    if latest is not None:
+                        self.saw(latest)
         return self._latest if self._latest > _NEVER else None

@@ -25,6 +25,8 @@ class Routing:
         hosts = set(self.app.router.tables_metadata()) | {self.me}
         return sorted(str(host).rstrip("/") for host in hosts)
 
-    def owned_partitions(self) -> set[int]:
+    def owned_partitions(self) -> frozenset[int]:
         """Source partitions (hence table partitions) this worker actively holds."""
-        return {tp.partition for tp in self.app.consumer.assignment() if tp.topic == self.pings_topic}
+        return frozenset(
+            tp.partition for tp in self.app.consumer.assignment() if tp.topic == self.pings_topic
+        )

@@ -25,11 +25,16 @@ class StreamWorker:
         self.topics = SourceTopics.declare(self.app, config.topics, config.partitions)
         self.tables = StoreTables(self.app, config.partitions)
         self.progress = Progress()
-        self._watermark = Watermark(self.metrics.watermark, self.tables.encoded_states)
+        self.routing = Routing(self.app, config.topics.pings, config.canonical_url)
+        self._watermark = Watermark(
+            self.metrics.watermark,
+            self.tables.encoded_states,
+            self.routing.owned_partitions,
+            lambda: self.ready,
+        )
         self.ingest = Ingest(
             self.app, self.topics, self.tables, self.progress, self._watermark, self.metrics, config.retention
         )
-        self.routing = Routing(self.app, config.topics.pings, config.canonical_url)
         self.side = SideProcess()
 
     @property
@@ -45,7 +50,7 @@ class StreamWorker:
         state = self.tables.state(key)
         return None if state is None else store_status(store_id, state, self.tables.profile(key), as_of)
 
-    async def report_part(self, as_of: int) -> tuple[set[int], list[UptimeRow]]:
+    async def report_part(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]:
         """Rows of every store held here at ``as_of``, sorted; computed off the event loop."""
         partitions, stores = self.routing.owned_partitions(), self.tables.snapshot()
         return partitions, await self.side.run(rows_at, stores, as_of)

@@ -134,7 +134,7 @@ class Cluster:
             *(self._get(url, "/api/internal/report-part", {"as_of_us": as_of}) for url in self.others())
         )
         for body in bodies:
-            parts.append((set(body["partitions"]), [UptimeRow(*row) for row in body["rows"]]))
+            parts.append((frozenset(body["partitions"]), [UptimeRow(*row) for row in body["rows"]]))
         covered: list[int] = sorted(p for part, _ in parts for p in part)
         if covered != list(range(self.partitions)):
             raise IncompleteCoverage(f"partitions held {covered} do not cover 0..{self.partitions - 1}")

@@ -24,7 +24,7 @@ class FakeWorker:
     latest: int | None = None
     owner: str | None = ME
     peers: list[str] = field(default_factory=lambda: [ME])
-    partitions: set[int] = field(default_factory=lambda: {0})
+    partitions: frozenset[int] = frozenset({0})
     is_ready: bool = True
     progress: Progress = field(default_factory=Progress)
     lag_updates: int = 0
@@ -44,7 +44,7 @@ class FakeWorker:
         found = self.stores.get(store_id)
         return found if found is not None and found.last_ping <= as_of else None
 
-    async def report_part(self, as_of: int) -> tuple[set[int], list[UptimeRow]]:
+    async def report_part(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]:
         rows = sorted(s.row for s in self.stores.values() if s.last_ping <= as_of)
         return self.partitions, rows
 

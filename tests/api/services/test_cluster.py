@@ -32,7 +32,7 @@ def run(worker: FakeWorker, call: str, *args: object) -> Any:
 
 
 def worker() -> FakeWorker:
-    return FakeWorker(stores={"s1": StoreStatus(ROW, True, LAST)}, latest=AS_OF, partitions={0, 1})
+    return FakeWorker(stores={"s1": StoreStatus(ROW, True, LAST)}, latest=AS_OF, partitions=frozenset({0, 1}))
 
 
 def test_a_store_held_here_is_answered_at_the_group_watermark() -> None:
@@ -62,7 +62,7 @@ def test_lookup_failures_are_domain_errors() -> None:
 def test_report_rows_need_every_partition_exactly_once() -> None:
     assert run(worker(), "report_rows", AS_OF) == [ROW]
     half = worker()
-    half.partitions = {1}
+    half.partitions = frozenset({1})
     with pytest.raises(IncompleteCoverage, match=r"\[1\] do not cover 0..1"):
         run(half, "report_rows", AS_OF, 1)
 
