@@ -13,7 +13,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPBearer
 from prometheus_client import CollectorRegistry
 
-from api.ports import LocalWorker, Lookups, Reports
+from api.ports import GroupAnswers, LocalWorker, Reports
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Services:
     """Everything the routes call; the worker process builds the real ones, tests build fakes."""
 
     worker: LocalWorker
-    lookups: Lookups
+    group: GroupAnswers
     reports: Reports
     registry: CollectorRegistry
     token: str | None = None
@@ -36,8 +36,8 @@ async def _worker(request: Request) -> LocalWorker:
     return services_of(request).worker
 
 
-async def _lookups(request: Request) -> Lookups:
-    return services_of(request).lookups
+async def _group(request: Request) -> GroupAnswers:
+    return services_of(request).group
 
 
 async def _reports(request: Request) -> Reports:
@@ -73,6 +73,6 @@ class BearerToken(HTTPBearer):
 require_token = BearerToken()
 
 WorkerDep = Annotated[LocalWorker, Depends(_worker)]
-LookupsDep = Annotated[Lookups, Depends(_lookups)]
+GroupDep = Annotated[GroupAnswers, Depends(_group)]
 ReportsDep = Annotated[Reports, Depends(_reports)]
 RegistryDep = Annotated[CollectorRegistry, Depends(_registry)]

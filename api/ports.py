@@ -6,11 +6,12 @@ route tests provide fakes, and mypy checks both against these declarations.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol, TypeVar
 
 from api.schemas import ReportStatus
+from api.services.records import ReportRecord
 from streams.engine import StoreStatus, UptimeRow
 from streams.progress import Progress
 
@@ -55,12 +56,33 @@ class GroupRows(Protocol):
     async def report_rows(self, as_of: int) -> list[UptimeRow]: ...
 
 
-class Lookups(Protocol):
-    """Live per-store lookups, wherever the store is held; each answer is the JSON body."""
+class GroupAnswers(Protocol):
+    """Live per-store lookups wherever the store is held (each answer is the JSON body), and the parts
+    of the group's answers that this worker gives its peers."""
 
     async def lookup(self, store_id: str) -> bytes: ...
 
     def lookup_here(self, store_id: str, as_of: int) -> bytes: ...
+
+    async def report_part_here(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]: ...
+
+
+class ReportLog(Protocol):
+    """Where report records and CSVs are kept, shared by every worker (``api.services.report_log``)."""
+
+    async def save(self, record: ReportRecord) -> None: ...
+
+    async def save_csv(self, report_id: str, text: str) -> int: ...
+
+    async def delete(self, record: ReportRecord) -> None: ...
+
+    async def wait_caught_up(self, timeout: float = ...) -> None: ...
+
+    def load(self, report_id: str) -> ReportRecord | None: ...
+
+    def records(self) -> Iterable[ReportRecord]: ...
+
+    def csv_path(self, report_id: str) -> Path: ...
 
 
 class ReportRecordView(Protocol):
@@ -76,6 +98,6 @@ class Reports(Protocol):
 
     async def trigger(self, as_of: int | None) -> str: ...
 
-    def record(self, report_id: str) -> ReportRecordView: ...
+    async def record(self, report_id: str) -> ReportRecordView: ...
 
     def csv_path(self, report_id: str) -> Path: ...

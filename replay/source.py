@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import tempfile
 import zipfile
 import zlib
@@ -70,29 +71,61 @@ class DataFile:
     def rows(self, rejects: Rejects) -> Iterator[tuple[int, list[str]]]:
         """(line number, fields) for every data row after the header that has the header's width.
 
-        Blank lines are skipped; rows of another width, and rows the CSV parser cannot split, are
-        rejected with their line.
+        Blank lines are skipped; rows of another width, and lines the CSV parser cannot split, are
+        rejected with their line. No field of these files spans lines, so a quote left open must not
+        swallow the lines after it: from the first row the parser makes of several lines (or cannot
+        make at all), the rest of the file is read again line by line, each line parsed on its own.
         """
         width = len(self.columns)
         with self.open_text() as handle:
             reader = csv.reader(handle)
-            next(reader, None)
+            done = 0  # lines read and accounted for
             while True:
                 try:
-                    row = next(reader)
+                    row: list[str] | None = next(reader)
                 except StopIteration:
                     return
-                except csv.Error as error:
-                    rejects.add(self.name, reader.line_num, "unparseable_row", str(error))
-                    continue
+                except csv.Error:
+                    row = None
                 except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
                     # A damaged archive: the rest of this file cannot be read, the rows before it stand.
-                    rejects.add(self.name, reader.line_num, "unreadable_file", str(error)[:200])
+                    rejects.add(self.name, done + 1, "unreadable_file", str(error)[:200])
                     return
-                if len(row) == width:
-                    yield reader.line_num, row
-                elif row:
-                    rejects.add(self.name, reader.line_num, "wrong_column_count", f"{len(row)} fields", row)
+                if row is None or reader.line_num != done + 1:
+                    break
+                done += 1
+                if done > 1:  # line 1 is the header
+                    yield from self._checked(done, row, width, rejects)
+        yield from self._line_by_line(done, width, rejects)
+
+    def _line_by_line(self, skip: int, width: int, rejects: Rejects) -> Iterator[tuple[int, list[str]]]:
+        number = skip
+        with self.open_text() as handle:
+            try:
+                for line in itertools.islice(handle, skip, None):
+                    number += 1
+                    yield from self._checked(number, _split_alone(line), width, rejects, line)
+            except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+                rejects.add(self.name, number + 1, "unreadable_file", str(error)[:200])
+
+    def _checked(
+        self, number: int, row: list[str] | None, width: int, rejects: Rejects, line: str = ""
+    ) -> Iterator[tuple[int, list[str]]]:
+        if row is None:
+            detail = "a quote left open or a field too long"
+            rejects.add(self.name, number, "unparseable_row", detail, [line.rstrip("\r\n")])
+        elif len(row) == width:
+            yield number, row
+        elif row:
+            rejects.add(self.name, number, "wrong_column_count", f"{len(row)} fields", row)
+
+
+def _split_alone(line: str) -> list[str] | None:
+    """The fields of one line parsed by itself, or None when it cannot be split."""
+    try:
+        return next(csv.reader([line], strict=True), [])
+    except csv.Error:
+        return None
 
 
 def classify_header(header: list[str]) -> tuple[FileKind, dict[str, int]] | None:

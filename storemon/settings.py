@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         DEFAULT_RETENTION // HOUR, ge=7 * 24, description="hours of pings kept per store"
     )
 
+    report_retention_hours: float = Field(
+        168, gt=0, description="hours a finished report is kept before it is deleted everywhere"
+    )
+
     @field_validator("api_token", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:

@@ -22,7 +22,8 @@ from prometheus_client import Histogram
 from api.deps import Services
 from api.main import create_api
 from api.services.cluster import Cluster
-from api.services.reports import ReportService, ReportStore
+from api.services.report_log import KafkaReportLog
+from api.services.reports import ReportService
 from storemon.logs import configure_logging
 from storemon.settings import Settings
 from streams.app import StreamsConfig
@@ -55,31 +56,41 @@ async def faust_running(app: faust.App) -> AsyncIterator[None]:
     At the bound the stop is cancelled; Faust may absorb the cancellation rather than raise it, so
     the time the stop took is what tells that it was cut short.
     """
-    stop_began = 0.0
+    stop_began: float | None = None
     try:
         async with faust_app_running(app, stop_timeout=STOP_TIMEOUT):
-            yield
-            stop_began = time.monotonic()
+            try:
+                yield
+            finally:
+                stop_began = time.monotonic()
     except TimeoutError:
-        if not stop_began:
+        if stop_began is None:
             raise
-    if time.monotonic() - stop_began >= STOP_TIMEOUT:
-        log.warning("the stream processor did not stop within %.0f s; exiting anyway", STOP_TIMEOUT)
+    finally:
+        if stop_began is not None and time.monotonic() - stop_began >= STOP_TIMEOUT:
+            log.warning("the stream processor did not stop within %.0f s; exiting anyway", STOP_TIMEOUT)
 
 
 def build_api(settings: Settings) -> FastAPI:
     """The worker's whole object graph behind its HTTP API, started and stopped by the API's lifespan."""
     streams = StreamWorker(streams_config(settings))
     token = settings.api_token.get_secret_value() if settings.api_token is not None else None
-    cluster = Cluster(streams, settings.partitions, token)
+    cluster = Cluster(streams, settings.partitions, token, settings.retention)
     duration = Histogram(
         "storemon_report_seconds",
         "time from trigger to a finished report",
         ["status"],
         registry=streams.metrics.registry,
     )
+    report_log = KafkaReportLog(settings.broker, settings.topics.reports, settings.data_dir / "reports")
     reports = ReportService(
-        ReportStore(settings.data_dir / "reports"), cluster, streams.side, duration, settings.retention
+        report_log,
+        cluster,
+        streams.side,
+        duration,
+        settings.retention,
+        streams.canonical_url,
+        keep=settings.report_retention_hours * 3600.0,
     )
 
     @asynccontextmanager
@@ -96,8 +107,7 @@ def build_api(settings: Settings) -> FastAPI:
                 # not 40-90.
                 gc.collect()
                 gc.freeze()
-                async with cluster.refreshing():
-                    reports.resume_interrupted()
+                async with report_log.running(), cluster.refreshing(), reports.supervising():
                     yield
         finally:
             streams.side.close()

@@ -20,15 +20,16 @@ class TopicLayoutError(RuntimeError):
 
 @dataclass(frozen=True)
 class Topics:
-    """Names of the product's three topics."""
+    """Names of the product's topics."""
 
     pings: str
     profiles: str
     rejects: str
+    reports: str
 
     @classmethod
     def with_prefix(cls, prefix: str) -> Topics:
-        return cls(f"{prefix}-pings", f"{prefix}-profiles", f"{prefix}-rejects")
+        return cls(f"{prefix}-pings", f"{prefix}-profiles", f"{prefix}-rejects", f"{prefix}-reports")
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ async def ensure_topics(
     bootstrap: str, topics: Topics, partitions: int, changelogs: Sequence[str] = ()
 ) -> None:
     """Create the topics if missing; pings, profiles and the tables' changelogs are co-partitioned,
-    profiles and changelogs compacted.
+    profiles, changelogs and the reports log compacted.
 
     The worker passes its tables' changelogs: left to Faust, they are created while its agents
     start, and an agent that checks a changelog before its metadata has settled sees 0 partitions
@@ -65,6 +66,7 @@ async def ensure_topics(
             NewTopic(topics.pings, partitions, 1),
             NewTopic(topics.profiles, partitions, 1, topic_configs=COMPACTED),
             NewTopic(topics.rejects, 1, 1),
+            NewTopic(topics.reports, 1, 1, topic_configs=COMPACTED),
             *(NewTopic(name, partitions, 1, topic_configs=COMPACTED) for name in changelogs),
         ]
         existing = set(await admin.list_topics())

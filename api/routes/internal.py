@@ -6,9 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from api.deps import LookupsDep, WorkerDep
+from api.deps import GroupDep, WorkerDep
 from api.schemas import StoreUptime
+from streams.engine.units import EARLIEST, LATEST
 
+# Instants the engine accepts, checked before anything is computed.
+Instant = Annotated[int, Query(ge=EARLIEST, lt=LATEST, description="microseconds since the Unix epoch")]
 router = APIRouter(prefix="/api/internal", tags=["internal"], include_in_schema=False)
 
 
@@ -18,15 +21,15 @@ async def watermark(worker: WorkerDep) -> dict[str, int | None]:
 
 
 @router.get("/report-part")
-async def report_part(worker: WorkerDep, as_of_us: Annotated[int, Query()]) -> dict[str, list[Any]]:
-    partitions, rows = await worker.report_part(as_of_us)
+async def report_part(group: GroupDep, as_of_us: Instant) -> dict[str, list[Any]]:
+    partitions, rows = await group.report_part_here(as_of_us)
     return {"partitions": sorted(partitions), "rows": [list(row) for row in rows]}
 
 
 @router.get("/stores/{store_id}", response_model=StoreUptime)
 async def store(
-    lookups: LookupsDep,
+    group: GroupDep,
     store_id: Annotated[str, Path(min_length=1, max_length=128)],
-    as_of_us: Annotated[int, Query()],
+    as_of_us: Instant,
 ) -> Response:
-    return Response(lookups.lookup_here(store_id, as_of_us), media_type="application/json")
+    return Response(group.lookup_here(store_id, as_of_us), media_type="application/json")

@@ -52,7 +52,7 @@ async def get_report(
     reports: ReportsDep, report_id: Annotated[str, Query(pattern=REPORT_ID_PATTERN)]
 ) -> FileResponse | JSONResponse:
     """``Running`` while the report is computed, then the CSV as a download (or ``Failed`` with a reason)."""
-    record = reports.record(report_id)
+    record = await reports.record(report_id)
     if record.status is ReportStatus.COMPLETE:
         return FileResponse(
             reports.csv_path(report_id), media_type="text/csv", filename=f"store-uptime-{report_id}.csv"

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from api.deps import LookupsDep
+from api.deps import GroupDep
 from api.schemas import StoreUptime
 
 router = APIRouter(prefix="/api/stores", tags=["stores"])
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/stores", tags=["stores"])
     responses={404: {"description": "unknown store"}, 503: {"description": "partitions moving"}},
 )
 async def store_uptime(
-    store_id: Annotated[str, Path(min_length=1, max_length=128)], lookups: LookupsDep
+    store_id: Annotated[str, Path(min_length=1, max_length=128)], group: GroupDep
 ) -> Response:
     """The store's six figures at the stream's watermark, its current status and its last ping."""
-    return Response(await lookups.lookup(store_id), media_type="application/json")
+    return Response(await group.lookup(store_id), media_type="application/json")

@@ -17,11 +17,11 @@ from typing import Any
 
 import httpx
 
-from api.errors import PartitionsMoving, PeerUnreachable, UnknownStore
+from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable, UnknownStore
 from api.ports import LocalWorker
 from api.schemas import StoreUptime
-from streams.engine import UptimeRow
-from streams.engine.instants import to_datetime
+from streams.engine import DEFAULT_RETENTION, WEEK, UptimeRow
+from streams.engine.instants import iso_text, to_datetime
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +30,23 @@ class IncompleteCoverage(RuntimeError):
     pass
 
 
+# How far a peer's instant may lie beyond this worker's view of the group's watermark (refreshed every
+# second; a replay at full speed moves it days per second). It bounds what one request can cost: the
+# engine's work grows with the time between a store's last ping and the instant asked about.
+PEER_SLACK = WEEK
+
+
 class Cluster:
-    def __init__(self, worker: LocalWorker, partitions: int, token: str | None = None) -> None:
+    def __init__(
+        self,
+        worker: LocalWorker,
+        partitions: int,
+        token: str | None = None,
+        retention: int = DEFAULT_RETENTION,
+    ) -> None:
         self.worker = worker
         self.partitions = partitions
+        self.retention = retention
         self.me = worker.canonical_url
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
         self.client = httpx.AsyncClient(timeout=30.0, headers=headers)
@@ -102,8 +115,17 @@ class Cluster:
             raise PeerUnreachable(owner, f"answered {response.status_code}")
         return response.content
 
+    def check_here(self, as_of: int) -> None:
+        """Refuse an instant a peer could not have asked about: too far from the group's watermark."""
+        known = self.cached_watermark()
+        if known is not None and not known - self.retention <= as_of <= known + PEER_SLACK:
+            raise OutsideHorizon(
+                f"as_of {iso_text(as_of)} is too far from the watermark {iso_text(known)} known here"
+            )
+
     def lookup_here(self, store_id: str, as_of: int) -> bytes:
         """The answer for a store held here, serialised once (lookups are the API's hot path)."""
+        self.check_here(as_of)
         found = self.worker.lookup(store_id, as_of)
         if found is None:
             raise UnknownStore()
@@ -114,6 +136,11 @@ class Cluster:
             **found.row._asdict(),
         )
         return body.model_dump_json().encode()
+
+    async def report_part_here(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]:
+        """The partitions held here and the rows of their stores at ``as_of``."""
+        self.check_here(as_of)
+        return await self.worker.report_part(as_of)
 
     async def report_rows(self, as_of: int, attempts: int = 5) -> list[UptimeRow]:
         """Rows of every store in the group at ``as_of``, sorted by store id."""

@@ -1,78 +1,38 @@
-"""Reports: triggered, computed in the background from the tables, stored on disk, fetched by id.
+"""Reports: triggered on any worker, computed in the background, kept in the shared report log.
 
-A report's record and CSV live in ``<data dir>/reports``; the record is written atomically, so a
-report is either Running, Complete with its CSV, or Failed with a reason. Reports still Running when
-the process stopped are run again (at their original as_of) when it starts.
+A report is Running, Complete with its CSV, or Failed with a reason, and every worker can answer for
+every report. The worker computing one says so every few seconds (a heartbeat in its record); when a
+worker dies, or restarts, its Running reports go stale and any worker takes them over and runs them
+again at their as_of, so a report never vanishes and never stays Running.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
 import secrets
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from prometheus_client import Histogram
 
 from api.errors import OutsideHorizon, UnknownReport
-from api.ports import GroupRows, OffLoop
+from api.ports import GroupRows, OffLoop, ReportLog
 from api.schemas import ReportStatus
-from streams.engine import WEEK
+from api.services.records import ReportRecord
+from streams.engine import HOUR, WEEK
 from streams.engine.instants import iso_text
+from streams.engine.units import EARLIEST, LATEST
 from streams.snapshot import csv_text
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class ReportRecord:
-    report_id: str
-    status: ReportStatus
-    as_of_us: int | None
-    created: float
-    finished: float | None = None
-    rows: int | None = None
-    error: str | None = None
-
-
-class ReportStore:
-    """One JSON record and, when complete, one CSV per report, under a single directory."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-
-    def csv_path(self, report_id: str) -> Path:
-        return self.folder / f"{report_id}.csv"
-
-    def save(self, record: ReportRecord) -> None:
-        body = json.dumps({**asdict(record), "status": record.status.value})
-        _write_atomically(self.folder / f"{record.report_id}.json", body)
-
-    def load(self, report_id: str) -> ReportRecord | None:
-        try:
-            body = json.loads((self.folder / f"{report_id}.json").read_text())
-        except (FileNotFoundError, ValueError):
-            return None
-        return ReportRecord(**{**body, "status": ReportStatus(body["status"])})
-
-    def running(self) -> list[ReportRecord]:
-        records = (self.load(path.stem) for path in self.folder.glob("*.json"))
-        return [r for r in records if r is not None and r.status is ReportStatus.RUNNING]
-
-    def write_csv(self, report_id: str, text: str) -> None:
-        _write_atomically(self.csv_path(report_id), text)
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    """Readers see the old file or the whole new one, never a part: write aside, then rename."""
-    partial = target.with_name(target.name + ".tmp")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, target)
+HEARTBEAT = 5.0  # seconds between a running report's heartbeats
+STALE = 20.0  # a Running report whose heartbeat is older than this is taken over
+DEFAULT_KEEP = 7 * 24 * HOUR // 1_000_000  # seconds a finished report is kept
 
 
 class ReportService:
@@ -83,14 +43,25 @@ class ReportService:
     """
 
     def __init__(
-        self, store: ReportStore, cluster: GroupRows, side: OffLoop, duration: Histogram, retention: int
+        self,
+        log: ReportLog,
+        cluster: GroupRows,
+        side: OffLoop,
+        duration: Histogram,
+        retention: int,
+        me: str,
+        keep: float = DEFAULT_KEEP,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.store = store
+        self.log = log
         self.cluster = cluster
         self.side = side
         self.duration = duration
         self.retention = retention
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.me = me
+        self.keep = keep
+        self.clock = clock
+        self._running: dict[str, asyncio.Task[None]] = {}
         # Reports at the same as_of that run at the same time share one gathering and one CSV text.
         self._building: dict[int, asyncio.Task[tuple[str, int]]] = {}
 
@@ -98,58 +69,106 @@ class ReportService:
         """Start a report at ``as_of_us`` (default: the group's watermark when it runs); its id."""
         if as_of_us is not None:
             await self._check_horizon(as_of_us)
-        record = ReportRecord(secrets.token_urlsafe(16), ReportStatus.RUNNING, as_of_us, time.time())
-        self.store.save(record)
+        now = self.clock()
+        record = ReportRecord(
+            secrets.token_urlsafe(16), ReportStatus.RUNNING, as_of_us, now, owner=self.me, heartbeat=now
+        )
+        await self.log.save(record)
         self._start(record)
         return record.report_id
 
     async def _check_horizon(self, as_of_us: int) -> None:
+        if not EARLIEST <= as_of_us < LATEST:
+            raise OutsideHorizon(f"as_of must lie between {iso_text(EARLIEST)} and {iso_text(LATEST)}")
         watermark = await self.cluster.watermark()
         if watermark is None:
-            return
+            raise OutsideHorizon("no pings have been processed yet, so there is no horizon to report in")
         earliest = watermark - (self.retention - WEEK)
         if not earliest <= as_of_us <= watermark:
             raise OutsideHorizon(
                 f"as_of must lie in the retained horizon {iso_text(earliest)} .. {iso_text(watermark)}"
             )
 
-    def record(self, report_id: str) -> ReportRecord:
-        record = self.store.load(report_id)
+    async def record(self, report_id: str) -> ReportRecord:
+        """The report's record; one triggered on another worker a moment ago is waited for."""
+        record = self.log.load(report_id)
+        if record is None:
+            await self.log.wait_caught_up()
+            record = self.log.load(report_id)
         if record is None:
             raise UnknownReport()
         return record
 
     def csv_path(self, report_id: str) -> Path:
-        return self.store.csv_path(report_id)
+        return self.log.csv_path(report_id)
 
-    def resume_interrupted(self) -> int:
-        interrupted = self.store.running()
-        for record in interrupted:
-            self._start(record)
-        return len(interrupted)
+    @asynccontextmanager
+    async def supervising(self, every: float = HEARTBEAT) -> AsyncIterator[None]:
+        """Meanwhile, take over stale reports and delete expired ones, every ``every`` seconds."""
+
+        async def supervise_forever() -> None:
+            while True:
+                try:
+                    await self.supervise()
+                except Exception:  # the next pass tries again; a pass must not end the loop
+                    log.exception("report supervision failed")
+                await asyncio.sleep(every)
+
+        task = asyncio.get_running_loop().create_task(supervise_forever())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    async def supervise(self) -> None:
+        """One pass: run again what a dead or restarted worker left Running; drop what has expired."""
+        now = self.clock()
+        for record in self.log.records():
+            if record.status is ReportStatus.RUNNING and record.report_id not in self._running:
+                orphaned = record.owner == self.me  # this worker's own, from before a restart
+                if orphaned or (record.heartbeat or record.created) < now - STALE:
+                    log.info("taking over report %s from %s", record.report_id, record.owner)
+                    record.owner, record.heartbeat = self.me, now
+                    await self.log.save(record)
+                    self._start(record)
+            elif record.finished is not None and record.finished < now - self.keep:
+                await self.log.delete(record)
 
     def _start(self, record: ReportRecord) -> None:
         task = asyncio.get_running_loop().create_task(self._run(record))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._running[record.report_id] = task
+        task.add_done_callback(lambda _: self._running.pop(record.report_id, None))
+
+    async def _beat(self, record: ReportRecord) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT)
+            record.heartbeat = self.clock()
+            await self.log.save(record)
 
     async def _run(self, record: ReportRecord) -> None:
         started = time.perf_counter()
+        beating = asyncio.get_running_loop().create_task(self._beat(record))
         try:
             if record.as_of_us is None:
                 record.as_of_us = await self.cluster.watermark()
                 if record.as_of_us is None:
                     raise RuntimeError("no pings have been processed yet, so there is no as_of to report at")
-                self.store.save(record)
             text, record.rows = await self._csv(record.as_of_us)
-            await asyncio.to_thread(self.store.write_csv, record.report_id, text)
+            record.pieces = await self.log.save_csv(record.report_id, text)
             record.status = ReportStatus.COMPLETE
         except Exception as error:  # a report must end Complete or Failed, never stay Running
             log.exception("report %s failed", record.report_id)
             record.status = ReportStatus.FAILED
             record.error = f"{type(error).__name__}: {error}"
-        record.finished = time.time()
-        self.store.save(record)
+        finally:
+            beating.cancel()
+            with suppress(asyncio.CancelledError):
+                await beating
+        record.finished = self.clock()
+        record.owner = record.heartbeat = None
+        await self.log.save(record)
         self.duration.labels(record.status.value).observe(time.perf_counter() - started)
 
     async def _csv(self, as_of: int) -> tuple[str, int]:
@@ -165,5 +184,5 @@ class ReportService:
         return await self.side.run(csv_text, rows)  # tens of milliseconds per 10,000 rows
 
     async def wait_idle(self) -> None:
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        while self._running:
+            await asyncio.gather(*self._running.values(), return_exceptions=True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
 from api.errors import DomainError, UnknownReport, UnknownStore
 from api.schemas import ReportStatus
+from api.services.records import ReportRecord
 from streams.engine import StoreStatus, UptimeRow
 from streams.progress import Progress
 
@@ -59,19 +60,27 @@ class FakeWorker:
 
 
 @dataclass
-class FakeLookups:
+class FakeGroup:
     bodies: dict[str, bytes] = field(default_factory=dict)
     failure: DomainError | None = None
+    asked: list[int] = field(default_factory=list)
 
     async def lookup(self, store_id: str) -> bytes:
         return self.lookup_here(store_id, 0)
 
     def lookup_here(self, store_id: str, as_of: int) -> bytes:
+        self.asked.append(as_of)
         if self.failure is not None:
             raise self.failure
         if store_id not in self.bodies:
             raise UnknownStore()
         return self.bodies[store_id]
+
+    async def report_part_here(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]:
+        self.asked.append(as_of)
+        if self.failure is not None:
+            raise self.failure
+        return frozenset({0}), []
 
 
 @dataclass
@@ -95,7 +104,7 @@ class FakeReports:
         self.records[report_id] = FakeRecord(ReportStatus.RUNNING)
         return report_id
 
-    def record(self, report_id: str) -> FakeRecord:
+    async def record(self, report_id: str) -> FakeRecord:
         if report_id not in self.records:
             raise UnknownReport()
         return self.records[report_id]
@@ -109,3 +118,37 @@ class InlineSide:
 
     async def run(self, function: Callable[..., T], *args: object) -> T:
         return function(*args)
+
+
+@dataclass
+class MemoryReportLog:
+    """The shared report log of one process: records in memory, CSVs in a folder."""
+
+    folder: Path
+    saved: dict[str, ReportRecord] = field(default_factory=dict)
+    writes: int = 0
+
+    async def save(self, record: ReportRecord) -> None:
+        record.revision += 1
+        self.writes += 1
+        self.saved[record.report_id] = replace(record)
+
+    async def save_csv(self, report_id: str, text: str) -> int:
+        self.csv_path(report_id).write_text(text)
+        return 1
+
+    async def delete(self, record: ReportRecord) -> None:
+        self.saved.pop(record.report_id, None)
+        self.csv_path(record.report_id).unlink(missing_ok=True)
+
+    async def wait_caught_up(self, timeout: float = 5.0) -> None:
+        return None
+
+    def load(self, report_id: str) -> ReportRecord | None:
+        return self.saved.get(report_id)
+
+    def records(self) -> list[ReportRecord]:
+        return [replace(record) for record in self.saved.values()]
+
+    def csv_path(self, report_id: str) -> Path:
+        return self.folder / f"{report_id}.csv"

@@ -87,3 +87,46 @@ def test_a_killed_workers_newest_pings_are_served_by_the_survivor(
     assert from_survivor == expected
     assert looked_up["last_ping"] == looked_up["as_of"] == iso_text(newest)
     assert looked_up["status"] == "inactive"
+
+
+def test_reports_are_answered_by_every_worker_and_outlive_the_one_that_ran_them(
+    deployment: Deployment, sample: Path, offline_csv: OfflineCsv
+) -> None:
+    expected = offline_csv(sample)
+    first, second = deployment.worker().start(), deployment.worker().start()
+
+    async def scenario() -> tuple[list[int], list[str]]:
+        await asyncio.gather(first.wait_ready(), second.wait_ready())
+        await deployment.replay(sample)
+        await deployment.wait_caught_up()
+        async with httpx.AsyncClient(timeout=30) as client:
+            ids = [
+                (await client.post(f"{first.url}/api/trigger_report")).json()["report_id"] for _ in range(5)
+            ]
+            seen_elsewhere = [
+                (await client.get(f"{second.url}/api/get_report", params={"report_id": i})).status_code
+                for i in ids
+            ]
+            first.kill()
+            return seen_elsewhere, [await fetch_report_by_id(client, second.url, i) for i in ids]
+
+    try:
+        seen_elsewhere, reports = asyncio.run(scenario())
+    finally:
+        first.stop()
+        second.stop()
+    assert seen_elsewhere == [200] * 5
+    assert reports == [expected] * 5
+
+
+async def fetch_report_by_id(
+    client: httpx.AsyncClient, url: str, report_id: str, timeout: float = 120
+) -> str:
+    for _ in range(int(timeout / 0.25)):
+        answer = await client.get(f"{url}/api/get_report", params={"report_id": report_id})
+        answer.raise_for_status()
+        if answer.headers["content-type"].startswith("text/csv"):
+            return answer.text
+        assert answer.json()["status"] == "Running", answer.json()
+        await asyncio.sleep(0.25)
+    raise TimeoutError(f"report {report_id} never completed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ def test_stream_report_equals_offline_report(
     deployment: Deployment, sample: Path, offline_csv: OfflineCsv
 ) -> None:
 
-    async def scenario() -> tuple[str, dict[str, object]]:
+    async def scenario() -> tuple[str, dict[str, Any]]:
         worker = deployment.worker().start()
         try:
             await worker.wait_ready()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from replay.reader import iter_pings, read_profiles
-from replay.rejects import Rejects
+from replay.rejects import DeadLetterFile, Rejects
 from replay.source import MAX_RATIO_ABOVE, DatasetError, open_dataset
 from tests.helpers import write_dataset
 
@@ -43,10 +44,7 @@ def zipped(path: Path, members: dict[str, str | bytes]) -> Path:
         ("1,active," + "9" * 200_000 + "\n", "unparseable_row"),  # a field past the CSV size limit
         ("1,active,9999-12-31 23:59:59 UTC\n", "timestamp_out_of_range"),
         ("1,active,0001-01-01 00:00:00 UTC\n", "timestamp_out_of_range"),
-        (
-            '1,active,"2023-01-25 18:13:22 UTC\n',
-            "bad_timestamp",
-        ),  # an open quote swallows the rest of the file
+        ('1,active,"2023-01-25 18:13:22 UTC\n', "unparseable_row"),  # a quote left open
         ("1,unknown,2023-01-25 18:13:22 UTC\n", "bad_status"),
     ],
 )
@@ -131,3 +129,27 @@ def test_folder_with_undecodable_bytes_rejects_the_rows(tmp_path: Path) -> None:
     count, rejects = read_all(folder)
     assert count == 1
     assert rejects.counts == {"malformed_store_id": 1}
+
+
+def test_a_quote_left_open_costs_its_own_line_only(tmp_path: Path) -> None:
+    good = [f"{i % 50},active,2023-01-25 {i % 24:02d}:{i % 60:02d}:00 UTC\n" for i in range(20_002)]
+    broken = '7,active,"2023-01-25 10:00:00 UTC\n'
+    dead = DeadLetterFile(tmp_path / "dead.csv")
+    source = zipped(
+        tmp_path / "d.zip",
+        {
+            "p.csv": PINGS_HEADER + "".join(good[:3]) + broken + "".join(good[3:]),
+            "h.csv": HOURS,
+            "z.csv": ZONES,
+        },
+    )
+    rejects = Rejects(sink=dead)
+    with open_dataset(source, rejects) as dataset:
+        count = sum(1 for _ in iter_pings(dataset))
+    dead.close()
+    assert count == 20_002
+    assert rejects.counts == {"unparseable_row": 1}
+    kept = list(csv.DictReader(dead.path.open()))
+    assert [(row["line"], row["reason"], row["row"]) for row in kept] == [
+        ("5", "unparseable_row", broken.strip())
+    ]

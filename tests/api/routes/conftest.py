@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry, Counter
 
 from api.deps import Services
 from api.main import create_api
-from tests.api.fakes import FakeLookups, FakeReports, FakeWorker
+from tests.api.fakes import FakeGroup, FakeReports, FakeWorker
 
 TOKEN = "route-test-token"
 
@@ -21,17 +21,17 @@ TOKEN = "route-test-token"
 class Api:
     client: TestClient
     worker: FakeWorker
-    lookups: FakeLookups
+    group: FakeGroup
     reports: FakeReports
     registry: CollectorRegistry
 
 
 def build(tmp_path: Path, token: str | None) -> Iterator[Api]:
-    worker, lookups, reports = FakeWorker(), FakeLookups(), FakeReports(tmp_path)
+    worker, group, reports = FakeWorker(), FakeGroup(), FakeReports(tmp_path)
     registry = CollectorRegistry()
     Counter("storemon_test_events", "a metric the fake registry holds", registry=registry).inc()
-    with TestClient(create_api(Services(worker, lookups, reports, registry, token))) as client:
-        yield Api(client, worker, lookups, reports, registry)
+    with TestClient(create_api(Services(worker, group, reports, registry, token))) as client:
+        yield Api(client, worker, group, reports, registry)
 
 
 @pytest.fixture

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from api.errors import PartitionsMoving, PeerUnreachable
+from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable
+from streams.engine.units import LATEST
 from tests.api.routes.conftest import Api
 
 
 def test_a_lookup_answers_the_services_body_as_json(api: Api) -> None:
-    api.lookups.bodies["s1"] = b'{"store_id":"s1"}'
+    api.group.bodies["s1"] = b'{"store_id":"s1"}'
     response = api.client.get("/api/stores/s1")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
@@ -21,7 +22,7 @@ def test_unknown_store_is_404(api: Api) -> None:
 
 def test_moving_partitions_and_unreachable_peers_are_503_with_a_retry_hint(api: Api) -> None:
     for failure in (PartitionsMoving(), PeerUnreachable("http://127.0.0.1:2", "connection refused")):
-        api.lookups.failure = failure
+        api.group.failure = failure
         response = api.client.get("/api/stores/s1")
         assert response.status_code == 503, failure
         assert response.headers["retry-after"] == "1"
@@ -32,8 +33,14 @@ def test_over_long_ids_are_422(api: Api) -> None:
     assert api.client.get("/api/stores/" + "x" * 129).status_code == 422
 
 
-def test_the_internal_lookup_passes_its_instant_to_the_service(api: Api) -> None:
-    api.lookups.bodies["s1"] = b"{}"
-    assert api.client.get("/api/internal/stores/s1", params={"as_of_us": 5}).status_code == 200
-    assert api.client.get("/api/internal/stores/s1", params={"as_of_us": "soon"}).status_code == 422
-    assert api.client.get("/api/internal/stores/s1").status_code == 422
+def test_internal_routes_check_instants_before_the_service_sees_them(api: Api) -> None:
+    api.group.bodies["s1"] = b"{}"
+    for path in ("/api/internal/stores/s1", "/api/internal/report-part"):
+        assert api.client.get(path, params={"as_of_us": 5}).status_code == 200
+        for bad in ("soon", -1, LATEST, 10**21):
+            refused = api.client.get(path, params={"as_of_us": bad})
+            assert refused.status_code == 422, (path, bad)
+        assert api.client.get(path).status_code == 422
+    assert api.group.asked == [5, 5]
+    api.group.failure = OutsideHorizon("as_of is too far from the watermark")
+    assert api.client.get("/api/internal/report-part", params={"as_of_us": 5}).status_code == 422

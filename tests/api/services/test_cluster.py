@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from api.errors import PartitionsMoving, PeerUnreachable, UnknownStore
+from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable, UnknownStore
 from api.services.cluster import Cluster, IncompleteCoverage
-from streams.engine import HOUR, StoreStatus, UptimeRow
+from streams.engine import DEFAULT_RETENTION, HOUR, WEEK, StoreStatus, UptimeRow
 from tests.api.fakes import FakeWorker
 from tests.helpers import instant
 
@@ -57,6 +57,15 @@ def test_lookup_failures_are_domain_errors() -> None:
         run(FakeWorker(latest=AS_OF, owner=None), "lookup", "s1")
     with pytest.raises(PeerUnreachable, match=r"127\.0\.0\.1:9"):
         run(FakeWorker(latest=AS_OF, owner=CLOSED_PORT), "lookup", "s1")
+
+
+def test_instants_far_from_the_watermark_are_refused_before_any_work() -> None:
+    for far in (AS_OF + WEEK + 1, AS_OF - DEFAULT_RETENTION - 1, 10**17):
+        with pytest.raises(OutsideHorizon, match="too far from the watermark"):
+            run(worker(), "lookup_here", "s1", far)
+        with pytest.raises(OutsideHorizon):
+            run(worker(), "report_part_here", far)
+    assert run(worker(), "report_part_here", AS_OF + WEEK) == (frozenset({0, 1}), [ROW])
 
 
 def test_report_rows_need_every_partition_exactly_once() -> None:

@@ -1,4 +1,4 @@
-"""Reports without a broker: unguessable ids, atomic records, resumption, confinement, the horizon rule."""
+"""Reports without a broker: unguessable ids, Complete or Failed, takeover, expiry, the horizon rule."""
 
 from __future__ import annotations
 
@@ -11,22 +11,27 @@ from prometheus_client import CollectorRegistry, Histogram
 
 from api.errors import OutsideHorizon, UnknownReport
 from api.schemas import REPORT_ID_PATTERN, ReportStatus
-from api.services.reports import ReportRecord, ReportService, ReportStore
+from api.services.records import ReportRecord
+from api.services.reports import STALE, ReportService
 from streams.engine import DEFAULT_RETENTION, HOUR, WEEK, UptimeRow
-from tests.api.fakes import InlineSide
+from streams.engine.units import LATEST
+from tests.api.fakes import InlineSide, MemoryReportLog
 
 WATERMARK = 100 * WEEK
+ME, PEER = "http://127.0.0.1:1", "http://127.0.0.1:2"
+NOW = 1_700_000_000.0
 
 
 class StubCluster:
     """Stands in for the worker group: a fixed watermark and one row, or a failure."""
 
-    def __init__(self, fail: bool = False) -> None:
+    def __init__(self, fail: bool = False, watermark: int | None = WATERMARK) -> None:
         self.fail = fail
         self.gatherings = 0
+        self.latest = watermark
 
     async def watermark(self) -> int | None:
-        return WATERMARK
+        return self.latest
 
     async def report_rows(self, as_of: int) -> list[UptimeRow]:
         self.gatherings += 1
@@ -36,16 +41,25 @@ class StubCluster:
         return [UptimeRow("s1", 60.0, 1.0, 2.0, 0.0, 0.0, 0.0)]
 
 
-def service(folder: Path, cluster: StubCluster | None = None) -> ReportService:
+def service(log: MemoryReportLog, cluster: StubCluster | None = None) -> ReportService:
     duration = Histogram("d", "d", ["status"], registry=CollectorRegistry())
     return ReportService(
-        ReportStore(folder), cluster or StubCluster(), InlineSide(), duration, DEFAULT_RETENTION
+        log,
+        cluster or StubCluster(),
+        InlineSide(),
+        duration,
+        DEFAULT_RETENTION,
+        ME,
+        keep=3600.0,
+        clock=lambda: NOW,
     )
 
 
 def test_ids_are_unguessable_and_reports_complete_or_fail_with_a_reason(tmp_path: Path) -> None:
+    good_log, bad_log = MemoryReportLog(tmp_path), MemoryReportLog(tmp_path)
+    good, bad = service(good_log), service(bad_log, StubCluster(fail=True))
+
     async def scenario() -> tuple[list[str], list[str]]:
-        good, bad = service(tmp_path / "good"), service(tmp_path / "bad", StubCluster(fail=True))
         ok = [await good.trigger(None) for _ in range(200)]
         failed = [await bad.trigger(None) for _ in range(3)]
         await good.wait_idle()
@@ -54,31 +68,52 @@ def test_ids_are_unguessable_and_reports_complete_or_fail_with_a_reason(tmp_path
 
     ok, failed = asyncio.run(scenario())
     assert len(set(ok)) == 200 and all(re.fullmatch(REPORT_ID_PATTERN, i) for i in ok)
-    store = ReportStore(tmp_path / "good")
-    record = store.load(ok[0])
+    record = good_log.load(ok[0])
     assert record is not None and record.status is ReportStatus.COMPLETE and record.as_of_us == WATERMARK
-    assert store.csv_path(ok[0]).read_text().splitlines()[1] == "s1,60.0,1.0,2.0,0.0,0.0,0.0"
-    failure = ReportStore(tmp_path / "bad").load(failed[0])
-    assert (
-        failure is not None
-        and failure.status is ReportStatus.FAILED
-        and "do not cover" in (failure.error or "")
-    )
+    assert record.owner is None and record.finished == NOW
+    assert good.csv_path(ok[0]).read_text().splitlines()[1] == "s1,60.0,1.0,2.0,0.0,0.0,0.0"
+    failure = bad_log.load(failed[0])
+    assert failure is not None and failure.status is ReportStatus.FAILED
+    assert "do not cover" in (failure.error or "")
 
 
-def test_reports_left_running_are_resumed(tmp_path: Path) -> None:
-    store = ReportStore(tmp_path)
-    store.save(ReportRecord("A" * 22, ReportStatus.RUNNING, 500, 0.0))
+def running(report_id: str, owner: str, heartbeat: float) -> ReportRecord:
+    return ReportRecord(report_id, ReportStatus.RUNNING, 500, NOW - 60, owner=owner, heartbeat=heartbeat)
 
-    async def scenario() -> int:
-        resumed = service(tmp_path)
-        count = resumed.resume_interrupted()
-        await resumed.wait_idle()
-        return count
 
-    assert asyncio.run(scenario()) == 1
-    record = store.load("A" * 22)
-    assert record is not None and record.status is ReportStatus.COMPLETE and record.as_of_us == 500
+def test_stale_and_orphaned_reports_are_taken_over_and_live_ones_left_alone(tmp_path: Path) -> None:
+    log = MemoryReportLog(tmp_path)
+    for record in (
+        running("A" * 22, PEER, NOW - STALE - 1),  # its worker died
+        running("B" * 22, ME, NOW - 1),  # this worker's own, from before it restarted
+        running("C" * 22, PEER, NOW - 1),  # alive elsewhere
+    ):
+        log.saved[record.report_id] = record
+    reports = service(log)
+
+    async def scenario() -> None:
+        await reports.supervise()
+        await reports.wait_idle()
+        await reports.supervise()  # a second pass finds nothing more to do
+
+    asyncio.run(scenario())
+    statuses = {i[0]: (r.status, r.as_of_us) for i, r in log.saved.items()}
+    assert statuses == {
+        "A": (ReportStatus.COMPLETE, 500),
+        "B": (ReportStatus.COMPLETE, 500),
+        "C": (ReportStatus.RUNNING, 500),
+    }
+
+
+def test_finished_reports_expire_everywhere(tmp_path: Path) -> None:
+    log = MemoryReportLog(tmp_path)
+    old = ReportRecord("A" * 22, ReportStatus.COMPLETE, 500, NOW - 7200, finished=NOW - 3601)
+    fresh = ReportRecord("B" * 22, ReportStatus.FAILED, 500, NOW - 7200, finished=NOW - 3599)
+    log.saved.update({old.report_id: old, fresh.report_id: fresh})
+    log.csv_path(old.report_id).write_text("store_id\n")
+    asyncio.run(service(log).supervise())
+    assert list(log.saved) == [fresh.report_id]
+    assert not log.csv_path(old.report_id).exists()
 
 
 def test_ids_that_could_leave_the_folder_never_match() -> None:
@@ -95,29 +130,35 @@ def test_ids_that_could_leave_the_folder_never_match() -> None:
 
 def test_concurrent_reports_at_one_as_of_share_one_gathering(tmp_path: Path) -> None:
     cluster = StubCluster()
-    reports = service(tmp_path, cluster)
+    reports = service(MemoryReportLog(tmp_path), cluster)
 
-    async def scenario() -> list[str]:
+    async def scenario() -> list[ReportStatus]:
         ids = [await reports.trigger(WATERMARK - HOUR) for _ in range(10)]
         await reports.wait_idle()
-        return ids
+        return [(await reports.record(i)).status for i in ids]
 
-    ids = asyncio.run(scenario())
+    assert asyncio.run(scenario()) == [ReportStatus.COMPLETE] * 10
     assert cluster.gatherings == 1
-    assert {reports.record(i).status for i in ids} == {ReportStatus.COMPLETE}
 
 
 def test_an_explicit_as_of_must_lie_in_the_retained_horizon(tmp_path: Path) -> None:
-    reports = service(tmp_path)
     earliest = WATERMARK - (DEFAULT_RETENTION - WEEK)
 
-    async def trigger(as_of: int) -> str:
-        return await reports.trigger(as_of)
+    async def trigger(as_of: int, cluster: StubCluster | None = None) -> str:
+        reports = service(MemoryReportLog(tmp_path), cluster)
+        report_id = await reports.trigger(as_of)
+        await reports.wait_idle()
+        return report_id
 
-    for outside in (earliest - 1, WATERMARK + 1):
-        with pytest.raises(OutsideHorizon, match="retained horizon"):
+    for outside in (earliest - 1, WATERMARK + 1, LATEST, -1):
+        with pytest.raises(OutsideHorizon, match="as_of must lie"):
             asyncio.run(trigger(outside))
+    with pytest.raises(OutsideHorizon, match="no pings have been processed yet"):
+        asyncio.run(trigger(WATERMARK, StubCluster(watermark=None)))
     for inside in (earliest, WATERMARK):
         assert re.fullmatch(REPORT_ID_PATTERN, asyncio.run(trigger(inside)))
+
+
+def test_unknown_reports(tmp_path: Path) -> None:
     with pytest.raises(UnknownReport):
-        reports.record("A" * 22)
+        asyncio.run(service(MemoryReportLog(tmp_path)).record("A" * 22))

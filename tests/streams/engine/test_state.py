@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.engine import DAY, HOUR, AddResult, StoreProfile, StoreState, uptime_row
+from streams.engine import DAY, HOUR, AddResult, HoursRow, StoreProfile, StoreState, uptime_row
 from tests.helpers import instant
 
 PROFILE = StoreProfile("UTC")
@@ -36,7 +36,7 @@ def test_late_profile_change_recomputes_totals() -> None:
     at = instant("2023-01-23 00:00:00")  # a Monday
     state.add(at, True, PROFILE)
     state.add(at + DAY, True, PROFILE)
-    closed_monday = StoreProfile("UTC", ((1, 0, 3600),))
+    closed_monday = StoreProfile("UTC", (HoursRow(1, 0, 3600),))
     row = uptime_row("s", state, closed_monday, at + DAY)
     assert row is not None
     assert row.uptime_last_day == 0.0
