@@ -101,12 +101,14 @@ def parse_store_id(text: str) -> str:
     value = text.strip()
     if not value:
         raise RowError("empty_store_id", text)
-    # U+FFFD marks bytes that were not UTF-8: such an id is damaged, not opaque.
+    # U+FFFD marks bytes that were not UTF-8: such an id is damaged, not opaque. A "/" could never be
+    # looked up: a URL path cannot carry it inside one segment.
     if (
         _SCIENTIFIC.fullmatch(value)
         or len(value) > _MAX_ID_LENGTH
         or not value.isprintable()
         or "\ufffd" in value
+        or "/" in value
     ):
         raise RowError("malformed_store_id", text[:_MAX_ID_LENGTH])
     if len(_id_cache) < _CACHE_LIMIT:

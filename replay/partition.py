@@ -20,3 +20,8 @@ class Partition:
             found = zlib.crc32(raw_store_id.strip().encode("utf-8", "replace")) % self.count
             self._cache[raw_store_id] = found
         return found == self.index
+
+    def owns_line(self, line: int) -> bool:
+        """Rows refused before their store is known (unparseable, wrong width) are split by line, so
+        each is counted and kept by exactly one partition."""
+        return line % self.count == self.index

@@ -24,7 +24,7 @@ def iter_pings(dataset: Dataset, partition: Partition | None = None) -> Iterator
         store_col = data_file.columns["store_id"]
         status_col = data_file.columns["status"]
         time_col = data_file.columns["timestamp_utc"]
-        for line, row in data_file.rows(rejects):
+        for line, row in data_file.rows(rejects, partition):
             if partition is not None and not partition.owns(row[store_col]):
                 continue
             try:
@@ -78,7 +78,7 @@ def _rows_with_store(
     """Rows of every file of ``kind`` in ``partition`` with a valid store id (others are rejected)."""
     for data_file in dataset.of_kind(kind):
         column = data_file.columns["store_id"]
-        for line, row in data_file.rows(dataset.rejects):
+        for line, row in data_file.rows(dataset.rejects, partition):
             if partition is not None and not partition.owns(row[column]):
                 continue
             try:

@@ -38,6 +38,11 @@ class Rejects:
         if self.sink is not None:
             self.sink(Reject(source, line, reason, detail, tuple(row)))
 
+    def only(self, owns_line: Callable[[int], bool]) -> Rejects:
+        """A view that passes on the refusals of the lines ``owns_line`` accepts and drops the others,
+        which another reader of the same file counts."""
+        return _LineFilter(self, owns_line)
+
     def warn(self, reason: str) -> None:
         """A data problem that was handled by a documented fallback (e.g. an unknown timezone)."""
         self.warnings[reason] += 1
@@ -45,6 +50,16 @@ class Rejects:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+class _LineFilter(Rejects):
+    def __init__(self, inner: Rejects, owns_line: Callable[[int], bool]) -> None:
+        super().__init__(inner.sink, inner.counts, inner.warnings)
+        self.owns_line = owns_line
+
+    def add(self, source: str, line: int, reason: str, detail: str, row: Sequence[str] = ()) -> None:
+        if self.owns_line(line):
+            super().add(source, line, reason, detail, row)
 
 
 class DeadLetterFile:

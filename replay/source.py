@@ -22,6 +22,7 @@ from typing import IO
 
 import httpx
 
+from replay.partition import Partition
 from replay.rejects import Rejects
 
 
@@ -68,14 +69,17 @@ class DataFile:
     columns: dict[str, int]
     open_text: Callable[[], IO[str]]
 
-    def rows(self, rejects: Rejects) -> Iterator[tuple[int, list[str]]]:
+    def rows(self, rejects: Rejects, partition: Partition | None = None) -> Iterator[tuple[int, list[str]]]:
         """(line number, fields) for every data row after the header that has the header's width.
 
         Blank lines are skipped; rows of another width, and lines the CSV parser cannot split, are
         rejected with their line. No field of these files spans lines, so a quote left open must not
         swallow the lines after it: from the first row the parser makes of several lines (or cannot
         make at all), the rest of the file is read again line by line, each line parsed on its own.
+        With ``partition``, only the refusals of the lines it owns are counted.
         """
+        if partition is not None:
+            rejects = rejects.only(partition.owns_line)
         width = len(self.columns)
         with self.open_text() as handle:
             reader = csv.reader(handle)

@@ -24,6 +24,32 @@ from streams.engine.instants import iso_text
 Handler = Callable[[argparse.Namespace], int]
 
 
+def _number(kind: type[int] | type[float], low: float, high: float | None = None) -> Callable[[str], float]:
+    """An argparse type: a number of ``kind`` in [low, high], with a message naming the range."""
+    wanted = f"a {'whole ' if kind is int else ''}number from {low:g}" + (f" to {high:g}" if high else " up")
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {wanted}") from None
+        if not (low <= value and (high is None or value <= high)):
+            raise argparse.ArgumentTypeError(f"{text} is out of range: expected {wanted}")
+        return value
+
+    return parse
+
+
+PORT = _number(int, 1, 65_535)
+COUNT = _number(int, 1, 1_000_000)
+PARTITIONS = _number(int, 1, 1_000)
+
+
+def _speed(text: str) -> float | None:
+    """``max``, or dataset seconds per wall second: real time (1) up."""
+    return None if text == "max" else _number(float, 1, 1e9)(text)
+
+
 def _instant(text: str) -> int:
     try:
         return parse_timestamp(text)
@@ -104,9 +130,7 @@ def _replay(args: argparse.Namespace) -> int:
     from replay.publish import publish_dataset
 
     settings = _settings(args)
-    speed = None if args.speed == "max" else float(args.speed)
-    if speed is not None and speed <= 0:
-        raise ValueError("--speed must be a positive number or 'max'")
+    speed = args.speed
 
     async def run() -> int:
         summary = await publish_dataset(
@@ -176,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, required=True, help="report CSV to write")
     report.add_argument("--as-of", type=_instant, help="instant the report describes (default: latest ping)")
     report.add_argument(
-        "--workers", type=int, help="processes, one per partition of the stores (default: cores)"
+        "--workers", type=COUNT, help="processes, one per partition of the stores (default: cores)"
     )
     report.set_defaults(handler=_report)
 
@@ -186,8 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
         "storemon synth big.zip --stores 10000 --days 7.5 --hours menu_hours.csv --timezones timezones.csv",
     )
     synth.add_argument("out", type=Path, help="output folder, or a .zip file")
-    synth.add_argument("--stores", type=int, required=True, help="number of stores")
-    synth.add_argument("--days", type=float, required=True, help="days of pings, ending 2023-01-25")
+    synth.add_argument("--stores", type=COUNT, required=True, help="number of stores")
+    synth.add_argument(
+        "--days", type=_number(float, 0.01, 3650), required=True, help="days of pings, ending 2023-01-25"
+    )
     synth.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same data")
     synth.add_argument("--hours", type=Path, help="real business-hours CSV to take stores and hours from")
     synth.add_argument("--timezones", type=Path, help="real timezones CSV to take stores and zones from")
@@ -198,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run a local single-node Kafka broker (KRaft) on loopback and print its address",
         "storemon broker --port 9092",
     )
-    broker.add_argument("--port", type=int, help="listener port (default: a free one)")
+    broker.add_argument("--port", type=PORT, help="listener port (default: a free one)")
     broker.add_argument("--data-dir", type=Path, default=Path(".storemon/broker"), help="logs and metadata")
     broker.add_argument(
         "--engine", choices=("auto", "kafka", "tansu"), default="auto",
@@ -213,11 +239,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.add_argument("source", help="dataset: zip file, http(s) zip URL or folder")
     replay.add_argument("--broker", help="Kafka bootstrap host:port (default: STOREMON_BROKER)")
-    replay.add_argument("--speed", default="max", help="dataset seconds per wall second, or 'max' (default)")
     replay.add_argument(
-        "--frame-hours", type=float, default=DEFAULT_FRAME / HOUR, help="dataset hours per batch at max speed"
+        "--speed",
+        type=_speed,
+        default=None,
+        help="dataset seconds per wall second (1 up), or 'max' (default)",
     )
-    replay.add_argument("--partitions", type=int, help="partitions when creating the topics")
+    replay.add_argument(
+        "--frame-hours",
+        type=_number(float, 1 / 60, 24 * 31),
+        default=DEFAULT_FRAME / HOUR,
+        help="dataset hours per batch at max speed",
+    )
+    replay.add_argument("--partitions", type=PARTITIONS, help="partitions when creating the topics")
     replay.set_defaults(handler=_replay)
 
     worker = command(
@@ -227,10 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--broker", help="Kafka bootstrap host:port (default: STOREMON_BROKER)")
     worker.add_argument(
-        "--port", dest="api_port", type=int, help="HTTP API port (default: STOREMON_API_PORT)"
+        "--port", dest="api_port", type=PORT, help="HTTP API port (default: STOREMON_API_PORT)"
     )
     worker.add_argument("--data-dir", type=Path, help="tables and reports (default: STOREMON_DATA_DIR)")
-    worker.add_argument("--partitions", type=int, help="partitions of topics and tables")
+    worker.add_argument("--partitions", type=PARTITIONS, help="partitions of topics and tables")
     worker.set_defaults(handler=_worker)
 
     demo = command(
@@ -241,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--data-dir", type=Path, default=Path(".storemon/demo"), help="where everything is kept"
     )
-    demo.add_argument("--port", type=int, default=8000, help="HTTP API port")
+    demo.add_argument("--port", type=PORT, default=8000, help="HTTP API port")
     demo.add_argument("--exit", action="store_true", help="stop after the report instead of serving the API")
     demo.set_defaults(handler=_demo)
     return parser

@@ -46,6 +46,7 @@ class Deployment:
     name: str = field(default_factory=fresh_name)
     partitions: int = 4
     token: str | None = None
+    standby_replicas: int = 0
 
     @property
     def topics(self) -> Topics:
@@ -60,6 +61,7 @@ class Deployment:
             STOREMON_PARTITIONS=str(self.partitions),
             STOREMON_API_PORT=str(port),
             STOREMON_DATA_DIR=str(data_dir),
+            STOREMON_STANDBY_REPLICAS=str(self.standby_replicas),
         )
         if self.token:
             env["STOREMON_API_TOKEN"] = self.token

@@ -132,6 +132,8 @@ def offline_report(
     Rejected rows go to ``<out stem>.rejects.csv`` beside the report, created only when there are any.
     """
     started = time.perf_counter()
+    dead_letters = DeadLetterFile(out.with_name(out.stem + ".rejects.csv"))
+    dead_letters.path.unlink(missing_ok=True)  # an earlier run's, which this run's must not be mistaken for
     file_rejects: list[Reject] = []
     rejects = Rejects(sink=file_rejects.append)
     with open_dataset(source, rejects) as dataset:
@@ -147,7 +149,6 @@ def offline_report(
         outcomes, as_of = _run_partitions(source, count, as_of, retention)
 
     summary = OfflineSummary(as_of=as_of, rejected=Counter(rejects.counts))
-    dead_letters = DeadLetterFile(out.with_name(out.stem + ".rejects.csv"))
     for reject in file_rejects:
         dead_letters(reject)
     for outcome in outcomes:

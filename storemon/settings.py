@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(Path(".storemon"), description="RocksDB tables and finished reports")
     api_host: str = Field("127.0.0.1", description="address the HTTP API binds to")
-    api_port: int = Field(8000, description="port of the HTTP API")
+    api_port: int = Field(8000, ge=1, le=65_535, description="port of the HTTP API")
     advertised_url: str | None = Field(
         None, description="URL other workers reach this one at (default: http://api_host:api_port)"
     )
@@ -38,6 +38,11 @@ class Settings(BaseSettings):
         DEFAULT_RETENTION // HOUR, ge=7 * 24, description="hours of pings kept per store"
     )
 
+    standby_replicas: int = Field(
+        0,
+        ge=0,
+        description="standby copies of each table partition kept warm on other workers, for faster failover",
+    )
     report_retention_hours: float = Field(
         168, gt=0, description="hours a finished report is kept before it is deleted everywhere"
     )

@@ -45,6 +45,7 @@ def streams_config(settings: Settings) -> StreamsConfig:
         topics=settings.topics,
         canonical_url=settings.canonical_url,
         retention=settings.retention,
+        standby_replicas=settings.standby_replicas,
     )
 
 

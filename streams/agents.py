@@ -7,8 +7,9 @@ format is counted and moved past, never retried forever.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import faust
@@ -22,6 +23,8 @@ from streams.tables import StoreTables
 from streams.topics import SourceTopics
 
 T = TypeVar("T")
+AgentBody = Callable[[faust.StreamT[bytes]], Awaitable[None]]
+log = logging.getLogger(__name__)
 
 
 class Ingest:
@@ -42,8 +45,33 @@ class Ingest:
         self.watermark = watermark
         self.metrics = metrics
         self.retention = retention
-        self.pings = app.agent(topics.pings, name="ingest-pings")(self._ingest_pings)
-        self.profiles = app.agent(topics.profiles, name="ingest-profiles")(self._ingest_profiles)
+        self.pings = self._agent(app, topics.pings, "ingest-pings", self._ingest_pings)
+        self.profiles = self._agent(app, topics.profiles, "ingest-profiles", self._ingest_profiles)
+
+    def _agent(
+        self,
+        app: faust.App,
+        topic: faust.TopicT,
+        name: str,
+        body: Callable[[faust.StreamT[bytes]], Awaitable[None]],
+    ) -> faust.types.AgentT[bytes]:
+        """An agent whose crash is recorded: Faust's supervisor restarts it, and until it has processed
+        an event again the worker is not ready."""
+
+        async def run(stream: faust.StreamT[bytes]) -> None:
+            try:
+                await body(stream)
+            except Exception as error:
+                log.error("agent %s crashed: %r", name, error)
+                self.progress.crashed[name] = f"{type(error).__name__}: {error}"
+                raise
+
+        agent: faust.types.AgentT[bytes] = app.agent(topic, name=name)(run)
+        return agent
+
+    def _done(self, agent: str, message: Any) -> None:
+        self.progress.crashed.pop(agent, None)
+        self.progress.advance(message.topic, message.partition, message.offset)
 
     def _decode(self, event: Any, decode: Callable[[bytes | None], T]) -> T | None:
         """The event's decoded value; None (counted, and moved past) when it breaks the wire format."""
@@ -75,7 +103,7 @@ class Ingest:
             for outcome, count in outcomes.items():
                 self.metrics.pings_processed.labels(outcome).inc(count)
             self.progress.outcomes.update(outcomes)
-            self.progress.advance(message.topic, message.partition, message.offset)
+            self._done("ingest-pings", message)
 
     async def _ingest_profiles(self, stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
@@ -87,4 +115,4 @@ class Ingest:
             state = self.tables.state(key)
             if state is not None and state.refresh(profile):
                 self.tables.put_state(key, state)
-            self.progress.advance(message.topic, message.partition, message.offset)
+            self._done("ingest-profiles", message)

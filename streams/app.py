@@ -20,6 +20,7 @@ class StreamsConfig:
     topics: Topics
     canonical_url: str
     retention: int = DEFAULT_RETENTION
+    standby_replicas: int = 0
     store: str = "rocksdb://"
 
 
@@ -38,7 +39,7 @@ def create_app(config: StreamsConfig) -> faust.App:
         processing_guarantee="at_least_once",
         broker_session_timeout=10.0,
         broker_heartbeat_interval=1.0,
-        table_standby_replicas=0,
+        table_standby_replicas=config.standby_replicas,
         # Which partition holds a key, remembered for every store rather than Faust's default 1,000:
         # without it a lookup outside an event searches every partition's RocksDB.
         table_key_index_size=1 << 20,

@@ -19,6 +19,8 @@ class Progress:
 
     next_offsets: dict[str, dict[int, int]] = field(default_factory=dict)
     outcomes: Counter[str] = field(default_factory=Counter)
+    # Agents whose last event ended in an exception, with it; cleared by the agent's next success.
+    crashed: dict[str, str] = field(default_factory=dict)
 
     def advance(self, topic: str, partition: int, offset: int) -> None:
         self.next_offsets.setdefault(topic, {})[partition] = offset + 1

@@ -73,5 +73,6 @@ class StreamWorker:
 
     @property
     def ready(self) -> bool:
-        """Started, in its group, and not recovering tables or rebalancing."""
-        return bool(self.app.started and not (self.app.in_recovery or self.app.rebalancing))
+        """Started, in its group, not recovering tables or rebalancing, and no agent down."""
+        settled = self.app.started and not (self.app.in_recovery or self.app.rebalancing)
+        return bool(settled and not self.progress.crashed)

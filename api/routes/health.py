@@ -18,11 +18,17 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(worker: WorkerDep, response: Response) -> dict[str, str]:
-    """Ready when the worker has joined its group and its tables are not recovering."""
-    if not worker.ready:
-        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-        return {"status": "recovering"}
-    return {"status": "ready"}
+    """Ready when the worker has joined its group, its tables are not recovering and its agents run."""
+    if worker.ready:
+        return {"status": "ready"}
+    response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    crashed = worker.progress.crashed
+    if crashed:
+        return {
+            "status": "agent crashed",
+            "detail": "; ".join(f"{a}: {e}" for a, e in sorted(crashed.items())),
+        }
+    return {"status": "recovering"}
 
 
 @router.get("/metrics", include_in_schema=False)

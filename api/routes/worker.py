@@ -14,6 +14,7 @@ class WorkerStatus(BaseModel):
     ready: bool
     next_offsets: dict[str, dict[int, int]]
     outcomes: dict[str, int]
+    crashed_agents: dict[str, str]
     watermark_us: int | None
 
 
@@ -24,5 +25,6 @@ async def worker_status(worker: WorkerDep) -> WorkerStatus:
         ready=worker.ready,
         next_offsets=worker.progress.next_offsets,
         outcomes=dict(worker.progress.outcomes),
+        crashed_agents=worker.progress.crashed,
         watermark_us=worker.watermark(),
     )

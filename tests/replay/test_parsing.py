@@ -56,7 +56,7 @@ def test_status_any_case_and_padding() -> None:
         parse_status("down")
 
 
-@pytest.mark.parametrize("text", ["8.14E+18", "1.2e5", "", "   ", "x" * 200, "a\x00b"])
+@pytest.mark.parametrize("text", ["8.14E+18", "1.2e5", "", "   ", "x" * 200, "a\x00b", "a/b", "/"])
 def test_bad_store_ids(text: str) -> None:
     with pytest.raises(RowError) as caught:
         parse_store_id(text)

@@ -59,6 +59,32 @@ def test_bad_rows_go_to_a_dead_letter_file_beside_the_report(
     assert "rejected 1: bad_status 1" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("workers", [1, 2, 5])
+def test_each_bad_row_is_counted_and_kept_once_whatever_the_processes(
+    tmp_path: Path, workers: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = write_dataset(
+        tmp_path / "data",
+        pings=[
+            ["1", "active", "2023-01-25 18:00:00 UTC"],
+            ["2", "active"],  # refused before its store is known
+            ["3", "active", "2023-01-25 18:00:00 UTC", "extra"],
+            ["4", "on", "2023-01-25 18:00:00 UTC"],
+        ],
+        hours=[["1", "9", "09:00", "17:00"], ["5"]],
+    )
+    out = tmp_path / "report.csv"
+    stale = out.with_name("report.rejects.csv")
+    stale.write_text("left over from an earlier run\n")
+    assert main(["report", str(data), "--out", str(out), "--workers", str(workers)]) == 0
+    err = capsys.readouterr().err
+    assert "rejected 5: bad_day 1, bad_status 1, wrong_column_count 3" in err
+    assert len(stale.read_text().splitlines()) == 1 + 5
+    clean = write_dataset(tmp_path / "clean", pings=[["1", "active", "2023-01-25 18:00:00 UTC"]])
+    assert main(["report", str(clean), "--out", str(out), "--workers", str(workers)]) == 0
+    assert not stale.exists()
+
+
 def test_missing_dataset_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", str(tmp_path / "absent"), "--out", str(tmp_path / "r.csv")]) == 2
     assert "dataset not found" in capsys.readouterr().err

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 
+import pytest
+
 from streams.engine import DEFAULT_PROFILE, HOUR, HoursRow, StoreProfile, StoreState
 from streams.messages import encode_pings, encode_profile
 from streams.worker import StreamWorker
@@ -71,3 +73,32 @@ def test_messages_that_break_the_wire_format_are_counted_and_moved_past(
     assert stream_worker.progress.next_offsets == {"agents-pings": {0: 2}, "agents-profiles": {1: 1}}
     registry = stream_worker.metrics.registry
     assert registry.get_sample_value("storemon_messages_rejected_total", {"topic": "agents-pings"}) == 2
+
+
+def test_a_crashed_agent_is_recorded_until_it_processes_an_event_again(
+    stream_worker: StreamWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes = stream_worker.tables.put_state
+
+    def put_state_failing(key: bytes, state: StoreState) -> None:
+        raise OSError("disk full")
+
+    async def crash() -> None:
+        async with stream_worker.ingest.pings.test_context() as agent:
+            await agent.put(encode_pings(PINGS[:1]), key=b"s1", wait=False)
+            for _ in range(100):
+                if stream_worker.progress.crashed:
+                    return
+                await asyncio.sleep(0.01)
+
+    async def recover() -> None:  # Faust's supervisor restarts the agent; here a fresh context stands in
+        async with stream_worker.ingest.pings.test_context() as agent:
+            await agent.put(encode_pings(PINGS[1:2]), key=b"s1")
+
+    monkeypatch.setattr(stream_worker.tables, "put_state", put_state_failing)
+    asyncio.run(crash())
+    assert stream_worker.progress.crashed == {"ingest-pings": "OSError: disk full"}
+    assert not stream_worker.ready
+    monkeypatch.setattr(stream_worker.tables, "put_state", writes)
+    asyncio.run(recover())
+    assert stream_worker.progress.crashed == {}

@@ -22,6 +22,10 @@ def test_readiness_follows_the_worker(api: Api) -> None:
     not_ready = api.client.get("/readyz")
     assert not_ready.status_code == 503 and not_ready.json() == {"status": "recovering"}
     assert api.client.get("/healthz").status_code == 200
+    api.worker.progress.crashed["ingest-pings"] = "RuntimeError: disk full"
+    crashed = api.client.get("/readyz")
+    assert crashed.status_code == 503
+    assert crashed.json() == {"status": "agent crashed", "detail": "ingest-pings: RuntimeError: disk full"}
 
 
 def test_metrics_serve_the_registry_with_fresh_lag(api: Api) -> None:
@@ -38,6 +42,7 @@ def test_worker_status_reports_progress(api: Api) -> None:
         "ready": True,
         "next_offsets": {"pings": {"3": 42}},
         "outcomes": {"added": 7},
+        "crashed_agents": {},
         "watermark_us": 99,
     }
 
