@@ -107,16 +107,20 @@ class Deployment:
             await consumer.stop()
         return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}
 
-    async def caught_up(self) -> bool:
-        """True when the group's committed offsets reach the end of both source topics."""
-        ends = await self.end_offsets()
+    async def committed_offsets(self) -> dict[tuple[str, int], int]:
+        """The group's committed offsets (next offset to read) per topic partition."""
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
         await admin.start()
         try:
             committed = await admin.list_consumer_group_offsets(self.name)
         finally:
             await admin.close()
-        done = {(tp.topic, tp.partition): meta.offset for tp, meta in committed.items()}
+        return {(tp.topic, tp.partition): meta.offset for tp, meta in committed.items()}
+
+    async def caught_up(self) -> bool:
+        """True when the group's committed offsets reach the end of both source topics."""
+        ends = await self.end_offsets()
+        done = await self.committed_offsets()
         return all(end == 0 or done.get(tp, -1) >= end for tp, end in ends.items())
 
     async def wait_caught_up(self, timeout: float = 300.0) -> float:
