@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
@@ -20,6 +19,7 @@ import httpx
 from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable, UnknownStore
 from api.ports import LocalWorker
 from api.schemas import StoreUptime
+from api.services.repeating import repeating
 from streams.engine import DEFAULT_RETENTION, WEEK, UptimeRow
 from streams.engine.instants import iso_text, to_datetime
 
@@ -73,25 +73,12 @@ class Cluster:
         values = [value for value in (self._watermark, self.worker.watermark()) if value is not None]
         return max(values) if values else None
 
-    @asynccontextmanager
-    async def refreshing(self, every: float = 1.0) -> AsyncIterator[None]:
+    def refreshing(self, every: float = 1.0) -> AbstractAsyncContextManager[None]:
         """Keeps lookups off the network: the group watermark is gathered once a second, not per call."""
+        return repeating(every, self._refresh_watermark, "watermark refresh")
 
-        async def refresh_forever() -> None:
-            while True:
-                try:
-                    self._watermark = await self.watermark() if self.others() else None
-                except PeerUnreachable as error:
-                    log.warning("watermark refresh failed: %s", error)
-                await asyncio.sleep(every)
-
-        task = asyncio.get_running_loop().create_task(refresh_forever())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+    async def _refresh_watermark(self) -> None:
+        self._watermark = await self.watermark() if self.others() else None
 
     async def lookup(self, store_id: str) -> bytes:
         """The store's answer at the group's watermark, from whichever worker holds it."""

@@ -12,8 +12,8 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, suppress
 from pathlib import Path
 
 from prometheus_client import Histogram
@@ -22,6 +22,7 @@ from api.errors import OutsideHorizon, UnknownReport
 from api.ports import GroupRows, OffLoop, ReportLog
 from api.schemas import ReportStatus
 from api.services.records import ReportRecord
+from api.services.repeating import repeating
 from streams.engine import HOUR, WEEK
 from streams.engine.instants import iso_text
 from streams.engine.units import EARLIEST, LATEST
@@ -102,25 +103,9 @@ class ReportService:
     def csv_path(self, report_id: str) -> Path:
         return self.log.csv_path(report_id)
 
-    @asynccontextmanager
-    async def supervising(self, every: float = HEARTBEAT) -> AsyncIterator[None]:
+    def supervising(self, every: float = HEARTBEAT) -> AbstractAsyncContextManager[None]:
         """Meanwhile, take over stale reports and delete expired ones, every ``every`` seconds."""
-
-        async def supervise_forever() -> None:
-            while True:
-                try:
-                    await self.supervise()
-                except Exception:  # the next pass tries again; a pass must not end the loop
-                    log.exception("report supervision failed")
-                await asyncio.sleep(every)
-
-        task = asyncio.get_running_loop().create_task(supervise_forever())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+        return repeating(every, self.supervise, "report supervision")
 
     async def supervise(self) -> None:
         """One pass: run again what a dead or restarted worker left Running; drop what has expired."""
