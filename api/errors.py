@@ -38,17 +38,24 @@ class PeerUnreachable(DomainError):
         super().__init__(f"worker {url} unreachable: {reason}")
 
 
+class ReportLogUnavailable(DomainError):
+    def __init__(self, reason: object) -> None:
+        super().__init__(f"the shared report log cannot be written: {reason}")
+
+
 STATUS_OF: dict[type[DomainError], int] = {
     UnknownStore: status.HTTP_404_NOT_FOUND,
     UnknownReport: status.HTTP_404_NOT_FOUND,
     OutsideHorizon: status.HTTP_422_UNPROCESSABLE_CONTENT,
     PartitionsMoving: status.HTTP_503_SERVICE_UNAVAILABLE,
     PeerUnreachable: status.HTTP_503_SERVICE_UNAVAILABLE,
+    ReportLogUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 
 async def _answer(_: Request, error: Exception) -> JSONResponse:
-    headers = {"Retry-After": "1"} if isinstance(error, PartitionsMoving | PeerUnreachable) else None
+    retry = PartitionsMoving | PeerUnreachable | ReportLogUnavailable
+    headers = {"Retry-After": "1"} if isinstance(error, retry) else None
     code = next(code for kind, code in STATUS_OF.items() if isinstance(error, kind))
     return JSONResponse({"detail": str(error)}, code, headers)
 

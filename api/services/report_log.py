@@ -99,9 +99,7 @@ class KafkaReportLog:
         """Durable (acknowledged by the broker) before it returns; visible here at once."""
         record.revision += 1
         body = json.dumps({**asdict(record), "status": record.status.value}).encode()
-        await self._producer.send_and_wait(
-            self.partition.topic, body, key=(_RECORD + record.report_id).encode(), partition=0
-        )
+        await self._send_all([(_RECORD + record.report_id, body)])
         self._apply_record(record.report_id, body)
 
     async def save_csv(self, report_id: str, text: str) -> int:
@@ -129,8 +127,10 @@ class KafkaReportLog:
     async def _read_forever(self) -> None:
         async for message in self._consumer:
             try:
+                if message.key is None:
+                    raise ValueError("a message without a key")
                 self._apply(message.key.decode(), message.value)
-            except (ValueError, TypeError, KeyError, UnicodeDecodeError) as error:
+            except (ValueError, TypeError, KeyError) as error:
                 log.warning("skipped an unreadable message in %s: %s", self.partition.topic, error)
 
     def _apply(self, key: str, value: bytes | None) -> None:

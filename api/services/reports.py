@@ -18,22 +18,20 @@ from pathlib import Path
 
 from prometheus_client import Histogram
 
-from api.errors import OutsideHorizon, UnknownReport
+from api.errors import OutsideHorizon, ReportLogUnavailable, UnknownReport
 from api.ports import GroupRows, OffLoop, ReportLog
 from api.schemas import ReportStatus
 from api.services.records import ReportRecord
 from api.services.repeating import repeating
-from streams.engine import HOUR, WEEK
+from streams.engine import SECOND, WEEK
 from streams.engine.instants import iso_text
 from streams.engine.units import EARLIEST, LATEST
 from streams.snapshot import csv_text
 
 log = logging.getLogger(__name__)
-
-
 HEARTBEAT = 5.0  # seconds between a running report's heartbeats
 STALE = 20.0  # a Running report whose heartbeat is older than this is taken over
-DEFAULT_KEEP = 7 * 24 * HOUR // 1_000_000  # seconds a finished report is kept
+DEFAULT_KEEP = WEEK / SECOND  # seconds a finished report is kept
 
 
 class ReportService:
@@ -45,7 +43,7 @@ class ReportService:
 
     def __init__(
         self,
-        log: ReportLog,
+        report_log: ReportLog,
         cluster: GroupRows,
         side: OffLoop,
         duration: Histogram,
@@ -54,7 +52,7 @@ class ReportService:
         keep: float = DEFAULT_KEEP,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.log = log
+        self.report_log = report_log
         self.cluster = cluster
         self.side = side
         self.duration = duration
@@ -74,7 +72,7 @@ class ReportService:
         record = ReportRecord(
             secrets.token_urlsafe(16), ReportStatus.RUNNING, as_of_us, now, owner=self.me, heartbeat=now
         )
-        await self.log.save(record)
+        await self.report_log.save(record)
         self._start(record)
         return record.report_id
 
@@ -92,16 +90,17 @@ class ReportService:
 
     async def record(self, report_id: str) -> ReportRecord:
         """The report's record; one triggered on another worker a moment ago is waited for."""
-        record = self.log.load(report_id)
+        record = self.report_log.load(report_id)
         if record is None:
-            await self.log.wait_caught_up()
-            record = self.log.load(report_id)
+            with suppress(TimeoutError):  # then it is unknown as far as can be told now
+                await self.report_log.wait_caught_up()
+            record = self.report_log.load(report_id)
         if record is None:
             raise UnknownReport()
         return record
 
     def csv_path(self, report_id: str) -> Path:
-        return self.log.csv_path(report_id)
+        return self.report_log.csv_path(report_id)
 
     def supervising(self, every: float = HEARTBEAT) -> AbstractAsyncContextManager[None]:
         """Meanwhile, take over stale reports and delete expired ones, every ``every`` seconds."""
@@ -110,16 +109,16 @@ class ReportService:
     async def supervise(self) -> None:
         """One pass: run again what a dead or restarted worker left Running; drop what has expired."""
         now = self.clock()
-        for record in self.log.records():
+        for record in self.report_log.records():
             if record.status is ReportStatus.RUNNING and record.report_id not in self._running:
                 orphaned = record.owner == self.me  # this worker's own, from before a restart
                 if orphaned or (record.heartbeat or record.created) < now - STALE:
                     log.info("taking over report %s from %s", record.report_id, record.owner)
                     record.owner, record.heartbeat = self.me, now
-                    await self.log.save(record)
+                    await self.report_log.save(record)
                     self._start(record)
             elif record.finished is not None and record.finished < now - self.keep:
-                await self.log.delete(record)
+                await self.report_log.delete(record)
 
     def _start(self, record: ReportRecord) -> None:
         task = asyncio.get_running_loop().create_task(self._run(record))
@@ -130,7 +129,10 @@ class ReportService:
         while True:
             await asyncio.sleep(HEARTBEAT)
             record.heartbeat = self.clock()
-            await self.log.save(record)
+            try:
+                await self.report_log.save(record)
+            except ReportLogUnavailable as error:  # the next beat tries again
+                log.warning("report %s heartbeat not recorded: %s", record.report_id, error)
 
     async def _run(self, record: ReportRecord) -> None:
         started = time.perf_counter()
@@ -141,7 +143,7 @@ class ReportService:
                 if record.as_of_us is None:
                     raise RuntimeError("no pings have been processed yet, so there is no as_of to report at")
             text, record.rows = await self._csv(record.as_of_us)
-            record.pieces = await self.log.save_csv(record.report_id, text)
+            record.pieces = await self.report_log.save_csv(record.report_id, text)
             record.status = ReportStatus.COMPLETE
         except Exception as error:  # a report must end Complete or Failed, never stay Running
             log.exception("report %s failed", record.report_id)
@@ -153,7 +155,11 @@ class ReportService:
                 await beating
         record.finished = self.clock()
         record.owner = record.heartbeat = None
-        await self.log.save(record)
+        try:
+            await self.report_log.save(record)
+        except ReportLogUnavailable as error:  # left Running there: it goes stale and is run again
+            log.warning("report %s finished but could not be recorded: %s", record.report_id, error)
+            return
         self.duration.labels(record.status.value).observe(time.perf_counter() - started)
 
     async def _csv(self, as_of: int) -> tuple[str, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.errors import OutsideHorizon, PeerUnreachable
+from api.errors import OutsideHorizon, PeerUnreachable, ReportLogUnavailable
 from api.schemas import ReportStatus
 from tests.api.fakes import FakeRecord
 from tests.api.routes.conftest import Api
@@ -26,6 +26,9 @@ def test_trigger_refusals(api: Api) -> None:
     assert refused.status_code == 422 and "retained horizon" in refused.json()["detail"]
     api.reports.failure = PeerUnreachable("http://127.0.0.1:2", "connection refused")
     assert api.client.post("/api/trigger_report", json={"as_of": "2023-01-25T12:00:00Z"}).status_code == 503
+    api.reports.failure = ReportLogUnavailable("KafkaConnectionError")
+    unavailable = api.client.post("/api/trigger_report")
+    assert unavailable.status_code == 503 and unavailable.headers["retry-after"] == "1"
 
 
 def test_get_report_while_running_failed_and_complete(api: Api) -> None:
