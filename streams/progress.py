@@ -30,24 +30,25 @@ class Watermark:
     """The latest ping instant this worker has seen or holds in its tables.
 
     Recovery fills the tables without passing through the agents, on start and whenever a rebalance
-    hands this worker more partitions (a peer died, or the group shrank). So the first read after the
-    set of held partitions changed, once the tables have settled, scans the encoded states
-    (``stored_states``) of every partition held; between changes the agents keep it current.
+    hands this worker more partitions (a peer died, or the group shrank). So the first read after a
+    rebalance (a new consumer ``generation``), once the tables have settled, scans the encoded states
+    (``stored_states``) of every partition held; between rebalances the agents keep it current. Reads
+    are on every lookup's path, so what they check each time is one number.
     """
 
     def __init__(
         self,
         gauge: Gauge,
         stored_states: Callable[[], Iterable[bytes]],
-        held_partitions: Callable[[], frozenset[int]],
+        generation: Callable[[], int],
         settled: Callable[[], bool],
     ) -> None:
         self._gauge = gauge
         self._stored_states = stored_states
-        self._held_partitions = held_partitions
+        self._generation = generation
         self._settled = settled
         self._latest = _NEVER
-        self._scanned_for: frozenset[int] | None = None
+        self._scanned_for: int | None = None
 
     def saw(self, instant: int) -> None:
         if instant > self._latest:
@@ -55,12 +56,11 @@ class Watermark:
             self._gauge.set(instant / SECOND)
 
     def value(self) -> int | None:
-        if self._settled():
-            held = self._held_partitions()
-            if held != self._scanned_for:
-                self._scanned_for = held
-                for raw in self._stored_states():
-                    latest = StoreState.latest_of(raw)
-                    if latest is not None:
-                        self.saw(latest)
+        generation = self._generation()
+        if generation != self._scanned_for and self._settled():
+            self._scanned_for = generation
+            for raw in self._stored_states():
+                latest = StoreState.latest_of(raw)
+                if latest is not None:
+                    self.saw(latest)
         return self._latest if self._latest > _NEVER else None

@@ -29,7 +29,7 @@ class StreamWorker:
         self._watermark = Watermark(
             self.metrics.watermark,
             self.tables.encoded_states,
-            self.routing.owned_partitions,
+            lambda: int(self.app.consumer_generation_id),
             lambda: self.ready,
         )
         self.ingest = Ingest(
