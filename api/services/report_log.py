@@ -36,12 +36,13 @@ class KafkaReportLog:
         self._records: dict[str, ReportRecord] = {}
         self._pieces: dict[str, dict[int, bytes]] = {}
         self._reading: asyncio.Task[None] | None = None
+        self._started: list[AIOKafkaConsumer | AIOKafkaProducer] = []  # what to stop, last started first
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Connected and reading, having read the whole topic so far: every report kept is known."""
-        await self._start()
         try:
+            await self._start()
             yield
         finally:
             await self._stop()
@@ -55,7 +56,9 @@ class KafkaReportLog:
             bootstrap_servers=self.bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
         )
         await self._producer.start()
+        self._started.insert(0, self._producer)
         await self._consumer.start()
+        self._started.insert(0, self._consumer)
         self._consumer.assign([self.partition])
         await self._consumer.seek_to_beginning(self.partition)
         self._reading = asyncio.get_running_loop().create_task(self._read_forever())
@@ -69,7 +72,7 @@ class KafkaReportLog:
             self._reading.cancel()
             with suppress(asyncio.CancelledError):
                 await self._reading
-        for client in (self._consumer, self._producer):
+        for client in self._started:
             try:
                 await client.stop()
             except asyncio.CancelledError:
@@ -78,6 +81,7 @@ class KafkaReportLog:
                 if current is not None and current.cancelling():
                     raise
                 log.warning("the report log's Kafka client did not stop cleanly")
+        self._started.clear()
 
     async def wait_caught_up(self, timeout: float = 5.0) -> None:
         """Return once everything written to the topic before this call has been read here."""
