@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from replay.parsing import RowError, parse_timestamp
 from replay.publish import DEFAULT_FRAME
 from replay.source import DatasetError
@@ -26,7 +28,12 @@ Handler = Callable[[argparse.Namespace], int]
 
 def _number(kind: type[int] | type[float], low: float, high: float | None = None) -> Callable[[str], float]:
     """An argparse type: a number of ``kind`` in [low, high], with a message naming the range."""
-    wanted = f"a {'whole ' if kind is int else ''}number from {low:g}" + (f" to {high:g}" if high else " up")
+
+    def shown(bound: float) -> str:
+        return f"{bound:,.0f}" if float(bound).is_integer() else f"{bound:g}"
+
+    wanted = f"a {'whole ' if kind is int else ''}number from {shown(low)}"
+    wanted += f" to {shown(high)}" if high is not None else " up"
 
     def parse(text: str) -> float:
         try:
@@ -47,7 +54,7 @@ PARTITIONS = _number(int, 1, 1_000)
 
 def _speed(text: str) -> float | None:
     """``max``, or dataset seconds per wall second: real time (1) up."""
-    return None if text == "max" else _number(float, 1, 1e9)(text)
+    return None if text == "max" else _number(float, 1, 1_000_000)(text)
 
 
 def _instant(text: str) -> int:
@@ -105,7 +112,11 @@ def _settings(args: argparse.Namespace) -> Settings:
         for name in ("broker", "data_dir", "partitions", "api_port")
         if getattr(args, name, None) is not None
     }
-    return Settings(**overrides)
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        problems = (f"STOREMON_{str(e['loc'][0]).upper()}: {e['msg']}" for e in error.errors())
+        raise ValueError("; ".join(problems)) from None
 
 
 def _broker(args: argparse.Namespace) -> int:
@@ -247,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.add_argument(
         "--frame-hours",
-        type=_number(float, 1 / 60, 24 * 31),
+        type=_number(float, 0.1, 24 * 31),
         default=DEFAULT_FRAME / HOUR,
         help="dataset hours per batch at max speed",
     )

@@ -27,6 +27,7 @@ from api.services.reports import ReportService
 from storemon.logs import configure_logging
 from storemon.settings import Settings
 from streams.app import StreamsConfig
+from streams.engine import HOUR, SECOND
 from streams.topics import ensure_topics
 from streams.worker import StreamWorker
 
@@ -91,7 +92,7 @@ def build_api(settings: Settings) -> FastAPI:
         duration,
         settings.retention,
         streams.canonical_url,
-        keep=settings.report_retention_hours * 3600.0,
+        keep=settings.report_retention_hours * HOUR / SECOND,
     )
 
     @asynccontextmanager

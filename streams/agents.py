@@ -24,6 +24,7 @@ from streams.topics import SourceTopics
 
 T = TypeVar("T")
 AgentBody = Callable[[faust.StreamT[bytes]], Awaitable[None]]
+RawAgent = faust.types.AgentT[bytes]
 log = logging.getLogger(__name__)
 
 
@@ -49,11 +50,7 @@ class Ingest:
         self.profiles = self._agent(app, topics.profiles, "ingest-profiles", self._ingest_profiles)
 
     def _agent(
-        self,
-        app: faust.App,
-        topic: faust.TopicT,
-        name: str,
-        body: Callable[[faust.StreamT[bytes]], Awaitable[None]],
+        self, app: faust.App, topic: faust.TopicT, name: str, body: AgentBody
     ) -> faust.types.AgentT[bytes]:
         """An agent whose crash is recorded: Faust's supervisor restarts it, and until it has processed
         an event again the worker is not ready."""
@@ -66,7 +63,7 @@ class Ingest:
                 self.progress.crashed[name] = f"{type(error).__name__}: {error}"
                 raise
 
-        agent: faust.types.AgentT[bytes] = app.agent(topic, name=name)(run)
+        agent: RawAgent = app.agent(topic, name=name)(run)
         return agent
 
     def _done(self, agent: str, message: Any) -> None:

@@ -21,14 +21,13 @@ class StreamsConfig:
     canonical_url: str
     retention: int = DEFAULT_RETENTION
     standby_replicas: int = 0
-    store: str = "rocksdb://"
 
 
 def create_app(config: StreamsConfig) -> faust.App:
     return faust.App(
         config.app_id,
         broker=[f"kafka://{host}" for host in config.bootstrap.split(",")],
-        store=config.store,
+        store="rocksdb://",
         datadir=str(config.data_dir / "tables"),
         topic_partitions=config.partitions,
         topic_replication_factor=1,

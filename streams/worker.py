@@ -18,9 +18,9 @@ from streams.topics import SourceTopics
 
 
 class StreamWorker:
-    def __init__(self, config: StreamsConfig, metrics: StreamMetrics | None = None) -> None:
+    def __init__(self, config: StreamsConfig) -> None:
         self.config = config
-        self.metrics = metrics or StreamMetrics()
+        self.metrics = StreamMetrics()
         self.app = create_app(config)
         self.topics = SourceTopics.declare(self.app, config.topics, config.partitions)
         self.tables = StoreTables(self.app, config.partitions)
@@ -30,7 +30,7 @@ class StreamWorker:
             self.metrics.watermark,
             self.tables.encoded_states,
             lambda: int(self.app.consumer_generation_id),
-            lambda: self.ready,
+            lambda: self.settled,
         )
         self.ingest = Ingest(
             self.app, self.topics, self.tables, self.progress, self._watermark, self.metrics, config.retention
@@ -72,7 +72,11 @@ class StreamWorker:
                 lag.labels(tp.topic, str(tp.partition)).set(max(0, highwater - done))
 
     @property
+    def settled(self) -> bool:
+        """Started, in its group, and not recovering tables or rebalancing."""
+        return bool(self.app.started and not (self.app.in_recovery or self.app.rebalancing))
+
+    @property
     def ready(self) -> bool:
-        """Started, in its group, not recovering tables or rebalancing, and no agent down."""
-        settled = self.app.started and not (self.app.in_recovery or self.app.rebalancing)
-        return bool(settled and not self.progress.crashed)
+        """Settled, and no agent down."""
+        return self.settled and not self.progress.crashed

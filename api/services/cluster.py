@@ -36,6 +36,11 @@ class IncompleteCoverage(RuntimeError):
 PEER_SLACK = WEEK
 
 
+def _latest(*instants: int | None) -> int | None:
+    known = [instant for instant in instants if instant is not None]
+    return max(known) if known else None
+
+
 class Cluster:
     def __init__(
         self,
@@ -60,18 +65,12 @@ class Cluster:
 
     async def watermark(self) -> int | None:
         """Latest ping instant held by any worker."""
-        found = [self.worker.watermark()]
-        for body in await asyncio.gather(
-            *(self._get(url, "/api/internal/watermark") for url in self.others())
-        ):
-            found.append(body["watermark_us"])
-        values = [value for value in found if value is not None]
-        return max(values) if values else None
+        bodies = await asyncio.gather(*(self._get(url, "/api/internal/watermark") for url in self.others()))
+        return _latest(self.worker.watermark(), *(body["watermark_us"] for body in bodies))
 
     def cached_watermark(self) -> int | None:
         """The group's watermark as last refreshed, never older than this worker's own."""
-        values = [value for value in (self._watermark, self.worker.watermark()) if value is not None]
-        return max(values) if values else None
+        return _latest(self._watermark, self.worker.watermark())
 
     def refreshing(self, every: float = 1.0) -> AbstractAsyncContextManager[None]:
         """Keeps lookups off the network: the group watermark is gathered once a second, not per call."""

@@ -110,8 +110,9 @@ class KafkaReportLog:
         """Write the CSV's pieces (before the record that says Complete); how many there are."""
         data = text.encode()
         pieces = [data[i : i + PIECE_BYTES] for i in range(0, len(data), PIECE_BYTES)] or [b""]
-        await self._send_all([(f"{_PIECE}{report_id}/{n}", piece) for n, piece in enumerate(pieces)])
+        # Written here first, so this worker's reader skips the pieces instead of assembling them again.
         await asyncio.to_thread(write_atomically, self.csv_path(report_id), data)
+        await self._send_all([(f"{_PIECE}{report_id}/{n}", piece) for n, piece in enumerate(pieces)])
         return len(pieces)
 
     async def delete(self, record: ReportRecord) -> None:

@@ -142,6 +142,7 @@ class ReportService:
                 record.as_of_us = await self.cluster.watermark()
                 if record.as_of_us is None:
                     raise RuntimeError("no pings have been processed yet, so there is no as_of to report at")
+                await self.report_log.save(record)  # a worker taking it over reports at the same instant
             text, record.rows = await self._csv(record.as_of_us)
             record.pieces = await self.report_log.save_csv(record.report_id, text)
             record.status = ReportStatus.COMPLETE

@@ -42,7 +42,7 @@ def test_bad_settings_from_the_environment_are_refused_too(
 ) -> None:
     monkeypatch.setenv("STOREMON_PARTITIONS", "0")
     assert main(["replay", str(tmp_path / "x.zip")]) == 2
-    assert "partitions" in capsys.readouterr().err
+    assert "STOREMON_PARTITIONS: Input should be greater than or equal to 1" in capsys.readouterr().err
 
 
 def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[str]) -> None:

@@ -77,6 +77,26 @@ def test_ids_are_unguessable_and_reports_complete_or_fail_with_a_reason(tmp_path
     assert "do not cover" in (failure.error or "")
 
 
+def test_the_default_as_of_is_recorded_before_the_rows_are_gathered(tmp_path: Path) -> None:
+    """So a worker that takes the report over reports at the same instant, not at a later watermark."""
+    log = MemoryReportLog(tmp_path)
+    seen_while_gathering: list[int | None] = []
+
+    class WatchingCluster(StubCluster):
+        async def report_rows(self, as_of: int) -> list[UptimeRow]:
+            seen_while_gathering.extend(record.as_of_us for record in log.saved.values())
+            return await super().report_rows(as_of)
+
+    reports = service(log, WatchingCluster())
+
+    async def scenario() -> None:
+        await reports.trigger(None)
+        await reports.wait_idle()
+
+    asyncio.run(scenario())
+    assert seen_while_gathering == [WATERMARK]
+
+
 def running(report_id: str, owner: str, heartbeat: float) -> ReportRecord:
     return ReportRecord(report_id, ReportStatus.RUNNING, 500, NOW - 60, owner=owner, heartbeat=heartbeat)
 
