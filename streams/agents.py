@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import faust
 
-from streams.engine import StoreState
+from streams.engine import AddResult
 from streams.messages import MessageError, decode_pings
 from streams.metrics import StreamMetrics
 from streams.progress import Progress, Watermark
@@ -26,6 +26,7 @@ T = TypeVar("T")
 AgentBody = Callable[[faust.StreamT[bytes]], Awaitable[None]]
 RawAgent = faust.types.AgentT[bytes]
 log = logging.getLogger(__name__)
+_CHANGES = (AddResult.ADDED, AddResult.CHANGED)
 
 
 class Ingest:
@@ -90,11 +91,15 @@ class Ingest:
                 continue
             message, key = event.message, event.key
             profile = self.tables.profile(key)
-            state = self.tables.state(key) or StoreState()
-            outcomes = Counter(
-                state.add(instant, active, profile, self.retention).value for instant, active in pings
-            )
-            self.tables.put_state(key, state)
+            state, position = self.tables.entry(key)
+            outcomes: Counter[str] = Counter()
+            changed = []
+            for instant, active in pings:
+                result = state.add(instant, active, profile, self.retention)
+                outcomes[result.value] += 1
+                if result in _CHANGES:
+                    changed.append((instant, active))
+            self.tables.put_state(key, state, position, changed, message.partition)
             if state.latest is not None:
                 self.watermark.saw(state.latest)
             for outcome, count in outcomes.items():
@@ -109,7 +114,7 @@ class Ingest:
                 continue
             message, key = event.message, event.key
             self.tables.put_profile(key, event.value)
-            state = self.tables.state(key)
-            if state is not None and state.refresh(profile):
-                self.tables.put_state(key, state)
+            state, position = self.tables.entry(key)
+            if state.times and state.refresh(profile):
+                self.tables.put_state(key, state, position, (), message.partition)
             self._done("ingest-profiles", message)

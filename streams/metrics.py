@@ -20,6 +20,26 @@ class StreamMetrics:
             ["topic"],
             registry=self.registry,
         )
+        self.changelog_bytes = Counter(
+            "storemon_changelog_bytes",
+            "key and value bytes of the store state records sent to the changelog",
+            registry=self.registry,
+        )
+        self.changelog_write_failures = Counter(
+            "storemon_changelog_write_failures",
+            "store state changelog records the broker refused (each is sent again)",
+            registry=self.registry,
+        )
+        self.changelog_unwritten = Gauge(
+            "storemon_changelog_unwritten",
+            "store state changelog keys whose latest record is refused so far; the worker is not ready",
+            registry=self.registry,
+        )
+        self.changelog_records_unreadable = Counter(
+            "storemon_changelog_records_unreadable",
+            "store state changelog records skipped in recovery because this version cannot read them",
+            registry=self.registry,
+        )
         self.watermark = Gauge(
             "storemon_watermark_seconds", "latest ping instant seen by this worker", registry=self.registry
         )

@@ -1,29 +1,139 @@
 """The worker's tables: each store's uptime state and its profile, co-partitioned with their sources.
 
-Both hold bytes (the engine and the wire format have their own encodings) in RocksDB, changelogged
-to Kafka so that a restarted or replacement worker recovers them exactly.
+Both hold bytes in RocksDB. Profiles are small and changelogged by Faust as they are. States are
+changelogged as small per-change records (``streams.changelog``), which this module writes, retries
+when the broker refuses them, and applies when a worker recovers a partition.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+import asyncio
+import logging
+import os
+import random
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, cast
 
 import faust
+from faust.types import TP, EventT
 
+from streams.changelog import (
+    ChangelogError,
+    LogPosition,
+    Ping,
+    changelog_records,
+    local_value,
+    parse_key,
+    recovered,
+    split_local,
+)
 from streams.engine import StoreProfile, StoreState
+from streams.metrics import StreamMetrics
 from streams.snapshot import RawStore, profile_from
 from streams.storage import raw_items, read
 
 STATES_TABLE = "store-states"
 PROFILES_TABLE = "store-profiles"
+_RETRY_FIRST, _RETRY_MAX = 0.5, 30.0
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    tp: TP
+    offset: int
+    partition: int
+    key: bytes
+    value: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class _Applied:
+    """A store's recovered local value, in the shape of a changelog event the store driver writes."""
+
+    message: _Message
+
+
+class StateTable(faust.Table[bytes, bytes]):
+    """A table whose local values are whole states and whose changelog holds per-change records."""
+
+    def __init__(
+        self,
+        app: faust.App,
+        *,
+        profile_of: Callable[[bytes], StoreProfile],
+        retention: int,
+        metrics: StreamMetrics,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(app, beacon=app.tables.beacon, key_type=bytes, value_type=bytes, **kwargs)
+        self.profile_of = profile_of
+        self.retention = retention
+        self.metrics = metrics
+
+    def on_key_set(self, key: bytes, value: bytes) -> None:
+        """Nothing: a set writes the local store only; ``StoreTables.put_state`` writes the records."""
+
+    def apply_changelog_batch(self, batch: Iterable[EventT[bytes]]) -> None:
+        """Fold the records of each store into its local value, in one write per store per batch."""
+        grouped: dict[tuple[TP, bytes], list[bytes]] = defaultdict(list)
+        offsets: dict[tuple[TP, bytes], int] = {}
+        for event in batch:
+            message = event.message
+            try:
+                store, _, _ = parse_key(message.key or b"")
+            except ChangelogError as error:
+                self.metrics.changelog_records_unreadable.inc()
+                log.error("skipping a changelog record of %s: %s", message.tp, error)
+                continue
+            place = (message.tp, store)
+            offsets[place] = max(offsets.get(place, -1), message.offset)
+            if message.value is not None:
+                grouped[place].append(message.value)
+        applied = [
+            _Applied(
+                _Message(
+                    tp,
+                    offsets[(tp, store)],
+                    tp.partition,
+                    store,
+                    recovered(
+                        read(self, store), grouped[(tp, store)], self.profile_of(store), self.retention
+                    ),
+                )
+            )
+            for tp, store in offsets
+        ]
+        self.data.apply_changelog_batch(cast(list[EventT[bytes]], applied), to_key=_same, to_value=_same)
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 class StoreTables:
-    def __init__(self, app: faust.App, partitions: int) -> None:
-        raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "partitions": partitions}
-        self.states = app.Table(STATES_TABLE, **raw)
-        self.profiles = app.Table(PROFILES_TABLE, **raw)
+    def __init__(self, app: faust.App, partitions: int, retention: int, metrics: StreamMetrics) -> None:
+        self.metrics = metrics
+        self.profiles = app.Table(PROFILES_TABLE, key_type=bytes, value_type=bytes, partitions=partitions)
+        self.states = StateTable(
+            app,
+            name=STATES_TABLE,
+            partitions=partitions,
+            profile_of=self.profile,
+            retention=retention,
+            metrics=metrics,
+        )
+        app.tables.add(self.states)
+        # Set once per worker run: a store's first write in a run is a snapshot (see streams.changelog).
+        self.epoch = int.from_bytes(os.urandom(4), "little") or 1
+        # Keys whose latest record the broker refused, until it or a newer record of the key is written.
+        self.unwritten: set[bytes] = set()
+        self._latest: dict[bytes, int] = {}  # key -> its latest record in flight
+        self._sends = 0
+        metrics.changelog_unwritten.set_function(lambda: len(self.unwritten))
 
     @property
     def changelog_topics(self) -> list[str]:
@@ -33,8 +143,48 @@ class StoreTables:
         raw = read(self.states, key)
         return StoreState.decode(raw) if raw else None
 
-    def put_state(self, key: bytes, state: StoreState) -> None:
-        self.states[key] = state.encode()
+    def entry(self, key: bytes) -> tuple[StoreState, LogPosition]:
+        """The store's state and changelog position; empty ones for a store not seen yet."""
+        raw = read(self.states, key)
+        return split_local(raw) if raw else (StoreState(), LogPosition())
+
+    def put_state(
+        self, key: bytes, state: StoreState, position: LogPosition, changed: Sequence[Ping], partition: int
+    ) -> None:
+        """Write the state locally and what ``changed`` adds to its changelog partition (the event's)."""
+        position, records = changelog_records(key, state, changed, position, self.epoch)
+        self.states[key] = local_value(state, position)
+        for record_key, value in records:
+            self._send(partition, record_key, value, attempt=0)
+
+    def _send(self, partition: int, key: bytes, value: bytes, attempt: int) -> None:
+        self._sends += 1
+        self._latest[key] = token = self._sends
+        self.metrics.changelog_bytes.inc(len(key) + len(value))
+        future = self.states.send_changelog(
+            partition, key, value, key_serializer="raw", value_serializer="raw"
+        )
+        future.add_done_callback(partial(self._sent, partition, key, value, token, attempt))
+
+    def _sent(
+        self, partition: int, key: bytes, value: bytes, token: int, attempt: int, future: asyncio.Future[Any]
+    ) -> None:
+        """Count a refused record and send it again, with backoff, unless a newer one replaced it."""
+        if self._latest.get(key) != token:
+            return  # a newer record of the key holds everything this one did
+        if not future.cancelled() and future.exception() is None:
+            del self._latest[key]
+            self.unwritten.discard(key)
+            return
+        self.metrics.changelog_write_failures.inc()
+        log.warning("changelog record for %r not written (attempt %d); retrying", key, attempt + 1)
+        self.unwritten.add(key)
+        delay = min(_RETRY_MAX, _RETRY_FIRST * 2**attempt) * random.uniform(0.5, 1.0)
+        asyncio.get_running_loop().call_later(delay, self._retry, partition, key, value, token, attempt + 1)
+
+    def _retry(self, partition: int, key: bytes, value: bytes, token: int, attempt: int) -> None:
+        if self._latest.get(key) == token:
+            self._send(partition, key, value, attempt)
 
     def profile(self, key: bytes) -> StoreProfile:
         """The store's profile; the default one (24x7, Chicago) when it has none."""

@@ -23,7 +23,7 @@ class StreamWorker:
         self.metrics = StreamMetrics()
         self.app = create_app(config)
         self.topics = SourceTopics.declare(self.app, config.topics, config.partitions)
-        self.tables = StoreTables(self.app, config.partitions)
+        self.tables = StoreTables(self.app, config.partitions, config.retention, self.metrics)
         self.progress = Progress()
         self.routing = Routing(self.app, config.topics.pings, config.canonical_url)
         self._watermark = Watermark(
@@ -78,5 +78,5 @@ class StreamWorker:
 
     @property
     def ready(self) -> bool:
-        """Settled, and no agent down."""
-        return self.settled and not self.progress.crashed
+        """Settled, no agent down, and every changelog record the broker refused written since."""
+        return self.settled and not self.progress.crashed and not self.tables.unwritten

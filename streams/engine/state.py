@@ -158,6 +158,7 @@ class StoreState:
 
     @classmethod
     def decode(cls, data: bytes) -> StoreState:
+        """The state encoded at the start of ``data``; bytes after it (a table's own) are not read."""
         version, fingerprint, count = _HEADER.unpack_from(data)
         if version != _FORMAT_VERSION:
             raise ValueError(f"unsupported store state format {version}")

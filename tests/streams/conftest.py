@@ -13,13 +13,12 @@ from streams.worker import StreamWorker
 PARTITIONS = 2
 
 
-@pytest.fixture
-def stream_worker(tmp_path: Path) -> StreamWorker:
+def new_stream_worker(data_dir: Path) -> StreamWorker:
     config = StreamsConfig(
         app_id="agents",
         bootstrap="127.0.0.1:9",  # never contacted: events go straight to the agents
         partitions=PARTITIONS,
-        data_dir=tmp_path,
+        data_dir=data_dir,
         topics=Topics.with_prefix("agents"),
         canonical_url="http://127.0.0.1:1",
     )
@@ -27,3 +26,8 @@ def stream_worker(tmp_path: Path) -> StreamWorker:
     worker.app.finalize()
     worker.app.flow_control.resume()
     return worker
+
+
+@pytest.fixture
+def stream_worker(tmp_path: Path) -> StreamWorker:
+    return new_stream_worker(tmp_path / "worker")

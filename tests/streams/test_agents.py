@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import random
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from faust.types import TP
 
+from streams.changelog import decode_record
 from streams.engine import DEFAULT_PROFILE, HOUR, HoursRow, StoreProfile, StoreState
 from streams.messages import encode_pings, encode_profile
 from streams.worker import StreamWorker
 from tests.helpers import instant
+from tests.streams.conftest import new_stream_worker
 
 START = instant("2023-01-20T00:00:00")
 PINGS = [(START + i * HOUR + 7, i % 5 != 3) for i in range(60)]
@@ -80,7 +85,7 @@ def test_a_crashed_agent_is_recorded_until_it_processes_an_event_again(
 ) -> None:
     writes = stream_worker.tables.put_state
 
-    def put_state_failing(key: bytes, state: StoreState) -> None:
+    def put_state_failing(*_: object) -> None:
         raise OSError("disk full")
 
     async def crash() -> None:
@@ -102,3 +107,91 @@ def test_a_crashed_agent_is_recorded_until_it_processes_an_event_again(
     monkeypatch.setattr(stream_worker.tables, "put_state", writes)
     asyncio.run(recover())
     assert stream_worker.progress.crashed == {}
+
+
+class Changelog:
+    """Stands in for the broker: keeps each record the tables send, and accepts or refuses it."""
+
+    def __init__(self, refusals: int = 0) -> None:
+        self.records: list[tuple[int, bytes, bytes]] = []
+        self.refusals = refusals
+
+    def send(self, partition: int, key: bytes, value: bytes, **_: object) -> asyncio.Future[None]:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.refusals:
+            self.refusals -= 1
+            future.set_exception(OSError("broker refused the record"))
+        else:
+            self.records.append((partition, key, value))
+            future.set_result(None)
+        return future
+
+    def events(self, topic: str) -> list[SimpleNamespace]:
+        return [
+            changelog_event(topic, partition, offset, key, value)
+            for offset, (partition, key, value) in enumerate(self.records)
+        ]
+
+
+def changelog_event(topic: str, partition: int, offset: int, key: bytes, value: bytes) -> SimpleNamespace:
+    """What recovery hands a table: the store drivers read only these fields."""
+    message = SimpleNamespace(
+        tp=TP(topic, partition), partition=partition, offset=offset, key=key, value=value
+    )
+    return SimpleNamespace(message=message)
+
+
+def test_a_worker_with_an_empty_data_dir_recovers_every_state_from_the_changelog_records(
+    stream_worker: StreamWorker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    changelog = Changelog()
+    monkeypatch.setattr(stream_worker.tables.states, "send_changelog", changelog.send)
+    shuffled = PINGS * 2
+    random.Random(5).shuffle(shuffled)
+
+    async def scenario() -> None:
+        async with (
+            stream_worker.ingest.pings.test_context() as pings,
+            stream_worker.ingest.profiles.test_context() as profiles,
+        ):
+            for start in range(0, len(shuffled), 3):
+                for key, partition in ((b"s1", 0), (b"s2", 1)):
+                    await pings.put(encode_pings(shuffled[start : start + 3]), key=key, partition=partition)
+                if start == 30:
+                    await profiles.put(encode_profile(NIGHTS), key=b"s2", partition=1)
+
+    asyncio.run(scenario())
+    replacement = new_stream_worker(tmp_path / "replacement")
+    tables = replacement.tables
+    profiles, states = (table.changelog_topic.get_topic_name() for table in (tables.profiles, tables.states))
+    tables.profiles.apply_changelog_batch([changelog_event(profiles, 1, 0, b"s2", encode_profile(NIGHTS))])  # type: ignore[list-item]
+    tables.states.apply_changelog_batch(changelog.events(states))  # type: ignore[arg-type]
+    assert replacement.tables.state(b"s1") == StoreState.from_pings(PINGS, DEFAULT_PROFILE)
+    assert replacement.tables.state(b"s2") == StoreState.from_pings(PINGS, NIGHTS)
+    assert len(changelog.records) < len(shuffled)  # duplicates write nothing
+
+
+def test_a_refused_changelog_record_is_counted_and_sent_again_and_the_worker_waits_for_it(
+    stream_worker: StreamWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    changelog = Changelog(refusals=2)
+    monkeypatch.setattr(stream_worker.tables.states, "send_changelog", changelog.send)
+    unwritten: list[int] = []
+
+    async def scenario() -> None:
+        async with stream_worker.ingest.pings.test_context() as agent:
+            await agent.put(encode_pings(PINGS[:5]), key=b"s1", partition=0)
+            await asyncio.sleep(0)
+            unwritten.append(len(stream_worker.tables.unwritten))
+            for _ in range(100):
+                if not stream_worker.tables.unwritten:
+                    break
+                await asyncio.sleep(0.05)
+
+    asyncio.run(scenario())
+    assert unwritten == [1]
+    assert stream_worker.tables.unwritten == set()
+    registry = stream_worker.metrics.registry
+    assert registry.get_sample_value("storemon_changelog_write_failures_total") == 2
+    [(_, _, value)] = changelog.records
+    assert decode_record(value)[1] == PINGS[:5]

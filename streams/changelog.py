@@ -1,0 +1,153 @@
+"""How a store's state reaches its changelog: small records per change, never the whole state per ping.
+
+The worker keeps each store's whole state (its kept pings and running totals) in its local RocksDB.
+Writing that whole state to the changelog on every message would cost bytes in proportion to the
+store's history (about 17 bytes per kept ping, per message) and, for a dense pinger, exceed Kafka's
+message size limit. Instead the changelog holds, per store, records under their own keys:
+
+* a **delta** in slot ``n`` of the current generation: the pings one message changed;
+* a **snapshot** of every kept ping, in chunks that stay far below the broker's message limit, which
+  starts a new generation. Chunks alternate between two key ranges by generation, so a snapshot cut
+  short by a crash never overwrites the last complete one.
+
+Deltas reuse the slots of earlier generations, so Kafka's compaction drops superseded ones without
+tombstones. A new snapshot is taken when the deltas since the last one number half the kept pings
+(at least ``MIN_SLOTS``): its bytes, spread over those deltas, add a small constant per ping. So the
+bytes written per ping stay bounded whatever the store's history or density.
+
+Recovery applies the records of a store in any order and takes the union of their pings: the
+engine's state is a canonical function of its set of pings, every kept ping is in a surviving record,
+and stale records only repeat pings that the state keeps or prunes again.
+
+A state changed by a worker run that has since ended may be ahead of its changelog (a crash loses
+the producer's unsent records, and the messages are then processed again as duplicates). So the
+first write for a store in each run (``epoch``) is a snapshot. Nothing here touches Kafka.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from streams.engine import DEFAULT_RETENTION, StoreProfile, StoreState
+
+Ping = tuple[int, bool]
+Record = tuple[bytes, bytes]
+
+DELTA = b"d"
+SNAPSHOT = b"s"
+MIN_SLOTS = 32
+# 9 bytes per ping: 450 KB per chunk, below Kafka's default 1 MiB message and request limits.
+CHUNK_PINGS = 50_000
+
+_TAIL = struct.Struct(">cI")  # after the store id: record kind, slot or chunk number
+_GENERATION = struct.Struct("<I")
+_POSITION = struct.Struct("<III")
+
+
+class ChangelogError(ValueError):
+    """A changelog record this version cannot read."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogPosition:
+    """Where a store's next changelog record goes; kept after the state in its local value."""
+
+    generation: int = 0
+    slot: int = 0  # the next delta slot of this generation
+    epoch: int = 0  # the worker run that wrote this generation; 0 when rebuilt from the changelog
+
+    def encode(self) -> bytes:
+        return _POSITION.pack(self.generation, self.slot, self.epoch)
+
+
+def local_value(state: StoreState, position: LogPosition) -> bytes:
+    """A store's value in the local table: the encoded state, then its log position."""
+    return state.encode() + position.encode()
+
+
+def split_local(value: bytes) -> tuple[StoreState, LogPosition]:
+    position = LogPosition(*_POSITION.unpack_from(value, len(value) - _POSITION.size))
+    return StoreState.decode(value), position
+
+
+def record_key(store: bytes, kind: bytes, number: int) -> bytes:
+    return store + _TAIL.pack(kind, number)
+
+
+def parse_key(key: bytes) -> tuple[bytes, bytes, int]:
+    """``(store id, kind, number)`` of a record key."""
+    if len(key) <= _TAIL.size:
+        raise ChangelogError(f"changelog key too short: {key!r}")
+    kind, number = _TAIL.unpack_from(key, len(key) - _TAIL.size)
+    if kind not in (DELTA, SNAPSHOT):
+        raise ChangelogError(f"unknown changelog record kind {kind!r}")
+    return key[: -_TAIL.size], kind, number
+
+
+def encode_record(generation: int, pings: Sequence[Ping]) -> bytes:
+    times = array("q", [instant for instant, _ in pings])
+    if sys.byteorder != "little":
+        times.byteswap()
+    return _GENERATION.pack(generation) + times.tobytes() + bytes(int(active) for _, active in pings)
+
+
+def decode_record(value: bytes) -> tuple[int, list[Ping]]:
+    """``(generation, pings)`` of a record value."""
+    if (len(value) - _GENERATION.size) % 9:
+        raise ChangelogError(f"changelog record of {len(value)} bytes is not a whole number of pings")
+    (generation,) = _GENERATION.unpack_from(value)
+    count = (len(value) - _GENERATION.size) // 9
+    times = array("q")
+    times.frombytes(value[_GENERATION.size : _GENERATION.size + 8 * count])
+    if sys.byteorder != "little":
+        times.byteswap()
+    flags = value[_GENERATION.size + 8 * count :]
+    return generation, [(instant, bool(flag)) for instant, flag in zip(times, flags, strict=True)]
+
+
+def changelog_records(
+    store: bytes, state: StoreState, changed: Sequence[Ping], position: LogPosition, epoch: int
+) -> tuple[LogPosition, list[Record]]:
+    """The records that make the changelog hold ``state`` after ``changed`` were applied to it.
+
+    ``changed`` are the pings that added to or changed the state; none means nothing to write,
+    unless this run (``epoch``) has not written the store yet.
+    """
+    if position.epoch == epoch:
+        if not changed:
+            return position, []
+        if len(changed) <= CHUNK_PINGS and position.slot < max(MIN_SLOTS, len(state.times) // 2):
+            record = (record_key(store, DELTA, position.slot), encode_record(position.generation, changed))
+            return LogPosition(position.generation, position.slot + 1, epoch), [record]
+    generation = position.generation + 1
+    pings = list(zip(state.times, map(bool, state.active), strict=True))
+    chunks = [pings[start : start + CHUNK_PINGS] for start in range(0, len(pings), CHUNK_PINGS)] or [[]]
+    records = [
+        (record_key(store, SNAPSHOT, 2 * index + generation % 2), encode_record(generation, chunk))
+        for index, chunk in enumerate(chunks)
+    ]
+    return LogPosition(generation, 0, epoch), records
+
+
+def recovered(
+    stored: bytes | None,
+    values: Iterable[bytes],
+    profile: StoreProfile,
+    retention: int = DEFAULT_RETENTION,
+) -> bytes:
+    """The local value of a store after applying changelog record values to what it held."""
+    pings: list[Ping] = []
+    generation = 0
+    if stored is not None:
+        state, position = split_local(stored)
+        pings.extend(zip(state.times, map(bool, state.active), strict=True))
+        generation = position.generation
+    for value in values:
+        record_generation, record_pings = decode_record(value)
+        generation = max(generation, record_generation)
+        pings.extend(record_pings)
+    return local_value(StoreState.from_pings(pings, profile, retention), LogPosition(generation, 0, 0))
