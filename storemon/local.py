@@ -97,11 +97,7 @@ class Deployment:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap)
         await consumer.start()
         try:
-            tps = [
-                TopicPartition(t, p)
-                for t in (self.topics.pings, self.topics.profiles)
-                for p in range(self.partitions)
-            ]
+            tps = [TopicPartition(t, p) for t in self.topics.keyed for p in range(self.partitions)]
             ends = await consumer.end_offsets(tps)
         finally:
             await consumer.stop()
@@ -118,7 +114,7 @@ class Deployment:
         return {(tp.topic, tp.partition): meta.offset for tp, meta in committed.items()}
 
     async def caught_up(self) -> bool:
-        """True when the group's committed offsets reach the end of both source topics."""
+        """True when the group's committed offsets reach the end of the sources and their repartitions."""
         ends = await self.end_offsets()
         done = await self.committed_offsets()
         return all(end == 0 or done.get(tp, -1) >= end for tp, end in ends.items())

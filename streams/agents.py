@@ -20,7 +20,7 @@ from streams.metrics import StreamMetrics
 from streams.progress import Progress, Watermark
 from streams.snapshot import profile_from
 from streams.tables import StoreTables
-from streams.topics import SourceTopics
+from streams.topics import SourceTopics, Stream, partition_of
 
 T = TypeVar("T")
 AgentBody = Callable[[faust.StreamT[bytes]], Awaitable[None]]
@@ -41,14 +41,17 @@ class Ingest:
         watermark: Watermark,
         metrics: StreamMetrics,
         retention: int,
+        partitions: int,
     ) -> None:
+        self.topics = topics
+        self.partitions = partitions
         self.tables = tables
         self.progress = progress
         self.watermark = watermark
         self.metrics = metrics
         self.retention = retention
-        self.pings = self._agent(app, topics.pings, "ingest-pings", self._ingest_pings)
-        self.profiles = self._agent(app, topics.profiles, "ingest-profiles", self._ingest_profiles)
+        self.pings = self._agent(app, topics.pings.channel, "ingest-pings", self._ingest_pings)
+        self.profiles = self._agent(app, topics.profiles.channel, "ingest-profiles", self._ingest_profiles)
 
     def _agent(
         self, app: faust.App, topic: faust.TopicT, name: str, body: AgentBody
@@ -71,6 +74,24 @@ class Ingest:
         self.progress.crashed.pop(agent, None)
         self.progress.advance(message.topic, message.partition, message.offset)
 
+    async def _forwarded(self, event: Any, stream: Stream, agent: str) -> bool:
+        """Send a message that arrived outside its store's partition on to that partition; True if so.
+
+        Producers may use any partitioner (librdkafka's default hashes with CRC32, for one), but a
+        store's state lives in one partition: this is the repartition step of Kafka Streams and Faust's
+        ``group_by``, paid only by messages that need it.
+        """
+        message = event.message
+        if message.topic != stream.source or not event.key:
+            return False
+        partition = partition_of(event.key, self.partitions)
+        if partition == message.partition:
+            return False
+        await stream.repartition.send(key=event.key, value=event.value, partition=partition)
+        self.metrics.messages_repartitioned.labels(message.topic).inc()
+        self._done(agent, message)
+        return True
+
     def _decode(self, event: Any, decode: Callable[[bytes | None], T]) -> T | None:
         """The event's decoded value; None (counted, and moved past) when it breaks the wire format."""
         try:
@@ -86,6 +107,8 @@ class Ingest:
 
     async def _ingest_pings(self, stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
+            if await self._forwarded(event, self.topics.pings, "ingest-pings"):
+                continue
             pings = self._decode(event, decode_pings)
             if pings is None:
                 continue
@@ -109,6 +132,8 @@ class Ingest:
 
     async def _ingest_profiles(self, stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
+            if await self._forwarded(event, self.topics.profiles, "ingest-profiles"):
+                continue
             profile = self._decode(event, profile_from)  # a tombstone (no value) means the default profile
             if profile is None:
                 continue

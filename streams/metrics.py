@@ -20,6 +20,12 @@ class StreamMetrics:
             ["topic"],
             registry=self.registry,
         )
+        self.messages_repartitioned = Counter(
+            "storemon_messages_repartitioned",
+            "messages produced outside their store's partition, forwarded to it",
+            ["topic"],
+            registry=self.registry,
+        )
         self.changelog_bytes = Counter(
             "storemon_changelog_bytes",
             "key and value bytes of the store state records sent to the changelog",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import faust
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.partitioner import murmur2
 
 COMPACTED = {"cleanup.policy": "compact"}
 
@@ -20,39 +21,79 @@ class TopicLayoutError(RuntimeError):
 
 @dataclass(frozen=True)
 class Topics:
-    """Names of the product's topics."""
+    """Names of the product's topics.
+
+    Producers write ``pings`` and ``profiles`` with any partitioner. The worker forwards a message that
+    is not in its store's partition (murmur2 of the store id, as Java clients and aiokafka choose) to
+    the matching ``*-repartition`` topic, so every store has one state whoever produced its pings.
+    """
 
     pings: str
     profiles: str
     rejects: str
     reports: str
+    pings_repartition: str
+    profiles_repartition: str
 
     @classmethod
     def with_prefix(cls, prefix: str) -> Topics:
-        return cls(f"{prefix}-pings", f"{prefix}-profiles", f"{prefix}-rejects", f"{prefix}-reports")
+        return cls(
+            f"{prefix}-pings",
+            f"{prefix}-profiles",
+            f"{prefix}-rejects",
+            f"{prefix}-reports",
+            f"{prefix}-pings-repartition",
+            f"{prefix}-profiles-repartition",
+        )
+
+    @property
+    def keyed(self) -> list[str]:
+        """The topics partitioned like the tables: sources and their repartition topics."""
+        return [self.pings, self.profiles, self.pings_repartition, self.profiles_repartition]
+
+
+def partition_of(store: bytes, partitions: int) -> int:
+    """The partition of a store's state: murmur2 of its id, like Java clients and aiokafka."""
+    hashed: int = murmur2(store)
+    return (hashed & 0x7FFFFFFF) % partitions
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One kind of input as the worker reads it: from its source topic and its repartition topic."""
+
+    channel: faust.TopicT  # both topics, co-partitioned: an agent reads them as one stream
+    source: str
+    repartition: faust.TopicT
 
 
 @dataclass(frozen=True)
 class SourceTopics:
-    """The worker's two co-partitioned source topics, declared on its Faust app."""
+    """The worker's co-partitioned input streams, declared on its Faust app."""
 
-    pings: faust.TopicT
-    profiles: faust.TopicT
+    pings: Stream
+    profiles: Stream
 
     @classmethod
     def declare(cls, app: faust.App, topics: Topics, partitions: int) -> SourceTopics:
         # Bytes in and out: the wire format (streams.messages) has its own encoding.
-        def raw(name: str) -> faust.TopicT:
-            return app.topic(name, partitions=partitions, key_serializer="raw", value_serializer="raw")
+        def raw(*names: str) -> faust.TopicT:
+            return app.topic(*names, partitions=partitions, key_serializer="raw", value_serializer="raw")
 
-        return cls(raw(topics.pings), raw(topics.profiles))
+        def stream(source: str, repartition: str) -> Stream:
+            return Stream(raw(source, repartition), source, raw(repartition))
+
+        return cls(
+            stream(topics.pings, topics.pings_repartition),
+            stream(topics.profiles, topics.profiles_repartition),
+        )
 
 
 async def ensure_topics(
     bootstrap: str, topics: Topics, partitions: int, changelogs: Sequence[str] = ()
 ) -> None:
-    """Create the topics if missing; pings, profiles and the tables' changelogs are co-partitioned,
-    profiles, changelogs and the reports log compacted.
+    """Create the topics if missing; pings, profiles, their repartition topics and the tables'
+    changelogs are co-partitioned, profiles, changelogs and the reports log compacted.
 
     The worker passes its tables' changelogs: left to Faust, they are created while its agents
     start, and an agent that checks a changelog before its metadata has settled sees 0 partitions
@@ -65,6 +106,8 @@ async def ensure_topics(
         wanted = [
             NewTopic(topics.pings, partitions, 1),
             NewTopic(topics.profiles, partitions, 1, topic_configs=COMPACTED),
+            NewTopic(topics.pings_repartition, partitions, 1),
+            NewTopic(topics.profiles_repartition, partitions, 1, topic_configs=COMPACTED),
             NewTopic(topics.rejects, 1, 1),
             NewTopic(topics.reports, 1, 1, topic_configs=COMPACTED),
             *(NewTopic(name, partitions, 1, topic_configs=COMPACTED) for name in changelogs),
@@ -75,7 +118,7 @@ async def ensure_topics(
             # Another process may create them meanwhile; the layout is checked below either way.
             with suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-        counts = await _partition_counts(admin, [topics.pings, topics.profiles, *changelogs])
+        counts = await _partition_counts(admin, [*topics.keyed, *changelogs])
         for name, count in counts.items():
             if count != partitions:
                 raise TopicLayoutError(f"topic {name} has {count} partitions, expected {partitions}")

@@ -33,7 +33,14 @@ class StreamWorker:
             lambda: self.settled,
         )
         self.ingest = Ingest(
-            self.app, self.topics, self.tables, self.progress, self._watermark, self.metrics, config.retention
+            self.app,
+            self.topics,
+            self.tables,
+            self.progress,
+            self._watermark,
+            self.metrics,
+            config.retention,
+            config.partitions,
         )
         self.side = SideProcess()
 
