@@ -14,6 +14,7 @@ from fastapi.security import HTTPBearer
 from prometheus_client import CollectorRegistry
 
 from api.ports import GroupAnswers, LocalWorker, Reports
+from api.services.intake import Intake
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Services:
     worker: LocalWorker
     group: GroupAnswers
     reports: Reports
+    intake: Intake
     registry: CollectorRegistry
     token: str | None = None
 
@@ -42,6 +44,10 @@ async def _group(request: Request) -> GroupAnswers:
 
 async def _reports(request: Request) -> Reports:
     return services_of(request).reports
+
+
+async def _intake(request: Request) -> Intake:
+    return services_of(request).intake
 
 
 async def _registry(request: Request) -> CollectorRegistry:
@@ -75,4 +81,5 @@ require_token = BearerToken()
 WorkerDep = Annotated[LocalWorker, Depends(_worker)]
 GroupDep = Annotated[GroupAnswers, Depends(_group)]
 ReportsDep = Annotated[Reports, Depends(_reports)]
+IntakeDep = Annotated[Intake, Depends(_intake)]
 RegistryDep = Annotated[CollectorRegistry, Depends(_registry)]

@@ -43,6 +43,25 @@ class ReportLogUnavailable(DomainError):
         super().__init__(f"the shared report log cannot be written: {reason}")
 
 
+class RejectedInput(DomainError):
+    """Input with entries that cannot be used; nothing of the request was published."""
+
+    def __init__(self, rejected: list[dict[str, object]]) -> None:
+        super().__init__(f"{len(rejected)} entries refused; nothing was published")
+        self.rejected = rejected
+
+
+class TooLarge(DomainError):
+    pass
+
+
+class BrokerUnavailable(DomainError):
+    def __init__(self, reason: object) -> None:
+        super().__init__(
+            f"the broker did not acknowledge: {reason}; retrying is safe (duplicates are harmless)"
+        )
+
+
 STATUS_OF: dict[type[DomainError], int] = {
     UnknownStore: status.HTTP_404_NOT_FOUND,
     UnknownReport: status.HTTP_404_NOT_FOUND,
@@ -50,14 +69,20 @@ STATUS_OF: dict[type[DomainError], int] = {
     PartitionsMoving: status.HTTP_503_SERVICE_UNAVAILABLE,
     PeerUnreachable: status.HTTP_503_SERVICE_UNAVAILABLE,
     ReportLogUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+    RejectedInput: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    TooLarge: status.HTTP_413_CONTENT_TOO_LARGE,
+    BrokerUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 
 async def _answer(_: Request, error: Exception) -> JSONResponse:
-    retry = PartitionsMoving | PeerUnreachable | ReportLogUnavailable
+    retry = PartitionsMoving | PeerUnreachable | ReportLogUnavailable | BrokerUnavailable
     headers = {"Retry-After": "1"} if isinstance(error, retry) else None
     code = next(code for kind, code in STATUS_OF.items() if isinstance(error, kind))
-    return JSONResponse({"detail": str(error)}, code, headers)
+    body: dict[str, object] = {"detail": str(error)}
+    if isinstance(error, RejectedInput):
+        body["rejected"] = error.rejected
+    return JSONResponse(body, code, headers)
 
 
 def install_error_handlers(api: FastAPI) -> None:

@@ -12,7 +12,7 @@ from typing import Protocol, TypeVar
 
 from api.schemas import ReportStatus
 from api.services.records import ReportRecord
-from streams.engine import StoreStatus, UptimeRow
+from streams.engine import StoreProfile, StoreStatus, UptimeRow
 from streams.progress import Progress
 
 T = TypeVar("T")
@@ -33,6 +33,10 @@ class LocalWorker(Protocol):
 
     def lookup(self, store_id: str, as_of: int) -> StoreStatus | None: ...
 
+    def profile(self, store_id: str) -> StoreProfile | None:
+        """The profile set for a store held here; None when it has none (the default applies)."""
+        ...
+
     async def report_part(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]: ...
 
     def owner_url(self, store_id: str) -> str | None: ...
@@ -40,6 +44,12 @@ class LocalWorker(Protocol):
     def peer_urls(self) -> list[str]: ...
 
     def update_lag(self) -> None: ...
+
+
+class Publisher(Protocol):
+    """Publishes keyed messages; returns once the broker has acknowledged every one."""
+
+    async def send_all(self, topic: str, messages: Iterable[tuple[str, bytes | None]]) -> int: ...
 
 
 class OffLoop(Protocol):
@@ -63,6 +73,10 @@ class GroupAnswers(Protocol):
     async def lookup(self, store_id: str) -> bytes: ...
 
     def lookup_here(self, store_id: str, as_of: int) -> bytes: ...
+
+    async def profile(self, store_id: str) -> bytes: ...
+
+    def profile_here(self, store_id: str) -> bytes: ...
 
     async def report_part_here(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]: ...
 

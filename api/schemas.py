@@ -28,3 +28,29 @@ class StoreUptime(BaseModel):
     downtime_last_hour: float
     downtime_last_day: float
     downtime_last_week: float
+
+
+class HoursEntry(BaseModel):
+    """One business-hours row, as the hours file holds it (day 0 is Monday; times local)."""
+
+    day: int | str
+    start_time_local: str
+    end_time_local: str
+
+
+class ProfileIn(BaseModel):
+    timezone: str | None = None
+    hours: list[HoursEntry] = []
+
+
+class ProfileOut(BaseModel):
+    store_id: str
+    is_default: bool  # no profile set: 24x7 in the default zone
+    timezone: str | None
+    effective_timezone: str
+    hours: list[HoursEntry]
+
+
+class PingsAccepted(BaseModel):
+    accepted: int
+    stores: int

@@ -13,13 +13,12 @@ import asyncio
 import json
 import time
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiokafka import AIOKafkaProducer
 from tqdm import tqdm
 
+from replay.producer import Publisher
 from replay.reader import iter_pings, read_profiles
 from replay.rejects import Reject, Rejects
 from replay.source import open_dataset
@@ -77,22 +76,15 @@ async def publish_dataset(
     order = sorted(range(len(instants)), key=instants.__getitem__)
 
     await ensure_topics(bootstrap, topics, partitions)
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        acks="all",
-        linger_ms=20,
-        max_batch_size=1 << 20,
-        max_request_size=8 << 20,
-    )
+    producer = Publisher(bootstrap)
     await producer.start()
     try:
-        summary.profiles = await _send_all(
-            producer,
+        summary.profiles = await producer.send_all(
             topics.profiles,
             ((store_id, encode_profile(profile)) for store_id, profile in sorted(profiles.items())),
         )
-        await _send_all(
-            producer, topics.rejects, ((r.source, json.dumps(r._asdict()).encode()) for r in rejected)
+        await producer.send_all(
+            topics.rejects, ((r.source, json.dumps(r._asdict()).encode()) for r in rejected)
         )
         if speed is not None:
             frame = min(frame, int(_TICK * speed * SECOND))
@@ -112,8 +104,7 @@ async def publish_dataset(
                 if speed is not None:
                     due = wall_start + (frame_end - data_start) / SECOND / speed
                     await asyncio.sleep(max(0.0, due - time.monotonic()))
-                summary.messages += await _send_all(
-                    producer,
+                summary.messages += await producer.send_all(
                     topics.pings,
                     ((store_id, encode_pings(pings)) for store_id, pings in batch.items()),
                 )
@@ -125,10 +116,3 @@ async def publish_dataset(
     summary.warnings = rejects.warnings
     summary.elapsed = time.perf_counter() - started
     return summary
-
-
-async def _send_all(producer: AIOKafkaProducer, topic: str, messages: Iterable[tuple[str, bytes]]) -> int:
-    """Send ``(key, value)`` messages without waiting on each, then wait until all are acknowledged."""
-    futures = [await producer.send(topic, value, key=key.encode()) for key, value in messages]
-    await asyncio.gather(*futures)
-    return len(futures)

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
         ge=0,
         description="standby copies of each table partition kept warm on other workers, for faster failover",
     )
+    ingest_max_pings: int = Field(
+        10_000, ge=1, description="most pings one POST /api/pings request may carry (more: 413)"
+    )
     report_retention_hours: float = Field(
         168, gt=0, description="hours a finished report is kept before it is deleted everywhere"
     )

@@ -22,8 +22,10 @@ from prometheus_client import Histogram
 from api.deps import Services
 from api.main import create_api
 from api.services.cluster import Cluster
+from api.services.intake import Intake
 from api.services.report_log import KafkaReportLog
 from api.services.reports import ReportService
+from replay.producer import Publisher
 from storemon.logs import configure_logging
 from storemon.settings import Settings
 from streams.app import StreamsConfig
@@ -95,6 +97,9 @@ def build_api(settings: Settings) -> FastAPI:
         keep=settings.report_retention_hours * HOUR / SECOND,
     )
 
+    publisher = Publisher(settings.broker, linger_ms=1)  # live input waits on its acknowledgement
+    intake = Intake(publisher, settings.topics, streams.metrics.registry, settings.ingest_max_pings)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await ensure_topics(
@@ -109,13 +114,17 @@ def build_api(settings: Settings) -> FastAPI:
                 # not 40-90.
                 gc.collect()
                 gc.freeze()
-                async with report_log.running(), cluster.refreshing(), reports.supervising():
-                    yield
+                await publisher.start()
+                try:
+                    async with report_log.running(), cluster.refreshing(), reports.supervising():
+                        yield
+                finally:
+                    await publisher.stop()
         finally:
             streams.side.close()
             await cluster.close()
 
-    services = Services(streams, cluster, reports, streams.metrics.registry, token)
+    services = Services(streams, cluster, reports, intake, streams.metrics.registry, token)
     return create_api(services, lifespan)
 
 

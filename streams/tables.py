@@ -190,6 +190,11 @@ class StoreTables:
         """The store's profile; the default one (24x7, Chicago) when it has none."""
         return profile_from(read(self.profiles, key))
 
+    def profile_set(self, key: bytes) -> StoreProfile | None:
+        """The store's own profile; None when it has none."""
+        raw = read(self.profiles, key)
+        return None if raw is None else profile_from(raw)
+
     def put_profile(self, key: bytes, raw: bytes | None) -> None:
         """Store an encoded profile; None (a tombstone) removes it."""
         if raw is None:

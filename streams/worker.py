@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from streams.agents import Ingest
 from streams.app import StreamsConfig, create_app
-from streams.engine import StoreStatus, UptimeRow, store_status
+from streams.engine import StoreProfile, StoreStatus, UptimeRow, store_status
 from streams.metrics import StreamMetrics
 from streams.progress import Progress, Watermark
 from streams.routing import Routing
@@ -56,6 +56,10 @@ class StreamWorker:
         key = store_id.encode()
         state = self.tables.state(key)
         return None if state is None else store_status(store_id, state, self.tables.profile(key), as_of)
+
+    def profile(self, store_id: str) -> StoreProfile | None:
+        """The profile set for a store held here; None when it has none."""
+        return self.tables.profile_set(store_id.encode())
 
     async def report_part(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]:
         """Rows of every store held here at ``as_of``, sorted; computed off the event loop."""

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from itertools import pairwise
 from typing import Any
 
 import httpx
 
 from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable, UnknownStore
 from api.ports import LocalWorker
-from api.schemas import StoreUptime
+from api.schemas import HoursEntry, ProfileOut, StoreUptime
 from api.services.repeating import repeating
-from streams.engine import DEFAULT_RETENTION, WEEK, UptimeRow
+from replay.parsing import clock_text
+from streams.engine import DEFAULT_PROFILE, DEFAULT_RETENTION, WEEK, UptimeRow
 from streams.engine.instants import iso_text, to_datetime
 
 log = logging.getLogger(__name__)
@@ -84,15 +87,25 @@ class Cluster:
         as_of = self.cached_watermark()
         if as_of is None:
             raise UnknownStore()
+        return await self._at_owner(
+            store_id, "", {"as_of_us": as_of}, lambda: self.lookup_here(store_id, as_of)
+        )
+
+    async def profile(self, store_id: str) -> bytes:
+        """The store's profile, from whichever worker holds it."""
+        return await self._at_owner(store_id, "/profile", {}, lambda: self.profile_here(store_id))
+
+    async def _at_owner(
+        self, store_id: str, suffix: str, params: dict[str, int], here: Callable[[], bytes]
+    ) -> bytes:
+        """``here()`` when this worker holds the store, else the holder's internal route for it."""
         owner = self.worker.owner_url(store_id)
         if owner is None:
             raise PartitionsMoving()
         if owner == self.me:
-            return self.lookup_here(store_id, as_of)
+            return here()
         try:
-            response = await self.client.get(
-                f"{owner}/api/internal/stores/{store_id}", params={"as_of_us": as_of}
-            )
+            response = await self.client.get(f"{owner}/api/internal/stores/{store_id}{suffix}", params=params)
         except httpx.HTTPError as error:
             raise PeerUnreachable(owner, error) from None
         if response.status_code == httpx.codes.NOT_FOUND:
@@ -100,6 +113,23 @@ class Cluster:
         if response.is_error:
             raise PeerUnreachable(owner, f"answered {response.status_code}")
         return response.content
+
+    def profile_here(self, store_id: str) -> bytes:
+        profile = self.worker.profile(store_id)
+        shown = profile or DEFAULT_PROFILE
+        body = ProfileOut(
+            store_id=store_id,
+            is_default=profile is None,
+            timezone=shown.timezone,
+            effective_timezone=shown.effective_timezone,
+            hours=[
+                HoursEntry(
+                    day=row.day, start_time_local=clock_text(row.start), end_time_local=clock_text(row.end)
+                )
+                for row in shown.hours
+            ],
+        )
+        return body.model_dump_json().encode()
 
     def check_here(self, as_of: int) -> None:
         """Refuse an instant a peer could not have asked about: too far from the group's watermark."""
@@ -153,6 +183,9 @@ class Cluster:
             raise IncompleteCoverage(f"partitions held {covered} do not cover 0..{self.partitions - 1}")
         merged = [row for _, part_rows in parts for row in part_rows]
         merged.sort(key=lambda row: row.store_id)
+        twice = sorted({a.store_id for a, b in pairwise(merged) if a.store_id == b.store_id})
+        if twice:
+            raise IncompleteCoverage(f"stores held in two partitions: {', '.join(twice[:5])}")
         return merged
 
     async def _get(self, base: str, path: str, params: dict[str, int] | None = None) -> dict[str, Any]:

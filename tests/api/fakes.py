@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
@@ -10,7 +10,7 @@ from typing import TypeVar
 from api.errors import DomainError, UnknownReport, UnknownStore
 from api.schemas import ReportStatus
 from api.services.records import ReportRecord
-from streams.engine import StoreStatus, UptimeRow
+from streams.engine import StoreProfile, StoreStatus, UptimeRow
 from streams.progress import Progress
 
 T = TypeVar("T")
@@ -29,6 +29,7 @@ class FakeWorker:
     is_ready: bool = True
     progress: Progress = field(default_factory=Progress)
     lag_updates: int = 0
+    profiles: dict[str, StoreProfile] = field(default_factory=dict)
 
     @property
     def canonical_url(self) -> str:
@@ -44,6 +45,9 @@ class FakeWorker:
     def lookup(self, store_id: str, as_of: int) -> StoreStatus | None:
         found = self.stores.get(store_id)
         return found if found is not None and found.last_ping <= as_of else None
+
+    def profile(self, store_id: str) -> StoreProfile | None:
+        return self.profiles.get(store_id)
 
     async def report_part(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]:
         rows = sorted(s.row for s in self.stores.values() if s.last_ping <= as_of)
@@ -75,6 +79,14 @@ class FakeGroup:
         if store_id not in self.bodies:
             raise UnknownStore()
         return self.bodies[store_id]
+
+    async def profile(self, store_id: str) -> bytes:
+        return self.profile_here(store_id)
+
+    def profile_here(self, store_id: str) -> bytes:
+        if self.failure is not None:
+            raise self.failure
+        return self.bodies[f"profile:{store_id}"]
 
     async def report_part_here(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]:
         self.asked.append(as_of)
@@ -152,3 +164,18 @@ class MemoryReportLog:
 
     def csv_path(self, report_id: str) -> Path:
         return self.folder / f"{report_id}.csv"
+
+
+@dataclass
+class FakePublisher:
+    """Keeps what was published by topic; fails every send while ``down``."""
+
+    messages: dict[str, list[tuple[str, bytes | None]]] = field(default_factory=dict)
+    down: bool = False
+
+    async def send_all(self, topic: str, messages: Iterable[tuple[str, bytes | None]]) -> int:
+        if self.down:
+            raise ConnectionError("broker unreachable")
+        sent = list(messages)
+        self.messages.setdefault(topic, []).extend(sent)
+        return len(sent)

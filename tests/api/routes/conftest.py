@@ -12,7 +12,9 @@ from prometheus_client import CollectorRegistry, Counter
 
 from api.deps import Services
 from api.main import create_api
-from tests.api.fakes import FakeGroup, FakeReports, FakeWorker
+from api.services.intake import Intake
+from streams.topics import Topics
+from tests.api.fakes import FakeGroup, FakePublisher, FakeReports, FakeWorker
 
 TOKEN = "route-test-token"
 
@@ -24,14 +26,17 @@ class Api:
     group: FakeGroup
     reports: FakeReports
     registry: CollectorRegistry
+    published: FakePublisher
 
 
 def build(tmp_path: Path, token: str | None) -> Iterator[Api]:
     worker, group, reports = FakeWorker(), FakeGroup(), FakeReports(tmp_path)
     registry = CollectorRegistry()
     Counter("storemon_test_events", "a metric the fake registry holds", registry=registry).inc()
-    with TestClient(create_api(Services(worker, group, reports, registry, token))) as client:
-        yield Api(client, worker, group, reports, registry)
+    published = FakePublisher()
+    intake = Intake(published, Topics.with_prefix("t"), registry, max_pings=100)
+    with TestClient(create_api(Services(worker, group, reports, intake, registry, token))) as client:
+        yield Api(client, worker, group, reports, registry, published)
 
 
 @pytest.fixture

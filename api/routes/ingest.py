@@ -1,0 +1,130 @@
+"""Live doors into the stream: pings over HTTP (batches and a push URL) and profile changes.
+
+Each ends in the topics the replay fills, so the worker, its state, lookups and reports need no
+second path. A 2xx means the broker has acknowledged: the input is durable.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+
+from api.deps import GroupDep, IntakeDep
+from api.errors import RejectedInput, TooLarge
+from api.schemas import PingsAccepted, ProfileIn, ProfileOut
+from replay.live import ProfileError, pings_from_csv, pings_from_items, profile_from_body
+from streams.engine.instants import dataset_text, to_instant
+
+router = APIRouter(prefix="/api", tags=["ingest"])
+StoreId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[^/]+$")]
+MAX_BODY = 16 << 20
+_CSV_TYPES = ("text/csv", "text/plain")
+_PING_ITEM = {
+    "type": "object",
+    "required": ["store_id", "status", "timestamp_utc"],
+    "properties": {
+        "store_id": {"type": "string"},
+        "status": {"type": "string", "enum": ["active", "inactive"]},
+        "timestamp_utc": {"type": "string", "examples": ["2023-01-25 18:13:22.479220 UTC"]},
+    },
+}
+_REFUSED: dict[int | str, dict[str, Any]] = {
+    413: {"description": "more pings or bytes than one request may carry"},
+    422: {"description": "entries refused, each with its index and reason; nothing was published"},
+    503: {"description": "the broker did not acknowledge; resending is safe"},
+}
+
+
+async def _body(request: Request) -> bytes:
+    size = int(request.headers.get("content-length") or 0)
+    if size > MAX_BODY:
+        raise TooLarge(f"request body of {size} bytes; at most {MAX_BODY}")
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise TooLarge(f"request body of {len(body)} bytes; at most {MAX_BODY}")
+    return body
+
+
+def _refused(reason: str, detail: str) -> RejectedInput:
+    return RejectedInput([{"index": 0, "reason": reason, "detail": detail}])
+
+
+@router.post(
+    "/pings",
+    response_model=PingsAccepted,
+    responses=_REFUSED,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {"anyOf": [_PING_ITEM, {"type": "array", "items": _PING_ITEM}]}
+                },
+                "text/csv": {"schema": {"type": "string"}},
+            },
+            "description": "a ping object, a list of them, or CSV headed store_id,status,timestamp_utc",
+        }
+    },
+)
+async def post_pings(request: Request, intake: IntakeDep) -> dict[str, int]:
+    """Publish one ping or a batch, as JSON objects with the dataset's field names, or as CSV rows."""
+    body = await _body(request)
+    media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if media in _CSV_TYPES:
+        try:
+            parsed = pings_from_csv(body.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise _refused("bad_encoding", "the body is not UTF-8") from None
+    else:
+        try:
+            items: Any = json.loads(body)
+        except ValueError as error:
+            raise _refused("bad_json", str(error)) from None
+        parsed = pings_from_items(items if isinstance(items, list) else [items])
+    return await intake.pings(parsed)
+
+
+@router.post("/stores/{store_id}/ping", response_model=PingsAccepted, responses=_REFUSED)
+async def push_ping(
+    store_id: StoreId,
+    intake: IntakeDep,
+    status_: Annotated[Literal["active", "inactive"], Query(alias="status")] = "active",
+    timestamp_utc: Annotated[str | None, Query(description="default: the time of receipt")] = None,
+) -> dict[str, int]:
+    """A push URL for simple devices: one ping of this store, at the time of receipt unless given."""
+    when = timestamp_utc or dataset_text(to_instant(datetime.now(UTC)))
+    items = [{"store_id": store_id, "status": status_, "timestamp_utc": when}]
+    return await intake.pings(pings_from_items(items))
+
+
+@router.get(
+    "/stores/{store_id}/profile",
+    response_model=ProfileOut,
+    responses={503: {"description": "partitions moving"}},
+)
+async def get_profile(store_id: StoreId, group: GroupDep) -> Response:
+    """The store's timezone and weekly hours as the worker holding it has them."""
+    return Response(await group.profile(store_id), media_type="application/json")
+
+
+@router.put("/stores/{store_id}/profile", status_code=status.HTTP_202_ACCEPTED, responses=_REFUSED)
+async def put_profile(store_id: StoreId, body: ProfileIn, intake: IntakeDep) -> dict[str, str]:
+    """Set the store's timezone and weekly hours; every later answer uses them."""
+    hours = [(str(row.day), row.start_time_local, row.end_time_local) for row in body.hours]
+    try:
+        profile = profile_from_body(body.timezone, hours)
+    except ProfileError as error:
+        raise RejectedInput(
+            [{"index": i, "reason": "bad_profile", "detail": r} for i, r in enumerate(error.reasons)]
+        ) from None
+    await intake.put_profile(store_id, profile)
+    return {"status": "published"}
+
+
+@router.delete("/stores/{store_id}/profile", status_code=status.HTTP_202_ACCEPTED, responses=_REFUSED)
+async def delete_profile(store_id: StoreId, intake: IntakeDep) -> dict[str, str]:
+    """Remove the store's profile: it falls back to 24x7 in the default zone."""
+    await intake.delete_profile(store_id)
+    return {"status": "published"}

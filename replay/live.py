@@ -1,0 +1,88 @@
+"""Validation of live input (pings and profiles sent over HTTP) with the replay's own parsers.
+
+A request is checked whole before anything is published: every bad entry is answered with its
+position and reason, so a caller can fix and resend exactly those.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from replay.parsing import RowError, parse_clock, parse_day, parse_status, parse_store_id, parse_timestamp
+from replay.reader import Ping, iter_pings
+from replay.rejects import Reject, Rejects
+from replay.source import DataFile, Dataset, FileKind, classify_header
+from streams.engine import HoursRow, StoreProfile, is_known_timezone
+
+CSV_SOURCE = "request body"
+PING_FIELDS = ("store_id", "status", "timestamp_utc")
+
+
+@dataclass
+class Parsed:
+    """Valid pings of a request and its refused entries (``line``: 0-based item, or CSV line)."""
+
+    pings: list[Ping] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def pings_from_items(items: list[Any]) -> Parsed:
+    """Pings from JSON objects with the dataset's field names and timestamp forms."""
+    parsed = Parsed()
+    for index, item in enumerate(items):
+        try:
+            if not isinstance(item, Mapping):
+                raise RowError("bad_item", "expected an object with store_id, status and timestamp_utc")
+            missing = [name for name in PING_FIELDS if item.get(name) is None]
+            if missing:
+                raise RowError("missing_field", ", ".join(missing))
+            store, status, timestamp = (item[name] for name in PING_FIELDS)
+            if not (isinstance(store, str) and isinstance(status, str) and isinstance(timestamp, str)):
+                raise RowError("bad_item", "store_id, status and timestamp_utc must be strings")
+            parsed.pings.append((parse_store_id(store), parse_timestamp(timestamp), parse_status(status)))
+        except RowError as error:
+            row = tuple(str(value) for value in item.values()) if isinstance(item, Mapping) else (repr(item),)
+            parsed.rejects.append(Reject(CSV_SOURCE, index, error.reason, error.detail, row))
+    return parsed
+
+
+def pings_from_csv(text: str) -> Parsed:
+    """Pings from CSV in the dataset's pings format, header first, read by the replay's reader."""
+    parsed = Parsed()
+    rejects = Rejects(sink=parsed.rejects.append)
+    header = next(iter(io.StringIO(text)), "").rstrip("\r\n").split(",")
+    layout = classify_header(header)
+    if layout is None or layout[0] is not FileKind.PINGS:
+        rejects.add(CSV_SOURCE, 1, "bad_header", "expected the header store_id,status,timestamp_utc", header)
+        return parsed
+    data_file = DataFile(CSV_SOURCE, FileKind.PINGS, layout[1], lambda: io.StringIO(text))
+    parsed.pings.extend(iter_pings(Dataset([data_file], rejects)))
+    return parsed
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used, with every reason found."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+def profile_from_body(timezone: str | None, hours: list[tuple[str, str, str]]) -> StoreProfile:
+    """A profile from a zone name and ``(day, start_time_local, end_time_local)`` rows, as the files
+    hold them. Unlike a file, a request can be answered: an unknown zone is refused, not defaulted."""
+    reasons = []
+    if timezone is not None and not is_known_timezone(timezone):
+        reasons.append(f"unknown timezone {timezone!r}")
+    rows = []
+    for index, (day, start, end) in enumerate(hours):
+        try:
+            rows.append(HoursRow(parse_day(day), parse_clock(start), parse_clock(end)))
+        except RowError as error:
+            reasons.append(f"hours[{index}]: {error}")
+    if reasons:
+        raise ProfileError(reasons)
+    return StoreProfile(timezone, tuple(rows))

@@ -1,0 +1,48 @@
+"""One way to publish to the product's topics: keyed messages, answered once the broker has them all."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaProducer
+
+
+class Publisher:
+    """An aiokafka producer with ``acks=all``: a completed ``send_all`` means every message is durable.
+
+    Keys go through the client's default partitioner (murmur2), the partition of each store's state.
+    """
+
+    def __init__(self, bootstrap: str, linger_ms: int = 20) -> None:
+        self.bootstrap = bootstrap
+        self.linger_ms = linger_ms
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        """Connect; the client is made here because aiokafka binds it to the running loop."""
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap,
+            acks="all",
+            linger_ms=self.linger_ms,
+            max_batch_size=1 << 20,
+            max_request_size=8 << 20,
+        )
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def send_all(self, topic: str, messages: Iterable[tuple[str, bytes | None]]) -> int:
+        """Send ``(key, value)`` messages without waiting on each, then wait until all are acknowledged.
+
+        A value of None is a tombstone.
+        """
+        if self._producer is None:
+            raise RuntimeError("the publisher is not started")
+        producer = self._producer
+        futures = [await producer.send(topic, value, key=key.encode()) for key, value in messages]
+        await asyncio.gather(*futures)
+        return len(futures)

@@ -1,0 +1,138 @@
+"""Live input routes: what they publish, what they refuse (with reasons, publishing nothing), and when."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from streams.engine import HoursRow, StoreProfile
+from streams.messages import decode_pings, decode_profile
+from tests.api.routes.conftest import TOKEN, Api
+from tests.helpers import instant
+
+T1, T2 = "2023-01-25 18:13:22.479220 UTC", "2023-01-25T19:13:22Z"
+
+
+def published_pings(api: Api) -> dict[str, list[tuple[int, bool]]]:
+    return {key: decode_pings(value) for key, value in api.published.messages.get("t-pings", [])}
+
+
+def test_a_json_batch_is_published_one_message_per_store_once_acknowledged(api: Api) -> None:
+    items = [
+        {"store_id": "a", "status": "active", "timestamp_utc": T1},
+        {"store_id": "b", "status": "inactive", "timestamp_utc": T1},
+        {"store_id": "a", "status": "inactive", "timestamp_utc": T2},
+    ]
+    response = api.client.post("/api/pings", json=items)
+    assert response.status_code == 200
+    assert response.json() == {"accepted": 3, "stores": 2}
+    first, second = instant("2023-01-25T18:13:22.479220"), instant("2023-01-25T19:13:22")
+    assert published_pings(api) == {"a": [(first, True), (second, False)], "b": [(first, False)]}
+    assert api.client.post("/api/pings", json=items[1]).json() == {"accepted": 1, "stores": 1}
+
+
+def test_csv_rows_in_the_dataset_format_are_accepted(api: Api) -> None:
+    body = f"status,store_id,timestamp_utc\nactive,a,{T1}\nINACTIVE,b,{T1}\n"
+    response = api.client.post("/api/pings", content=body, headers={"content-type": "text/csv"})
+    assert response.json() == {"accepted": 2, "stores": 2}
+    bad = api.client.post("/api/pings", content="a,b\n1,2\n", headers={"content-type": "text/csv"})
+    assert bad.status_code == 422 and bad.json()["rejected"][0]["reason"] == "bad_header"
+
+
+def test_bad_entries_are_answered_with_index_and_reason_and_nothing_is_published(api: Api) -> None:
+    items = [
+        {"store_id": "a", "status": "active", "timestamp_utc": T1},
+        {"store_id": "a", "status": "asleep", "timestamp_utc": T1},
+        {"store_id": "a/b", "status": "active", "timestamp_utc": T1},
+        {"store_id": "a", "status": "active"},
+        {"store_id": "a", "status": "active", "timestamp_utc": "yesterday"},
+        ["a", "active", T1],
+    ]
+    response = api.client.post("/api/pings", json=items)
+    assert response.status_code == 422
+    reasons = [(entry["index"], entry["reason"]) for entry in response.json()["rejected"]]
+    assert reasons == [
+        (1, "bad_status"),
+        (2, "malformed_store_id"),
+        (3, "missing_field"),
+        (4, "bad_timestamp"),
+        (5, "bad_item"),
+    ]
+    assert published_pings(api) == {}
+    kept = [json.loads(value or b"") for _, value in api.published.messages["t-rejects"]]
+    assert [entry["reason"] for entry in kept] == [
+        "bad_status",
+        "malformed_store_id",
+        "missing_field",
+        "bad_timestamp",
+        "bad_item",
+    ]
+    assert api.registry.get_sample_value("storemon_intake_refused_total", {"reason": "bad_status"}) == 1
+    assert (
+        api.client.post("/api/pings", content=b"{", headers={"content-type": "application/json"}).status_code
+        == 422
+    )
+
+
+def test_more_pings_than_a_request_may_carry_is_413(api: Api) -> None:
+    items = [{"store_id": "a", "status": "active", "timestamp_utc": T1}] * 101
+    assert api.client.post("/api/pings", json=items).status_code == 413
+    assert published_pings(api) == {}
+
+
+def test_the_push_url_records_one_ping_at_the_time_of_receipt_or_the_one_given(api: Api) -> None:
+    before = time.time_ns() // 1000
+    assert api.client.post("/api/stores/dev-1/ping?status=inactive").json() == {"accepted": 1, "stores": 1}
+    after = time.time_ns() // 1000
+    [(at, active)] = published_pings(api)["dev-1"]
+    assert before - 1 <= at <= after and active is False
+    api.client.post("/api/stores/dev-2/ping", params={"timestamp_utc": T1})
+    assert published_pings(api)["dev-2"] == [(instant("2023-01-25T18:13:22.479220"), True)]
+    assert api.client.post("/api/stores/dev-1/ping?status=maybe").status_code == 422
+
+
+def test_a_profile_is_validated_like_the_hours_file_then_published_and_deleted_with_a_tombstone(
+    api: Api,
+) -> None:
+    hours = [{"day": 4, "start_time_local": "18:00", "end_time_local": "02:00:00"}]
+    response = api.client.put("/api/stores/s1/profile", json={"timezone": "Asia/Tokyo", "hours": hours})
+    assert response.status_code == 202
+    [(key, value)] = api.published.messages["t-profiles"]
+    assert key == "s1" and decode_profile(value or b"") == StoreProfile(
+        "Asia/Tokyo", (HoursRow(4, 64_800, 7_200),)
+    )
+    bad = api.client.put(
+        "/api/stores/s1/profile",
+        json={
+            "timezone": "Mars/Olympus",
+            "hours": [{"day": 9, "start_time_local": "25:00", "end_time_local": "1"}],
+        },
+    )
+    assert bad.status_code == 422
+    assert [entry["detail"].split(":")[0] for entry in bad.json()["rejected"]] == [
+        "unknown timezone 'Mars/Olympus'",
+        "hours[0]",
+    ]
+    assert api.client.delete("/api/stores/s1/profile").status_code == 202
+    assert api.published.messages["t-profiles"][-1] == ("s1", None)
+
+
+def test_a_broker_that_does_not_acknowledge_is_503_and_safe_to_retry(api: Api) -> None:
+    api.published.down = True
+    response = api.client.post("/api/pings", json={"store_id": "a", "status": "active", "timestamp_utc": T1})
+    assert response.status_code == 503 and response.headers["retry-after"] == "1"
+    assert api.client.delete("/api/stores/s1/profile").status_code == 503
+
+
+def test_the_profile_is_answered_by_the_group(api: Api) -> None:
+    api.group.bodies["profile:s1"] = b'{"store_id":"s1"}'
+    assert api.client.get("/api/stores/s1/profile").json() == {"store_id": "s1"}
+
+
+def test_live_input_needs_the_token(secured: Api) -> None:
+    body = {"store_id": "a", "status": "active", "timestamp_utc": T1}
+    assert secured.client.post("/api/pings", json=body).status_code == 401
+    assert secured.client.post("/api/stores/a/ping").status_code == 401
+    assert secured.client.put("/api/stores/a/profile", json={}).status_code == 401
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert secured.client.post("/api/pings", json=body, headers=auth).status_code == 200
