@@ -1,18 +1,33 @@
-"""The wire format between the replay (or any producer) and the worker.
+"""The wire format between the replay (or any producer) and the worker: the topic contract.
 
 Pings topic: key = store_id (UTF-8), value = JSON list of ``[instant_us, active]`` pairs, one or many
 pings of that store in any order. Profiles topic (compacted): key = store_id, value = JSON object
 ``{"timezone": str | null, "hours": [[day, start_s, end_s], ...]}``. JSON keeps the topics readable by
 any client; the batching of pings per store is what keeps the per-message cost off the hot path.
+The JSON Schema files in ``streams/contract`` define both values; every message is checked against
+them (a few microseconds), so what the worker accepts is exactly what the contract says.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from importlib.resources import files
+from typing import Any
+
+import jsonschema_rs
 
 from streams.engine import HoursRow, StoreProfile
-from streams.engine.units import EARLIEST, LATEST
+
+CONTRACT = files("streams.contract")
+
+
+def _schema(name: str) -> jsonschema_rs.Validator:
+    return jsonschema_rs.validator_for(json.loads(CONTRACT.joinpath(name).read_text()))
+
+
+_PINGS = _schema("pings.schema.json")
+_PROFILE = _schema("profile.schema.json")
 
 
 class MessageError(ValueError):
@@ -26,17 +41,8 @@ def encode_pings(pings: Iterable[tuple[int, bool]]) -> bytes:
 def decode_pings(value: bytes | None) -> list[tuple[int, bool]]:
     if value is None:
         raise MessageError("bad pings message: no value")
-    try:
-        body = json.loads(value)
-        if not isinstance(body, list):
-            raise TypeError("expected a list of [instant_us, active] pairs")
-        pings = [(instant, active) for instant, active in body]
-    except (ValueError, TypeError) as error:
-        raise MessageError(f"bad pings message: {error}") from None
-    for instant, active in pings:
-        if type(instant) is not int or not EARLIEST <= instant < LATEST or active not in (0, 1):
-            raise MessageError(f"bad pings message: ping {[instant, active]!r} out of range")
-    return [(instant, bool(active)) for instant, active in pings]
+    body = _parsed("pings", value, _PINGS)
+    return [(int(instant), bool(active)) for instant, active in body]
 
 
 def encode_profile(profile: StoreProfile) -> bytes:
@@ -45,14 +51,20 @@ def encode_profile(profile: StoreProfile) -> bytes:
 
 
 def decode_profile(value: bytes) -> StoreProfile:
+    body = _parsed("profile", value, _PROFILE)
+    hours = tuple(HoursRow(int(d), int(s), int(e)) for d, s, e in body.get("hours", ()))
+    return StoreProfile(body.get("timezone"), hours)
+
+
+def _parsed(kind: str, value: bytes, schema: jsonschema_rs.Validator) -> Any:
+    """The JSON of a message value, checked against its schema in the topic contract."""
     try:
         body = json.loads(value)
-        hours = tuple(HoursRow(int(d), int(s), int(e)) for d, s, e in body.get("hours", ()))
-        timezone = body.get("timezone")
-    except (ValueError, TypeError, AttributeError) as error:
-        raise MessageError(f"bad profile message: {error}") from None
-    if timezone is not None and not isinstance(timezone, str):
-        raise MessageError("bad profile message: timezone must be a string or null")
-    if any(not (0 <= d <= 6 and 0 <= s <= 86_400 and 0 <= e <= 86_400) for d, s, e in hours):
-        raise MessageError("bad profile message: hours out of range")
-    return StoreProfile(timezone, hours)
+    except ValueError as error:
+        raise MessageError(f"bad {kind} message: {error}") from None
+    try:
+        schema.validate(body)
+    except jsonschema_rs.ValidationError as error:
+        where = "/".join(str(step) for step in error.instance_path)
+        raise MessageError(f"bad {kind} message: {error.message}" + (f" at /{where}" if where else "")) from None
+    return body

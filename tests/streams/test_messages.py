@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from streams.engine import HoursRow, StoreProfile
-from streams.messages import MessageError, decode_pings, decode_profile, encode_pings, encode_profile
+from streams.messages import (
+    CONTRACT,
+    MessageError,
+    decode_pings,
+    decode_profile,
+    encode_pings,
+    encode_profile,
+)
 
 
 def test_round_trips() -> None:
@@ -46,3 +57,66 @@ def test_unknown_or_hostile_timezone_names_fall_back() -> None:
             decode_profile(b'{"timezone": "%s", "hours": []}' % name.encode()).effective_timezone
             == "America/Chicago"
         )
+
+
+def _valid_pings_by_hand(body: object) -> bool:
+    """The contract's pings rule, written out independently of the schema file."""
+
+    def number(value: object) -> bool:
+        return type(value) in (int, float) and float(value).is_integer()
+
+    return (
+        isinstance(body, list)
+        and len(body) > 0
+        and all(
+            isinstance(ping, list)
+            and len(ping) == 2
+            and number(ping[0])
+            and 0 <= ping[0] < 4_102_444_800 * 10**6
+            and number(ping[1])
+            and ping[1] in (0, 1)
+            for ping in body
+        )
+    )
+
+
+JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**17), 5 * 10**15),
+    st.sampled_from([0, 1, 2, 1.0, 0.5, -1, 1_674_670_402_479_220.0]),
+    st.text(max_size=3),
+)
+
+
+@given(
+    st.one_of(
+        JSON_SCALARS,
+        st.lists(st.one_of(JSON_SCALARS, st.lists(JSON_SCALARS, max_size=3)), max_size=4),
+        st.lists(
+            st.tuples(st.integers(0, 5 * 10**15), st.sampled_from([0, 1, 2, True])).map(list), max_size=4
+        ),
+    )
+)
+def test_the_worker_accepts_exactly_the_pings_the_contract_allows(body: object) -> None:
+    value = json.dumps(body).encode()
+    try:
+        decoded = decode_pings(value)
+    except MessageError:
+        assert not _valid_pings_by_hand(body)
+    else:
+        assert _valid_pings_by_hand(body)
+        assert isinstance(body, list)
+        assert decoded == [(int(instant), bool(active)) for instant, active in body]
+
+
+def test_the_contract_schemas_describe_what_the_encoders_write() -> None:
+    for name in ("pings.schema.json", "profile.schema.json"):
+        schema = json.loads(CONTRACT.joinpath(name).read_text())
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert decode_pings(b"[[1674670402479220, 1], [1674670402479220.0, 0]]") == [
+        (1_674_670_402_479_220, True),
+        (1_674_670_402_479_220, False),
+    ]
+    with pytest.raises(MessageError, match="not one of 0 or 1 at /0/1"):
+        decode_pings(b"[[1674670402479220, 2]]")

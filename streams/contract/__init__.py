@@ -1,0 +1,1 @@
+"""The topic contract other producers follow, as JSON Schema files shipped with the package."""
