@@ -66,5 +66,6 @@ def _parsed(kind: str, value: bytes, schema: jsonschema_rs.Validator) -> Any:
         schema.validate(body)
     except jsonschema_rs.ValidationError as error:
         where = "/".join(str(step) for step in error.instance_path)
-        raise MessageError(f"bad {kind} message: {error.message}" + (f" at /{where}" if where else "")) from None
+        at = f" at /{where}" if where else ""
+        raise MessageError(f"bad {kind} message: {error.message}{at}") from None
     return body

@@ -63,7 +63,7 @@ def _valid_pings_by_hand(body: object) -> bool:
     """The contract's pings rule, written out independently of the schema file."""
 
     def number(value: object) -> bool:
-        return type(value) in (int, float) and float(value).is_integer()
+        return isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
 
     return (
         isinstance(body, list)
