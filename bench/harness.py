@@ -32,6 +32,16 @@ def peak_rss_mib(pid: int) -> float:
     return 0.0
 
 
+def changelog_bytes(broker_dir: Path, app_id: str) -> int:
+    """Bytes of the tables' changelog segments on the broker's disk: records with their framing."""
+    return sum(
+        f.stat().st_size
+        for d in (broker_dir / "logs").glob(f"{app_id}-*-changelog-*")
+        for f in d.iterdir()
+        if f.suffix == ".log"
+    )
+
+
 def dataset(stores: int, days: float, seed: int) -> Path:
     """The generated dataset, made once into bench/.data over the real V1 hours when they are at hand."""
     path = HERE / ".data" / f"synth-{stores}x{days}d-s{seed}.zip"

@@ -14,17 +14,8 @@ import resource
 import time
 from pathlib import Path
 
-from bench.harness import cpu_seconds, peak_rss_mib, run_against_worker
+from bench.harness import changelog_bytes, cpu_seconds, peak_rss_mib, run_against_worker
 from storemon.local import local_deployment
-
-
-def changelog_bytes(broker_dir: Path, app_id: str) -> int:
-    return sum(
-        f.stat().st_size
-        for d in (broker_dir / "logs").glob(f"{app_id}-*-changelog-*")
-        for f in d.iterdir()
-        if f.suffix == ".log"
-    )
 
 
 async def run(source: Path, partitions: int, root: Path) -> None:
