@@ -6,8 +6,13 @@ Each concern has its own module (``app``, ``topics``, ``tables``, ``agents``, ``
 
 from __future__ import annotations
 
+from typing import Any
+
+import faust
+
 from streams.agents import Ingest
 from streams.app import StreamsConfig, create_app
+from streams.commits import keep_commits_moving
 from streams.engine import StoreProfile, StoreStatus, UptimeRow, store_status
 from streams.metrics import StreamMetrics
 from streams.progress import Progress, Watermark
@@ -22,6 +27,8 @@ class StreamWorker:
         self.config = config
         self.metrics = StreamMetrics()
         self.app = create_app(config)
+        # The consumer exists once the app runs; it commits only after partitions are assigned.
+        self.app.on_partitions_assigned.connect(self._on_assigned)
         self.topics = SourceTopics.declare(self.app, config.topics, config.partitions)
         self.tables = StoreTables(self.app, config.partitions, config.retention, self.metrics)
         self.progress = Progress()
@@ -43,6 +50,10 @@ class StreamWorker:
             config.partitions,
         )
         self.side = SideProcess()
+
+    @staticmethod
+    async def _on_assigned(app: faust.App, /, *_: Any, signal: Any, **__: Any) -> None:
+        keep_commits_moving(app.consumer)
 
     @property
     def canonical_url(self) -> str:

@@ -130,3 +130,36 @@ async def fetch_report_by_id(
         assert answer.json()["status"] == "Running", answer.json()
         await asyncio.sleep(0.25)
     raise TimeoutError(f"report {report_id} never completed")
+
+
+def test_after_a_kill_mid_replay_the_survivors_commits_reach_the_end_and_its_report_is_exact(
+    deployment: Deployment, tmp_path: Path, offline_csv: OfflineCsv
+) -> None:
+    """The group's committed offsets must follow what the survivor processed, or a restart would
+    process the dead worker's partitions again from where it last committed."""
+    source = synthesize(tmp_path / "data", stores=2_000, days=7.5, seed=5).path
+    expected = offline_csv(source)
+    first, second = deployment.worker().start(), deployment.worker().start()
+
+    async def added(worker: WorkerProcess) -> int:
+        outcomes = (await status(worker))["outcomes"]
+        assert isinstance(outcomes, dict)
+        return int(outcomes.get("added", 0))
+
+    async def scenario() -> tuple[float, str]:
+        await asyncio.gather(first.wait_ready(), second.wait_ready())
+        replay = asyncio.ensure_future(deployment.replay(source))
+        while await added(first) + await added(second) < 100_000 and not replay.done():
+            await asyncio.sleep(0.1)
+        first.kill()  # with offsets processed but not yet committed
+        await replay
+        waited = await deployment.wait_caught_up(timeout=180)
+        return waited, await fetch_report(second.url)
+
+    try:
+        waited, report = asyncio.run(scenario())
+    finally:
+        first.stop()
+        second.stop()
+    assert report == expected
+    assert waited < 180

@@ -1,0 +1,65 @@
+"""Commit positions: computed from the set of finished offsets, so repeats cannot hold them back."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from faust.types import TP
+from hypothesis import given
+from hypothesis import strategies as st
+from intervaltree import IntervalTree
+
+from streams.commits import next_position
+from streams.worker import StreamWorker
+from tests.streams.conftest import PARTITIONS
+
+
+def test_a_gap_over_acknowledged_offsets_does_not_hold_the_position_back() -> None:
+    # What a survivor's consumer held after a failover: offsets 41..263 acknowledged, and a gap
+    # recorded over the same offsets when its read position was reset to the committed one.
+    acked = [40, *range(41, 264), *range(264, 300)]
+    assert next_position(40, acked, [(41, 265)]) == 300
+
+
+def test_the_position_waits_for_the_first_unfinished_offset() -> None:
+    assert next_position(10, [11, 12, 13], []) is None  # offset 10 is still being processed
+    assert next_position(10, [10, 10, 11, 13], []) == 12
+    assert next_position(None, [5, 6, 8], []) == 7
+    assert next_position(10, [], []) is None
+    assert next_position(10, [10], [(11, 20)]) == 11  # gaps beyond the last acknowledged offset wait
+
+
+@given(
+    st.integers(0, 50),
+    st.sets(st.integers(0, 120)),
+    st.lists(st.tuples(st.integers(0, 120), st.integers(1, 30))),
+)
+def test_the_position_is_the_first_offset_neither_acknowledged_nor_skipped(
+    committed: int, acked: set[int], raw_gaps: list[tuple[int, int]]
+) -> None:
+    gaps = [(begin, begin + length) for begin, length in raw_gaps]
+    done = {a for a in acked if a >= committed}
+    if done:
+        done |= {o for b, e in gaps for o in range(b, e) if o <= max(done)}
+    expected = committed
+    while expected in done:
+        expected += 1
+    repeated = sorted(acked) * 2
+    assert next_position(committed, repeated, gaps) == (expected if expected != committed else None)
+
+
+def test_the_workers_consumer_commits_with_it(stream_worker: StreamWorker) -> None:
+    """Pins the replaced method and the structures it reads to the installed faust-streaming."""
+    consumer: Any = stream_worker.app.consumer
+    assert consumer._new_offset(TP("agents-pings", 0)) is None  # noqa: SLF001 (Faust's own, before)
+    asyncio.run(stream_worker.app.on_partitions_assigned.send(set()))  # the worker installs it now
+    partition = TP("agents-pings", PARTITIONS - 1)
+    consumer._committed_offset[partition] = 5  # noqa: SLF001
+    consumer._acked[partition].extend([5, 6, 6, 7, 9])  # noqa: SLF001
+    consumer._acked_index[partition].update({5, 6, 7, 9})  # noqa: SLF001
+    consumer._gap[partition] = IntervalTree.from_tuples([(6, 8)])  # noqa: SLF001
+    assert consumer._new_offset(partition) == 8  # noqa: SLF001
+    assert consumer._acked[partition] == [9]  # noqa: SLF001
+    assert consumer._acked_index[partition] == {9}  # noqa: SLF001
+    assert not consumer._gap[partition]  # noqa: SLF001
