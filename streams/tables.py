@@ -32,8 +32,8 @@ from streams.changelog import (
 )
 from streams.engine import StoreProfile, StoreState
 from streams.metrics import StreamMetrics
-from streams.snapshot import RawStore, profile_from
-from streams.storage import raw_items, read
+from streams.snapshot import profile_from
+from streams.storage import pinned_items, raw_items, read
 
 STATES_TABLE = "store-states"
 PROFILES_TABLE = "store-profiles"
@@ -205,11 +205,7 @@ class StoreTables:
     def encoded_states(self) -> Iterator[bytes]:
         return (raw for _, raw in raw_items(self.states))
 
-    def snapshot(self) -> list[RawStore]:
-        """Every store held here, as raw bytes, copied in one synchronous pass: no ping lands half-way.
-
-        The pass blocks the loop, so it reads the store driver's raw items: both tables hold bytes
-        already, and skipping Faust's per-item decoding makes the pass about three times shorter.
-        """
-        profiles = dict(raw_items(self.profiles))
-        return [(key, raw, profiles.get(key)) for key, raw in raw_items(self.states)]
+    def pinned(self) -> tuple[list[Iterator[tuple[bytes, bytes]]], list[Iterator[tuple[bytes, bytes]]]]:
+        """Raw items of the states and profiles held here, as they are now: one consistent cut that
+        can be read slice by slice while agents go on writing (see ``storage.pinned_items``)."""
+        return pinned_items(self.states), pinned_items(self.profiles)

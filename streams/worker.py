@@ -17,7 +17,7 @@ from streams.engine import StoreProfile, StoreStatus, UptimeRow, store_status
 from streams.metrics import StreamMetrics
 from streams.progress import Progress, Watermark
 from streams.routing import Routing
-from streams.snapshot import SideProcess, rows_at
+from streams.snapshot import SideProcess, rows_of_cut
 from streams.tables import StoreTables
 from streams.topics import SourceTopics
 
@@ -74,8 +74,8 @@ class StreamWorker:
 
     async def report_part(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]:
         """Rows of every store held here at ``as_of``, sorted; computed off the event loop."""
-        partitions, stores = self.routing.owned_partitions(), self.tables.snapshot()
-        return partitions, await self.side.run(rows_at, stores, as_of)
+        partitions, (states, profiles) = self.routing.owned_partitions(), self.tables.pinned()
+        return partitions, await rows_of_cut(states, profiles, as_of, self.side)
 
     def owner_url(self, store_id: str) -> str | None:
         return self.routing.owner_url(store_id)

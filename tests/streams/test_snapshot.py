@@ -8,9 +8,10 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from streams.engine import HOUR, HoursRow, StoreProfile, StoreState, uptime_row
+from streams import snapshot
+from streams.engine import HOUR, HoursRow, StoreProfile, StoreState, UptimeRow, uptime_row
 from streams.messages import encode_profile
-from streams.snapshot import RawStore, SideProcess, csv_text, rows_at
+from streams.snapshot import RawStore, SideProcess, csv_text, rows_at, rows_of_cut
 from tests.helpers import instant
 
 START = instant("2023-01-23 08:00:00")  # a Monday
@@ -57,3 +58,28 @@ def test_side_process_gives_the_same_rows_and_survives_its_child_dying() -> None
             side.close()
 
     asyncio.run(scenario())
+
+
+def test_a_cut_read_in_slices_gives_the_rows_of_all_its_stores(monkeypatch: pytest.MonkeyPatch) -> None:
+    stores, _ = raw_stores()
+    many = [
+        (f"{key.decode()}{n:03d}".encode(), state, profile)
+        for n in range(7)
+        for key, state, profile in stores
+    ]
+    monkeypatch.setattr(snapshot, "SLICE", 4)  # six slices, in two partitions
+    partitions = [
+        iter([(key, state) for key, state, _ in many[:10]]),
+        iter([(k, s) for k, s, _ in many[10:]]),
+    ]
+    profiles = [iter([(key, profile) for key, _, profile in many if profile is not None])]
+    as_of = START + 45 * HOUR
+
+    async def scenario() -> list[UptimeRow]:
+        side = SideProcess()
+        try:
+            return await rows_of_cut(partitions, profiles, as_of, side)
+        finally:
+            side.close()
+
+    assert asyncio.run(scenario()) == rows_at(many, as_of)

@@ -14,7 +14,7 @@ import pytest
 from faust.types import TP
 
 from streams.messages import encode_pings
-from streams.storage import raw_items, read
+from streams.storage import pinned_items, raw_items, read
 from streams.worker import StreamWorker
 from tests.conftest import REPO
 from tests.streams.conftest import PARTITIONS
@@ -45,3 +45,26 @@ def test_reads_and_raw_items_see_exactly_what_the_tables_hold(
     assert dict(raw_items(states)) == {b"a": stored[b"a"], b"c": stored[b"c"]}
     held.add(TP(changelog, 1))
     assert dict(raw_items(states)) == {key: value for key, value in stored.items() if value is not None}
+
+
+def test_pinned_items_are_the_items_at_pinning_whatever_is_written_after(
+    stream_worker: StreamWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def put(key: bytes, instant: int) -> None:
+        async def scenario() -> None:
+            async with stream_worker.ingest.pings.test_context() as agent:
+                await agent.put(encode_pings([(instant, True)]), key=key, partition=0)
+
+        asyncio.run(scenario())
+
+    states = stream_worker.tables.states
+    changelog = states.changelog_topic.get_topic_name()
+    monkeypatch.setattr(stream_worker.app.assignor, "assigned_actives", lambda: {TP(changelog, 0)})
+    put(b"a", 10**15)
+    put(b"b", 10**15)
+    before = {key: read(states, key) for key in (b"a", b"b")}
+    pinned = pinned_items(states)
+    put(b"a", 10**15 + 1)
+    put(b"c", 10**15)
+    assert read(states, b"a") != before[b"a"]
+    assert dict(item for partition in pinned for item in partition) == before
