@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import tomllib
 from importlib.metadata import version
+from typing import Any, cast
 
 import pytest
 from faust.types import TP
@@ -68,3 +69,9 @@ def test_pinned_items_are_the_items_at_pinning_whatever_is_written_after(
     put(b"c", 10**15)
     assert read(states, b"a") != before[b"a"]
     assert dict(item for partition in pinned for item in partition) == before
+
+
+def test_the_tables_open_their_databases_with_the_products_memory_limits(stream_worker: StreamWorker) -> None:
+    for table in (stream_worker.tables.states, stream_worker.tables.profiles):
+        options = cast(Any, table.data).rocksdb_options
+        assert (options.write_buffer_size, options.block_cache_size) == (8 << 20, 8 << 20)
