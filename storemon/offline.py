@@ -10,6 +10,7 @@ import heapq
 import multiprocessing
 import os
 import time
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -61,7 +62,9 @@ class _PartitionRun:
         self.retention = retention
         self.rejected: list[Reject] = []
         self.rejects = Rejects(sink=self.rejected.append)
-        self.by_store: defaultdict[str, list[tuple[int, bool]]] = defaultdict(list)
+        # Each ping as one int64, instant * 2 + active: a tenth of the memory of (instant, active) tuples,
+        # which is what keeps 100,000 stores' week of pings under a gigabyte.
+        self.by_store: defaultdict[str, array[int]] = defaultdict(lambda: array("q"))
         self.pings = 0
 
     def load(self) -> int | None:
@@ -77,18 +80,18 @@ class _PartitionRun:
             )
             with progress:
                 for store_id, instant, active in iter_pings(dataset, self.partition):
-                    by_store[store_id].append((instant, active))
+                    by_store[store_id].append(instant * 2 + active)
                     self.pings += 1
                     if not self.pings & 0xFFFF:
                         progress.update(0x10000)
                 progress.update(self.pings & 0xFFFF)
-        return max((max(pings)[0] for pings in by_store.values()), default=None)
+        return max((max(pings) >> 1 for pings in by_store.values()), default=None)
 
     def finish(self, as_of: int) -> _PartitionOutcome:
         rows = []
         for store_id in sorted(self.by_store):
             profile = self.profiles.get(store_id, DEFAULT_PROFILE)
-            pings = [p for p in self.by_store[store_id] if p[0] <= as_of]
+            pings = [(v >> 1, bool(v & 1)) for v in self.by_store[store_id] if v >> 1 <= as_of]
             if pings:
                 row = uptime_row(
                     store_id, StoreState.from_pings(pings, profile, self.retention), profile, as_of
