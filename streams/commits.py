@@ -25,8 +25,11 @@ def next_position(committed: int | None, acked: Iterable[int], gaps: Iterable[tu
 
     ``committed`` is the committed position (the next offset to read), ``acked`` the offsets
     processed since, in any order and possibly repeated, ``gaps`` half-open ranges of offsets never
-    delivered. Only a run that starts at ``committed`` moves it: an offset missing there is a
-    message not processed yet.
+    delivered. Only a run that starts at ``committed`` moves it, with one allowance Faust makes
+    too: the message at ``committed`` itself may be missing when the next one is done. A partition
+    is processed in order, so that message was delivered before (its consumer seeked back to the
+    committed position after a rebalance, and dropped the message as already read); any other
+    missing offset is a message not processed yet.
     """
     done = set(acked)
     if not done:
@@ -36,7 +39,9 @@ def next_position(committed: int | None, acked: Iterable[int], gaps: Iterable[tu
         done.update(range(begin, min(end, highest + 1)))
     position = min(done) if committed is None else committed
     if position not in done:
-        return None
+        if position + 1 not in done:
+            return None
+        position += 1
     while position in done:
         position += 1
     return position

@@ -23,7 +23,8 @@ def test_a_gap_over_acknowledged_offsets_does_not_hold_the_position_back() -> No
 
 
 def test_the_position_waits_for_the_first_unfinished_offset() -> None:
-    assert next_position(10, [11, 12, 13], []) is None  # offset 10 is still being processed
+    assert next_position(10, [12, 13], []) is None  # offsets 10 and 11 are still being processed
+    assert next_position(10, [11, 12, 13], []) == 14  # 10 came before 11: read before a seek back
     assert next_position(10, [10, 10, 11, 13], []) == 12
     assert next_position(None, [5, 6, 8], []) == 7
     assert next_position(10, [], []) is None
@@ -42,11 +43,12 @@ def test_the_position_is_the_first_offset_neither_acknowledged_nor_skipped(
     done = {a for a in acked if a >= committed}
     if done:
         done |= {o for b, e in gaps for o in range(b, e) if o <= max(done)}
-    expected = committed
+    expected = committed if committed in done or committed + 1 not in done else committed + 1
+    start = expected
     while expected in done:
         expected += 1
     repeated = sorted(acked) * 2
-    assert next_position(committed, repeated, gaps) == (expected if expected != committed else None)
+    assert next_position(committed, repeated, gaps) == (expected if expected != start else None)
 
 
 def test_the_workers_consumer_commits_with_it(stream_worker: StreamWorker) -> None:
