@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.harness import cpu_seconds, run_against_worker
+from bench.harness import cpu_seconds, peak_rss_with_children_mib, run_against_worker
 from storemon.local import WorkerProcess, local_deployment
 
 RATES = (250.0, 500.0, 1000.0, 1500.0, 2000.0)
@@ -161,6 +161,12 @@ async def run(source: Path, clients: int, root: Path) -> None:
             text = (await client.get("/api/get_report", params={"report_id": report_id})).text
         stores = [line.split(",", 1)[0] for line in text.splitlines()[1:]]
         print(f"{len(stores):,} stores in the report")
+        if worker.process is not None:
+            own, side = peak_rss_with_children_mib(worker.process.pid)
+            print(
+                f"peak RSS after the reports: worker {own:.0f} MiB + report process {side:.0f} MiB "
+                f"= {own + side:.0f} MiB  (bar at 100,000 stores: <= 1 GB)"
+            )
         await lookups(worker.port, stores, clients, 3.0, RATES[0])  # warm-up, not counted
         for rate in RATES:
             latencies = await lookups(worker.port, stores, clients, SECONDS, rate)

@@ -32,6 +32,19 @@ def peak_rss_mib(pid: int) -> float:
     return 0.0
 
 
+def children(pid: int) -> list[int]:
+    """Direct child processes of ``pid`` (Linux)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.extend(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
+def peak_rss_with_children_mib(pid: int) -> tuple[float, float]:
+    """Peak RSS of a process and the sum of its children's peaks (a worker and its report process)."""
+    return peak_rss_mib(pid), sum(peak_rss_mib(child) for child in children(pid))
+
+
 def changelog_bytes(broker_dir: Path, app_id: str) -> int:
     """Bytes of the tables' changelog segments on the broker's disk: records with their framing."""
     return sum(
