@@ -56,19 +56,24 @@ def changelog_bytes(broker_dir: Path, app_id: str) -> int:
 
 
 def dataset(stores: int, days: float, seed: int) -> Path:
-    """The generated dataset, made once into bench/.data over the real V1 hours when they are at hand."""
+    """The generated dataset, made once into bench/.data over the real V1 hours when they are at hand
+    and name enough stores."""
     path = HERE / ".data" / f"synth-{stores}x{days}d-s{seed}.zip"
     if not path.exists():
         real = REAL_V1.is_dir()
         started = time.perf_counter()
-        synthesize(
-            path,
-            stores,
-            days,
-            seed=seed,
-            hours_file=REAL_V1 / "menu_hours.csv" if real else None,
-            timezones_file=REAL_V1 / "timezones.csv" if real else None,
-        )
+        try:
+            synthesize(
+                path,
+                stores,
+                days,
+                seed=seed,
+                hours_file=REAL_V1 / "menu_hours.csv" if real else None,
+                timezones_file=REAL_V1 / "timezones.csv" if real else None,
+            )
+        except ValueError:  # more stores than the real files name (about 13,600): generate them all
+            real = False
+            synthesize(path, stores, days, seed=seed)
         origin = "real V1 hours and timezones" if real else "generated hours and timezones"
         print(
             f"generated {path.name} over {origin} in {time.perf_counter() - started:.1f} s", file=sys.stderr
