@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 
 from bench.harness import cpu_seconds, peak_rss_with_children_mib, run_against_worker
-from storemon.local import WorkerProcess, local_deployment
+from storemon.local import WorkerProcess, fetch_report, local_deployment
 
 RATES = (250.0, 500.0, 1000.0, 1500.0, 2000.0)
 SECONDS = 10.0
@@ -159,10 +159,7 @@ async def run(source: Path, clients: int, root: Path) -> None:
             f"{concurrent} concurrent triggers: all {concurrent} CSVs complete after "
             f"{time.perf_counter() - started:.2f} s"
         )
-        async with httpx.AsyncClient(base_url=worker.url) as client:
-            report_id = (await client.post("/api/trigger_report")).json()["report_id"]
-            await asyncio.sleep(2)
-            text = (await client.get("/api/get_report", params={"report_id": report_id})).text
+        text = await fetch_report(worker.url, timeout=300)
         stores = [line.split(",", 1)[0] for line in text.splitlines()[1:]]
         print(f"{len(stores):,} stores in the report")
         if worker.process is not None:

@@ -31,7 +31,7 @@ import httpx
 from bench.api_latency import content_length, percentile
 from bench.harness import changelog_bytes, cpu_seconds, run_against_worker
 from replay.producer import Publisher
-from storemon.local import Deployment, WorkerProcess, local_deployment
+from storemon.local import Deployment, WorkerProcess, fetch_report, local_deployment
 from streams.engine import SECOND
 from streams.engine.instants import iso_text
 from streams.messages import encode_pings
@@ -195,9 +195,7 @@ async def run(source: Path, connections: int, root: Path) -> None:
         await deployment.wait_caught_up(timeout=900)
         async with httpx.AsyncClient(base_url=worker.url) as client:
             watermark = (await client.get("/api/internal/watermark")).json()["watermark_us"]
-            report_id = (await client.post("/api/trigger_report")).json()["report_id"]
-            await asyncio.sleep(3)
-            text = (await client.get("/api/get_report", params={"report_id": report_id})).text
+        text = await fetch_report(worker.url, timeout=300)
         stores = [line.split(",", 1)[0] for line in text.splitlines()[1:]]
         print(f"{len(stores):,} stores with a week of history")
         pings = Pings(stores, watermark)
