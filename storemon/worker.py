@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import sys
 import logging
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
