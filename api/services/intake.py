@@ -10,6 +10,7 @@ worker's state counts a ping once however often it arrives.
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 
 from prometheus_client import CollectorRegistry, Counter
@@ -21,6 +22,8 @@ from replay.rejects import Reject
 from streams.engine import StoreProfile
 from streams.messages import encode_pings, encode_profile
 from streams.topics import Topics
+
+log = logging.getLogger(__name__)
 
 
 def _rejected(rejects: list[Reject]) -> list[dict[str, object]]:
@@ -84,8 +87,14 @@ class Intake:
         self.profiles_changed.labels("delete").inc()
 
     async def _keep(self, rejects: list[Reject]) -> None:
-        """Refused entries go to the rejects topic with their reasons, as the replay's do."""
-        await self._send(self.topics.rejects, [("api", json.dumps(r._asdict()).encode()) for r in rejects])
+        """Refused entries go to the rejects topic with their reasons, as the replay's do. The caller
+        gets them in the answer either way, so a broker that is down does not turn the 422 into a 503."""
+        try:
+            await self._send(
+                self.topics.rejects, [("api", json.dumps(r._asdict()).encode()) for r in rejects]
+            )
+        except BrokerUnavailable as error:
+            log.warning("%d refused entries not kept in the rejects topic: %s", len(rejects), error)
 
     async def _send(self, topic: str, messages: list[tuple[str, bytes | None]]) -> None:
         try:

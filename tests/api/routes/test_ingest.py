@@ -122,6 +122,8 @@ def test_a_broker_that_does_not_acknowledge_is_503_and_safe_to_retry(api: Api) -
     response = api.client.post("/api/pings", json={"store_id": "a", "status": "active", "timestamp_utc": T1})
     assert response.status_code == 503 and response.headers["retry-after"] == "1"
     assert api.client.delete("/api/stores/s1/profile").status_code == 503
+    bad = api.client.post("/api/pings", json={"store_id": "a", "status": "asleep", "timestamp_utc": T1})
+    assert bad.status_code == 422  # refused input is answered as such whatever the broker does
 
 
 def test_the_profile_is_answered_by_the_group(api: Api) -> None:
