@@ -10,20 +10,17 @@ profile is not cached.
 from __future__ import annotations
 
 import argparse
+import os
 import random
-import resource
 import time
 from datetime import UTC, datetime
 
+from bench.harness import peak_rss_mib
 from streams.engine import DAY, SECOND, HoursRow, StoreProfile
 from streams.engine.instants import to_instant
 from streams.engine.units import WEEK
 
 ZONES = ("America/Chicago", "America/New_York", "America/Denver", "America/Los_Angeles", "Asia/Tokyo")
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -33,7 +30,7 @@ def main() -> None:
     parser.add_argument("--profiles", type=int, default=20_000)
     count = parser.parse_args().profiles
     rng = random.Random(1)
-    before = peak_rss_mib()
+    before = peak_rss_mib(os.getpid())
     started = time.perf_counter()
     profiles = [
         StoreProfile(
@@ -51,7 +48,7 @@ def main() -> None:
     for profile in profiles:
         profile.calendar.business_between(now - WEEK, now)
     asked = time.perf_counter() - started
-    grown = peak_rss_mib() - before
+    grown = peak_rss_mib(os.getpid()) - before
     print(
         f"{count:,} distinct profiles: built in {built:.2f} s ({built / count * 1e6:.0f} us each), "
         f"first week asked in {asked / count * 1e6:.0f} us each; "
