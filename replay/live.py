@@ -7,6 +7,7 @@ position and reason, so a caller can fix and resend exactly those.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from replay.source import DataFile, Dataset, FileKind, classify_header
 from streams.engine import HoursRow, StoreProfile, is_known_timezone
 
 CSV_SOURCE = "request body"
+CSV_TYPES = ("text/csv", "text/plain")
 PING_FIELDS = ("store_id", "status", "timestamp_utc")
 
 
@@ -49,6 +51,25 @@ def pings_from_items(items: list[Any]) -> Parsed:
     return parsed
 
 
+def pings_from_body(body: bytes, media_type: str) -> Parsed:
+    """Pings from a request body: CSV for ``text/csv`` (or ``text/plain``), else JSON, one object or a
+    list. A body that cannot be read at all is one refused entry."""
+    if media_type in CSV_TYPES:
+        try:
+            return pings_from_csv(body.decode("utf-8"))
+        except UnicodeDecodeError:
+            return _refused("bad_encoding", "the body is not UTF-8")
+    try:
+        items: Any = json.loads(body)
+    except ValueError as error:
+        return _refused("bad_json", str(error))
+    return pings_from_items(items if isinstance(items, list) else [items])
+
+
+def _refused(reason: str, detail: str) -> Parsed:
+    return Parsed(rejects=[Reject(CSV_SOURCE, 0, reason, detail, ())])
+
+
 def pings_from_csv(text: str) -> Parsed:
     """Pings from CSV in the dataset's pings format, header first, read by the replay's reader."""
     parsed = Parsed()
@@ -64,25 +85,25 @@ def pings_from_csv(text: str) -> Parsed:
 
 
 class ProfileError(ValueError):
-    """A profile that cannot be used, with every reason found."""
+    """A profile that cannot be used, with every problem found: ``(field, reason, detail)``."""
 
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
+    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+        super().__init__("; ".join(f"{where}: {detail}" for where, _, detail in problems))
+        self.problems = problems
 
 
 def profile_from_body(timezone: str | None, hours: list[tuple[str, str, str]]) -> StoreProfile:
     """A profile from a zone name and ``(day, start_time_local, end_time_local)`` rows, as the files
     hold them. Unlike a file, a request can be answered: an unknown zone is refused, not defaulted."""
-    reasons = []
+    problems = []
     if timezone is not None and not is_known_timezone(timezone):
-        reasons.append(f"unknown timezone {timezone!r}")
+        problems.append(("timezone", "unknown_timezone", f"unknown timezone {timezone!r}"))
     rows = []
     for index, (day, start, end) in enumerate(hours):
         try:
             rows.append(HoursRow(parse_day(day), parse_clock(start), parse_clock(end)))
         except RowError as error:
-            reasons.append(f"hours[{index}]: {error}")
-    if reasons:
-        raise ProfileError(reasons)
+            problems.append((f"hours[{index}]", error.reason, error.detail))
+    if problems:
+        raise ProfileError(problems)
     return StoreProfile(timezone, tuple(rows))

@@ -6,22 +6,20 @@ second path. A 2xx means the broker has acknowledged: the input is durable.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from api.deps import GroupDep, IntakeDep
-from api.errors import RejectedInput, TooLarge
+from api.errors import TooLarge
 from api.schemas import PingsAccepted, ProfileIn, ProfileOut
-from replay.live import ProfileError, pings_from_csv, pings_from_items, profile_from_body
+from replay.live import pings_from_body, pings_from_items
 from streams.engine.instants import dataset_text, to_instant
 
 router = APIRouter(prefix="/api", tags=["ingest"])
 StoreId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[^/]+$")]
 MAX_BODY = 16 << 20
-_CSV_TYPES = ("text/csv", "text/plain")
 _PING_ITEM = {
     "type": "object",
     "required": ["store_id", "status", "timestamp_utc"],
@@ -48,10 +46,6 @@ async def _body(request: Request) -> bytes:
     return body
 
 
-def _refused(reason: str, detail: str) -> RejectedInput:
-    return RejectedInput([{"index": 0, "reason": reason, "detail": detail}])
-
-
 @router.post(
     "/pings",
     response_model=PingsAccepted,
@@ -70,19 +64,8 @@ def _refused(reason: str, detail: str) -> RejectedInput:
 )
 async def post_pings(request: Request, intake: IntakeDep) -> dict[str, int]:
     """Publish one ping or a batch, as JSON objects with the dataset's field names, or as CSV rows."""
-    body = await _body(request)
     media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    if media in _CSV_TYPES:
-        try:
-            parsed = pings_from_csv(body.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise _refused("bad_encoding", "the body is not UTF-8") from None
-    else:
-        try:
-            items: Any = json.loads(body)
-        except ValueError as error:
-            raise _refused("bad_json", str(error)) from None
-        parsed = pings_from_items(items if isinstance(items, list) else [items])
+    parsed = pings_from_body(await _body(request), media)
     return await intake.pings(parsed)
 
 
@@ -113,13 +96,7 @@ async def get_profile(store_id: StoreId, group: GroupDep) -> Response:
 async def put_profile(store_id: StoreId, body: ProfileIn, intake: IntakeDep) -> dict[str, str]:
     """Set the store's timezone and weekly hours; every later answer uses them."""
     hours = [(str(row.day), row.start_time_local, row.end_time_local) for row in body.hours]
-    try:
-        profile = profile_from_body(body.timezone, hours)
-    except ProfileError as error:
-        raise RejectedInput(
-            [{"index": i, "reason": "bad_profile", "detail": r} for i, r in enumerate(error.reasons)]
-        ) from None
-    await intake.put_profile(store_id, profile)
+    await intake.put_profile(store_id, body.timezone, hours)
     return {"status": "published"}
 
 

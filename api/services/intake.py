@@ -17,9 +17,8 @@ from prometheus_client import CollectorRegistry, Counter
 
 from api.errors import BrokerUnavailable, RejectedInput, TooLarge
 from api.ports import Publisher
-from replay.live import Parsed
+from replay.live import Parsed, ProfileError, profile_from_body
 from replay.rejects import Reject
-from streams.engine import StoreProfile
 from streams.messages import encode_pings, encode_profile
 from streams.topics import Topics
 
@@ -77,7 +76,19 @@ class Intake:
         self.pings_received.labels("published").inc(len(parsed.pings))
         return {"accepted": len(parsed.pings), "stores": len(by_store)}
 
-    async def put_profile(self, store_id: str, profile: StoreProfile) -> None:
+    async def put_profile(
+        self, store_id: str, timezone: str | None, hours: list[tuple[str, str, str]]
+    ) -> None:
+        """Publish a profile validated like the hours file; refuse it with every problem otherwise."""
+        try:
+            profile = profile_from_body(timezone, hours)
+        except ProfileError as error:
+            raise RejectedInput(
+                [
+                    {"field": where, "reason": reason, "detail": detail}
+                    for where, reason, detail in error.problems
+                ]
+            ) from None
         await self._send(self.topics.profiles, [(store_id, encode_profile(profile))])
         self.profiles_changed.labels("put").inc()
 
