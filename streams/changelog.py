@@ -124,7 +124,7 @@ def changelog_records(
             record = (record_key(store, DELTA, position.slot), encode_record(position.generation, changed))
             return LogPosition(position.generation, position.slot + 1, epoch), [record]
     generation = position.generation + 1
-    pings = list(zip(state.times, map(bool, state.active), strict=True))
+    pings = state.pings()
     chunks = [pings[start : start + CHUNK_PINGS] for start in range(0, len(pings), CHUNK_PINGS)] or [[]]
     records = [
         (record_key(store, SNAPSHOT, 2 * index + generation % 2), encode_record(generation, chunk))
@@ -135,19 +135,18 @@ def changelog_records(
 
 def recovered(
     stored: bytes | None,
-    values: Iterable[bytes],
+    records: Iterable[tuple[int, list[Ping]]],
     profile: StoreProfile,
     retention: int = DEFAULT_RETENTION,
 ) -> bytes:
-    """The local value of a store after applying changelog record values to what it held."""
+    """The local value of a store after folding decoded ``(generation, pings)`` records into what it held."""
     pings: list[Ping] = []
     generation = 0
     if stored is not None:
         state, position = split_local(stored)
-        pings.extend(zip(state.times, map(bool, state.active), strict=True))
+        pings = state.pings()
         generation = position.generation
-    for value in values:
-        record_generation, record_pings = decode_record(value)
+    for record_generation, record_pings in records:
         generation = max(generation, record_generation)
         pings.extend(record_pings)
     return local_value(StoreState.from_pings(pings, profile, retention), LogPosition(generation, 0, 0))

@@ -25,6 +25,7 @@ from streams.changelog import (
     LogPosition,
     Ping,
     changelog_records,
+    decode_record,
     local_value,
     parse_key,
     recovered,
@@ -89,20 +90,21 @@ class StateTable(faust.Table[bytes, bytes]):
 
     def apply_changelog_batch(self, batch: Iterable[EventT[bytes]]) -> None:
         """Fold the records of each store into its local value, in one write per store per batch."""
-        grouped: dict[tuple[TP, bytes], list[bytes]] = defaultdict(list)
+        grouped: dict[tuple[TP, bytes], list[tuple[int, list[Ping]]]] = defaultdict(list)
         offsets: dict[tuple[TP, bytes], int] = {}
         for event in batch:
             message = event.message
             try:
                 store, _, _ = parse_key(message.key or b"")
+                record = None if message.value is None else decode_record(message.value)
             except ChangelogError as error:
                 self.metrics.changelog_records_unreadable.inc()
-                log.error("skipping a changelog record of %s: %s", message.tp, error)
+                log.error("skipping a changelog record of %s at %d: %s", message.tp, message.offset, error)
                 continue
             place = (message.tp, store)
             offsets[place] = max(offsets.get(place, -1), message.offset)
-            if message.value is not None:
-                grouped[place].append(message.value)
+            if record is not None:
+                grouped[place].append(record)
         applied = [
             _Applied(
                 _Message(

@@ -67,6 +67,10 @@ class StoreState:
         state._recompute(profile)
         return state
 
+    def pings(self) -> list[tuple[int, bool]]:
+        """The kept pings as ``(instant, active)`` pairs, in time order."""
+        return list(zip(self.times, map(bool, self.active), strict=True))
+
     @property
     def latest(self) -> int | None:
         return self.times[-1] if self.times else None

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from faust.types import TP
 
-from streams.changelog import decode_record
+from streams.changelog import LogPosition, changelog_records, decode_record
 from streams.engine import DEFAULT_PROFILE, HOUR, HoursRow, StoreProfile, StoreState
 from streams.messages import encode_pings, encode_profile
 from streams.worker import StreamWorker
@@ -197,3 +197,22 @@ def test_a_refused_changelog_record_is_counted_and_sent_again_and_the_worker_wai
     assert registry.get_sample_value("storemon_changelog_write_failures_total") == 2
     [(_, _, value)] = changelog.records
     assert decode_record(value)[1] == PINGS[:5]
+
+
+def test_a_changelog_record_this_version_cannot_read_is_counted_and_skipped(
+    stream_worker: StreamWorker,
+) -> None:
+    states = stream_worker.tables.states
+    topic = states.changelog_topic.get_topic_name()
+    good = changelog_records(
+        b"s1", StoreState.from_pings(PINGS[:3], DEFAULT_PROFILE), PINGS[:3], LogPosition(), 1
+    )
+    events = [
+        changelog_event(topic, 0, 0, b"s1" + b"x\x00\x00\x00\x01", b"\x00" * 13),  # unknown kind
+        changelog_event(topic, 0, 1, good[1][0][0], good[1][0][1][:-1]),  # truncated value
+        changelog_event(topic, 0, 2, *good[1][0]),
+    ]
+    states.apply_changelog_batch(events)  # type: ignore[arg-type]
+    assert stream_worker.tables.state(b"s1") == StoreState.from_pings(PINGS[:3], DEFAULT_PROFILE)
+    registry = stream_worker.metrics.registry
+    assert registry.get_sample_value("storemon_changelog_records_unreadable_total") == 2

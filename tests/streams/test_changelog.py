@@ -57,7 +57,7 @@ class Writer:
         return records
 
     def recovered(self) -> StoreState:
-        state, _ = split_local(recovered(None, self.log.values(), self.profile))
+        state, _ = split_local(recovered(None, map(decode_record, self.log.values()), self.profile))
         return state
 
 
@@ -145,6 +145,8 @@ def test_recovery_folds_records_into_what_the_worker_held() -> None:
     _, records = changelog_records(
         STORE, StoreState.from_pings(later, DEFAULT_PROFILE), later, LogPosition(5), 1
     )
-    state, position = split_local(recovered(local, [value for _, value in records], DEFAULT_PROFILE))
+    state, position = split_local(
+        recovered(local, [decode_record(value) for _, value in records], DEFAULT_PROFILE)
+    )
     assert state == StoreState.from_pings(held + later, DEFAULT_PROFILE)
     assert position == LogPosition(6, 0, 0)  # the next write in any run is a snapshot of a newer generation
