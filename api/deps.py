@@ -14,7 +14,9 @@ from fastapi.security import HTTPBearer
 from prometheus_client import CollectorRegistry
 
 from api.ports import GroupAnswers, LocalWorker, Reports
+from api.services.events import Events
 from api.services.intake import Intake
+from api.services.outages import OutageListing
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Services:
     group: GroupAnswers
     reports: Reports
     intake: Intake
+    outages: OutageListing
+    events: Events
     registry: CollectorRegistry
     token: str | None = None
 
@@ -48,6 +52,14 @@ async def _reports(request: Request) -> Reports:
 
 async def _intake(request: Request) -> Intake:
     return services_of(request).intake
+
+
+async def _outages(request: Request) -> OutageListing:
+    return services_of(request).outages
+
+
+async def _events(request: Request) -> Events:
+    return services_of(request).events
 
 
 async def _registry(request: Request) -> CollectorRegistry:
@@ -82,4 +94,6 @@ WorkerDep = Annotated[LocalWorker, Depends(_worker)]
 GroupDep = Annotated[GroupAnswers, Depends(_group)]
 ReportsDep = Annotated[Reports, Depends(_reports)]
 IntakeDep = Annotated[Intake, Depends(_intake)]
+OutagesDep = Annotated[OutageListing, Depends(_outages)]
+EventsDep = Annotated[Events, Depends(_events)]
 RegistryDep = Annotated[CollectorRegistry, Depends(_registry)]

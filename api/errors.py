@@ -51,6 +51,15 @@ class RejectedInput(DomainError):
         self.rejected = rejected
 
 
+class BadCursor(DomainError):
+    def __init__(self) -> None:
+        super().__init__("cursor unreadable, or made for other filters; start again without it")
+
+
+class BadEventId(DomainError):
+    pass
+
+
 class TooLarge(DomainError):
     pass
 
@@ -70,6 +79,8 @@ STATUS_OF: dict[type[DomainError], int] = {
     PeerUnreachable: status.HTTP_503_SERVICE_UNAVAILABLE,
     ReportLogUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
     RejectedInput: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    BadCursor: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    BadEventId: status.HTTP_422_UNPROCESSABLE_CONTENT,
     TooLarge: status.HTTP_413_CONTENT_TOO_LARGE,
     BrokerUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
 }

@@ -7,13 +7,17 @@ route tests provide fakes, and mypy checks both against these declarations.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from alerts.feed import Notice, Position
 from api.schemas import ReportStatus
 from api.services.records import ReportRecord
 from streams.engine import StoreProfile, StoreStatus, UptimeRow
+from streams.engine.outages import Outage
 from streams.progress import Progress
+from streams.snapshot import PlacedOutage
 
 T = TypeVar("T")
 
@@ -37,7 +41,13 @@ class LocalWorker(Protocol):
         """The profile set for a store held here; None when it has none (the default applies)."""
         ...
 
+    def store_outages(self, store_id: str, as_of: int) -> list[Outage] | None:
+        """The outages in the week before ``as_of`` of a store held here; None for one unknown here."""
+        ...
+
     async def report_part(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]: ...
+
+    async def outages_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]: ...
 
     def owner_url(self, store_id: str) -> str | None: ...
 
@@ -65,6 +75,8 @@ class GroupRows(Protocol):
 
     async def report_rows(self, as_of: int) -> list[UptimeRow]: ...
 
+    async def outages(self, as_of: int) -> list[PlacedOutage]: ...
+
 
 class GroupAnswers(Protocol):
     """Live per-store lookups wherever the store is held (each answer is the JSON body), and the parts
@@ -78,7 +90,13 @@ class GroupAnswers(Protocol):
 
     def profile_here(self, store_id: str) -> bytes: ...
 
+    async def store_outages(self, store_id: str, as_of: int | None) -> bytes: ...
+
+    def store_outages_here(self, store_id: str, as_of: int) -> bytes: ...
+
     async def report_part_here(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]: ...
+
+    async def outages_part_here(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]: ...
 
 
 class ReportLog(Protocol):
@@ -115,3 +133,20 @@ class Reports(Protocol):
     async def record(self, report_id: str) -> ReportRecordView: ...
 
     def csv_path(self, report_id: str) -> Path: ...
+
+
+class OutageNotices(Protocol):
+    """Reads outage changes from a position on (``alerts.feed.OutageReader``)."""
+
+    @property
+    def position(self) -> Position: ...
+
+    async def read(self, timeout: float) -> list[Notice]: ...
+
+
+class EventFeed(Protocol):
+    """Where the event stream reads outage changes (``alerts.feed.OutageFeed``)."""
+
+    def position(self, text: str) -> Position: ...
+
+    def reading(self, start: Position | None) -> AbstractAsyncContextManager[OutageNotices]: ...

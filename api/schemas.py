@@ -54,3 +54,30 @@ class ProfileOut(BaseModel):
 class PingsAccepted(BaseModel):
     accepted: int
     stores: int
+
+
+class OutageOut(BaseModel):
+    """One outage (``streams.outage_records``): instants ISO 8601 in UTC, and in the store's zone."""
+
+    store_id: str
+    started_at: str
+    ended_at: str | None  # null while it goes on at as_of
+    began_before_window: bool
+    business_started_at: str
+    business_downtime_minutes: float
+    timezone: str
+    started_at_local: str
+    ended_at_local: str | None
+    business_started_at_local: str
+
+
+class StoreOutages(BaseModel):
+    store_id: str
+    as_of: str
+    outages: list[OutageOut]
+
+
+class OutagePage(BaseModel):
+    as_of: str
+    outages: list[OutageOut]
+    next_cursor: str | None

@@ -4,12 +4,14 @@
 
 Starts a broker and one ``storemon worker`` process, replays the generated dataset at full speed
 from this process, and stops the clock when the worker has processed every message. Prints pings/s,
-the CPU seconds of replay, worker and broker, the worker's peak RSS and the changelog bytes per ping.
+the CPU seconds of replay, worker and broker, the worker's peak RSS and the changelog bytes per ping;
+once with outage derivation off and once on (the default), each on a fresh broker and worker.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
 import time
 from pathlib import Path
@@ -19,6 +21,15 @@ from storemon.local import local_deployment
 
 
 async def run(source: Path, partitions: int, root: Path) -> None:
+    rates = {}
+    for outages in ("false", "true"):
+        os.environ["STOREMON_OUTAGES"] = outages  # the worker's environment is this process's
+        print(f"--- outage derivation {'on' if outages == 'true' else 'off'}")
+        rates[outages] = await run_once(source, partitions, root / f"outages-{outages}")
+    print(f"with outages: {rates['true'] / rates['false'] - 1:+.1%} pings/s against without (bar: >= -10%)")
+
+
+async def run_once(source: Path, partitions: int, root: Path) -> float:
     async with local_deployment(root, partitions=partitions) as (broker, deployment, worker):
         assert broker.process is not None and worker.process is not None
         cpu_before = (
@@ -46,6 +57,7 @@ async def run(source: Path, partitions: int, root: Path) -> None:
         print(f"CPU seconds: replay {replay_cpu:.1f}, worker {worker_cpu:.1f}, broker {broker_cpu:.1f}")
         per_ping = changelog / summary.pings
         print(f"worker peak RSS {rss:.0f} MiB; changelog {changelog:,} bytes = {per_ping:.1f} bytes/ping")
+        return summary.pings / elapsed
 
 
 def main() -> None:

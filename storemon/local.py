@@ -47,6 +47,7 @@ class Deployment:
     partitions: int = 4
     token: str | None = None
     standby_replicas: int = 0
+    settings: dict[str, str] = field(default_factory=dict)  # more STOREMON_* for its workers
 
     @property
     def topics(self) -> Topics:
@@ -65,6 +66,7 @@ class Deployment:
         )
         if self.token:
             env["STOREMON_API_TOKEN"] = self.token
+        env.update(self.settings)
         return env
 
     def worker(self, data_dir: Path | None = None, port: int | None = None) -> WorkerProcess:
@@ -97,7 +99,7 @@ class Deployment:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap)
         await consumer.start()
         try:
-            tps = [TopicPartition(t, p) for t in self.topics.keyed for p in range(self.partitions)]
+            tps = [TopicPartition(t, p) for t in self.topics.consumed for p in range(self.partitions)]
             ends = await consumer.end_offsets(tps)
         finally:
             await consumer.stop()

@@ -30,6 +30,8 @@ from streams.engine import (
     uptime_row,
     write_report_csv,
 )
+from streams.engine.outages import store_outages
+from streams.outage_records import OutageRecord, outage_record, write_outages_csv
 
 
 @dataclass
@@ -37,6 +39,7 @@ class OfflineSummary:
     pings: int = 0
     stores: int = 0
     rows: int = 0
+    outages: int = 0
     as_of: int | None = None
     elapsed: float = 0.0
     rejected: Counter[str] = field(default_factory=Counter)
@@ -47,6 +50,7 @@ class OfflineSummary:
 @dataclass
 class _PartitionOutcome:
     rows: list[UptimeRow]
+    outages: list[OutageRecord]
     pings: int
     stores: int
     rejected: list[Reject]
@@ -56,10 +60,11 @@ class _PartitionOutcome:
 class _PartitionRun:
     """Everything one partition does: read its rows, build its stores' states, answer at as_of."""
 
-    def __init__(self, source: str | Path, partition: Partition, retention: int) -> None:
+    def __init__(self, source: str | Path, partition: Partition, retention: int, outages: bool) -> None:
         self.source = source
         self.partition = partition
         self.retention = retention
+        self.with_outages = outages
         self.rejected: list[Reject] = []
         self.rejects = Rejects(sink=self.rejected.append)
         # Each ping as one int64, instant * 2 + active: a tenth of the memory of (instant, active) tuples,
@@ -89,22 +94,30 @@ class _PartitionRun:
 
     def finish(self, as_of: int) -> _PartitionOutcome:
         rows = []
+        outages: list[OutageRecord] = []
         for store_id in sorted(self.by_store):
             profile = self.profiles.get(store_id, DEFAULT_PROFILE)
             pings = [(v >> 1, bool(v & 1)) for v in self.by_store[store_id] if v >> 1 <= as_of]
-            if pings:
-                row = uptime_row(
-                    store_id, StoreState.from_pings(pings, profile, self.retention), profile, as_of
-                )
-                if row is not None:
-                    rows.append(row)
-        return _PartitionOutcome(rows, self.pings, len(self.by_store), self.rejected, self.rejects.warnings)
+            if not pings:
+                continue
+            state = StoreState.from_pings(pings, profile, self.retention)
+            row = uptime_row(store_id, state, profile, as_of)
+            if row is not None:
+                rows.append(row)
+            if self.with_outages:
+                zone = profile.effective_timezone
+                outages.extend(outage_record(o, zone) for o in store_outages(store_id, state, profile, as_of))
+        return _PartitionOutcome(
+            rows, outages, self.pings, len(self.by_store), self.rejected, self.rejects.warnings
+        )
 
 
-def _serve(connection: Connection, source: str | Path, partition: Partition, retention: int) -> None:
+def _serve(
+    connection: Connection, source: str | Path, partition: Partition, retention: int, outages: bool
+) -> None:
     """Child side of a partition: send the latest instant, receive as_of, send the outcome."""
     try:
-        run = _PartitionRun(source, partition, retention)
+        run = _PartitionRun(source, partition, retention, outages)
         connection.send(("latest", run.load()))
         as_of = connection.recv()
         connection.send(("outcome", run.finish(as_of)))
@@ -129,8 +142,10 @@ def offline_report(
     as_of: int | None = None,
     retention: int = DEFAULT_RETENTION,
     workers: int | None = None,
+    outages_out: Path | None = None,
 ) -> OfflineSummary:
-    """Write the report CSV for ``source`` at ``as_of`` (default: the latest valid ping).
+    """Write the report CSV for ``source`` at ``as_of`` (default: the latest valid ping), and with
+    ``outages_out`` the outages in the week before it, by store and start.
 
     Rejected rows go to ``<out stem>.rejects.csv`` beside the report, created only when there are any.
     """
@@ -144,12 +159,12 @@ def offline_report(
             dataset.of_kind(kind)
     count = max(1, workers or os.cpu_count() or 1)
     if count == 1:
-        run = _PartitionRun(source, Partition(0, 1), retention)
+        run = _PartitionRun(source, Partition(0, 1), retention, outages_out is not None)
         latest = run.load()
         as_of = as_of if as_of is not None else latest
         outcomes = [run.finish(as_of if as_of is not None else 0)]
     else:
-        outcomes, as_of = _run_partitions(source, count, as_of, retention)
+        outcomes, as_of = _run_partitions(source, count, as_of, retention, outages_out is not None)
 
     summary = OfflineSummary(as_of=as_of, rejected=Counter(rejects.counts))
     for reject in file_rejects:
@@ -169,12 +184,19 @@ def offline_report(
     with out.open("w", newline="", encoding="utf-8") as handle:
         rows = heapq.merge(*(outcome.rows for outcome in outcomes), key=lambda row: row.store_id)
         summary.rows = write_report_csv(rows if as_of is not None else (), handle)
+    if outages_out is not None:
+        outages_out.parent.mkdir(parents=True, exist_ok=True)
+        with outages_out.open("w", newline="", encoding="utf-8") as handle:
+            records = heapq.merge(
+                *(outcome.outages for outcome in outcomes), key=lambda o: (o["store_id"], o["started_at"])
+            )
+            summary.outages = write_outages_csv(records, handle)
     summary.elapsed = time.perf_counter() - started
     return summary
 
 
 def _run_partitions(
-    source: str | Path, count: int, as_of: int | None, retention: int
+    source: str | Path, count: int, as_of: int | None, retention: int, outages: bool
 ) -> tuple[list[_PartitionOutcome], int | None]:
     context = multiprocessing.get_context("fork")
     connections = []
@@ -182,7 +204,7 @@ def _run_partitions(
     for index in range(count):
         parent_end, child_end = context.Pipe()
         process = context.Process(
-            target=_serve, args=(child_end, source, Partition(index, count), retention), daemon=True
+            target=_serve, args=(child_end, source, Partition(index, count), retention, outages), daemon=True
         )
         process.start()
         child_end.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from alerts.webhooks import WebhookFormat
 from streams.engine import DEFAULT_RETENTION, HOUR
 from streams.topics import Topics
 
@@ -46,11 +47,26 @@ class Settings(BaseSettings):
     ingest_max_pings: int = Field(
         10_000, ge=1, description="most pings one POST /api/pings request may carry (more: 413)"
     )
+    outages: bool = Field(
+        True, description="derive outages as pings arrive and publish them (off: uptime state only)"
+    )
+    events_heartbeat_seconds: float = Field(
+        15.0, gt=0, description="seconds of silence on /api/events before a heartbeat comment"
+    )
+    webhook_url: str | None = Field(
+        None, description="when set, every outage opening and closing is POSTed here, at least once"
+    )
+    webhook_secret: SecretStr | None = Field(
+        None, description="signs each webhook: X-Storemon-Signature: t=<unix>,v1=<HMAC-SHA256 of t.body>"
+    )
+    webhook_format: WebhookFormat = Field(
+        WebhookFormat.JSON, description="json (the outage notice) or slack ({'text': ...})"
+    )
     report_retention_hours: float = Field(
         168, gt=0, description="hours a finished report is kept before it is deleted everywhere"
     )
 
-    @field_validator("api_token", mode="before")
+    @field_validator("api_token", "webhook_url", "webhook_secret", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -20,10 +20,15 @@ from fastapi import FastAPI
 from faust.contrib.asgi import faust_app_running
 from prometheus_client import Histogram
 
+from alerts.feed import OutageFeed
+from alerts.webhooks import WebhookDelivery
 from api.deps import Services
 from api.main import create_api
 from api.services.cluster import Cluster
+from api.services.events import Events
 from api.services.intake import Intake
+from api.services.outages import OutageListing
+from api.services.repeating import repeating
 from api.services.report_log import KafkaReportLog
 from api.services.reports import ReportService
 from replay.producer import Publisher
@@ -50,6 +55,7 @@ def streams_config(settings: Settings) -> StreamsConfig:
         canonical_url=settings.canonical_url,
         retention=settings.retention,
         standby_replicas=settings.standby_replicas,
+        outages=settings.outages,
     )
 
 
@@ -101,6 +107,31 @@ def build_api(settings: Settings) -> FastAPI:
     publisher = Publisher(settings.broker, linger_ms=1)  # live input waits on its acknowledgement
     intake = Intake(publisher, settings.topics, streams.metrics.registry, settings.ingest_max_pings)
 
+    webhooks = None
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        webhooks = WebhookDelivery(
+            settings.webhook_url,
+            settings.broker,
+            settings.topics.outages,
+            f"{settings.app_id}-webhooks",
+            streams.metrics.registry,
+            secret,
+            settings.webhook_format,
+        )
+
+    @asynccontextmanager
+    async def delivering() -> AsyncIterator[None]:
+        """Webhook delivery, restarted 5 s after a failure, when a URL is configured."""
+        if webhooks is None:
+            yield
+            return
+        try:
+            async with repeating(5.0, webhooks.run, "webhook delivery"):
+                yield
+        finally:
+            await webhooks.close()
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await ensure_topics(
@@ -117,7 +148,12 @@ def build_api(settings: Settings) -> FastAPI:
                 gc.freeze()
                 await publisher.start()
                 try:
-                    async with report_log.running(), cluster.refreshing(), reports.supervising():
+                    async with (
+                        report_log.running(),
+                        cluster.refreshing(),
+                        reports.supervising(),
+                        delivering(),
+                    ):
                         yield
                 finally:
                     await publisher.stop()
@@ -125,7 +161,11 @@ def build_api(settings: Settings) -> FastAPI:
             streams.side.close()
             await cluster.close()
 
-    services = Services(streams, cluster, reports, intake, streams.metrics.registry, token)
+    feed = OutageFeed(settings.broker, settings.topics.outages, settings.partitions)
+    events = Events(feed, settings.events_heartbeat_seconds)
+    services = Services(
+        streams, cluster, reports, intake, OutageListing(cluster), events, streams.metrics.registry, token
+    )
     return create_api(services, lifespan)
 
 

@@ -14,9 +14,12 @@ from typing import Any, TypeVar
 
 import faust
 
-from streams.engine import AddResult
+from streams.changelog import LogPosition
+from streams.engine import AddResult, StoreProfile, StoreState
+from streams.engine.outages import Outage, OutageChange, OutageEvent, outage_changes, outages_near
 from streams.messages import MessageError, decode_pings
 from streams.metrics import StreamMetrics
+from streams.outage_log import outage_message
 from streams.progress import Progress, Watermark
 from streams.snapshot import profile_from
 from streams.tables import StoreTables
@@ -42,8 +45,10 @@ class Ingest:
         metrics: StreamMetrics,
         retention: int,
         partitions: int,
+        outages: bool = True,
     ) -> None:
         self.topics = topics
+        self.derive_outages = outages
         self.partitions = partitions
         self.tables = tables
         self.progress = progress
@@ -113,8 +118,11 @@ class Ingest:
             if pings is None:
                 continue
             message, key = event.message, event.key
+            store_id = key.decode("utf-8", "replace")
             profile = self.tables.profile(key)
             state, position = self.tables.entry(key)
+            low, high = min(instant for instant, _ in pings), max(instant for instant, _ in pings)
+            before = outages_near(store_id, state, profile, low, high) if self.derive_outages else {}
             outcomes: Counter[str] = Counter()
             changed = []
             for instant, active in pings:
@@ -123,12 +131,30 @@ class Ingest:
                 if result in _CHANGES:
                     changed.append((instant, active))
             self.tables.put_state(key, state, position, changed, message.partition)
+            if self.derive_outages:
+                after = outages_near(store_id, state, profile, low, high)
+                if changed:
+                    await self._publish(outage_changes(before, after), state, profile, message.partition)
+                elif outcomes.keys() == {AddResult.DUPLICATE.value}:
+                    await self._publish(_repeats(after), state, profile, message.partition)
             if state.latest is not None:
                 self.watermark.saw(state.latest)
             for outcome, count in outcomes.items():
                 self.metrics.pings_processed.labels(outcome).inc(count)
             self.progress.outcomes.update(outcomes)
             self._done("ingest-pings", message)
+
+    async def _publish(
+        self, changes: list[OutageChange], state: StoreState, profile: StoreProfile, partition: int
+    ) -> None:
+        """Send each change to the outage topic, in the store's partition, so its changes stay in order."""
+        if not changes or state.latest is None:
+            return
+        zone = profile.effective_timezone
+        for change in changes:
+            key, value = outage_message(change, zone, state.latest)
+            await self.topics.outages.send(key=key, value=value, partition=partition)
+            self.metrics.outage_events.labels(change.event.value).inc()
 
     async def _ingest_profiles(self, stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
@@ -138,8 +164,54 @@ class Ingest:
             if profile is None:
                 continue
             message, key = event.message, event.key
+            previous = self.tables.profile(key)
             self.tables.put_profile(key, event.value)
             state, position = self.tables.entry(key)
-            if state.times and state.refresh(profile):
-                self.tables.put_state(key, state, position, (), message.partition)
+            if state.times and state.fingerprint != profile.fingerprint:
+                await self._reprofile(key, state, position, previous, profile, message.partition)
             self._done("ingest-profiles", message)
+
+    async def _reprofile(
+        self,
+        key: bytes,
+        state: StoreState,
+        position: LogPosition,
+        previous: StoreProfile,
+        profile: StoreProfile,
+        partition: int,
+    ) -> None:
+        """New hours or zone: recompute the running totals, and what every outage cost in business time."""
+        store_id, first, last = key.decode("utf-8", "replace"), state.times[0], state.times[-1]
+        before = outages_near(store_id, state, previous, first, last) if self.derive_outages else {}
+        state.refresh(profile)
+        self.tables.put_state(key, state, position, (), partition)
+        if not self.derive_outages:
+            return
+        after = outages_near(store_id, state, profile, first, last)
+        changes = outage_changes(before, after)
+        if previous.effective_timezone != profile.effective_timezone:
+            changes += _restated(after, changes)
+        await self._publish(changes, state, profile, partition)
+
+
+def _repeats(outages: dict[int, Outage]) -> list[OutageChange]:
+    """The outages a message that changed nothing touches, sent again as they stand.
+
+    A message processed twice changes nothing the second time, yet the first time's outage records
+    may not have reached the broker before a crash: sending them again (same content, same ids) is
+    what makes their delivery at-least-once.
+    """
+    return [
+        OutageChange(OutageEvent.OPENED if outage.is_open else OutageEvent.CLOSED, outage)
+        for _, outage in sorted(outages.items())
+    ]
+
+
+def _restated(outages: dict[int, Outage], changes: list[OutageChange]) -> list[OutageChange]:
+    """Outages whose figures stayed but whose local times moved with a new zone, as updates."""
+    changed = {change.outage.started_at for change in changes}
+    return [
+        OutageChange(OutageEvent.UPDATED, outage)
+        for start, outage in sorted(outages.items())
+        if start not in changed
+    ]

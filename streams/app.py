@@ -21,6 +21,7 @@ class StreamsConfig:
     canonical_url: str
     retention: int = DEFAULT_RETENTION
     standby_replicas: int = 0
+    outages: bool = True  # derive outages and publish them to the outage topic
 
 
 def create_app(config: StreamsConfig) -> faust.App:

@@ -46,6 +46,12 @@ class StreamMetrics:
             "store state changelog records skipped in recovery because this version cannot read them",
             registry=self.registry,
         )
+        self.outage_events = Counter(
+            "storemon_outage_events",
+            "outage changes derived and published, by event (repeats are a message processed again)",
+            ["event"],
+            registry=self.registry,
+        )
         self.watermark = Gauge(
             "storemon_watermark_seconds", "latest ping instant seen by this worker", registry=self.registry
         )

@@ -21,7 +21,8 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache, partial
 from itertools import chain, islice
 from multiprocessing import get_context
-from typing import ParamSpec, TypeVar
+from operator import itemgetter
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from streams.engine import (
     DEFAULT_PROFILE,
@@ -31,10 +32,13 @@ from streams.engine import (
     uptime_row,
     write_report_csv,
 )
+from streams.engine.outages import Outage, store_outages
 from streams.messages import decode_profile
 
 P = ParamSpec("P")
 T = TypeVar("T")
+# What a slice of a cut turns into: tuples that sort by store id first (rows, outages).
+R = TypeVar("R", bound=tuple[Any, ...])
 
 # (store id, encoded state, encoded profile or None for the default profile), as the tables hold them
 RawStore = tuple[bytes, bytes, bytes | None]
@@ -59,28 +63,49 @@ def rows_at(stores: list[RawStore], as_of: int) -> list[UptimeRow]:
     return rows
 
 
+class PlacedOutage(NamedTuple):
+    """An outage with the zone its business time was read in, which people want to see it in."""
+
+    outage: Outage
+    timezone: str
+
+
+def outages_at(stores: list[RawStore], as_of: int) -> list[PlacedOutage]:
+    """Outages in the week before ``as_of`` of the given stores, by store and start."""
+    found = []
+    for key, state, raw_profile in stores:
+        profile = profile_from(raw_profile)
+        zone = profile.effective_timezone
+        for outage in store_outages(key.decode(), StoreState.decode(state), profile, as_of):
+            found.append(PlacedOutage(outage, zone))
+    found.sort()
+    return found
+
+
 async def rows_of_cut(
     states: Iterable[Iterator[tuple[bytes, bytes]]],
     profiles: Iterable[Iterator[tuple[bytes, bytes]]],
     as_of: int,
     side: SideProcess,
-) -> list[UptimeRow]:
-    """Rows, sorted by store id, of a cut read slice by slice, each slice's rows made in ``side``."""
+    of_slice: Callable[[list[RawStore], int], list[R]],
+) -> list[R]:
+    """What ``of_slice`` makes of a cut at ``as_of``, read slice by slice, each slice done in ``side``;
+    sorted by store id."""
     held: dict[bytes, bytes] = {}
     for piece in _slices(chain.from_iterable(profiles)):
         held.update(piece)
         await asyncio.sleep(0)
-    rows: list[UptimeRow] = []
-    running: asyncio.Future[list[UptimeRow]] | None = None
+    rows: list[R] = []
+    running: asyncio.Future[list[R]] | None = None
     for piece in _slices(chain.from_iterable(states)):
         stores = [(key, raw, held.get(key)) for key, raw in piece]
         if running is not None:
             rows.extend(await running)
-        running = asyncio.ensure_future(side.run(rows_at, stores, as_of))
+        running = asyncio.ensure_future(side.run(of_slice, stores, as_of))
         await asyncio.sleep(0)
     if running is not None:
         rows.extend(await running)
-    rows.sort(key=lambda row: row.store_id)
+    rows.sort(key=itemgetter(0))
     return rows
 
 

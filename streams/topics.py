@@ -13,6 +13,9 @@ from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.partitioner import murmur2
 
 COMPACTED = {"cleanup.policy": "compact"}
+# Outage records stay uncompacted for a week, so a listener resuming from a position within it
+# sees every change, not only each outage's latest.
+OUTAGES_CONFIG = {**COMPACTED, "min.compaction.lag.ms": str(7 * 24 * 3600 * 1000)}
 
 
 class TopicLayoutError(RuntimeError):
@@ -34,6 +37,7 @@ class Topics:
     reports: str
     pings_repartition: str
     profiles_repartition: str
+    outages: str
 
     @classmethod
     def with_prefix(cls, prefix: str) -> Topics:
@@ -44,12 +48,18 @@ class Topics:
             f"{prefix}-reports",
             f"{prefix}-pings-repartition",
             f"{prefix}-profiles-repartition",
+            f"{prefix}-outages",
         )
 
     @property
-    def keyed(self) -> list[str]:
-        """The topics partitioned like the tables: sources and their repartition topics."""
+    def consumed(self) -> list[str]:
+        """What the worker's agents read: the sources and their repartition topics."""
         return [self.pings, self.profiles, self.pings_repartition, self.profiles_repartition]
+
+    @property
+    def keyed(self) -> list[str]:
+        """The topics partitioned like the tables: what the agents read, and the outages they write."""
+        return [*self.consumed, self.outages]
 
 
 def partition_of(store: bytes, partitions: int) -> int:
@@ -73,6 +83,7 @@ class SourceTopics:
 
     pings: Stream
     profiles: Stream
+    outages: faust.TopicT  # written by the pings and profiles agents, in the store's partition
 
     @classmethod
     def declare(cls, app: faust.App, topics: Topics, partitions: int) -> SourceTopics:
@@ -86,14 +97,15 @@ class SourceTopics:
         return cls(
             stream(topics.pings, topics.pings_repartition),
             stream(topics.profiles, topics.profiles_repartition),
+            raw(topics.outages),
         )
 
 
 async def ensure_topics(
     bootstrap: str, topics: Topics, partitions: int, changelogs: Sequence[str] = ()
 ) -> None:
-    """Create the topics if missing; pings, profiles, their repartition topics and the tables'
-    changelogs are co-partitioned, profiles, changelogs and the reports log compacted.
+    """Create the topics if missing; pings, profiles, their repartition topics, outages and the tables'
+    changelogs are co-partitioned, profiles, outages, changelogs and the reports log compacted.
 
     The worker passes its tables' changelogs: left to Faust, they are created while its agents
     start, and an agent that checks a changelog before its metadata has settled sees 0 partitions
@@ -108,6 +120,7 @@ async def ensure_topics(
             NewTopic(topics.profiles, partitions, 1, topic_configs=COMPACTED),
             NewTopic(topics.pings_repartition, partitions, 1),
             NewTopic(topics.profiles_repartition, partitions, 1, topic_configs=COMPACTED),
+            NewTopic(topics.outages, partitions, 1, topic_configs=OUTAGES_CONFIG),
             NewTopic(topics.rejects, 1, 1),
             NewTopic(topics.reports, 1, 1, topic_configs=COMPACTED),
             *(NewTopic(name, partitions, 1, topic_configs=COMPACTED) for name in changelogs),

@@ -14,10 +14,11 @@ from streams.agents import Ingest
 from streams.app import StreamsConfig, create_app
 from streams.commits import keep_commits_moving
 from streams.engine import StoreProfile, StoreStatus, UptimeRow, store_status
+from streams.engine.outages import Outage, store_outages
 from streams.metrics import StreamMetrics
 from streams.progress import Progress, Watermark
 from streams.routing import Routing
-from streams.snapshot import SideProcess, rows_of_cut
+from streams.snapshot import PlacedOutage, SideProcess, outages_at, rows_at, rows_of_cut
 from streams.tables import StoreTables
 from streams.topics import SourceTopics
 
@@ -48,6 +49,7 @@ class StreamWorker:
             self.metrics,
             config.retention,
             config.partitions,
+            config.outages,
         )
         self.side = SideProcess()
 
@@ -72,10 +74,23 @@ class StreamWorker:
         """The profile set for a store held here; None when it has none."""
         return self.tables.profile_set(store_id.encode())
 
+    def store_outages(self, store_id: str, as_of: int) -> list[Outage] | None:
+        """The outages in the week before ``as_of`` of a store held here; None for a store unknown here."""
+        key = store_id.encode()
+        state = self.tables.state(key)
+        if state is None or state.last_ping_at(as_of) is None:
+            return None
+        return store_outages(store_id, state, self.tables.profile(key), as_of)
+
     async def report_part(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]:
         """Rows of every store held here at ``as_of``, sorted; computed off the event loop."""
         partitions, (states, profiles) = self.routing.owned_partitions(), self.tables.pinned()
-        return partitions, await rows_of_cut(states, profiles, as_of, self.side)
+        return partitions, await rows_of_cut(states, profiles, as_of, self.side, rows_at)
+
+    async def outages_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]:
+        """Outages of every store held here in the week before ``as_of``; computed off the event loop."""
+        partitions, (states, profiles) = self.routing.owned_partitions(), self.tables.pinned()
+        return partitions, await rows_of_cut(states, profiles, as_of, self.side, outages_at)
 
     def owner_url(self, store_id: str) -> str | None:
         return self.routing.owner_url(store_id)

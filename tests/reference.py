@@ -65,3 +65,33 @@ def reference_row(
         ups.append(sum(up for up, _ in window) / unit_minutes)
         downs.append(sum(down for _, down in window) / unit_minutes)
     return (*ups, *downs)
+
+
+def reference_outages(
+    zone_name: str, rows: list[tuple[int, int, int]], pings: list[tuple[int, bool]], as_of_s: int
+) -> list[tuple[int, int | None, bool, int, int]]:
+    """(started, ended or None, began before window, first business instant, business minutes) per
+    outage in the week before ``as_of``, from one status sample per minute; an open outage is listed
+    when it holds business time or ``as_of`` itself is business time."""
+    zone = ZoneInfo(zone_name)
+    merged = merge_pings([(at, active) for at, active in pings if at <= as_of_s])
+    window_start = as_of_s - 7 * 86400
+    found: list[tuple[int, int | None, bool, int, int]] = []
+    run: list[int] | None = None  # [started, first business instant or -1, business minutes, began before]
+    for t in range(window_start, as_of_s + MINUTE_S, MINUTE_S):
+        inactive = not status_at(merged, t)
+        if run is not None and not inactive:
+            if run[1] >= 0:
+                found.append((run[0], t, bool(run[3]), run[1], run[2]))
+            run = None
+        if inactive:
+            if run is None:
+                run = [t, -1, 0, t == window_start]
+            business = is_business(zone, rows, t)
+            if business and run[1] < 0:
+                run[1] = t
+            if business and t < as_of_s:
+                run[2] += 1
+    if run is not None and run[1] >= 0:
+        found.append((run[0], None, bool(run[3]), run[1], run[2]))
+    return found

@@ -12,6 +12,8 @@ class Example(NamedTuple):
     pings: list[tuple[str, str]]  # (UTC timestamp, status)
     as_of: str
     expected: tuple[float, ...]
+    # (started_at, ended_at or None, business_started_at, business downtime in minutes), UTC
+    outages: list[tuple[str, str | None, str, float]]
 
 
 EXAMPLES = [
@@ -26,6 +28,7 @@ EXAMPLES = [
         ],
         "2023-01-23 21:30:00",
         (60.0, 5.0, 5.5, 0.0, 2.5, 2.5),
+        [("2023-01-23 16:30:00", "2023-01-23 19:00:00", "2023-01-23 16:30:00", 150.0)],
     ),
     Example(
         "B",
@@ -34,6 +37,7 @@ EXAMPLES = [
         [("2023-01-25 17:00:00", "active")],
         "2023-01-25 18:13:00",
         (60.0, 8.0, 56.0, 0.0, 0.0, 0.0),
+        [],
     ),
     Example(
         "C",
@@ -42,6 +46,7 @@ EXAMPLES = [
         [("2023-11-04 12:00:00", "active"), ("2023-11-05 07:30:00", "inactive")],
         "2023-11-06 12:00:00",
         (0.0, 0.0, 2.0, 0.0, 0.0, 1.0),
+        [("2023-11-05 07:30:00", None, "2023-11-05 07:30:00", 60.0)],
     ),
     Example(
         "D",
@@ -50,5 +55,6 @@ EXAMPLES = [
         [("2023-03-12 06:00:00", "active")],
         "2023-03-13 12:00:00",
         (0.0, 0.0, 1.0, 0.0, 0.0, 0.0),
+        [],
     ),
 ]

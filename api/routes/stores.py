@@ -1,13 +1,15 @@
-"""Live per-store lookups, answered by whichever worker holds the store."""
+"""Live per-store lookups and outages, answered by whichever worker holds the store."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import GroupDep
-from api.schemas import StoreUptime
+from api.schemas import StoreOutages, StoreUptime
+from streams.engine.instants import to_instant
 
 router = APIRouter(prefix="/api/stores", tags=["stores"])
 
@@ -22,3 +24,18 @@ async def store_uptime(
 ) -> Response:
     """The store's six figures at the stream's watermark, its current status and its last ping."""
     return Response(await group.lookup(store_id), media_type="application/json")
+
+
+@router.get(
+    "/{store_id}/outages",
+    response_model=StoreOutages,
+    responses={404: {"description": "unknown store"}, 422: {"description": "as_of outside the horizon"}},
+)
+async def store_outages(
+    store_id: Annotated[str, Path(min_length=1, max_length=128)],
+    group: GroupDep,
+    as_of: Annotated[datetime | None, Query(description="default: the stream's watermark")] = None,
+) -> Response:
+    """The store's outages in the week before ``as_of``, by start."""
+    at = None if as_of is None else to_instant(as_of)
+    return Response(await group.store_outages(store_id, at), media_type="application/json")

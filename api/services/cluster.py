@@ -11,22 +11,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from itertools import pairwise
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable, UnknownStore
 from api.ports import LocalWorker
-from api.schemas import HoursEntry, ProfileOut, StoreUptime
+from api.schemas import HoursEntry, OutageOut, ProfileOut, StoreOutages, StoreUptime
 from api.services.repeating import repeating
 from replay.parsing import clock_text
 from streams.engine import DEFAULT_PROFILE, DEFAULT_RETENTION, WEEK, UptimeRow
 from streams.engine.instants import iso_text, to_datetime
+from streams.engine.outages import Outage
+from streams.outage_records import outage_record
+from streams.snapshot import PlacedOutage
 
 log = logging.getLogger(__name__)
+R = TypeVar("R", UptimeRow, PlacedOutage)
+Part = tuple[frozenset[int], list[R]]
 
 
 class IncompleteCoverage(RuntimeError):
@@ -153,39 +157,97 @@ class Cluster:
         )
         return body.model_dump_json().encode()
 
-    async def report_part_here(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]:
+    async def store_outages(self, store_id: str, as_of: int | None) -> bytes:
+        """The store's outages in the week before ``as_of`` (default: the group's watermark)."""
+        at = self.cached_watermark() if as_of is None else as_of
+        if at is None:
+            raise UnknownStore()
+        return await self._at_owner(
+            store_id, "/outages", {"as_of_us": at}, lambda: self.store_outages_here(store_id, at)
+        )
+
+    def store_outages_here(self, store_id: str, as_of: int) -> bytes:
+        self.check_here(as_of)
+        found = self.worker.store_outages(store_id, as_of)
+        if found is None:
+            raise UnknownStore()
+        zone = (self.worker.profile(store_id) or DEFAULT_PROFILE).effective_timezone
+        body = StoreOutages(
+            store_id=store_id,
+            as_of=iso_text(as_of),
+            outages=[OutageOut.model_validate(outage_record(outage, zone)) for outage in found],
+        )
+        return body.model_dump_json().encode()
+
+    async def report_part_here(self, as_of: int) -> Part[UptimeRow]:
         """The partitions held here and the rows of their stores at ``as_of``."""
         self.check_here(as_of)
         return await self.worker.report_part(as_of)
 
+    async def outages_part_here(self, as_of: int) -> Part[PlacedOutage]:
+        """The partitions held here and the outages of their stores in the week before ``as_of``."""
+        self.check_here(as_of)
+        return await self.worker.outages_part(as_of)
+
     async def report_rows(self, as_of: int, attempts: int = 5) -> list[UptimeRow]:
         """Rows of every store in the group at ``as_of``, sorted by store id."""
+        part = self.worker.report_part
+        return await self._gathered(as_of, part, "report-part", lambda row: UptimeRow(*row), attempts)
+
+    async def outages(self, as_of: int, attempts: int = 5) -> list[PlacedOutage]:
+        """Outages of every store in the group in the week before ``as_of``, by store and start."""
+        part = self.worker.outages_part
+        return await self._gathered(as_of, part, "outages-part", _placed_outage, attempts)
+
+    async def _gathered(
+        self,
+        as_of: int,
+        here: Callable[[int], Awaitable[Part[R]]],
+        path: str,
+        decode: Callable[[list[Any]], R],
+        attempts: int,
+    ) -> list[R]:
+        """Every worker's part at ``as_of`` (this one's from ``here``, the others' from their ``path``),
+        retried while partitions move."""
         failed = 0
         while True:
             try:
-                return await self._gather(as_of)
+                return await self._gather(as_of, here, path, decode)
             except (IncompleteCoverage, PeerUnreachable) as error:
                 failed += 1
                 if failed == attempts:
                     raise
-                log.warning("report gathering retried: %s", error)
+                log.warning("gathering %s retried: %s", path, error)
                 await asyncio.sleep(float(failed))
 
-    async def _gather(self, as_of: int) -> list[UptimeRow]:
-        parts = [await self.worker.report_part(as_of)]
+    async def _gather(
+        self,
+        as_of: int,
+        here: Callable[[int], Awaitable[Part[R]]],
+        path: str,
+        decode: Callable[[list[Any]], R],
+    ) -> list[R]:
+        parts = [await here(as_of)]
         bodies = await asyncio.gather(
-            *(self._get(url, "/api/internal/report-part", {"as_of_us": as_of}) for url in self.others())
+            *(self._get(url, f"/api/internal/{path}", {"as_of_us": as_of}) for url in self.others())
         )
         for body in bodies:
-            parts.append((frozenset(body["partitions"]), [UptimeRow(*row) for row in body["rows"]]))
+            parts.append((frozenset(body["partitions"]), [decode(row) for row in body["rows"]]))
         covered: list[int] = sorted(p for part, _ in parts for p in part)
         if covered != list(range(self.partitions)):
             raise IncompleteCoverage(f"partitions held {covered} do not cover 0..{self.partitions - 1}")
-        merged = [row for _, part_rows in parts for row in part_rows]
-        merged.sort(key=lambda row: row.store_id)
-        twice = sorted({a.store_id for a, b in pairwise(merged) if a.store_id == b.store_id})
+        # Within a part a store's items are adjacent; a store whose items come from two parts is held twice.
+        owners: dict[str, int] = {}
+        twice: set[str] = set()
+        for index, (_, items) in enumerate(parts):
+            for item in items:
+                store = _store_of(item)
+                if owners.setdefault(store, index) != index:
+                    twice.add(store)
         if twice:
-            raise IncompleteCoverage(f"stores held in two partitions: {', '.join(twice[:5])}")
+            raise IncompleteCoverage(f"stores held in two partitions: {', '.join(sorted(twice)[:5])}")
+        merged = [item for _, items in parts for item in items]
+        merged.sort(key=_store_of)
         return merged
 
     async def _get(self, base: str, path: str, params: dict[str, int] | None = None) -> dict[str, Any]:
@@ -196,3 +258,13 @@ class Cluster:
             raise PeerUnreachable(base, error) from None
         body: dict[str, Any] = response.json()
         return body
+
+
+def _store_of(item: UptimeRow | PlacedOutage) -> str:
+    return item.store_id if isinstance(item, UptimeRow) else item.outage.store_id
+
+
+def _placed_outage(fields: list[Any]) -> PlacedOutage:
+    """An outage as a peer sends it: the outage's fields, then its zone."""
+    *outage, zone = fields
+    return PlacedOutage(Outage(*outage), zone)

@@ -39,6 +39,19 @@ class BusinessCalendar:
             start = stop
         return total
 
+    def first_business(self, start: int, end: int) -> int | None:
+        """The first business instant in the UTC interval ``[start, end)``; None when there is none."""
+        if self.schedule.always_open:
+            return start if start < end else None
+        while start < end:
+            offset, until = self.zone.segment(start)
+            shift = offset + _MONDAY_SHIFT
+            candidate = self.schedule.next_open(start + shift) - shift
+            if candidate < min(until, end):
+                return candidate
+            start = until
+        return None
+
     def running_business(self, times: Sequence[int]) -> list[int]:
         """Business time from ``times[0]`` to each of the sorted ``times``, cumulatively.
 

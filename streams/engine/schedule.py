@@ -82,3 +82,13 @@ class WeeklySchedule:
         i = bisect_right(self.starts, offset) - 1
         within = 0 if i < 0 else self.cumulative[i] + min(offset, self.ends[i]) - self.starts[i]
         return weeks * self.total + within
+
+    def next_open(self, local: int) -> int:
+        """The first open local instant at or after ``local`` (every schedule is open some of the week)."""
+        weeks, offset = divmod(local, WEEK)
+        i = bisect_right(self.starts, offset) - 1
+        if i >= 0 and offset < self.ends[i]:
+            return local
+        if i + 1 < len(self.starts):
+            return weeks * WEEK + self.starts[i + 1]
+        return (weeks + 1) * WEEK + self.starts[0]

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
+from alerts.feed import Notice, Position
 from api.errors import DomainError, UnknownReport, UnknownStore
 from api.schemas import ReportStatus
 from api.services.records import ReportRecord
-from streams.engine import StoreProfile, StoreStatus, UptimeRow
+from streams.engine import DEFAULT_PROFILE, StoreProfile, StoreStatus, UptimeRow
+from streams.engine.outages import Outage
 from streams.progress import Progress
+from streams.snapshot import PlacedOutage
 
 T = TypeVar("T")
 ME = "http://127.0.0.1:1"
@@ -30,6 +34,7 @@ class FakeWorker:
     progress: Progress = field(default_factory=Progress)
     lag_updates: int = 0
     profiles: dict[str, StoreProfile] = field(default_factory=dict)
+    outages: list[Outage] = field(default_factory=list)  # in the week before as_of, whatever it is
 
     @property
     def canonical_url(self) -> str:
@@ -49,9 +54,18 @@ class FakeWorker:
     def profile(self, store_id: str) -> StoreProfile | None:
         return self.profiles.get(store_id)
 
+    def store_outages(self, store_id: str, as_of: int) -> list[Outage] | None:
+        if self.lookup(store_id, as_of) is None:
+            return None
+        return [outage for outage in self.outages if outage.store_id == store_id]
+
     async def report_part(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]:
         rows = sorted(s.row for s in self.stores.values() if s.last_ping <= as_of)
         return self.partitions, rows
+
+    async def outages_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]:
+        zone = DEFAULT_PROFILE.effective_timezone
+        return self.partitions, sorted(PlacedOutage(outage, zone) for outage in self.outages)
 
     def owner_url(self, store_id: str) -> str | None:
         return self.owner
@@ -88,11 +102,40 @@ class FakeGroup:
             raise self.failure
         return self.bodies[f"profile:{store_id}"]
 
+    async def store_outages(self, store_id: str, as_of: int | None) -> bytes:
+        return self.store_outages_here(store_id, as_of or 0)
+
+    def store_outages_here(self, store_id: str, as_of: int) -> bytes:
+        return self.lookup_here(f"outages:{store_id}", as_of)
+
     async def report_part_here(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]:
         self.asked.append(as_of)
         if self.failure is not None:
             raise self.failure
         return frozenset({0}), []
+
+    async def outages_part_here(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]:
+        self.asked.append(as_of)
+        return frozenset({0}), []
+
+
+@dataclass
+class FakeRows:
+    """The group's gathered answers: fixed outages at any as_of, counting the gatherings."""
+
+    latest: int | None = None
+    found: list[PlacedOutage] = field(default_factory=list)
+    gatherings: list[int] = field(default_factory=list)
+
+    async def watermark(self) -> int | None:
+        return self.latest
+
+    async def report_rows(self, as_of: int) -> list[UptimeRow]:
+        return []
+
+    async def outages(self, as_of: int) -> list[PlacedOutage]:
+        self.gatherings.append(as_of)
+        return list(self.found)
 
 
 @dataclass
@@ -179,3 +222,34 @@ class FakePublisher:
         sent = list(messages)
         self.messages.setdefault(topic, []).extend(sent)
         return len(sent)
+
+
+@dataclass
+class FakeReader:
+    """Hands out the feed's notices after its position, a few per read, then nothing."""
+
+    notices: list[Notice]
+    position: Position
+
+    async def read(self, timeout: float) -> list[Notice]:
+        later = [n for n in self.notices if n.position.offsets > self.position.offsets][:2]
+        if later:
+            self.position = later[-1].position
+        return later
+
+
+@dataclass
+class FakeFeed:
+    """An outage topic of one partition whose records are ``notices`` (positions 1, 2, ...)."""
+
+    notices: list[Notice] = field(default_factory=list)
+    starts: list[Position | None] = field(default_factory=list)
+
+    def position(self, text: str) -> Position:
+        return Position.parse(text, 1)
+
+    @asynccontextmanager
+    async def reading(self, start: Position | None) -> AsyncIterator[FakeReader]:
+        self.starts.append(start)
+        end = Position((len(self.notices),))
+        yield FakeReader(self.notices, Position((0,)) if start is None and not self.notices else start or end)

@@ -50,4 +50,4 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
         with pytest.raises(SystemExit):
             main([command, "--help"])
         text = capsys.readouterr().out
-        assert "example:" in text and f"storemon {command}" in text, command
+        assert ("example:" in text or "examples:" in text) and f"storemon {command}" in text, command

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -35,13 +36,59 @@ def test_worked_examples_through_the_command(tmp_path: Path, example) -> None:  
     assert all(min(at for at, _ in e.pings) <= example.as_of for e in EXAMPLES if e.store_id in rows)
 
 
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.store_id)
+def test_worked_outages_through_the_command(tmp_path: Path, example) -> None:  # type: ignore[no-untyped-def]
+    data = _examples_dataset(tmp_path / "data")
+    out, outages = tmp_path / "report.csv", tmp_path / "outages.csv"
+    argv = ["report", str(data), "--out", str(out), "--as-of", example.as_of, "--outages", str(outages)]
+    assert main([*argv, "--workers", "2"]) == 0
+    with outages.open(newline="") as handle:
+        found = [row for row in csv.DictReader(handle) if row["store_id"] == example.store_id]
+    assert [
+        (
+            row["started_at"],
+            row["ended_at"],
+            row["business_started_at"],
+            float(row["business_downtime_minutes"]),
+        )
+        for row in found
+    ] == [
+        (_iso(start), _iso(end) if end else "", _iso(business), minutes)
+        for start, end, business, minutes in example.outages
+    ]
+    if example.store_id == "C":  # 01:30 in the repeated hour, after the clocks went back
+        assert found[0]["started_at_local"] == "2023-11-05T01:30:00-06:00"
+        assert found[0]["timezone"] == "America/Chicago" and found[0]["began_before_window"] == "false"
+
+
+def _iso(text: str) -> str:
+    return text.replace(" ", "T") + "Z"
+
+
 def test_partitioned_run_equals_single_process_run(tmp_path: Path) -> None:
     data = synthesize(tmp_path / "data.zip", stores=60, days=8, seed=7).path
     one, two = tmp_path / "one.csv", tmp_path / "two.csv"
-    assert main(["report", str(data), "--out", str(one), "--workers", "1"]) == 0
-    assert main(["report", str(data), "--out", str(two), "--workers", "3"]) == 0
+    outages_one, outages_two = tmp_path / "one-outages.csv", tmp_path / "two-outages.csv"
+    assert (
+        main(["report", str(data), "--out", str(one), "--workers", "1", "--outages", str(outages_one)]) == 0
+    )
+    assert (
+        main(["report", str(data), "--out", str(two), "--workers", "3", "--outages", str(outages_two)]) == 0
+    )
     assert one.read_bytes() == two.read_bytes()
+    assert outages_one.read_bytes() == outages_two.read_bytes()
     assert len(read_report(one)) == 60
+    with outages_one.open(newline="") as handle:
+        listed = list(csv.DictReader(handle))
+    downtime: dict[str, float] = {}
+    for row in listed:
+        downtime[row["store_id"]] = downtime.get(row["store_id"], 0.0) + float(
+            row["business_downtime_minutes"]
+        )
+    assert listed and all(
+        downtime.get(store, 0.0) / 60 == pytest.approx(figures[-1], abs=0.011)
+        for store, figures in read_report(one).items()
+    )
 
 
 def test_bad_rows_go_to_a_dead_letter_file_beside_the_report(

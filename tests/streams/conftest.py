@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,18 @@ def new_stream_worker(data_dir: Path) -> StreamWorker:
     worker = StreamWorker(config)
     worker.app.finalize()
     worker.app.flow_control.resume()
+    worker.topics.outages.send = OutageSink()  # type: ignore[method-assign, assignment]
     return worker
+
+
+class OutageSink:
+    """Stands in for the outage topic: keeps (partition, key, value) of each record sent."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[int, bytes, bytes | None]] = []
+
+    async def __call__(self, *, key: bytes, value: bytes | None, partition: int, **_: Any) -> None:
+        self.records.append((partition, key, value))
 
 
 @pytest.fixture

@@ -12,10 +12,12 @@ from faust.types import TP
 
 from streams.changelog import LogPosition, changelog_records, decode_record
 from streams.engine import DEFAULT_PROFILE, HOUR, HoursRow, StoreProfile, StoreState
+from streams.engine.instants import iso_text
 from streams.messages import encode_pings, encode_profile
+from streams.outage_log import notice_of
 from streams.worker import StreamWorker
 from tests.helpers import instant
-from tests.streams.conftest import new_stream_worker
+from tests.streams.conftest import OutageSink, new_stream_worker
 
 START = instant("2023-01-20T00:00:00")
 PINGS = [(START + i * HOUR + 7, i % 5 != 3) for i in range(60)]
@@ -216,3 +218,78 @@ def test_a_changelog_record_this_version_cannot_read_is_counted_and_skipped(
     assert stream_worker.tables.state(b"s1") == StoreState.from_pings(PINGS[:3], DEFAULT_PROFILE)
     registry = stream_worker.metrics.registry
     assert registry.get_sample_value("storemon_changelog_records_unreadable_total") == 2
+
+
+def _notices(worker: StreamWorker) -> list[tuple[str, str, str, str | None]]:
+    sink: OutageSink = worker.topics.outages.send  # type: ignore[assignment]
+    found = []
+    for _, key, value in sink.records:
+        notice = notice_of(key, value)
+        found.append((notice["event"], notice["event_id"], notice["started_at"], notice.get("ended_at")))
+    return found
+
+
+def test_outages_are_published_as_pings_arrive_and_corrected_by_late_ones(
+    stream_worker: StreamWorker,
+) -> None:
+    at = [iso_text(START + i * HOUR) for i in range(5)]
+
+    async def scenario() -> None:
+        async with stream_worker.ingest.pings.test_context() as agent:
+            for i, active in ((0, True), (1, False), (2, False), (4, True), (4, True), (3, True)):
+                await agent.put(encode_pings([(START + i * HOUR, active)]), key=b"s1", partition=1)
+
+    asyncio.run(scenario())
+    events = _notices(stream_worker)
+    assert [(event, started, ended) for event, _, started, ended in events] == [
+        ("opened", at[1], None),
+        ("updated", at[1], None),
+        ("closed", at[1], at[4]),
+        ("closed", at[1], at[4]),  # the same message again: sent again, same id
+        ("updated", at[1], at[3]),  # a late active ping ends the outage earlier
+    ]
+    assert events[2][1] == events[3][1] and len({e[1] for e in events}) == 4
+    sink: OutageSink = stream_worker.topics.outages.send  # type: ignore[assignment]
+    assert {partition for partition, _, _ in sink.records} == {1}
+    registry = stream_worker.metrics.registry
+    assert registry.get_sample_value("storemon_outage_events_total", {"event": "closed"}) == 2
+
+
+def test_a_profile_change_republishes_what_the_outages_cost_and_retracts_those_left_without_business_time(
+    stream_worker: StreamWorker,
+) -> None:
+    monday = instant("2023-01-23T00:00:00")
+    mornings = StoreProfile("UTC", (HoursRow(0, 8 * 3600, 12 * 3600),))
+
+    async def scenario() -> None:
+        async with (
+            stream_worker.ingest.pings.test_context() as pings,
+            stream_worker.ingest.profiles.test_context() as profiles,
+        ):
+            await pings.put(encode_pings([(monday + 9 * HOUR, False), (monday + 10 * HOUR, True)]), key=b"s1")
+            await profiles.put(encode_profile(mornings), key=b"s1")
+            await profiles.put(encode_profile(NIGHTS), key=b"s1")
+
+    asyncio.run(scenario())
+    assert [(event, ended) for event, _, _, ended in _notices(stream_worker)] == [
+        ("closed", iso_text(monday + 10 * HOUR)),
+        ("updated", iso_text(monday + 10 * HOUR)),  # the same hour of business, now read in UTC
+        ("retracted", None),  # 09:00-10:00 UTC is 18:00-19:00 in Tokyo, outside its nights
+    ]
+
+
+def test_a_new_zone_restates_the_local_times_of_outages_whose_figures_stay(
+    stream_worker: StreamWorker,
+) -> None:
+    async def scenario() -> None:
+        async with (
+            stream_worker.ingest.pings.test_context() as pings,
+            stream_worker.ingest.profiles.test_context() as profiles,
+        ):
+            await pings.put(encode_pings([(START, False), (START + HOUR, True)]), key=b"s1")
+            await profiles.put(encode_profile(StoreProfile("Asia/Tokyo")), key=b"s1")
+
+    asyncio.run(scenario())
+    sink: OutageSink = stream_worker.topics.outages.send  # type: ignore[assignment]
+    zones = [notice_of(key, value)["timezone"] for _, key, value in sink.records]
+    assert zones == ["America/Chicago", "Asia/Tokyo"]

@@ -78,7 +78,7 @@ def test_a_cut_read_in_slices_gives_the_rows_of_all_its_stores(monkeypatch: pyte
     async def scenario() -> list[UptimeRow]:
         side = SideProcess()
         try:
-            return await rows_of_cut(partitions, profiles, as_of, side)
+            return await rows_of_cut(partitions, profiles, as_of, side, rows_at)
         finally:
             side.close()
 

@@ -12,9 +12,11 @@ from prometheus_client import CollectorRegistry, Counter
 
 from api.deps import Services
 from api.main import create_api
+from api.services.events import Events
 from api.services.intake import Intake
+from api.services.outages import OutageListing
 from streams.topics import Topics
-from tests.api.fakes import FakeGroup, FakePublisher, FakeReports, FakeWorker
+from tests.api.fakes import FakeFeed, FakeGroup, FakePublisher, FakeReports, FakeRows, FakeWorker
 
 TOKEN = "route-test-token"
 
@@ -27,16 +29,20 @@ class Api:
     reports: FakeReports
     registry: CollectorRegistry
     published: FakePublisher
+    rows: FakeRows
+    feed: FakeFeed
 
 
 def build(tmp_path: Path, token: str | None) -> Iterator[Api]:
     worker, group, reports = FakeWorker(), FakeGroup(), FakeReports(tmp_path)
     registry = CollectorRegistry()
     Counter("storemon_test_events", "a metric the fake registry holds", registry=registry).inc()
-    published = FakePublisher()
+    published, rows, feed = FakePublisher(), FakeRows(), FakeFeed()
     intake = Intake(published, Topics.with_prefix("t"), registry, max_pings=100)
-    with TestClient(create_api(Services(worker, group, reports, intake, registry, token))) as client:
-        yield Api(client, worker, group, reports, registry, published)
+    events = Events(feed, heartbeat=0.01)
+    services = Services(worker, group, reports, intake, OutageListing(rows), events, registry, token)
+    with TestClient(create_api(services)) as client:
+        yield Api(client, worker, group, reports, registry, published, rows, feed)
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ import pytest
 
 from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable, UnknownStore
 from api.services.cluster import Cluster, IncompleteCoverage
-from streams.engine import DEFAULT_RETENTION, HOUR, WEEK, StoreStatus, UptimeRow
+from streams.engine import DEFAULT_RETENTION, HOUR, WEEK, StoreProfile, StoreStatus, UptimeRow
+from streams.engine.outages import Outage
+from streams.snapshot import PlacedOutage
 from tests.api.fakes import FakeWorker
 from tests.helpers import instant
 
@@ -79,3 +81,42 @@ def test_report_rows_need_every_partition_exactly_once() -> None:
 def test_an_unreachable_peer_fails_the_watermark_as_a_domain_error() -> None:
     with pytest.raises(PeerUnreachable):
         run(FakeWorker(latest=AS_OF, peers=["http://127.0.0.1:1", CLOSED_PORT]), "watermark")
+
+
+OUTAGE = Outage("s1", LAST - 3 * HOUR, LAST, False, LAST - 3 * HOUR, 3 * HOUR)
+
+
+def test_outages_of_every_partition_are_gathered_and_a_store_held_twice_is_refused() -> None:
+    held = worker()
+    held.outages = [OUTAGE]
+    assert run(held, "outages", AS_OF) == [PlacedOutage(OUTAGE, "America/Chicago")]
+    half = worker()
+    half.partitions = frozenset({0})
+    with pytest.raises(IncompleteCoverage, match=r"\[0\] do not cover 0..1"):
+        run(half, "outages", AS_OF, 1)
+
+
+def test_a_stores_outages_are_answered_where_it_is_held_with_local_times() -> None:
+    held = worker()
+    held.outages = [OUTAGE]
+    held.profiles["s1"] = StoreProfile("America/New_York")
+    body = json.loads(run(held, "store_outages", "s1", None))
+    assert body["as_of"] == "2023-01-23T21:30:00Z"
+    assert body["outages"] == [
+        {
+            "store_id": "s1",
+            "started_at": "2023-01-23T16:00:00Z",
+            "ended_at": "2023-01-23T19:00:00Z",
+            "began_before_window": False,
+            "business_started_at": "2023-01-23T16:00:00Z",
+            "business_downtime_minutes": 180.0,
+            "timezone": "America/New_York",
+            "started_at_local": "2023-01-23T11:00:00-05:00",
+            "ended_at_local": "2023-01-23T14:00:00-05:00",
+            "business_started_at_local": "2023-01-23T11:00:00-05:00",
+        }
+    ]
+    with pytest.raises(UnknownStore):
+        run(held, "store_outages", "s2", None)
+    with pytest.raises(OutsideHorizon):
+        run(held, "store_outages_here", "s1", AS_OF + 2 * WEEK)

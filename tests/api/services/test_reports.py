@@ -15,6 +15,7 @@ from api.services.records import ReportRecord
 from api.services.reports import STALE, ReportService
 from streams.engine import DEFAULT_RETENTION, HOUR, WEEK, UptimeRow
 from streams.engine.units import LATEST
+from streams.snapshot import PlacedOutage
 from tests.api.fakes import InlineSide, MemoryReportLog
 
 WATERMARK = 100 * WEEK
@@ -39,6 +40,9 @@ class StubCluster:
         if self.fail:
             raise RuntimeError("partitions held [0] do not cover 0..1")
         return [UptimeRow("s1", 60.0, 1.0, 2.0, 0.0, 0.0, 0.0)]
+
+    async def outages(self, as_of: int) -> list[PlacedOutage]:
+        return []
 
 
 def service(log: MemoryReportLog, cluster: StubCluster | None = None) -> ReportService:

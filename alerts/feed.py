@@ -1,0 +1,114 @@
+"""The outage topic read from a position: what the event stream and the webhooks consume.
+
+A position is the next offset of every partition of the topic. It is written as the event id of each
+event sent (``12.0.7.3``: partition 0 at 12, partition 1 at 0, ...), so a client that reconnects with
+``Last-Event-ID``, to this worker or another, resumes exactly after the last event it saw. The records
+live in Kafka, so nothing a restart loses is needed to resume.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from streams.outage_log import OutageLogError, notice_of
+
+log = logging.getLogger(__name__)
+
+
+class BadPosition(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Position:
+    offsets: tuple[int, ...]
+
+    @classmethod
+    def parse(cls, text: str, partitions: int) -> Position:
+        try:
+            offsets = tuple(int(part) for part in text.split("."))
+        except ValueError:
+            raise BadPosition(f"not an event id of this stream: {text!r}") from None
+        if len(offsets) != partitions or min(offsets) < 0:
+            raise BadPosition(f"event id {text!r} does not name {partitions} partitions")
+        return cls(offsets)
+
+    def after(self, partition: int, offset: int) -> Position:
+        offsets = list(self.offsets)
+        offsets[partition] = offset + 1
+        return Position(tuple(offsets))
+
+    def __str__(self) -> str:
+        return ".".join(map(str, self.offsets))
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One outage change as listeners see it, and the position just after it."""
+
+    position: Position
+    body: dict[str, Any]
+    written_at: float  # when the worker wrote it (the record's timestamp), seconds since the epoch
+
+    @property
+    def event(self) -> str:
+        return str(self.body["event"])
+
+
+class OutageReader:
+    """A consumer of every partition of the outage topic, outside any consumer group."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, topic: str, position: Position) -> None:
+        self.consumer = consumer
+        self.topic = topic
+        self.position = position
+
+    async def read(self, timeout: float) -> list[Notice]:
+        """The next notices, in each partition's order; empty when none came within ``timeout`` seconds."""
+        batches = await self.consumer.getmany(timeout_ms=int(timeout * 1000))
+        found = []
+        for tp, records in sorted(batches.items(), key=lambda item: item[0].partition):
+            for record in records:
+                self.position = self.position.after(tp.partition, record.offset)
+                try:
+                    body = notice_of(record.key or b"", record.value)
+                except OutageLogError as error:
+                    log.error("skipping outage record at %s:%d: %s", tp, record.offset, error)
+                    continue
+                found.append(Notice(self.position, body, record.timestamp / 1000))
+        return found
+
+
+@dataclass(frozen=True)
+class OutageFeed:
+    bootstrap: str
+    topic: str
+    partitions: int
+
+    def position(self, text: str) -> Position:
+        return Position.parse(text, self.partitions)
+
+    @asynccontextmanager
+    async def reading(self, start: Position | None) -> AsyncIterator[OutageReader]:
+        """A reader from ``start`` (None: from now on)."""
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+        )
+        await consumer.start()
+        try:
+            tps = [TopicPartition(self.topic, p) for p in range(self.partitions)]
+            consumer.assign(tps)
+            if start is None:
+                ends = await consumer.end_offsets(tps)
+                start = Position(tuple(ends[tp] for tp in tps))
+            for tp, offset in zip(tps, start.offsets, strict=True):
+                consumer.seek(tp, offset)  # below the log's start (compacted away): from its start
+            yield OutageReader(consumer, self.topic, start)
+        finally:
+            await consumer.stop()

@@ -1,0 +1,180 @@
+"""Outage alerts against a real broker and worker: the event stream during a paced replay, resumed after
+a disconnect and after the worker is killed; webhooks to a receiver that is down, then failing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from alerts.client import Event, events
+from replay.synth import synthesize
+from storemon.broker import free_port
+from storemon.local import Deployment, WorkerProcess
+from streams.outage_log import notice_of
+
+pytestmark = pytest.mark.kafka
+# Two days of 40 stores in about 12 s: one ping per store and message, as live traffic comes.
+STORES, DAYS, SPEED = 40, 2.0, 2 * 86400 / 12
+
+
+async def topic_records(deployment: Deployment) -> list[tuple[int, int, dict[str, Any]]]:
+    """(partition, offset, notice) of every record of the outage topic, in each partition's order."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=deployment.bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        tps = [TopicPartition(deployment.topics.outages, p) for p in range(deployment.partitions)]
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        found = []
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+            for tp, records in (await consumer.getmany(timeout_ms=1000)).items():
+                found += [(tp.partition, r.offset, notice_of(r.key or b"", r.value)) for r in records]
+        return sorted(found, key=lambda item: item[:2])
+    finally:
+        await consumer.stop()
+
+
+def place(previous: str, event: Event) -> tuple[int, int]:
+    """(partition, offset) of an event: the one partition its id moved on from the previous id."""
+    before, after = (list(map(int, text.split("."))) for text in (previous, event.id))
+    moved = [p for p, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    assert len(moved) == 1 and after[moved[0]] > before[moved[0]], (previous, event.id)
+    return moved[0], after[moved[0]] - 1
+
+
+async def ends_of(deployment: Deployment) -> str:
+    consumer = AIOKafkaConsumer(bootstrap_servers=deployment.bootstrap)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(deployment.topics.outages, p) for p in range(deployment.partitions)]
+        ends = await consumer.end_offsets(tps)
+        return ".".join(str(ends[tp]) for tp in tps)
+    finally:
+        await consumer.stop()
+
+
+def test_the_event_stream_carries_every_change_in_order_across_a_disconnect_and_a_killed_worker(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    source = synthesize(tmp_path / "data", stores=STORES, days=DAYS, seed=5).path
+    received: list[tuple[str, Event]] = []  # (the id before it, the event)
+
+    async def listen(worker: WorkerProcess, last: str, until: int | str) -> str:
+        """Read until ``until`` events were received in all, or the stream reaches position ``until``."""
+        if last == until:
+            return last
+        async with httpx.AsyncClient(base_url=worker.url) as client:
+            async for event in events(client, last):
+                received.append((last, event))
+                last = event.id
+                if len(received) == until or last == until:
+                    return last
+        raise AssertionError("the stream ended")
+
+    async def scenario() -> None:
+        first = deployment.worker().start()
+        await first.wait_ready()
+        start = await ends_of(deployment)  # an empty topic: every event of the replay comes after
+        replay = asyncio.create_task(deployment.replay(source, speed=SPEED))
+        last = await listen(first, start, 10)
+        last = await listen(first, last, 20)  # a disconnect, then resumption from the last id seen
+        first.kill()
+        second = deployment.worker(data_dir=first.data_dir, port=first.port).start()
+        try:
+            await second.wait_ready()
+            await replay
+            await deployment.wait_caught_up()
+            await asyncio.sleep(1.0)  # the last outage records leave the producer
+            await asyncio.wait_for(listen(second, last, await ends_of(deployment)), timeout=60)
+        finally:
+            second.stop()
+
+    asyncio.run(scenario())
+    expected = asyncio.run(topic_records(deployment))
+    got = [(*place(before, event), event.data) for before, event in received]
+    assert sorted(got, key=lambda item: item[:2]) == expected  # every record once: none lost, none made up
+    for partition in range(deployment.partitions):
+        offsets = [offset for p, offset, _ in got if p == partition]
+        assert offsets == sorted(offsets)  # in order
+    kinds = {event.name for _, event in received}
+    assert {"outage.opened", "outage.closed"} <= kinds
+    assert [event.data["event"] for _, event in received] == [
+        event.name.removeprefix("outage.") for _, event in received
+    ]
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """A webhook receiver that answers 500 to its first ``failures`` POSTs."""
+
+    failures: ClassVar[int] = 3
+    bodies: ClassVar[list[dict[str, Any]]] = []
+    ids: ClassVar[list[str]] = []
+    lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with self.lock:
+            failing = Receiver.failures > 0
+            Receiver.failures -= 1
+            if not failing:
+                Receiver.bodies.append(json.loads(body))
+                Receiver.ids.append(self.headers["X-Storemon-Event-Id"])
+        self.send_response(500 if failing else 204)
+        self.end_headers()
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@contextmanager
+def receiving(port: int) -> Iterator[None]:
+    server = ThreadingHTTPServer(("127.0.0.1", port), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_webhook_receiver_that_is_down_then_failing_finally_gets_every_opening_and_closing(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    source = synthesize(tmp_path / "data", stores=STORES, days=DAYS, seed=9).path
+    port = free_port()
+    deployment.settings["STOREMON_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/hook"
+
+    async def scenario() -> list[tuple[int, int, dict[str, Any]]]:
+        worker = deployment.worker().start()
+        try:
+            await worker.wait_ready()
+            await deployment.replay(source)  # the receiver is down all along
+            await deployment.wait_caught_up()
+            derived = await topic_records(deployment)
+            wanted = {n["event_id"] for _, _, n in derived if n["event"] in ("opened", "closed")}
+            with receiving(port):
+                for _ in range(240):
+                    if wanted <= set(Receiver.ids):
+                        break
+                    await asyncio.sleep(0.5)
+            return derived
+        finally:
+            worker.stop()
+
+    derived = asyncio.run(scenario())
+    by_id = {n["event_id"]: n for _, _, n in derived if n["event"] in ("opened", "closed")}
+    assert len(by_id) > 10 and Receiver.failures < 0  # the receiver did fail some
+    assert set(Receiver.ids) == set(by_id)  # every one, and none that was never derived
+    for body in Receiver.bodies:
+        assert body == by_id[body["event_id"]]
