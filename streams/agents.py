@@ -19,6 +19,7 @@ from streams.engine import AddResult, StoreProfile, StoreState
 from streams.engine.outages import Outage, OutageChange, OutageEvent, outage_changes, outages_near
 from streams.messages import MessageError, decode_pings
 from streams.metrics import StreamMetrics
+from streams.open_outages import OpenOutages
 from streams.outage_log import outage_message
 from streams.progress import Progress, Watermark
 from streams.snapshot import profile_from
@@ -45,10 +46,10 @@ class Ingest:
         metrics: StreamMetrics,
         retention: int,
         partitions: int,
-        outages: bool = True,
+        open_outages: OpenOutages | None = None,
     ) -> None:
         self.topics = topics
-        self.derive_outages = outages
+        self.open_outages = open_outages  # None: outages are not derived
         self.partitions = partitions
         self.tables = tables
         self.progress = progress
@@ -122,7 +123,7 @@ class Ingest:
             profile = self.tables.profile(key)
             state, position = self.tables.entry(key)
             low, high = min(instant for instant, _ in pings), max(instant for instant, _ in pings)
-            before = outages_near(store_id, state, profile, low, high) if self.derive_outages else {}
+            before = outages_near(store_id, state, profile, low, high) if self.open_outages else {}
             outcomes: Counter[str] = Counter()
             changed = []
             for instant, active in pings:
@@ -131,12 +132,15 @@ class Ingest:
                 if result in _CHANGES:
                     changed.append((instant, active))
             self.tables.put_state(key, state, position, changed, message.partition)
-            if self.derive_outages:
+            if self.open_outages:
                 after = outages_near(store_id, state, profile, low, high)
                 if changed:
-                    await self._publish(outage_changes(before, after), state, profile, message.partition)
+                    changes = outage_changes(before, after)
                 elif outcomes.keys() == {AddResult.DUPLICATE.value}:
-                    await self._publish(_repeats(after), state, profile, message.partition)
+                    changes = _repeats(after)
+                else:
+                    changes = []
+                await self._publish(key, changes, state, profile, message.partition)
             if state.latest is not None:
                 self.watermark.saw(state.latest)
             for outcome, count in outcomes.items():
@@ -145,11 +149,17 @@ class Ingest:
             self._done("ingest-pings", message)
 
     async def _publish(
-        self, changes: list[OutageChange], state: StoreState, profile: StoreProfile, partition: int
+        self,
+        key: bytes,
+        changes: list[OutageChange],
+        state: StoreState,
+        profile: StoreProfile,
+        partition: int,
     ) -> None:
         """Send each change to the outage topic, in the store's partition, so its changes stay in order."""
-        if not changes or state.latest is None:
+        if not changes or state.latest is None or self.open_outages is None:
             return
+        self.open_outages.note(key, state, profile)
         zone = profile.effective_timezone
         for change in changes:
             key, value = outage_message(change, zone, state.latest)
@@ -182,16 +192,16 @@ class Ingest:
     ) -> None:
         """New hours or zone: recompute the running totals, and what every outage cost in business time."""
         store_id, first, last = key.decode("utf-8", "replace"), state.times[0], state.times[-1]
-        before = outages_near(store_id, state, previous, first, last) if self.derive_outages else {}
+        before = outages_near(store_id, state, previous, first, last) if self.open_outages else {}
         state.refresh(profile)
         self.tables.put_state(key, state, position, (), partition)
-        if not self.derive_outages:
+        if not self.open_outages:
             return
         after = outages_near(store_id, state, profile, first, last)
         changes = outage_changes(before, after)
         if previous.effective_timezone != profile.effective_timezone:
             changes += _restated(after, changes)
-        await self._publish(changes, state, profile, partition)
+        await self._publish(key, changes, state, profile, partition)
 
 
 def _repeats(outages: dict[int, Outage]) -> list[OutageChange]:

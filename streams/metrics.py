@@ -52,6 +52,11 @@ class StreamMetrics:
             ["event"],
             registry=self.registry,
         )
+        self.outages_open = Gauge(
+            "storemon_outages_open",
+            "stores held by this worker with an outage going on at their latest ping",
+            registry=self.registry,
+        )
         self.watermark = Gauge(
             "storemon_watermark_seconds", "latest ping instant seen by this worker", registry=self.registry
         )

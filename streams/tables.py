@@ -219,6 +219,10 @@ class StoreTables:
     def encoded_states(self) -> Iterator[bytes]:
         return (raw for _, raw in raw_items(self.states))
 
+    def encoded_items(self) -> Iterator[tuple[bytes, bytes]]:
+        """(store id, encoded state) of every store held here."""
+        return raw_items(self.states)
+
     def pinned(self) -> tuple[list[Iterator[tuple[bytes, bytes]]], list[Iterator[tuple[bytes, bytes]]]]:
         """Raw items of the states and profiles held here, as they are now: one consistent cut that
         can be read slice by slice while agents go on writing (see ``storage.pinned_items``)."""

@@ -16,6 +16,7 @@ from streams.commits import keep_commits_moving
 from streams.engine import StoreProfile, StoreStatus, UptimeRow, store_status
 from streams.engine.outages import Outage, store_outages
 from streams.metrics import StreamMetrics
+from streams.open_outages import OpenOutages
 from streams.progress import Progress, Watermark
 from streams.routing import Routing
 from streams.snapshot import PlacedOutage, SideProcess, outages_at, rows_at, rows_of_cut
@@ -40,6 +41,13 @@ class StreamWorker:
             lambda: int(self.app.consumer_generation_id),
             lambda: self.settled,
         )
+        self.open_outages = OpenOutages(
+            self.tables.encoded_items,
+            self.tables.profile,
+            lambda: int(self.app.consumer_generation_id),
+            lambda: self.settled,
+        )
+        self.metrics.outages_open.set_function(self.open_outages.count)
         self.ingest = Ingest(
             self.app,
             self.topics,
@@ -49,7 +57,7 @@ class StreamWorker:
             self.metrics,
             config.retention,
             config.partitions,
-            config.outages,
+            self.open_outages if config.outages else None,
         )
         self.side = SideProcess()
 

@@ -135,6 +135,15 @@ def outages_near(
     return found
 
 
+def open_outage(store_id: str, state: StoreState, profile: StoreProfile) -> Outage | None:
+    """The outage going on at the store's latest ping, if one is."""
+    if not state.times or state.active[-1]:
+        return None
+    latest = state.times[-1]
+    found = outages_near(store_id, state, profile, latest, latest)
+    return next((outage for outage in found.values() if outage.is_open), None)
+
+
 class OutageEvent(Enum):
     OPENED = "opened"
     UPDATED = "updated"

@@ -160,6 +160,12 @@ class StoreState:
             data[_HEADER.size + 8 * (count - 1) : _HEADER.size + 8 * count], "little", signed=True
         )
 
+    @staticmethod
+    def inactive_last(data: bytes) -> bool:
+        """True when the latest kept ping of an encoded state is inactive, read without decoding."""
+        _, _, count = _HEADER.unpack_from(data)
+        return bool(count) and data[_HEADER.size + 9 * count - 1] == 0
+
     @classmethod
     def decode(cls, data: bytes) -> StoreState:
         """The state encoded at the start of ``data``; bytes after it (a table's own) are not read."""

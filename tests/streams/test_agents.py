@@ -14,7 +14,9 @@ from streams.changelog import LogPosition, changelog_records, decode_record
 from streams.engine import DEFAULT_PROFILE, HOUR, HoursRow, StoreProfile, StoreState
 from streams.engine.instants import iso_text
 from streams.messages import encode_pings, encode_profile
+from streams.open_outages import OpenOutages
 from streams.outage_log import notice_of
+from streams.storage import read
 from streams.worker import StreamWorker
 from tests.helpers import instant
 from tests.streams.conftest import OutageSink, new_stream_worker
@@ -293,3 +295,23 @@ def test_a_new_zone_restates_the_local_times_of_outages_whose_figures_stay(
     sink: OutageSink = stream_worker.topics.outages.send  # type: ignore[assignment]
     zones = [notice_of(key, value)["timezone"] for _, key, value in sink.records]
     assert zones == ["America/Chicago", "Asia/Tokyo"]
+
+
+def test_the_open_outages_gauge_follows_the_stores_and_is_rebuilt_after_a_rebalance(
+    stream_worker: StreamWorker,
+) -> None:
+    async def scenario() -> None:
+        async with stream_worker.ingest.pings.test_context() as agent:
+            await agent.put(encode_pings([(START, False)]), key=b"down")
+            await agent.put(encode_pings([(START, False), (START + HOUR, True)]), key=b"back")
+
+    asyncio.run(scenario())
+    gauge = "storemon_outages_open"
+    assert stream_worker.metrics.registry.get_sample_value(gauge) == 1
+    tables = stream_worker.tables
+
+    def held() -> list[tuple[bytes, bytes]]:  # what a worker holding both stores' partitions reads
+        return [(key, read(tables.states, key) or b"") for key in (b"down", b"back")]
+
+    rebuilt = OpenOutages(held, tables.profile, lambda: 1, lambda: True)
+    assert rebuilt.count() == 1  # from the states held: only "down" is open

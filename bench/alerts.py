@@ -1,0 +1,152 @@
+"""Benchmark: ping published -> outage event on the stream and at the webhook, at a live rate.
+
+    python -m bench.alerts [--stores 10000] [--days 7.5] [--rate 200]
+
+Starts a broker and one worker whose webhook points at a receiver in this process, replays the
+generated dataset (so the worker holds a week of every store), connects a client to ``/api/events``,
+then publishes one ping per Kafka message, open loop at ``rate`` pings/s for 30 s, to stores of their
+own that are open around the clock and alternate inactive and active: every ping opens or closes an
+outage. Latency runs from the instant a ping was due to be published (no coordinated omission) to
+the instant the event arrived, and is printed as p50 / p99 for each way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from alerts.client import events
+from bench.harness import run_against_worker
+from bench.live import milliseconds
+from storemon.broker import free_port
+from storemon.local import Deployment, local_deployment
+from streams.engine import SECOND
+from streams.engine.instants import iso_text
+from streams.messages import encode_pings
+from streams.topics import partition_of
+
+SECONDS = 30.0
+STORES = 100  # each pings every STORES / rate seconds
+
+
+class Arrivals:
+    """When each (store, instant) was due, and when its event came by each way."""
+
+    def __init__(self) -> None:
+        self.due: dict[tuple[str, str], float] = {}
+        self.latencies: dict[str, list[float]] = {"stream": [], "webhook": []}
+
+    def arrived(self, way: str, body: dict[str, object]) -> None:
+        now = time.perf_counter()
+        instant = body["started_at"] if body["event"] == "opened" else body["ended_at"]
+        due = self.due.get((str(body["store_id"]), str(instant)))
+        if due is not None and body["event"] in ("opened", "closed"):
+            self.latencies[way].append(now - due)
+
+
+async def receive_webhooks(port: int, arrivals: Arrivals) -> asyncio.Server:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
+                arrivals.arrived("webhook", json.loads(await reader.readexactly(length)))
+                writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", port)
+
+
+async def listen(url: str, arrivals: Arrivals) -> None:
+    async with httpx.AsyncClient(base_url=url) as client:
+        async for event in events(client):
+            arrivals.arrived("stream", event.data)
+
+
+async def webhooks_pending(deployment: Deployment) -> int:
+    """Outage records the webhook delivery has not committed yet."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=deployment.bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=deployment.bootstrap)
+    await consumer.start()
+    await admin.start()
+    try:
+        tps = [TopicPartition(deployment.topics.outages, p) for p in range(deployment.partitions)]
+        ends = await consumer.end_offsets(tps)
+        done = await admin.list_consumer_group_offsets(f"{deployment.name}-webhooks")
+        return sum(end - (done[tp].offset if tp in done else 0) for tp, end in ends.items())
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+async def run(source: Path, rate: int, root: Path) -> None:
+    port = free_port()
+    os.environ["STOREMON_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/hook"  # the worker's environment
+    arrivals = Arrivals()
+    receiver = await receive_webhooks(port, arrivals)
+    async with local_deployment(root, partitions=8) as (_, deployment, worker):
+        await deployment.replay(source)
+        await deployment.wait_caught_up(timeout=900)
+        started, backlog = time.perf_counter(), await webhooks_pending(deployment)
+        while await webhooks_pending(deployment):
+            await asyncio.sleep(0.5)
+        drained = time.perf_counter() - started
+        print(
+            f"the replay's {backlog:,} outage records went through the webhook delivery {drained:.1f} s later"
+        )
+        async with httpx.AsyncClient(base_url=worker.url) as client:
+            after = (await client.get("/api/internal/watermark")).json()["watermark_us"] + SECOND
+        listener = asyncio.create_task(listen(worker.url, arrivals))
+        await asyncio.sleep(1.0)  # connected, reading from now on
+        producer = AIOKafkaProducer(bootstrap_servers=deployment.bootstrap, acks="all", linger_ms=0)
+        await producer.start()
+        stores = [f"bench-{i}" for i in range(STORES)]
+        try:
+            start = time.perf_counter()
+            for k in range(int(SECONDS * rate)):
+                due = start + k / rate
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                store, instant = stores[k % STORES], after + k * 1000
+                active = (k // STORES) % 2 == 1  # each store: inactive, active, inactive, ...
+                arrivals.due[(store, iso_text(instant))] = due
+                key = store.encode()
+                await producer.send(
+                    deployment.topics.pings,
+                    encode_pings([(instant, active)]),
+                    key=key,
+                    partition=partition_of(key, deployment.partitions),
+                )
+            await producer.flush()
+            await asyncio.sleep(5.0)  # the last events arrive
+        finally:
+            await producer.stop()
+            listener.cancel()
+            receiver.close()
+    sent = int(SECONDS * rate)
+    print(f"{sent:,} pings published at {rate}/s, one per message, each opening or closing an outage")
+    for way, latencies in arrivals.latencies.items():
+        print(
+            f"published -> {way}: {len(latencies):,} events, {milliseconds(latencies)}  "
+            f"(bar: p99 <= 250 ms, moonshot <= 50 ms)"
+        )
+
+
+def main() -> None:
+    run_against_worker(__doc__, "rate", 200, run)
+
+
+if __name__ == "__main__":
+    main()
