@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 
 from api.ports import GroupAnswers, LocalWorker, Reports
 from api.services.events import Events
+from api.services.fleet import FleetView
 from api.services.intake import Intake
 from api.services.outages import OutageListing
 
@@ -29,6 +30,7 @@ class Services:
     intake: Intake
     outages: OutageListing
     events: Events
+    fleet: FleetView
     registry: CollectorRegistry
     token: str | None = None
 
@@ -60,6 +62,10 @@ async def _outages(request: Request) -> OutageListing:
 
 async def _events(request: Request) -> Events:
     return services_of(request).events
+
+
+async def _fleet(request: Request) -> FleetView:
+    return services_of(request).fleet
 
 
 async def _registry(request: Request) -> CollectorRegistry:
@@ -96,4 +102,5 @@ ReportsDep = Annotated[Reports, Depends(_reports)]
 IntakeDep = Annotated[Intake, Depends(_intake)]
 OutagesDep = Annotated[OutageListing, Depends(_outages)]
 EventsDep = Annotated[Events, Depends(_events)]
+FleetDep = Annotated[FleetView, Depends(_fleet)]
 RegistryDep = Annotated[CollectorRegistry, Depends(_registry)]

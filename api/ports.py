@@ -14,10 +14,10 @@ from typing import Protocol, TypeVar
 from alerts.feed import Notice, Position
 from api.schemas import ReportStatus
 from api.services.records import ReportRecord
-from streams.engine import StoreProfile, StoreStatus, UptimeRow
+from streams.engine import StoreProfile, StoreState, StoreStatus, UptimeRow
 from streams.engine.outages import Outage
 from streams.progress import Progress
-from streams.snapshot import PlacedOutage
+from streams.snapshot import FleetRow, PlacedOutage
 
 T = TypeVar("T")
 
@@ -49,6 +49,14 @@ class LocalWorker(Protocol):
 
     async def outages_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]: ...
 
+    async def fleet_part(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]: ...
+
+    def store_state(self, store_id: str) -> tuple[StoreState, StoreProfile] | None: ...
+
+    def lag(self) -> int:
+        """Messages of the partitions held here not processed yet."""
+        ...
+
     def owner_url(self, store_id: str) -> str | None: ...
 
     def peer_urls(self) -> list[str]: ...
@@ -77,6 +85,8 @@ class GroupRows(Protocol):
 
     async def outages(self, as_of: int) -> list[PlacedOutage]: ...
 
+    async def fleet(self, as_of: int) -> list[FleetRow]: ...
+
 
 class GroupAnswers(Protocol):
     """Live per-store lookups wherever the store is held (each answer is the JSON body), and the parts
@@ -97,6 +107,12 @@ class GroupAnswers(Protocol):
     async def report_part_here(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]: ...
 
     async def outages_part_here(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]: ...
+
+    async def fleet_part_here(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]: ...
+
+    async def timeline(self, store_id: str, as_of: int | None) -> bytes: ...
+
+    def timeline_here(self, store_id: str, as_of: int) -> bytes: ...
 
 
 class ReportLog(Protocol):

@@ -81,3 +81,44 @@ class OutagePage(BaseModel):
     as_of: str
     outages: list[OutageOut]
     next_cursor: str | None
+
+
+class FleetStore(BaseModel):
+    """One store in the fleet view; ``standing`` is closed, silent (open, no ping for 2 h), up or down."""
+
+    store_id: str
+    uptime_last_hour: float
+    uptime_last_day: float
+    uptime_last_week: float
+    downtime_last_hour: float
+    downtime_last_day: float
+    downtime_last_week: float
+    status: Literal["active", "inactive"]
+    standing: Literal["closed", "silent", "up", "down"]
+    last_ping: str
+    open_now: bool
+    timezone: str
+
+
+class FleetPage(BaseModel):
+    as_of: str
+    total: int  # stores the filters admit
+    offset: int
+    stores: list[FleetStore]
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+class FleetSummary(BaseModel):
+    as_of: str
+    stores: int
+    open_now: int
+    up: int
+    down: int
+    silent: int
+    closed: int
+    # Stores per tenth of uptime over their business time (0-10 %, ..., 90-100 %); stores with no
+    # business time in the window are left out.
+    uptime_last_day: list[int]
+    uptime_last_week: list[int]
+    lag_messages: int  # not yet processed by this worker

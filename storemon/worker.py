@@ -26,11 +26,13 @@ from api.deps import Services
 from api.main import create_api
 from api.services.cluster import Cluster
 from api.services.events import Events
+from api.services.fleet import FleetView
 from api.services.intake import Intake
 from api.services.outages import OutageListing
 from api.services.repeating import repeating
 from api.services.report_log import KafkaReportLog
 from api.services.reports import ReportService
+from dashboard.pages import install_dashboard
 from replay.producer import Publisher
 from storemon.logs import configure_logging
 from storemon.settings import Settings
@@ -164,9 +166,19 @@ def build_api(settings: Settings) -> FastAPI:
     feed = OutageFeed(settings.broker, settings.topics.outages, settings.partitions)
     events = Events(feed, settings.events_heartbeat_seconds)
     services = Services(
-        streams, cluster, reports, intake, OutageListing(cluster), events, streams.metrics.registry, token
+        streams,
+        cluster,
+        reports,
+        intake,
+        OutageListing(cluster),
+        events,
+        FleetView(cluster, streams),
+        streams.metrics.registry,
+        token,
     )
-    return create_api(services, lifespan)
+    api = create_api(services, lifespan)
+    install_dashboard(api)
+    return api
 
 
 def run_worker(settings: Settings) -> None:

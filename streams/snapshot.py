@@ -29,6 +29,7 @@ from streams.engine import (
     StoreProfile,
     StoreState,
     UptimeRow,
+    store_status,
     uptime_row,
     write_report_csv,
 )
@@ -78,6 +79,37 @@ def outages_at(stores: list[RawStore], as_of: int) -> list[PlacedOutage]:
         zone = profile.effective_timezone
         for outage in store_outages(key.decode(), StoreState.decode(state), profile, as_of):
             found.append(PlacedOutage(outage, zone))
+    found.sort()
+    return found
+
+
+class FleetRow(NamedTuple):
+    """A store as the fleet view shows it: its report row, status and last ping, whether it is open."""
+
+    store_id: str
+    uptime_last_hour: float
+    uptime_last_day: float
+    uptime_last_week: float
+    downtime_last_hour: float
+    downtime_last_day: float
+    downtime_last_week: float
+    active: bool
+    last_ping: int
+    open_now: bool
+    timezone: str
+
+
+def fleet_at(stores: list[RawStore], as_of: int) -> list[FleetRow]:
+    """Fleet rows, sorted by store id, of the stores that have a ping at or before ``as_of``."""
+    found = []
+    for key, raw, raw_profile in stores:
+        state, profile = StoreState.decode(raw), profile_from(raw_profile)
+        status = store_status(key.decode(), state, profile, as_of)
+        if status is not None:
+            open_now = profile.calendar.first_business(as_of, as_of + 1) is not None
+            found.append(
+                FleetRow(*status.row, status.active, status.last_ping, open_now, profile.effective_timezone)
+            )
     found.sort()
     return found
 

@@ -13,13 +13,21 @@ import faust
 from streams.agents import Ingest
 from streams.app import StreamsConfig, create_app
 from streams.commits import keep_commits_moving
-from streams.engine import StoreProfile, StoreStatus, UptimeRow, store_status
+from streams.engine import StoreProfile, StoreState, StoreStatus, UptimeRow, store_status
 from streams.engine.outages import Outage, store_outages
 from streams.metrics import StreamMetrics
 from streams.open_outages import OpenOutages
 from streams.progress import Progress, Watermark
 from streams.routing import Routing
-from streams.snapshot import PlacedOutage, SideProcess, outages_at, rows_at, rows_of_cut
+from streams.snapshot import (
+    FleetRow,
+    PlacedOutage,
+    SideProcess,
+    fleet_at,
+    outages_at,
+    rows_at,
+    rows_of_cut,
+)
 from streams.tables import StoreTables
 from streams.topics import SourceTopics
 
@@ -99,6 +107,22 @@ class StreamWorker:
         """Outages of every store held here in the week before ``as_of``; computed off the event loop."""
         partitions, (states, profiles) = self.routing.owned_partitions(), self.tables.pinned()
         return partitions, await rows_of_cut(states, profiles, as_of, self.side, outages_at)
+
+    async def fleet_part(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]:
+        """Every store held here as the fleet view shows it at ``as_of``; computed off the event loop."""
+        partitions, (states, profiles) = self.routing.owned_partitions(), self.tables.pinned()
+        return partitions, await rows_of_cut(states, profiles, as_of, self.side, fleet_at)
+
+    def store_state(self, store_id: str) -> tuple[StoreState, StoreProfile] | None:
+        """The state and profile of a store held here; None for one unknown here."""
+        key = store_id.encode()
+        state = self.tables.state(key)
+        return None if state is None else (state, self.tables.profile(key))
+
+    def lag(self) -> int:
+        """Messages of the partitions held here not processed yet."""
+        self.update_lag()
+        return int(sum(sample.value for metric in self.metrics.lag.collect() for sample in metric.samples))
 
     def owner_url(self, store_id: str) -> str | None:
         return self.routing.owner_url(store_id)

@@ -32,6 +32,21 @@ async def outages_part(group: GroupDep, as_of_us: Instant) -> dict[str, list[Any
     return {"partitions": sorted(partitions), "rows": [[*placed.outage, placed.timezone] for placed in found]}
 
 
+@router.get("/fleet-part")
+async def fleet_part(group: GroupDep, as_of_us: Instant) -> dict[str, list[Any]]:
+    partitions, rows = await group.fleet_part_here(as_of_us)
+    return {"partitions": sorted(partitions), "rows": [list(row) for row in rows]}
+
+
+@router.get("/stores/{store_id}/timeline.svg")
+async def timeline(
+    group: GroupDep,
+    store_id: Annotated[str, Path(min_length=1, max_length=128)],
+    as_of_us: Instant,
+) -> Response:
+    return Response(group.timeline_here(store_id, as_of_us), media_type="image/svg+xml")
+
+
 @router.get("/stores/{store_id}/outages", response_model=StoreOutages)
 async def store_outages(
     group: GroupDep,

@@ -39,3 +39,19 @@ async def store_outages(
     """The store's outages in the week before ``as_of``, by start."""
     at = None if as_of is None else to_instant(as_of)
     return Response(await group.store_outages(store_id, at), media_type="application/json")
+
+
+@router.get(
+    "/{store_id}/timeline.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}, 404: {"description": "unknown store"}},
+)
+async def store_timeline(
+    store_id: Annotated[str, Path(min_length=1, max_length=128)],
+    group: GroupDep,
+    as_of: Annotated[datetime | None, Query(description="default: the stream's watermark")] = None,
+) -> Response:
+    """The store's week up to ``as_of`` as an SVG: a lane per local day, business hours shaded, up
+    solid and down hatched, pings, outages outlined, clock changes marked."""
+    at = None if as_of is None else to_instant(as_of)
+    return Response(await group.timeline(store_id, at), media_type="image/svg+xml")

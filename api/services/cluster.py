@@ -21,15 +21,16 @@ from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable, Unknow
 from api.ports import LocalWorker
 from api.schemas import HoursEntry, OutageOut, ProfileOut, StoreOutages, StoreUptime
 from api.services.repeating import repeating
+from api.services.timeline import timeline_svg
 from replay.parsing import clock_text
 from streams.engine import DEFAULT_PROFILE, DEFAULT_RETENTION, WEEK, UptimeRow
 from streams.engine.instants import iso_text, to_datetime
 from streams.engine.outages import Outage
 from streams.outage_records import outage_record
-from streams.snapshot import PlacedOutage
+from streams.snapshot import FleetRow, PlacedOutage
 
 log = logging.getLogger(__name__)
-R = TypeVar("R", UptimeRow, PlacedOutage)
+R = TypeVar("R", UptimeRow, PlacedOutage, FleetRow)
 Part = tuple[frozenset[int], list[R]]
 
 
@@ -159,12 +160,31 @@ class Cluster:
 
     async def store_outages(self, store_id: str, as_of: int | None) -> bytes:
         """The store's outages in the week before ``as_of`` (default: the group's watermark)."""
-        at = self.cached_watermark() if as_of is None else as_of
-        if at is None:
-            raise UnknownStore()
+        at = self._instant(as_of)
         return await self._at_owner(
             store_id, "/outages", {"as_of_us": at}, lambda: self.store_outages_here(store_id, at)
         )
+
+    async def timeline(self, store_id: str, as_of: int | None) -> bytes:
+        """The store's week up to ``as_of`` (default: the group's watermark) as an SVG timeline."""
+        at = self._instant(as_of)
+        return await self._at_owner(
+            store_id, "/timeline.svg", {"as_of_us": at}, lambda: self.timeline_here(store_id, at)
+        )
+
+    def timeline_here(self, store_id: str, as_of: int) -> bytes:
+        self.check_here(as_of)
+        held = self.worker.store_state(store_id)
+        if held is None or held[0].last_ping_at(as_of) is None:
+            raise UnknownStore()
+        return timeline_svg(store_id, *held, as_of).encode()
+
+    def _instant(self, as_of: int | None) -> int:
+        """``as_of``, or the group's watermark; a group that has seen no ping knows no store."""
+        at = self.cached_watermark() if as_of is None else as_of
+        if at is None:
+            raise UnknownStore()
+        return at
 
     def store_outages_here(self, store_id: str, as_of: int) -> bytes:
         self.check_here(as_of)
@@ -184,6 +204,11 @@ class Cluster:
         self.check_here(as_of)
         return await self.worker.report_part(as_of)
 
+    async def fleet_part_here(self, as_of: int) -> Part[FleetRow]:
+        """The partitions held here and their stores as the fleet view shows them at ``as_of``."""
+        self.check_here(as_of)
+        return await self.worker.fleet_part(as_of)
+
     async def outages_part_here(self, as_of: int) -> Part[PlacedOutage]:
         """The partitions held here and the outages of their stores in the week before ``as_of``."""
         self.check_here(as_of)
@@ -198,6 +223,11 @@ class Cluster:
         """Outages of every store in the group in the week before ``as_of``, by store and start."""
         part = self.worker.outages_part
         return await self._gathered(as_of, part, "outages-part", _placed_outage, attempts)
+
+    async def fleet(self, as_of: int, attempts: int = 5) -> list[FleetRow]:
+        """Every store in the group as the fleet view shows it at ``as_of``, sorted by store id."""
+        part = self.worker.fleet_part
+        return await self._gathered(as_of, part, "fleet-part", lambda row: FleetRow(*row), attempts)
 
     async def _gathered(
         self,
@@ -260,8 +290,8 @@ class Cluster:
         return body
 
 
-def _store_of(item: UptimeRow | PlacedOutage) -> str:
-    return item.store_id if isinstance(item, UptimeRow) else item.outage.store_id
+def _store_of(item: UptimeRow | PlacedOutage | FleetRow) -> str:
+    return item.outage.store_id if isinstance(item, PlacedOutage) else item.store_id
 
 
 def _placed_outage(fields: list[Any]) -> PlacedOutage:

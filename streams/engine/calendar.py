@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from streams.engine.schedule import WeeklySchedule
-from streams.engine.units import DAY
+from streams.engine.units import DAY, WEEK
 from streams.engine.zones import ZoneTimeline
 
 # 1970-01-01 was a Thursday: shifting local time by three days puts a Monday 00:00 at zero.
@@ -51,6 +51,32 @@ class BusinessCalendar:
                 return candidate
             start = until
         return None
+
+    def business_intervals(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The business time in ``[start, end)`` as disjoint, sorted UTC intervals (for drawing it).
+
+        Their lengths add up to ``business_between(start, end)``: a repeated autumn hour inside the
+        hours appears once per pass, a skipped spring hour not at all.
+        """
+        found: list[tuple[int, int]] = []
+        schedule = self.schedule
+        while start < end:
+            offset, until = self.zone.segment(start)
+            stop = min(end, until)
+            shift = offset + _MONDAY_SHIFT
+            local, local_stop = start + shift, stop + shift
+            week = local // WEEK * WEEK
+            while week < local_stop:
+                for open_at, close_at in zip(schedule.starts, schedule.ends, strict=True):
+                    a, b = max(week + open_at, local), min(week + close_at, local_stop)
+                    if a < b:
+                        if found and found[-1][1] == a - shift:
+                            found[-1] = (found[-1][0], b - shift)
+                        else:
+                            found.append((a - shift, b - shift))
+                week += WEEK
+            start = stop
+        return found
 
     def running_business(self, times: Sequence[int]) -> list[int]:
         """Business time from ``times[0]`` to each of the sorted ``times``, cumulatively.

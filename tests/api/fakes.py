@@ -12,10 +12,10 @@ from alerts.feed import Notice, Position
 from api.errors import DomainError, UnknownReport, UnknownStore
 from api.schemas import ReportStatus
 from api.services.records import ReportRecord
-from streams.engine import DEFAULT_PROFILE, StoreProfile, StoreStatus, UptimeRow
+from streams.engine import DEFAULT_PROFILE, StoreProfile, StoreState, StoreStatus, UptimeRow
 from streams.engine.outages import Outage
 from streams.progress import Progress
-from streams.snapshot import PlacedOutage
+from streams.snapshot import FleetRow, PlacedOutage
 
 T = TypeVar("T")
 ME = "http://127.0.0.1:1"
@@ -35,6 +35,9 @@ class FakeWorker:
     lag_updates: int = 0
     profiles: dict[str, StoreProfile] = field(default_factory=dict)
     outages: list[Outage] = field(default_factory=list)  # in the week before as_of, whatever it is
+    states: dict[str, StoreState] = field(default_factory=dict)
+    fleet_rows: list[FleetRow] = field(default_factory=list)
+    pending: int = 0
 
     @property
     def canonical_url(self) -> str:
@@ -66,6 +69,16 @@ class FakeWorker:
     async def outages_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]:
         zone = DEFAULT_PROFILE.effective_timezone
         return self.partitions, sorted(PlacedOutage(outage, zone) for outage in self.outages)
+
+    async def fleet_part(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]:
+        return self.partitions, list(self.fleet_rows)
+
+    def store_state(self, store_id: str) -> tuple[StoreState, StoreProfile] | None:
+        state = self.states.get(store_id)
+        return None if state is None else (state, self.profiles.get(store_id, DEFAULT_PROFILE))
+
+    def lag(self) -> int:
+        return self.pending
 
     def owner_url(self, store_id: str) -> str | None:
         return self.owner
@@ -118,6 +131,16 @@ class FakeGroup:
         self.asked.append(as_of)
         return frozenset({0}), []
 
+    async def fleet_part_here(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]:
+        self.asked.append(as_of)
+        return frozenset({0}), []
+
+    async def timeline(self, store_id: str, as_of: int | None) -> bytes:
+        return self.timeline_here(store_id, as_of or 0)
+
+    def timeline_here(self, store_id: str, as_of: int) -> bytes:
+        return self.lookup_here(f"timeline:{store_id}", as_of)
+
 
 @dataclass
 class FakeRows:
@@ -125,6 +148,7 @@ class FakeRows:
 
     latest: int | None = None
     found: list[PlacedOutage] = field(default_factory=list)
+    fleet_rows: list[FleetRow] = field(default_factory=list)
     gatherings: list[int] = field(default_factory=list)
 
     async def watermark(self) -> int | None:
@@ -136,6 +160,10 @@ class FakeRows:
     async def outages(self, as_of: int) -> list[PlacedOutage]:
         self.gatherings.append(as_of)
         return list(self.found)
+
+    async def fleet(self, as_of: int) -> list[FleetRow]:
+        self.gatherings.append(as_of)
+        return list(self.fleet_rows)
 
 
 @dataclass

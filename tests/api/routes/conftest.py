@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry, Counter
 from api.deps import Services
 from api.main import create_api
 from api.services.events import Events
+from api.services.fleet import FleetView
 from api.services.intake import Intake
 from api.services.outages import OutageListing
 from streams.topics import Topics
@@ -40,7 +41,8 @@ def build(tmp_path: Path, token: str | None) -> Iterator[Api]:
     published, rows, feed = FakePublisher(), FakeRows(), FakeFeed()
     intake = Intake(published, Topics.with_prefix("t"), registry, max_pings=100)
     events = Events(feed, heartbeat=0.01)
-    services = Services(worker, group, reports, intake, OutageListing(rows), events, registry, token)
+    fleet = FleetView(rows, worker)
+    services = Services(worker, group, reports, intake, OutageListing(rows), events, fleet, registry, token)
     with TestClient(create_api(services)) as client:
         yield Api(client, worker, group, reports, registry, published, rows, feed)
 

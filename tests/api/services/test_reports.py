@@ -15,7 +15,7 @@ from api.services.records import ReportRecord
 from api.services.reports import STALE, ReportService
 from streams.engine import DEFAULT_RETENTION, HOUR, WEEK, UptimeRow
 from streams.engine.units import LATEST
-from streams.snapshot import PlacedOutage
+from streams.snapshot import FleetRow, PlacedOutage
 from tests.api.fakes import InlineSide, MemoryReportLog
 
 WATERMARK = 100 * WEEK
@@ -42,6 +42,9 @@ class StubCluster:
         return [UptimeRow("s1", 60.0, 1.0, 2.0, 0.0, 0.0, 0.0)]
 
     async def outages(self, as_of: int) -> list[PlacedOutage]:
+        return []
+
+    async def fleet(self, as_of: int) -> list[FleetRow]:
         return []
 
 

@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
-from streams.engine import DAY, HOUR, MINUTE, WEEK, HoursRow, StoreProfile, WeeklySchedule, zone_timeline
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from streams.engine import (
+    DAY,
+    HOUR,
+    MINUTE,
+    SECOND,
+    WEEK,
+    HoursRow,
+    StoreProfile,
+    WeeklySchedule,
+    zone_timeline,
+)
 from tests.helpers import instant
+from tests.reference import is_business
+from tests.streams.engine.test_against_reference import ANCHORS, ZONES, rows_strategy
 
 
 def test_no_rows_is_open_all_week() -> None:
@@ -68,3 +86,28 @@ def test_unknown_or_missing_timezone_falls_back_to_chicago() -> None:
     assert unknown.effective_timezone == "America/Chicago"
     assert not unknown.timezone_known
     assert StoreProfile("Asia/Tokyo").timezone_known
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    rows=rows_strategy,
+    anchor=st.sampled_from(ANCHORS),
+    offset=st.integers(-3 * 1440, 3 * 1440),
+    minutes=st.integers(0, 9 * 1440),
+)
+def test_business_intervals_and_first_business_agree_with_business_time(
+    zone: str, rows: list[tuple[int, int, int]], anchor: int, offset: int, minutes: int
+) -> None:
+    calendar = StoreProfile(zone, tuple(HoursRow(*row) for row in rows)).calendar
+    start = (anchor + offset) * MINUTE
+    end = start + minutes * MINUTE
+    intervals = calendar.business_intervals(start, end)
+    assert sum(b - a for a, b in intervals) == calendar.business_between(start, end)
+    assert all(start <= a < b <= end for a, b in intervals)
+    assert all(b1 < a2 for (_, b1), (a2, _) in pairwise(intervals))  # disjoint, not touching
+    assert calendar.first_business(start, end) == (intervals[0][0] if intervals else None)
+    for a, b in intervals:  # inside is business by the wall-clock rule, just outside is not
+        assert is_business(ZoneInfo(zone), rows, a // SECOND)
+        if b < end:
+            assert not is_business(ZoneInfo(zone), rows, b // SECOND)

@@ -1,0 +1,38 @@
+"""The fleet at a glance (``/api/fleet``) and every store, sortable, searchable and paged."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from api.deps import FleetDep
+from api.schemas import FleetPage, FleetSummary
+from api.services.fleet import FleetSort, Standing
+from streams.engine.instants import to_instant
+
+router = APIRouter(prefix="/api/fleet", tags=["fleet"])
+AsOf = Annotated[datetime | None, Query(description="default: the stream's watermark")]
+
+
+@router.get("")
+async def fleet_summary(fleet: FleetDep, as_of: AsOf = None) -> FleetSummary:
+    """Stores open now and of those up, down and silent; how last-day and last-week uptime spread."""
+    return await fleet.summary(None if as_of is None else to_instant(as_of))
+
+
+@router.get("/stores", responses={422: {"description": "bad sort, filter or cursor"}})
+async def fleet_stores(
+    fleet: FleetDep,
+    sort: FleetSort = FleetSort.UPTIME_LAST_WEEK,
+    order: Literal["asc", "desc"] = "asc",
+    q: Annotated[str | None, Query(max_length=128, description="part of a store id")] = None,
+    standing: Standing | None = None,
+    as_of: AsOf = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> FleetPage:
+    """Stores sorted by ``sort`` (the worst uptime first by default), paged through one snapshot."""
+    at = None if as_of is None else to_instant(as_of)
+    return await fleet.stores(sort, order == "desc", q or None, standing, at, limit, cursor)

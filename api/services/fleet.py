@@ -1,0 +1,135 @@
+"""The fleet at an instant: how many stores are open, up, down or silent, how their uptime spreads,
+and every store sortable, searchable and paged (``api.services.snapshots`` keeps the gathering)."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from enum import StrEnum
+from operator import attrgetter
+from typing import Literal
+
+from api.ports import GroupRows, LocalWorker
+from api.schemas import FleetPage, FleetStore, FleetSummary
+from api.services.snapshots import Snapshots, digest, make_cursor, read_cursor
+from streams.engine import HOUR
+from streams.engine.instants import iso_text
+from streams.snapshot import FleetRow
+
+# An open store whose last ping is older than this is silent: up or down, nobody can tell.
+SILENCE = 2 * HOUR
+Standing = Literal["closed", "silent", "up", "down"]
+
+
+class FleetSort(StrEnum):
+    STORE_ID = "store_id"
+    UPTIME_LAST_HOUR = "uptime_last_hour"
+    UPTIME_LAST_DAY = "uptime_last_day"
+    UPTIME_LAST_WEEK = "uptime_last_week"
+    DOWNTIME_LAST_HOUR = "downtime_last_hour"
+    DOWNTIME_LAST_DAY = "downtime_last_day"
+    DOWNTIME_LAST_WEEK = "downtime_last_week"
+    LAST_PING = "last_ping"
+
+
+def standing(row: FleetRow, as_of: int) -> Standing:
+    if not row.open_now:
+        return "closed"
+    if as_of - row.last_ping > SILENCE:
+        return "silent"
+    return "up" if row.active else "down"
+
+
+def _tenths(rows: list[FleetRow], up: str, down: str) -> list[int]:
+    counts = [0] * 10
+    for row in rows:
+        total = getattr(row, up) + getattr(row, down)
+        if total > 0:
+            counts[min(9, int(getattr(row, up) / total * 10))] += 1
+    return counts
+
+
+class FleetView:
+    def __init__(self, group: GroupRows, worker: LocalWorker) -> None:
+        self.group = group
+        self.worker = worker
+        self.rows: Snapshots[FleetRow] = Snapshots(self._gather)
+        self.ordered: Snapshots[FleetRow] = Snapshots(self._order, kept=8)
+
+    async def _gather(self, as_of: Hashable) -> list[FleetRow]:
+        assert isinstance(as_of, int)
+        return await self.group.fleet(as_of)
+
+    async def _order(self, key: Hashable) -> list[FleetRow]:
+        assert isinstance(key, tuple)
+        as_of, sort, descending = key
+        return sorted(await self.rows.at(as_of), key=attrgetter(sort, "store_id"), reverse=descending)
+
+    async def _as_of(self, as_of: int | None) -> int | None:
+        return as_of if as_of is not None else await self.group.watermark()
+
+    async def summary(self, as_of: int | None) -> FleetSummary:
+        at = await self._as_of(as_of)
+        rows = [] if at is None else await self.rows.at(at)
+        standings = [standing(row, at) for row in rows] if at is not None else []
+        return FleetSummary(
+            as_of="" if at is None else iso_text(at),
+            stores=len(rows),
+            open_now=sum(1 for row in rows if row.open_now),
+            up=standings.count("up"),
+            down=standings.count("down"),
+            silent=standings.count("silent"),
+            closed=standings.count("closed"),
+            uptime_last_day=_tenths(rows, "uptime_last_day", "downtime_last_day"),
+            uptime_last_week=_tenths(rows, "uptime_last_week", "downtime_last_week"),
+            lag_messages=self.worker.lag(),
+        )
+
+    async def stores(
+        self,
+        sort: FleetSort,
+        descending: bool,
+        search: str | None,
+        only: Standing | None,
+        as_of: int | None,
+        limit: int,
+        cursor: str | None,
+    ) -> FleetPage:
+        """One page of the stores, sorted by ``sort`` (ties by id), whose id holds ``search``."""
+        filters = digest(sort, descending, search, only)
+        offset = 0
+        if cursor is not None:
+            as_of, offset = read_cursor(cursor, filters)
+        at = await self._as_of(as_of)
+        if at is None:
+            return FleetPage(as_of="", total=0, offset=0, stores=[], next_cursor=None, previous_cursor=None)
+        rows = await self.ordered.at((at, sort.value, descending))
+        needle = (search or "").casefold()
+        if needle or only:
+            rows = [
+                row
+                for row in rows
+                if needle in row.store_id.casefold() and (only is None or standing(row, at) == only)
+            ]
+        chosen = rows[offset : offset + limit]
+        following = offset + len(chosen)
+        return FleetPage(
+            as_of=iso_text(at),
+            total=len(rows),
+            offset=offset,
+            stores=[_shown(row, at) for row in chosen],
+            next_cursor=make_cursor(at, following, filters) if following < len(rows) else None,
+            previous_cursor=make_cursor(at, max(0, offset - limit), filters) if offset else None,
+        )
+
+
+def _shown(row: FleetRow, as_of: int) -> FleetStore:
+    return FleetStore(
+        **{
+            name: getattr(row, name)
+            for name in FleetStore.model_fields
+            if hasattr(row, name) and name != "last_ping"
+        },
+        status="active" if row.active else "inactive",
+        standing=standing(row, as_of),
+        last_ping=iso_text(row.last_ping),
+    )

@@ -1,0 +1,78 @@
+"""Answers gathered from the whole group, kept a short while, and cursors that page through them.
+
+Listings (outages, the fleet's stores) are gathered at one ``as_of`` and kept for a few seconds, so
+paging reads one snapshot: a cursor names its ``as_of``, its position and a digest of the filters it
+was made for, and the next page is a slice of the same list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine, Hashable
+from typing import Any, Generic, TypeVar
+
+from api.errors import BadCursor
+
+T = TypeVar("T")
+
+
+class Snapshots(Generic[T]):
+    """``gather(key)`` once per key however many ask at once, kept ``keep_seconds``, at most ``kept``."""
+
+    def __init__(
+        self,
+        gather: Callable[[Hashable], Coroutine[Any, Any, list[T]]],
+        keep_seconds: float = 30.0,
+        kept: int = 4,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.gather = gather
+        self.keep_seconds = keep_seconds
+        self.kept = kept
+        self.clock = clock
+        self._held: OrderedDict[Hashable, tuple[float, asyncio.Task[list[T]]]] = OrderedDict()
+
+    async def at(self, key: Hashable) -> list[T]:
+        now = self.clock()
+        for old, (made, _) in list(self._held.items()):
+            if now - made > self.keep_seconds:
+                del self._held[old]
+        held = self._held.get(key)
+        if held is None:
+            task = asyncio.get_running_loop().create_task(self.gather(key))
+            held = self._held[key] = (now, task)
+            while len(self._held) > self.kept:
+                self._held.popitem(last=False)
+        task = held[1]
+        try:
+            return await asyncio.shield(task)
+        except Exception:
+            if key in self._held and self._held[key][1] is task:
+                del self._held[key]  # a failed gathering is not kept
+            raise
+
+
+def digest(*filters: object) -> str:
+    return hashlib.blake2b("|".join(map(str, filters)).encode(), digest_size=6).hexdigest()
+
+
+def make_cursor(as_of: int, offset: int, filters: str) -> str:
+    text = json.dumps([as_of, offset, filters], separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def read_cursor(cursor: str, filters: str) -> tuple[int, int]:
+    """(as_of, offset) of a cursor made for the same ``filters``; BadCursor otherwise."""
+    try:
+        as_of, offset, made_for = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError, binascii.Error):
+        raise BadCursor() from None
+    if not (isinstance(as_of, int) and isinstance(offset, int) and offset >= 0 and made_for == filters):
+        raise BadCursor()
+    return as_of, offset

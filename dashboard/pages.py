@@ -1,0 +1,49 @@
+"""The dashboard's pages: HTML shells rendered by Jinja2 that fill themselves from the JSON API.
+
+The pages hold no data, so they need no token; the API they call does, and the token a visitor gives
+stays in the browser tab's session storage. Everything is served from this package (no CDN).
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Path, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from api.deps import services_of
+
+HERE = files("dashboard")
+templates = Jinja2Templates(directory=str(HERE.joinpath("templates")))
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+
+def _page(request: Request, template: str, **context: object) -> HTMLResponse:
+    # Whether the API wants a token, so the page asks for it before its first call rather than after a 401.
+    token_required = services_of(request).token is not None
+    return templates.TemplateResponse(request, template, {"token_required": token_required, **context})
+
+
+@router.get("/")
+async def fleet(request: Request) -> HTMLResponse:
+    return _page(request, "fleet.html", active="fleet")
+
+
+@router.get("/stores/{store_id}")
+async def store(
+    request: Request, store_id: Annotated[str, Path(min_length=1, max_length=128)]
+) -> HTMLResponse:
+    return _page(request, "store.html", active="fleet", store_id=store_id)
+
+
+@router.get("/reports")
+async def reports(request: Request) -> HTMLResponse:
+    return _page(request, "reports.html", active="reports")
+
+
+def install_dashboard(api: FastAPI) -> None:
+    api.include_router(router)
+    api.mount("/static", StaticFiles(directory=str(HERE.joinpath("static"))), name="dashboard-static")

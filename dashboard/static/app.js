@@ -1,0 +1,381 @@
+// storemon dashboard: the pages are plain HTML; this fills them from the JSON API of the same worker.
+"use strict";
+
+const TOKEN_KEY = "storemon-token";
+
+function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+function headers() {
+  const t = token();
+  return t ? { Authorization: `Bearer ${t}` } : {};
+}
+
+function askForToken() {
+  return new Promise((resolve) => {
+    const dialog = document.getElementById("token-dialog");
+    const form = document.getElementById("token-form");
+    form.addEventListener(
+      "submit",
+      () => {
+        sessionStorage.setItem(TOKEN_KEY, document.getElementById("token-input").value);
+        resolve();
+      },
+      { once: true },
+    );
+    if (!dialog.open) dialog.showModal();
+  });
+}
+
+async function api(path, options = {}) {
+  for (;;) {
+    const response = await fetch(path, { ...options, headers: { ...headers(), ...(options.headers || {}) } });
+    if (response.status === 401) {
+      await askForToken();
+      continue;
+    }
+    if (!response.ok) {
+      const detail = await response.text();
+      throw new Error(`${path}: ${response.status} ${detail}`);
+    }
+    return response;
+  }
+}
+
+async function json(path, options) {
+  return (await api(path, options)).json();
+}
+
+function showError(error) {
+  const box = document.getElementById("error");
+  box.textContent = String(error.message || error);
+  box.hidden = false;
+}
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+const STANDING = {
+  up: ["▲", "up"],
+  down: ["▼", "down"],
+  silent: ["◌", "silent"],
+  closed: ["–", "closed"],
+};
+
+function standingBadge(standing) {
+  const [mark, words] = STANDING[standing];
+  return el("span", { class: `badge ${standing}` }, el("span", { "aria-hidden": "true", text: mark }), ` ${words}`);
+}
+
+function utc(text) {
+  return text ? text.replace("T", " ").replace(/\.\d+Z$/, "Z").replace("Z", " UTC") : "";
+}
+
+function localClock(text) {
+  return text ? text.replace("T", " ").replace(/\.\d+/, "") : "still going";
+}
+
+async function header() {
+  const summary = await json("/api/fleet");
+  document.getElementById("watermark").textContent = utc(summary.as_of) || "no pings yet";
+  document.getElementById("lag").textContent = summary.lag_messages.toLocaleString("en");
+  return summary;
+}
+
+// ---- fleet page -------------------------------------------------------------------------------
+
+const fleet = { sort: "uptime_last_week", order: "asc", q: "", standing: "", cursor: null };
+
+function histogram(tableId, counts) {
+  const body = document.querySelector(`#${tableId} tbody`);
+  const most = Math.max(1, ...counts);
+  body.replaceChildren(
+    ...counts.map((count, tenth) =>
+      el(
+        "tr",
+        {},
+        el("th", { scope: "row", text: `${tenth * 10}–${tenth * 10 + 10} %` }),
+        el(
+          "td",
+          {},
+          el("span", { class: "bar", style: `width:${(count / most) * 100}%` }),
+          el("span", { class: "count", text: count.toLocaleString("en") }),
+        ),
+      ),
+    ),
+  );
+}
+
+async function loadSummary() {
+  const summary = await header();
+  for (const name of ["stores", "up", "down", "silent", "closed"]) {
+    document.getElementById(`count-${name}`).textContent = summary[name].toLocaleString("en");
+  }
+  document.getElementById("count-open").textContent = summary.open_now.toLocaleString("en");
+  histogram("hist-day", summary.uptime_last_day);
+  histogram("hist-week", summary.uptime_last_week);
+}
+
+async function loadStores() {
+  const params = new URLSearchParams({ sort: fleet.sort, order: fleet.order, limit: "50" });
+  if (fleet.q) params.set("q", fleet.q);
+  if (fleet.standing) params.set("standing", fleet.standing);
+  if (fleet.cursor) params.set("cursor", fleet.cursor);
+  const page = await json(`/api/fleet/stores?${params}`);
+  const rows = page.stores.map((store) =>
+    el(
+      "tr",
+      { "data-store": store.store_id },
+      el("th", { scope: "row" }, el("a", { href: `/stores/${encodeURIComponent(store.store_id)}`, text: store.store_id })),
+      el("td", {}, standingBadge(store.standing)),
+      el("td", { class: "num", text: store.uptime_last_day.toFixed(2) }),
+      el("td", { class: "num", text: store.downtime_last_day.toFixed(2) }),
+      el("td", { class: "num", text: store.uptime_last_week.toFixed(2) }),
+      el("td", { class: "num", text: store.downtime_last_week.toFixed(2) }),
+      el("td", { text: utc(store.last_ping) }),
+    ),
+  );
+  document.querySelector("#stores tbody").replaceChildren(...rows);
+  const first = page.total ? page.offset + 1 : 0;
+  document.getElementById("page-info").textContent =
+    `${first.toLocaleString("en")}–${(page.offset + page.stores.length).toLocaleString("en")} of ${page.total.toLocaleString("en")}`;
+  const previous = document.getElementById("previous");
+  const next = document.getElementById("next");
+  previous.disabled = page.previous_cursor === null;
+  next.disabled = page.next_cursor === null;
+  previous.onclick = () => {
+    fleet.cursor = page.previous_cursor;
+    loadStores().catch(showError);
+  };
+  next.onclick = () => {
+    fleet.cursor = page.next_cursor;
+    loadStores().catch(showError);
+  };
+  for (const th of document.querySelectorAll("#stores th[data-sort]")) {
+    const sorted = th.dataset.sort === fleet.sort;
+    th.setAttribute("aria-sort", sorted ? (fleet.order === "asc" ? "ascending" : "descending") : "none");
+  }
+}
+
+const outages = new Map(); // "store/started_at" -> outage
+
+function outageKey(outage) {
+  return `${outage.store_id}/${outage.started_at}`;
+}
+
+function renderOutages() {
+  const list = [...outages.values()].sort((a, b) => b.business_downtime_minutes - a.business_downtime_minutes);
+  const items = list.slice(0, 50).map((outage) =>
+    el(
+      "li",
+      { "data-outage": outageKey(outage) },
+      el("a", { href: `/stores/${encodeURIComponent(outage.store_id)}`, text: outage.store_id }),
+      ` down since ${localClock(outage.started_at_local)} (${outage.timezone}); `,
+      el("strong", { text: `${outage.business_downtime_minutes.toFixed(1)}` }),
+      " business minutes so far",
+    ),
+  );
+  if (!items.length) items.push(el("li", { class: "none", text: "No store is down in its business hours." }));
+  document.getElementById("open-outages").replaceChildren(...items);
+}
+
+async function loadOutages() {
+  const page = await json("/api/outages?status=open&limit=200");
+  outages.clear();
+  for (const outage of page.outages) outages.set(outageKey(outage), outage);
+  renderOutages();
+}
+
+function applyEvent(name, outage) {
+  const key = outageKey(outage);
+  if (name === "outage.opened" || (name === "outage.updated" && outage.ended_at === null)) outages.set(key, outage);
+  else outages.delete(key);
+  renderOutages();
+}
+
+// Server-Sent Events read with fetch, so the token travels in a header; resumes from the last id.
+async function follow(path, onEvent, onState) {
+  let lastId = null;
+  for (;;) {
+    try {
+      const response = await api(path, { headers: lastId ? { "Last-Event-ID": lastId } : {} });
+      onState("live");
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const fields = {};
+          for (const line of frame.split("\n")) {
+            if (!line || line.startsWith(":")) continue;
+            const colon = line.indexOf(":");
+            fields[line.slice(0, colon)] = line.slice(colon + 1).replace(/^ /, "");
+          }
+          if (fields.id !== undefined) lastId = fields.id;
+          if (fields.data !== undefined) onEvent(fields.event, JSON.parse(fields.data));
+        }
+      }
+    } catch (error) {
+      console.warn("event stream interrupted", error);
+    }
+    onState("reconnecting…");
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+function fleetPage() {
+  const refresh = () => Promise.all([loadSummary(), loadStores()]).catch(showError);
+  refresh();
+  loadOutages()
+    .then(() =>
+      follow("/api/events", applyEvent, (state) => {
+        document.getElementById("live-state").textContent = state;
+      }),
+    )
+    .catch(showError);
+  setInterval(() => loadSummary().catch(showError), 10000);
+  for (const th of document.querySelectorAll("#stores th[data-sort] button")) {
+    th.addEventListener("click", () => {
+      const sort = th.parentElement.dataset.sort;
+      fleet.order = fleet.sort === sort && fleet.order === "asc" ? "desc" : "asc";
+      fleet.sort = sort;
+      fleet.cursor = null;
+      loadStores().catch(showError);
+    });
+  }
+  let typing;
+  document.getElementById("search").addEventListener("input", (event) => {
+    clearTimeout(typing);
+    typing = setTimeout(() => {
+      fleet.q = event.target.value.trim();
+      fleet.cursor = null;
+      loadStores().catch(showError);
+    }, 200);
+  });
+  document.getElementById("standing").addEventListener("change", (event) => {
+    fleet.standing = event.target.value;
+    fleet.cursor = null;
+    loadStores().catch(showError);
+  });
+  document.getElementById("store-filters").addEventListener("submit", (event) => event.preventDefault());
+}
+
+// ---- store page -------------------------------------------------------------------------------
+
+async function storePage() {
+  const id = document.getElementById("store-id").textContent;
+  const path = `/api/stores/${encodeURIComponent(id)}`;
+  const summary = await header();
+  const [store, profile, listed, svg] = await Promise.all([
+    json(path),
+    json(`${path}/profile`),
+    json(`${path}/outages`),
+    api(`${path}/timeline.svg`).then((response) => response.text()),
+  ]);
+  const standing = store.status === "active" ? "up" : "down";
+  document.getElementById("status").replaceChildren(standingBadge(standing));
+  document.getElementById("last-ping").textContent = utc(store.last_ping);
+  document.getElementById("timezone").textContent =
+    profile.effective_timezone + (profile.is_default ? " (default: no profile set)" : "");
+  document.getElementById("local-now").textContent = new Date(summary.as_of).toLocaleString("en-GB", {
+    timeZone: profile.effective_timezone,
+    dateStyle: "full",
+    timeStyle: "short",
+  });
+  for (const name of [
+    "uptime_last_hour",
+    "uptime_last_day",
+    "uptime_last_week",
+    "downtime_last_hour",
+    "downtime_last_day",
+    "downtime_last_week",
+  ]) {
+    document.getElementById(name).textContent = store[name].toFixed(2);
+  }
+  document.getElementById("timeline").innerHTML = svg;
+  const rows = listed.outages.map((outage) =>
+    el(
+      "tr",
+      {},
+      el("td", { text: localClock(outage.started_at_local) }),
+      el("td", { text: localClock(outage.ended_at_local) }),
+      el("td", { class: "num", text: outage.business_downtime_minutes.toFixed(2) }),
+    ),
+  );
+  if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: "3", text: "No outage in business hours this week." })));
+  document.querySelector("#store-outages tbody").replaceChildren(...rows);
+}
+
+// ---- reports page -----------------------------------------------------------------------------
+
+const REPORTS_KEY = "storemon-reports";
+
+function knownReports() {
+  return JSON.parse(sessionStorage.getItem(REPORTS_KEY) || "[]");
+}
+
+async function reportRow(report) {
+  const row = el("tr", { "data-report": report.id }, el("td", { text: report.id }), el("td", { text: report.asOf || "watermark" }));
+  const status = el("td", { text: "Running" });
+  const link = el("td");
+  row.append(status, link);
+  const poll = async () => {
+    const response = await api(`/api/get_report?report_id=${report.id}`);
+    if ((response.headers.get("content-type") || "").startsWith("text/csv")) {
+      const blob = await response.blob();
+      status.textContent = "Complete";
+      link.replaceChildren(el("a", { href: URL.createObjectURL(blob), download: `store-uptime-${report.id}.csv`, text: "Download CSV" }));
+      return;
+    }
+    const body = await response.json();
+    status.textContent = body.status + (body.error ? `: ${body.error}` : "");
+    if (body.status === "Running") setTimeout(() => poll().catch(showError), 500);
+  };
+  poll().catch(showError);
+  return row;
+}
+
+async function reportsPage() {
+  await header();
+  const body = document.querySelector("#reports tbody");
+  for (const report of knownReports()) body.prepend(await reportRow(report));
+  document.getElementById("trigger-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const value = document.getElementById("as-of").value;
+      const asOf = value ? `${value.length === 16 ? `${value}:00` : value}Z` : null;
+      const answer = await json("/api/trigger_report", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(asOf ? { as_of: asOf } : {}),
+      });
+      const report = { id: answer.report_id, asOf };
+      sessionStorage.setItem(REPORTS_KEY, JSON.stringify([...knownReports(), report]));
+      body.prepend(await reportRow(report));
+    } catch (error) {
+      showError(error);
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const page = document.body.dataset.page;
+  const run = { fleet: fleetPage, store: storePage, reports: reportsPage }[page];
+  const needsToken = document.body.dataset.tokenRequired === "yes" && !token();
+  (needsToken ? askForToken() : Promise.resolve())
+    .then(run)
+    .catch(showError);
+});

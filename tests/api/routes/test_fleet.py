@@ -1,0 +1,93 @@
+"""``/api/fleet`` and ``/api/fleet/stores``: standings, uptime spread, sort, search and paging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from streams.engine import HOUR
+from streams.snapshot import FleetRow
+from tests.api.routes.conftest import Api
+from tests.helpers import instant
+
+AS_OF = instant("2023-01-25T18:00:00")
+
+
+def _row(
+    store: str, up_day: float, down_day: float, active: bool, ping_hours_ago: float, open_now: bool
+) -> FleetRow:
+    return FleetRow(
+        store, 60.0, up_day, up_day * 7, 0.0, down_day, down_day * 7, active,
+        AS_OF - int(ping_hours_ago * HOUR), open_now, "UTC",
+    )  # fmt: skip
+
+
+ROWS = [
+    _row("a-1", 10.0, 0.0, True, 0.5, True),  # up
+    _row("a-2", 5.0, 5.0, False, 0.5, True),  # down
+    _row("b-1", 0.0, 10.0, True, 3.0, True),  # silent: open, no ping for 3 h
+    _row("b-2", 0.0, 0.0, True, 0.5, False),  # closed, and no business time in the day
+]
+
+
+def _ids(body: dict[str, Any]) -> list[str]:
+    return [store["store_id"] for store in body["stores"]]
+
+
+def test_the_summary_counts_standings_and_spreads_uptime(api: Api) -> None:
+    api.rows.latest, api.rows.fleet_rows, api.worker.pending = AS_OF, list(ROWS), 7
+    body = api.client.get("/api/fleet").json()
+    assert body["as_of"] == "2023-01-25T18:00:00Z" and body["lag_messages"] == 7
+    assert (body["stores"], body["open_now"], body["up"], body["down"], body["silent"], body["closed"]) == (
+        4,
+        3,
+        1,
+        1,
+        1,
+        1,
+    )
+    assert body["uptime_last_day"] == [
+        1,
+        0,
+        0,
+        0,
+        0,
+        1,
+        0,
+        0,
+        0,
+        1,
+    ]  # 0 %, 50 %, 100 %; b-2 had no business time
+
+
+def test_stores_sort_search_filter_and_page(api: Api) -> None:
+    api.rows.latest, api.rows.fleet_rows = AS_OF, list(ROWS)
+    get = api.client.get
+    assert _ids(get("/api/fleet/stores").json()) == [
+        "b-1",
+        "b-2",
+        "a-2",
+        "a-1",
+    ]  # worst week first, ties by id
+    assert _ids(get("/api/fleet/stores", params={"sort": "store_id", "order": "desc"}).json()) == [
+        "b-2",
+        "b-1",
+        "a-2",
+        "a-1",
+    ]
+    assert _ids(get("/api/fleet/stores", params={"q": "A-"}).json()) == ["a-2", "a-1"]
+    silent = get("/api/fleet/stores", params={"standing": "silent"}).json()
+    assert _ids(silent) == ["b-1"] and silent["stores"][0]["standing"] == "silent" and silent["total"] == 1
+    first = get("/api/fleet/stores", params={"limit": 3}).json()
+    assert first["total"] == 4 and first["previous_cursor"] is None
+    second = get("/api/fleet/stores", params={"limit": 3, "cursor": first["next_cursor"]}).json()
+    assert _ids(second) == ["a-1"] and second["offset"] == 3 and second["next_cursor"] is None
+    back = get("/api/fleet/stores", params={"limit": 3, "cursor": second["previous_cursor"]}).json()
+    assert _ids(back) == _ids(first)
+    assert get("/api/fleet/stores", params={"sort": "nonsense"}).status_code == 422
+
+
+def test_a_stores_timeline_is_svg_from_its_owner(api: Api) -> None:
+    api.group.bodies["timeline:s1"] = b"<svg/>"
+    response = api.client.get("/api/stores/s1/timeline.svg")
+    assert response.status_code == 200 and response.headers["content-type"] == "image/svg+xml"
+    assert api.client.get("/api/stores/s2/timeline.svg").status_code == 404

@@ -1,0 +1,35 @@
+"""The dashboard's pages as HTML: served without a token, saying whether the API wants one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from dashboard.pages import install_dashboard
+from tests.api.routes.conftest import Api, build
+
+
+@pytest.fixture(params=[None, "page-token"])
+def client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TestClient, bool]]:
+    for api in build(tmp_path, request.param):
+        yield with_dashboard(api), request.param is not None
+
+
+def with_dashboard(api: Api) -> TestClient:
+    install_dashboard(api.client.app)  # type: ignore[arg-type]
+    return api.client
+
+
+def test_pages_are_html_shells_that_know_whether_a_token_is_needed(client: tuple[TestClient, bool]) -> None:
+    http, secured = client
+    for path in ("/", "/stores/s1", "/reports"):
+        page = http.get(path)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert f'data-token-required="{"yes" if secured else "no"}"' in page.text
+        assert '<html lang="en">' in page.text and '<main id="main">' in page.text
+    assert "s1" in http.get("/stores/s1").text
+    for asset in ("app.js", "style.css"):
+        assert http.get(f"/static/{asset}").status_code == 200
