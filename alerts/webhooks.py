@@ -17,6 +17,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -114,7 +115,7 @@ class WebhookDelivery:
         await self.client.aclose()
 
     async def run(self) -> None:
-        """Deliver until cancelled; a partition's offset is committed once its records were accepted.
+        """Deliver until cancelled; offsets are committed once the records before them were accepted.
 
         A failure (the broker gone, a commit refused after a rebalance) ends the run; what was not
         committed is delivered again by the next run, here or on the worker that took the partition.
@@ -128,16 +129,32 @@ class WebhookDelivery:
             max_poll_records=100,
         )
         await consumer.start()
+        committing: asyncio.Task[None] | None = None
         try:
             while True:
                 batches = await consumer.getmany(timeout_ms=1000)
-                for tp, records in batches.items():
-                    for record in records:
-                        await self._handle(record.key or b"", record.value, record.timestamp / 1000)
-                    # Only after the receiver took every one: a crash before this resends them all.
-                    await consumer.commit({TopicPartition(tp.topic, tp.partition): records[-1].offset + 1})
+                if not batches:
+                    continue
+                # Partitions at once (a store's changes share one, so its order holds), each in order.
+                await asyncio.gather(*(self._handle_all(records) for records in batches.values()))
+                # Only after the receiver took every one (a crash before this resends them all), and in
+                # the background: the next batch is fetched meanwhile, commits stay in order.
+                if committing is not None:
+                    await committing
+                offsets = {
+                    TopicPartition(tp.topic, tp.partition): records[-1].offset + 1
+                    for tp, records in batches.items()
+                }
+                committing = asyncio.ensure_future(consumer.commit(offsets))
         finally:
+            if committing is not None and not committing.done():
+                with suppress(Exception):
+                    await committing
             await consumer.stop()
+
+    async def _handle_all(self, records: list[Any]) -> None:
+        for record in records:
+            await self._handle(record.key or b"", record.value, record.timestamp / 1000)
 
     async def _handle(self, key: bytes, value: bytes | None, written_at: float) -> None:
         try:

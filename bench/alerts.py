@@ -104,9 +104,8 @@ async def run(source: Path, rate: int, root: Path) -> None:
         while await webhooks_pending(deployment):
             await asyncio.sleep(0.5)
         drained = time.perf_counter() - started
-        print(
-            f"the replay's {backlog:,} outage records went through the webhook delivery {drained:.1f} s later"
-        )
+        print(f"webhook delivery was {backlog:,} outage records behind when the worker caught up with the")
+        print(f"replay, and caught up {drained:.1f} s later")
         async with httpx.AsyncClient(base_url=worker.url) as client:
             after = (await client.get("/api/internal/watermark")).json()["watermark_us"] + SECOND
         listener = asyncio.create_task(listen(worker.url, arrivals))

@@ -140,7 +140,7 @@ class Ingest:
                     changes = _repeats(after)
                 else:
                     changes = []
-                await self._publish(key, changes, state, profile, message.partition)
+                self._publish(key, changes, state, profile, message.partition)
             if state.latest is not None:
                 self.watermark.saw(state.latest)
             for outcome, count in outcomes.items():
@@ -148,7 +148,7 @@ class Ingest:
             self.progress.outcomes.update(outcomes)
             self._done("ingest-pings", message)
 
-    async def _publish(
+    def _publish(
         self,
         key: bytes,
         changes: list[OutageChange],
@@ -156,14 +156,18 @@ class Ingest:
         profile: StoreProfile,
         partition: int,
     ) -> None:
-        """Send each change to the outage topic, in the store's partition, so its changes stay in order."""
+        """Send each change to the outage topic, in the store's partition, so its changes stay in order.
+
+        Through the producer's buffer, as the tables' changelogs go: it is flushed before offsets are
+        committed, so a change is never lost behind a committed ping.
+        """
         if not changes or state.latest is None or self.open_outages is None:
             return
         self.open_outages.note(key, state, profile)
         zone = profile.effective_timezone
         for change in changes:
-            key, value = outage_message(change, zone, state.latest)
-            await self.topics.outages.send(key=key, value=value, partition=partition)
+            record_key, value = outage_message(change, zone, state.latest)
+            self.topics.outages.send_soon(key=record_key, value=value, partition=partition)
             self.metrics.outage_events.labels(change.event.value).inc()
 
     async def _ingest_profiles(self, stream: faust.StreamT[bytes]) -> None:
@@ -201,7 +205,7 @@ class Ingest:
         changes = outage_changes(before, after)
         if previous.effective_timezone != profile.effective_timezone:
             changes += _restated(after, changes)
-        await self._publish(key, changes, state, profile, partition)
+        self._publish(key, changes, state, profile, partition)
 
 
 def _repeats(outages: dict[int, Outage]) -> list[OutageChange]:

@@ -25,14 +25,15 @@ async def fleet_summary(fleet: FleetDep, as_of: AsOf = None) -> FleetSummary:
 @router.get("/stores", responses={422: {"description": "bad sort, filter or cursor"}})
 async def fleet_stores(
     fleet: FleetDep,
-    sort: FleetSort = FleetSort.UPTIME_LAST_WEEK,
-    order: Literal["asc", "desc"] = "asc",
+    sort: FleetSort = FleetSort.DOWNTIME_LAST_WEEK,
+    order: Literal["asc", "desc"] = "desc",
     q: Annotated[str | None, Query(max_length=128, description="part of a store id")] = None,
     standing: Standing | None = None,
     as_of: AsOf = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> FleetPage:
-    """Stores sorted by ``sort`` (the worst uptime first by default), paged through one snapshot."""
+    """Stores sorted by ``sort`` (the most business downtime of the week first by default), paged
+    through one snapshot."""
     at = None if as_of is None else to_instant(as_of)
     return await fleet.stores(sort, order == "desc", q or None, standing, at, limit, cursor)

@@ -10,7 +10,7 @@ from typing import Literal
 
 from api.ports import GroupRows, LocalWorker
 from api.schemas import FleetPage, FleetStore, FleetSummary
-from api.services.snapshots import Snapshots, digest, make_cursor, read_cursor
+from api.services.snapshots import RecentWatermark, Snapshots, digest, make_cursor, read_cursor
 from streams.engine import HOUR
 from streams.engine.instants import iso_text
 from streams.snapshot import FleetRow
@@ -52,6 +52,7 @@ class FleetView:
     def __init__(self, group: GroupRows, worker: LocalWorker) -> None:
         self.group = group
         self.worker = worker
+        self.now = RecentWatermark(group.watermark)
         self.rows: Snapshots[FleetRow] = Snapshots(self._gather)
         self.ordered: Snapshots[FleetRow] = Snapshots(self._order, kept=8)
 
@@ -62,10 +63,11 @@ class FleetView:
     async def _order(self, key: Hashable) -> list[FleetRow]:
         assert isinstance(key, tuple)
         as_of, sort, descending = key
-        return sorted(await self.rows.at(as_of), key=attrgetter(sort, "store_id"), reverse=descending)
+        # The rows come sorted by id, and a sort keeps ties in order (reversed too): ties stay by id.
+        return sorted(await self.rows.at(as_of), key=attrgetter(sort), reverse=descending)
 
     async def _as_of(self, as_of: int | None) -> int | None:
-        return as_of if as_of is not None else await self.group.watermark()
+        return as_of if as_of is not None else await self.now()
 
     async def summary(self, as_of: int | None) -> FleetSummary:
         at = await self._as_of(as_of)

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from api.ports import GroupRows
 from api.schemas import OutageOut, OutagePage
-from api.services.snapshots import Snapshots, digest, make_cursor, read_cursor
+from api.services.snapshots import RecentWatermark, Snapshots, digest, make_cursor, read_cursor
 from streams.engine.instants import iso_text
 from streams.outage_records import outage_record
 from streams.snapshot import PlacedOutage
@@ -55,6 +55,7 @@ def _listing_order(placed: PlacedOutage) -> tuple[bool, int, str, int]:
 class OutageListing:
     def __init__(self, group: GroupRows, snapshots: Snapshots[PlacedOutage] | None = None) -> None:
         self.group = group
+        self.now = RecentWatermark(group.watermark)
         self.snapshots = snapshots or Snapshots(self._gather)
 
     async def page(
@@ -65,7 +66,7 @@ class OutageListing:
         if cursor is not None:
             as_of, offset = read_cursor(cursor, where.digest)
         if as_of is None:
-            as_of = await self.group.watermark()
+            as_of = await self.now()
             if as_of is None:
                 return OutagePage(as_of="", outages=[], next_cursor=None)
         admitted = [placed for placed in await self.snapshots.at(as_of) if where.admits(placed)]

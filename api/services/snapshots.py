@@ -58,6 +58,34 @@ class Snapshots(Generic[T]):
             raise
 
 
+class RecentWatermark:
+    """The group's watermark as the default ``as_of`` of listings, the same for ``fresh`` seconds.
+
+    While pings stream in the watermark moves with nearly every one; listings asked for "now" within a
+    few seconds of each other then share one gathering instead of each making its own.
+    """
+
+    def __init__(
+        self,
+        watermark: Callable[[], Coroutine[Any, Any, int | None]],
+        fresh: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.watermark = watermark
+        self.fresh = fresh
+        self.clock = clock
+        self._known: tuple[float, int] | None = None
+
+    async def __call__(self) -> int | None:
+        now = self.clock()
+        if self._known is not None and now - self._known[0] < self.fresh:
+            return self._known[1]
+        latest = await self.watermark()
+        if latest is not None:
+            self._known = (now, latest)
+        return latest
+
+
 def digest(*filters: object) -> str:
     return hashlib.blake2b("|".join(map(str, filters)).encode(), digest_size=6).hexdigest()
 

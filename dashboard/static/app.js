@@ -92,7 +92,7 @@ async function header() {
 
 // ---- fleet page -------------------------------------------------------------------------------
 
-const fleet = { sort: "uptime_last_week", order: "asc", q: "", standing: "", cursor: null };
+const fleet = { sort: "downtime_last_week", order: "desc", q: "", standing: "", cursor: null };
 
 function histogram(tableId, counts) {
   const body = document.querySelector(`#${tableId} tbody`);

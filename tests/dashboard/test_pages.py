@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-import shutil
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,8 +15,9 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
+from dashboard.browser import headless_chromium
 from storemon.local import Deployment, WorkerProcess
 from tests.helpers import write_dataset
 
@@ -32,12 +32,6 @@ def run_async(work: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run`` in a thread of its own: Playwright's sync API keeps a loop running in this one."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, work).result()
-
-
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert found, "Debian's chromium is needed (.ci/run installs it)"
-    return found
 
 
 def week_dataset(folder: Path) -> Path:
@@ -74,14 +68,8 @@ def week_dataset(folder: Path) -> Path:
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium(), args=["--headless=new", "--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with headless_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -149,7 +137,7 @@ def test_fleet_and_store_pages_show_the_apis_figures_and_draw_the_week(
     page.get_by_role("button", name="Store").click()  # sort by id
     expect(page.locator("#stores th[data-sort=store_id]")).to_have_attribute("aria-sort", "ascending")
     expect(page.locator("#stores tbody tr").first).to_have_attribute("data-store", "fall-back")
-    page.get_by_role("button", name="Store").click()
+    page.get_by_role("button", name="Store").press("Enter")  # from the keyboard
     expect(page.locator("#stores th[data-sort=store_id]")).to_have_attribute("aria-sort", "descending")
     expect(page.locator("#stores tbody tr").first).to_have_attribute("data-store", "s119")
     page.get_by_label("Store id").fill("overn")
@@ -181,6 +169,15 @@ def test_fleet_and_store_pages_show_the_apis_figures_and_draw_the_week(
     expect(page.locator("#store-outages tbody tr td").nth(0)).to_have_text(
         re.compile(r"2023-11-05 01:30:00-06:00")
     )
+
+    page.get_by_role("link", name="Reports").click()
+    page.get_by_label("As of (UTC, optional)").fill("2023-11-06T11:00:00")
+    page.get_by_role("button", name="Trigger report").click()
+    expect(page.locator("#reports tbody tr td").nth(2)).to_have_text("Complete", timeout=30_000)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert lines[0].startswith("store_id,uptime_last_hour") and len(lines) == 1 + summary["stores"]
     assert errors == []
 
 

@@ -26,7 +26,7 @@ def new_stream_worker(data_dir: Path) -> StreamWorker:
     worker = StreamWorker(config)
     worker.app.finalize()
     worker.app.flow_control.resume()
-    worker.topics.outages.send = OutageSink()  # type: ignore[method-assign, assignment]
+    worker.topics.outages.send_soon = OutageSink()  # type: ignore[method-assign, assignment]
     return worker
 
 
@@ -36,7 +36,7 @@ class OutageSink:
     def __init__(self) -> None:
         self.records: list[tuple[int, bytes, bytes | None]] = []
 
-    async def __call__(self, *, key: bytes, value: bytes | None, partition: int, **_: Any) -> None:
+    def __call__(self, *, key: bytes, value: bytes | None, partition: int, **_: Any) -> None:
         self.records.append((partition, key, value))
 
 

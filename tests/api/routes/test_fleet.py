@@ -62,12 +62,10 @@ def test_the_summary_counts_standings_and_spreads_uptime(api: Api) -> None:
 def test_stores_sort_search_filter_and_page(api: Api) -> None:
     api.rows.latest, api.rows.fleet_rows = AS_OF, list(ROWS)
     get = api.client.get
-    assert _ids(get("/api/fleet/stores").json()) == [
-        "b-1",
-        "b-2",
-        "a-2",
-        "a-1",
-    ]  # worst week first, ties by id
+    most_down = ["b-1", "a-2", "a-1", "b-2"]  # the most downtime of the week first, ties by id
+    assert _ids(get("/api/fleet/stores").json()) == most_down
+    worst_up = ["b-1", "b-2", "a-2", "a-1"]
+    assert _ids(get("/api/fleet/stores", params={"sort": "uptime_last_week", "order": "asc"}).json()) == worst_up
     assert _ids(get("/api/fleet/stores", params={"sort": "store_id", "order": "desc"}).json()) == [
         "b-2",
         "b-1",
@@ -80,7 +78,7 @@ def test_stores_sort_search_filter_and_page(api: Api) -> None:
     first = get("/api/fleet/stores", params={"limit": 3}).json()
     assert first["total"] == 4 and first["previous_cursor"] is None
     second = get("/api/fleet/stores", params={"limit": 3, "cursor": first["next_cursor"]}).json()
-    assert _ids(second) == ["a-1"] and second["offset"] == 3 and second["next_cursor"] is None
+    assert _ids(second) == ["b-2"] and second["offset"] == 3 and second["next_cursor"] is None
     back = get("/api/fleet/stores", params={"limit": 3, "cursor": second["previous_cursor"]}).json()
     assert _ids(back) == _ids(first)
     assert get("/api/fleet/stores", params={"sort": "nonsense"}).status_code == 422

@@ -1,0 +1,60 @@
+"""Benchmark: the fleet page, from navigation to usable, at 10,000 (or ``--stores``) stores.
+
+    python -m bench.dashboard [--stores 10000] [--days 7.5] [--loads 5]
+
+Starts a broker and one worker, replays the generated dataset, then opens the fleet page in headless
+Chromium ``loads`` times. "Usable" is when the counts and the first page of stores are on screen. The
+first load gathers the fleet from the tables (as a report does); later loads within 30 s page through
+the same snapshot. Prints each load's time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.harness import run_against_worker
+from dashboard.browser import headless_chromium
+from storemon.local import local_deployment
+
+USABLE = (
+    "document.querySelectorAll('#stores tbody tr').length > 0"
+    " && document.querySelector('#count-stores').textContent !== '…'"
+)
+
+
+def load_times(url: str, loads: int, into: list[float]) -> None:
+    with headless_chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        for _ in range(loads):
+            started = time.perf_counter()
+            page.goto(url + "/")
+            page.wait_for_function(USABLE, polling=5)
+            into.append(time.perf_counter() - started)
+
+
+async def run(source: Path, loads: int, root: Path) -> None:
+    async with local_deployment(root, partitions=8) as (_, deployment, worker):
+        await deployment.replay(source)
+        await deployment.wait_caught_up(timeout=900)
+        times: list[float] = []
+        thread = threading.Thread(target=load_times, args=(worker.url, loads, times))  # Playwright's own loop
+        thread.start()
+        await asyncio.to_thread(thread.join)
+        async with httpx.AsyncClient(base_url=worker.url, timeout=120) as client:
+            stores = (await client.get("/api/fleet")).json()["stores"]
+    shown = ", ".join(f"{t * 1000:.0f}" for t in times)
+    print(f"fleet page usable, {stores:,} stores, {loads} loads: {shown} ms (the first gathers the fleet)")
+    print("bar: 300 ms at 10,000 stores, 1 s at 100,000")
+
+
+def main() -> None:
+    run_against_worker(__doc__, "loads", 5, run)
+
+
+if __name__ == "__main__":
+    main()
