@@ -65,7 +65,9 @@ def test_stores_sort_search_filter_and_page(api: Api) -> None:
     most_down = ["b-1", "a-2", "a-1", "b-2"]  # the most downtime of the week first, ties by id
     assert _ids(get("/api/fleet/stores").json()) == most_down
     worst_up = ["b-1", "b-2", "a-2", "a-1"]
-    assert _ids(get("/api/fleet/stores", params={"sort": "uptime_last_week", "order": "asc"}).json()) == worst_up
+    assert (
+        _ids(get("/api/fleet/stores", params={"sort": "uptime_last_week", "order": "asc"}).json()) == worst_up
+    )
     assert _ids(get("/api/fleet/stores", params={"sort": "store_id", "order": "desc"}).json()) == [
         "b-2",
         "b-1",
