@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(
         None, description="signs each webhook: X-Storemon-Signature: t=<unix>,v1=<HMAC-SHA256 of t.body>"
     )
+    webhook_retry_max_seconds: float = Field(
+        60.0, gt=0, description="longest wait between two attempts at a webhook (doubling from 0.5 s)"
+    )
     webhook_format: WebhookFormat = Field(
         WebhookFormat.JSON, description="json (the outage notice) or slack ({'text': ...})"
     )

@@ -21,7 +21,7 @@ from faust.contrib.asgi import faust_app_running
 from prometheus_client import Histogram
 
 from alerts.feed import OutageFeed
-from alerts.webhooks import WebhookDelivery
+from alerts.webhooks import Backoff, WebhookDelivery
 from api.deps import Services
 from api.main import create_api
 from api.services.cluster import Cluster
@@ -120,6 +120,7 @@ def build_api(settings: Settings) -> FastAPI:
             streams.metrics.registry,
             secret,
             settings.webhook_format,
+            Backoff(most=settings.webhook_retry_max_seconds),
         )
 
     @asynccontextmanager

@@ -154,6 +154,7 @@ def test_a_webhook_receiver_that_is_down_then_failing_finally_gets_every_opening
     source = synthesize(tmp_path / "data", stores=STORES, days=DAYS, seed=9).path
     port = free_port()
     deployment.settings["STOREMON_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/hook"
+    deployment.settings["STOREMON_WEBHOOK_RETRY_MAX_SECONDS"] = "2"  # so the test waits seconds, not minutes
 
     async def scenario() -> list[tuple[int, int, dict[str, Any]]]:
         worker = deployment.worker().start()
