@@ -239,6 +239,7 @@ class Cluster:
     ) -> list[R]:
         """Every worker's part at ``as_of`` (this one's from ``here``, the others' from their ``path``),
         retried while partitions move."""
+        self.check_here(as_of)  # before anything is computed: a far instant costs years of calendar
         failed = 0
         while True:
             try:

@@ -65,8 +65,16 @@ def test_instants_far_from_the_watermark_are_refused_before_any_work() -> None:
     for far in (AS_OF + WEEK + 1, AS_OF - DEFAULT_RETENTION - 1, 10**17):
         with pytest.raises(OutsideHorizon, match="too far from the watermark"):
             run(worker(), "lookup_here", "s1", far)
-        with pytest.raises(OutsideHorizon):
-            run(worker(), "report_part_here", far)
+        for call in (
+            "report_part_here",
+            "outages_part_here",
+            "fleet_part_here",
+            "report_rows",
+            "outages",
+            "fleet",
+        ):
+            with pytest.raises(OutsideHorizon):
+                run(worker(), call, far)
     assert run(worker(), "report_part_here", AS_OF + WEEK) == (frozenset({0, 1}), [ROW])
 
 
