@@ -31,10 +31,12 @@ async def run_demo(root: Path, port: int, keep_running: bool) -> int:
         report.write_text(text)
         print(f"\nreport with {text.count(chr(10)) - 1} stores: {report}")
         print(
-            f"\nTry the API (docs at {worker.url}/docs):\n"
+            f"\nOpen the dashboard at {worker.url}/ and try the API (docs at {worker.url}/docs):\n"
             f"  curl -X POST {worker.url}/api/trigger_report\n"
             f"  curl '{worker.url}/api/get_report?report_id=<id>'\n"
             f"  curl {worker.url}/api/stores/$(sed -n 2p {report} | cut -d, -f1)\n"
+            f"  curl '{worker.url}/api/outages?status=open'\n"
+            f"  curl -N {worker.url}/api/events\n"
             f"  curl {worker.url}/metrics\n",
             flush=True,
         )
