@@ -17,17 +17,22 @@ class ReportStatus(StrEnum):
     FAILED = "Failed"
 
 
-class StoreUptime(BaseModel):
+class UptimeFigures(BaseModel):
+    """A store's report row: hour figures in minutes, day and week figures in hours."""
+
     store_id: str
-    as_of: datetime
-    status: Literal["active", "inactive"]
-    last_ping: datetime
     uptime_last_hour: float
     uptime_last_day: float
     uptime_last_week: float
     downtime_last_hour: float
     downtime_last_day: float
     downtime_last_week: float
+
+
+class StoreUptime(UptimeFigures):
+    as_of: datetime
+    status: Literal["active", "inactive"]
+    last_ping: datetime
 
 
 class HoursEntry(BaseModel):
@@ -83,16 +88,9 @@ class OutagePage(BaseModel):
     next_cursor: str | None
 
 
-class FleetStore(BaseModel):
+class FleetStore(UptimeFigures):
     """One store in the fleet view; ``standing`` is closed, silent (open, no ping for 2 h), up or down."""
 
-    store_id: str
-    uptime_last_hour: float
-    uptime_last_day: float
-    uptime_last_week: float
-    downtime_last_hour: float
-    downtime_last_day: float
-    downtime_last_week: float
     status: Literal["active", "inactive"]
     standing: Literal["closed", "silent", "up", "down"]
     last_ping: str

@@ -86,17 +86,15 @@ def outages_at(stores: list[RawStore], as_of: int) -> list[PlacedOutage]:
 class FleetRow(NamedTuple):
     """A store as the fleet view shows it: its report row, status and last ping, whether it is open."""
 
-    store_id: str
-    uptime_last_hour: float
-    uptime_last_day: float
-    uptime_last_week: float
-    downtime_last_hour: float
-    downtime_last_day: float
-    downtime_last_week: float
+    row: UptimeRow
     active: bool
     last_ping: int
     open_now: bool
     timezone: str
+
+    @property
+    def store_id(self) -> str:
+        return self.row.store_id
 
 
 def fleet_at(stores: list[RawStore], as_of: int) -> list[FleetRow]:
@@ -108,7 +106,7 @@ def fleet_at(stores: list[RawStore], as_of: int) -> list[FleetRow]:
         if status is not None:
             open_now = profile.calendar.first_business(as_of, as_of + 1) is not None
             found.append(
-                FleetRow(*status.row, status.active, status.last_ping, open_now, profile.effective_timezone)
+                FleetRow(status.row, status.active, status.last_ping, open_now, profile.effective_timezone)
             )
     found.sort()
     return found

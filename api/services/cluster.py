@@ -227,7 +227,7 @@ class Cluster:
     async def fleet(self, as_of: int, attempts: int = 5) -> list[FleetRow]:
         """Every store in the group as the fleet view shows it at ``as_of``, sorted by store id."""
         part = self.worker.fleet_part
-        return await self._gathered(as_of, part, "fleet-part", lambda row: FleetRow(*row), attempts)
+        return await self._gathered(as_of, part, "fleet-part", _fleet_row, attempts)
 
     async def _gathered(
         self,
@@ -299,3 +299,9 @@ def _placed_outage(fields: list[Any]) -> PlacedOutage:
     """An outage as a peer sends it: the outage's fields, then its zone."""
     *outage, zone = fields
     return PlacedOutage(Outage(*outage), zone)
+
+
+def _fleet_row(fields: list[Any]) -> FleetRow:
+    """A fleet row as a peer sends it: the report row's fields, then the rest."""
+    row, *rest = fields
+    return FleetRow(UptimeRow(*row), *rest)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from enum import StrEnum
 from operator import attrgetter
-from typing import Literal
+from typing import Any, Literal
 
 from api.ports import GroupRows, LocalWorker
 from api.schemas import FleetPage, FleetStore, FleetSummary
@@ -41,11 +41,17 @@ def standing(row: FleetRow, as_of: int) -> Standing:
 
 def _tenths(rows: list[FleetRow], up: str, down: str) -> list[int]:
     counts = [0] * 10
-    for row in rows:
-        total = getattr(row, up) + getattr(row, down)
-        if total > 0:
-            counts[min(9, int(getattr(row, up) / total * 10))] += 1
+    for fleet_row in rows:
+        uptime, downtime = getattr(fleet_row.row, up), getattr(fleet_row.row, down)
+        if uptime + downtime > 0:
+            counts[min(9, int(uptime / (uptime + downtime) * 10))] += 1
     return counts
+
+
+def _sort_key(sort: FleetSort) -> attrgetter[Any]:
+    """Figures live in the report row; the id and the last ping on the fleet row itself."""
+    own = sort in (FleetSort.STORE_ID, FleetSort.LAST_PING)
+    return attrgetter(sort.value if own else f"row.{sort.value}")
 
 
 class FleetView:
@@ -64,7 +70,7 @@ class FleetView:
         assert isinstance(key, tuple)
         as_of, sort, descending = key
         # The rows come sorted by id, and a sort keeps ties in order (reversed too): ties stay by id.
-        return sorted(await self.rows.at(as_of), key=attrgetter(sort), reverse=descending)
+        return sorted(await self.rows.at(as_of), key=_sort_key(sort), reverse=descending)
 
     async def _as_of(self, as_of: int | None) -> int | None:
         return as_of if as_of is not None else await self.now()
@@ -104,7 +110,7 @@ class FleetView:
         at = await self._as_of(as_of)
         if at is None:
             return FleetPage(as_of="", total=0, offset=0, stores=[], next_cursor=None, previous_cursor=None)
-        rows = await self.ordered.at((at, sort.value, descending))
+        rows = await self.ordered.at((at, sort, descending))
         needle = (search or "").casefold()
         if needle or only:
             rows = [
@@ -126,12 +132,10 @@ class FleetView:
 
 def _shown(row: FleetRow, as_of: int) -> FleetStore:
     return FleetStore(
-        **{
-            name: getattr(row, name)
-            for name in FleetStore.model_fields
-            if hasattr(row, name) and name != "last_ping"
-        },
+        **row.row._asdict(),
         status="active" if row.active else "inactive",
         standing=standing(row, as_of),
         last_ping=iso_text(row.last_ping),
+        open_now=row.open_now,
+        timezone=row.timezone,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.engine import HOUR
+from streams.engine import HOUR, UptimeRow
 from streams.snapshot import FleetRow
 from tests.api.routes.conftest import Api
 from tests.helpers import instant
@@ -15,10 +15,8 @@ AS_OF = instant("2023-01-25T18:00:00")
 def _row(
     store: str, up_day: float, down_day: float, active: bool, ping_hours_ago: float, open_now: bool
 ) -> FleetRow:
-    return FleetRow(
-        store, 60.0, up_day, up_day * 7, 0.0, down_day, down_day * 7, active,
-        AS_OF - int(ping_hours_ago * HOUR), open_now, "UTC",
-    )  # fmt: skip
+    row = UptimeRow(store, 60.0, up_day, up_day * 7, 0.0, down_day, down_day * 7)
+    return FleetRow(row, active, AS_OF - int(ping_hours_ago * HOUR), open_now, "UTC")
 
 
 ROWS = [

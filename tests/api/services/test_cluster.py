@@ -7,12 +7,13 @@ import json
 from typing import Any
 
 import pytest
+from fastapi.encoders import jsonable_encoder
 
 from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable, UnknownStore
-from api.services.cluster import Cluster, IncompleteCoverage
+from api.services.cluster import Cluster, IncompleteCoverage, _fleet_row
 from streams.engine import DEFAULT_RETENTION, HOUR, WEEK, StoreProfile, StoreStatus, UptimeRow
 from streams.engine.outages import Outage
-from streams.snapshot import PlacedOutage
+from streams.snapshot import FleetRow, PlacedOutage
 from tests.api.fakes import FakeWorker
 from tests.helpers import instant
 
@@ -128,3 +129,9 @@ def test_a_stores_outages_are_answered_where_it_is_held_with_local_times() -> No
         run(held, "store_outages", "s2", None)
     with pytest.raises(OutsideHorizon):
         run(held, "store_outages_here", "s1", AS_OF + 2 * WEEK)
+
+
+def test_a_fleet_row_survives_the_trip_between_workers() -> None:
+    fleet_row = FleetRow(ROW, True, LAST, False, "America/New_York")
+    sent = json.loads(json.dumps(jsonable_encoder([list(fleet_row)])))  # what /api/internal/fleet-part sends
+    assert [_fleet_row(fields) for fields in sent] == [fleet_row]
