@@ -20,28 +20,11 @@ from alerts.client import Event, events
 from replay.synth import synthesize
 from storemon.broker import free_port
 from storemon.local import Deployment, WorkerProcess
-from streams.outage_log import notice_of
+from tests.integration.outage_topic import read_outage_topic
 
 pytestmark = pytest.mark.kafka
 # Two days of 40 stores in about 12 s: one ping per store and message, as live traffic comes.
 STORES, DAYS, SPEED = 40, 2.0, 2 * 86400 / 12
-
-
-async def topic_records(deployment: Deployment) -> list[tuple[int, int, dict[str, Any]]]:
-    """(partition, offset, notice) of every record of the outage topic, in each partition's order."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=deployment.bootstrap, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        tps = [TopicPartition(deployment.topics.outages, p) for p in range(deployment.partitions)]
-        consumer.assign(tps)
-        ends = await consumer.end_offsets(tps)
-        found = []
-        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
-            for tp, records in (await consumer.getmany(timeout_ms=1000)).items():
-                found += [(tp.partition, r.offset, notice_of(r.key or b"", r.value)) for r in records]
-        return sorted(found, key=lambda item: item[:2])
-    finally:
-        await consumer.stop()
 
 
 def place(previous: str, event: Event) -> tuple[int, int]:
@@ -100,7 +83,7 @@ def test_the_event_stream_carries_every_change_in_order_across_a_disconnect_and_
             second.stop()
 
     asyncio.run(scenario())
-    expected = asyncio.run(topic_records(deployment))
+    expected = asyncio.run(read_outage_topic(deployment))
     got = [(*place(before, event), event.data) for before, event in received]
     assert sorted(got, key=lambda item: item[:2]) == expected  # every record once: none lost, none made up
     for partition in range(deployment.partitions):
@@ -162,7 +145,7 @@ def test_a_webhook_receiver_that_is_down_then_failing_finally_gets_every_opening
             await worker.wait_ready()
             await deployment.replay(source)  # the receiver is down all along
             await deployment.wait_caught_up()
-            derived = await topic_records(deployment)
+            derived = await read_outage_topic(deployment)
             wanted = {n["event_id"] for _, _, n in derived if n["event"] in ("opened", "closed")}
             with receiving(port):
                 for _ in range(240):

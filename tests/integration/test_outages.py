@@ -11,11 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from storemon.local import Deployment
 from storemon.offline import offline_report
-from streams.outage_log import notice_of
+from tests.integration.outage_topic import read_outage_topic
 
 pytestmark = pytest.mark.kafka
 Listing = list[dict[str, Any]]
@@ -48,28 +47,17 @@ async def all_pages(client: httpx.AsyncClient, **params: object) -> tuple[str, L
         query["cursor"] = body["next_cursor"]
 
 
-async def outage_topic(deployment: Deployment) -> dict[bytes, dict[str, Any]]:
-    """The outage topic folded as a compacted topic reads: the latest record of each key, tombstones
-    removing it."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=deployment.bootstrap, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        tps = [TopicPartition(deployment.topics.outages, p) for p in range(deployment.partitions)]
-        consumer.assign(tps)
-        ends = await consumer.end_offsets(tps)
-        held: dict[bytes, dict[str, Any]] = {}
-        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                for record in records:
-                    assert record.key is not None
-                    notice = notice_of(record.key, record.value)
-                    if notice["event"] == "retracted":
-                        held.pop(record.key, None)
-                    else:
-                        held[record.key] = notice
-        return held
-    finally:
-        await consumer.stop()
+async def outage_topic(deployment: Deployment) -> dict[str, dict[str, Any]]:
+    """The outage topic folded as a compacted topic reads: the latest record of each outage, a
+    retraction removing it."""
+    held: dict[str, dict[str, Any]] = {}
+    for _, _, notice in await read_outage_topic(deployment):
+        key = f"{notice['store_id']}/{notice['started_at']}"
+        if notice["event"] == "retracted":
+            held.pop(key, None)
+        else:
+            held[key] = notice
+    return held
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -79,7 +67,7 @@ def test_api_outages_equal_the_offline_outages(
     expected = offline_outages(sample, tmp_path)
     assert len(expected) > 50 and any(o["ended_at"] is None for o in expected)
 
-    async def scenario() -> tuple[str, Listing, list[dict[str, Any]], dict[bytes, dict[str, Any]]]:
+    async def scenario() -> tuple[str, Listing, list[dict[str, Any]], dict[str, dict[str, Any]]]:
         started = [deployment.worker().start() for _ in range(workers)]
         try:
             await asyncio.gather(*(worker.wait_ready() for worker in started))
@@ -106,6 +94,6 @@ def test_api_outages_equal_the_offline_outages(
     for outage in expected:
         if outage["ended_at"] is None or outage["began_before_window"]:
             continue
-        published = topic[f"{outage['store_id']}/{outage['started_at']}".encode()]
+        published = topic[f"{outage['store_id']}/{outage['started_at']}"]
         assert published["event"] in {"closed", "updated"}
         assert {k: published[k] for k in outage} == outage, json.dumps(published)
