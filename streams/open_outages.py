@@ -6,29 +6,26 @@ from collections.abc import Callable, Iterable
 
 from streams.engine import StoreProfile, StoreState
 from streams.engine.outages import open_outage
+from streams.progress import AfterRebalance
 
 
 class OpenOutages:
     """Stores held here whose latest ping leaves an outage open.
 
-    The agents keep it current. Recovery fills the tables without passing through them (on start, and
-    when a rebalance moves partitions), so the first count after a rebalance, once the tables have
-    settled, rebuilds it from the states held; only states whose latest ping is inactive are decoded.
+    The agents keep it current; the first count after a rebalance (``AfterRebalance``) rebuilds it
+    from the states held, decoding only those whose latest ping is inactive.
     """
 
     def __init__(
         self,
         stored: Callable[[], Iterable[tuple[bytes, bytes]]],
         profile_of: Callable[[bytes], StoreProfile],
-        generation: Callable[[], int],
-        settled: Callable[[], bool],
+        rebalanced: AfterRebalance,
     ) -> None:
         self._stored = stored
         self._profile_of = profile_of
-        self._generation = generation
-        self._settled = settled
+        self._rebalanced = rebalanced
         self._open: set[bytes] = set()
-        self._built_for: int | None = None
 
     def note(self, key: bytes, state: StoreState, profile: StoreProfile) -> None:
         """The store's state just changed."""
@@ -38,9 +35,7 @@ class OpenOutages:
             self._open.add(key)
 
     def count(self) -> int:
-        generation = self._generation()
-        if generation != self._built_for and self._settled():
-            self._built_for = generation
+        if self._rebalanced.due():
             self._open = {
                 key
                 for key, raw in self._stored()

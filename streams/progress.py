@@ -26,29 +26,39 @@ class Progress:
         self.next_offsets.setdefault(topic, {})[partition] = offset + 1
 
 
+class AfterRebalance:
+    """True once per consumer generation, as soon as the tables have settled: the moment to read
+    again what the tables hold, since recovery fills them without passing through the agents (on
+    start, and whenever a rebalance hands this worker more partitions)."""
+
+    def __init__(self, generation: Callable[[], int], settled: Callable[[], bool]) -> None:
+        self._generation = generation
+        self._settled = settled
+        self._seen: int | None = None
+
+    def due(self) -> bool:
+        generation = self._generation()
+        if generation == self._seen or not self._settled():
+            return False
+        self._seen = generation
+        return True
+
+
 class Watermark:
     """The latest ping instant this worker has seen or holds in its tables.
 
-    Recovery fills the tables without passing through the agents, on start and whenever a rebalance
-    hands this worker more partitions (a peer died, or the group shrank). So the first read after a
-    rebalance (a new consumer ``generation``), once the tables have settled, scans the encoded states
-    (``stored_states``) of every partition held; between rebalances the agents keep it current. Reads
-    are on every lookup's path, so what they check each time is one number.
+    Between rebalances the agents keep it current; the first read after one (``AfterRebalance``)
+    scans the encoded states (``stored_states``) of every partition held. Reads are on every
+    lookup's path, so what they check each time is one number.
     """
 
     def __init__(
-        self,
-        gauge: Gauge,
-        stored_states: Callable[[], Iterable[bytes]],
-        generation: Callable[[], int],
-        settled: Callable[[], bool],
+        self, gauge: Gauge, stored_states: Callable[[], Iterable[bytes]], rebalanced: AfterRebalance
     ) -> None:
         self._gauge = gauge
         self._stored_states = stored_states
-        self._generation = generation
-        self._settled = settled
+        self._rebalanced = rebalanced
         self._latest = _NEVER
-        self._scanned_for: int | None = None
 
     def saw(self, instant: int) -> None:
         if instant > self._latest:
@@ -56,9 +66,7 @@ class Watermark:
             self._gauge.set(instant / SECOND)
 
     def value(self) -> int | None:
-        generation = self._generation()
-        if generation != self._scanned_for and self._settled():
-            self._scanned_for = generation
+        if self._rebalanced.due():
             for raw in self._stored_states():
                 latest = StoreState.latest_of(raw)
                 if latest is not None:

@@ -17,7 +17,7 @@ from streams.engine import StoreProfile, StoreState, StoreStatus, UptimeRow, sto
 from streams.engine.outages import Outage, store_outages
 from streams.metrics import StreamMetrics
 from streams.open_outages import OpenOutages
-from streams.progress import Progress, Watermark
+from streams.progress import AfterRebalance, Progress, Watermark
 from streams.routing import Routing
 from streams.snapshot import (
     FleetRow,
@@ -43,18 +43,8 @@ class StreamWorker:
         self.tables = StoreTables(self.app, config.partitions, config.retention, self.metrics)
         self.progress = Progress()
         self.routing = Routing(self.app, config.topics.pings, config.canonical_url)
-        self._watermark = Watermark(
-            self.metrics.watermark,
-            self.tables.encoded_states,
-            lambda: int(self.app.consumer_generation_id),
-            lambda: self.settled,
-        )
-        self.open_outages = OpenOutages(
-            self.tables.encoded_items,
-            self.tables.profile,
-            lambda: int(self.app.consumer_generation_id),
-            lambda: self.settled,
-        )
+        self._watermark = Watermark(self.metrics.watermark, self.tables.encoded_states, self._rebalance())
+        self.open_outages = OpenOutages(self.tables.encoded_items, self.tables.profile, self._rebalance())
         self.metrics.outages_open.set_function(self.open_outages.count)
         self.ingest = Ingest(
             self.app,
@@ -68,6 +58,9 @@ class StreamWorker:
             self.open_outages if config.outages else None,
         )
         self.side = SideProcess()
+
+    def _rebalance(self) -> AfterRebalance:
+        return AfterRebalance(lambda: int(self.app.consumer_generation_id), lambda: self.settled)
 
     @staticmethod
     async def _on_assigned(app: faust.App, /, *_: Any, signal: Any, **__: Any) -> None:

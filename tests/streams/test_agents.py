@@ -16,6 +16,7 @@ from streams.engine.instants import iso_text
 from streams.messages import encode_pings, encode_profile
 from streams.open_outages import OpenOutages
 from streams.outage_log import notice_of
+from streams.progress import AfterRebalance
 from streams.storage import read
 from streams.worker import StreamWorker
 from tests.helpers import instant
@@ -313,5 +314,5 @@ def test_the_open_outages_gauge_follows_the_stores_and_is_rebuilt_after_a_rebala
     def held() -> list[tuple[bytes, bytes]]:  # what a worker holding both stores' partitions reads
         return [(key, read(tables.states, key) or b"") for key in (b"down", b"back")]
 
-    rebuilt = OpenOutages(held, tables.profile, lambda: 1, lambda: True)
+    rebuilt = OpenOutages(held, tables.profile, AfterRebalance(lambda: 1, lambda: True))
     assert rebuilt.count() == 1  # from the states held: only "down" is open

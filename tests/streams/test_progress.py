@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Gauge
 
 from streams.engine import DEFAULT_PROFILE, HOUR, StoreState
-from streams.progress import Watermark
+from streams.progress import AfterRebalance, Watermark
 
 
 def encoded(latest: int) -> bytes:
@@ -17,12 +17,8 @@ def test_partitions_gained_in_a_rebalance_are_scanned_once_settled() -> None:
     held, generation, settled = {0}, [1], [False]
     registry = CollectorRegistry()
     gauge = Gauge("w", "w", registry=registry)
-    watermark = Watermark(
-        gauge,
-        lambda: [raw for p in held for raw in stored[p]],
-        lambda: generation[0],
-        lambda: settled[0],
-    )
+    rebalanced = AfterRebalance(lambda: generation[0], lambda: settled[0])
+    watermark = Watermark(gauge, lambda: [raw for p in held for raw in stored[p]], rebalanced)
     assert watermark.value() is None  # recovering: nothing to trust yet
     watermark.saw(2 * HOUR)  # an agent processed a ping meanwhile
     settled[0] = True
