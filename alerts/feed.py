@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from streams.outage_log import OutageLogError, notice_of
 
@@ -54,19 +54,28 @@ class Notice:
 
     position: Position
     body: dict[str, Any]
-    written_at: float  # when the worker wrote it (the record's timestamp), seconds since the epoch
 
     @property
     def event(self) -> str:
         return str(self.body["event"])
 
 
+def readable_notice(record: ConsumerRecord[bytes, bytes]) -> dict[str, Any] | None:
+    """What an outage record tells a listener; None (logged) for one this version cannot read."""
+    try:
+        return notice_of(record.key or b"", record.value)
+    except OutageLogError as error:
+        log.error(
+            "skipping outage record at %s:%d:%d: %s", record.topic, record.partition, record.offset, error
+        )
+        return None
+
+
 class OutageReader:
     """A consumer of every partition of the outage topic, outside any consumer group."""
 
-    def __init__(self, consumer: AIOKafkaConsumer, topic: str, position: Position) -> None:
+    def __init__(self, consumer: AIOKafkaConsumer, position: Position) -> None:
         self.consumer = consumer
-        self.topic = topic
         self.position = position
 
     async def read(self, timeout: float) -> list[Notice]:
@@ -76,12 +85,9 @@ class OutageReader:
         for tp, records in sorted(batches.items(), key=lambda item: item[0].partition):
             for record in records:
                 self.position = self.position.after(tp.partition, record.offset)
-                try:
-                    body = notice_of(record.key or b"", record.value)
-                except OutageLogError as error:
-                    log.error("skipping outage record at %s:%d: %s", tp, record.offset, error)
-                    continue
-                found.append(Notice(self.position, body, record.timestamp / 1000))
+                body = readable_notice(record)
+                if body is not None:
+                    found.append(Notice(self.position, body))
         return found
 
 
@@ -109,6 +115,6 @@ class OutageFeed:
                 start = Position(tuple(ends[tp] for tp in tps))
             for tp, offset in zip(tps, start.offsets, strict=True):
                 consumer.seek(tp, offset)  # below the log's start (compacted away): from its start
-            yield OutageReader(consumer, self.topic, start)
+            yield OutageReader(consumer, start)
         finally:
             await consumer.stop()

@@ -23,10 +23,10 @@ from enum import StrEnum
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from streams.outage_log import OutageLogError, notice_of
+from alerts.feed import readable_notice
 
 log = logging.getLogger(__name__)
 DELIVERED_EVENTS = frozenset({"opened", "closed"})
@@ -152,18 +152,12 @@ class WebhookDelivery:
                     await committing
             await consumer.stop()
 
-    async def _handle_all(self, records: list[Any]) -> None:
+    async def _handle_all(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        """One partition's records, in order; ``timestamp`` is when the worker wrote each."""
         for record in records:
-            await self._handle(record.key or b"", record.value, record.timestamp / 1000)
-
-    async def _handle(self, key: bytes, value: bytes | None, written_at: float) -> None:
-        try:
-            body = notice_of(key, value)
-        except OutageLogError as error:
-            log.error("webhook skips an unreadable outage record: %s", error)
-            return
-        if body["event"] in DELIVERED_EVENTS:
-            await self.deliver(body, written_at)
+            body = readable_notice(record)
+            if body is not None and body["event"] in DELIVERED_EVENTS:
+                await self.deliver(body, record.timestamp / 1000)
 
     async def deliver(self, body: dict[str, Any], written_at: float) -> bool:
         """POST until the receiver accepts (True) or refuses for good with a 4xx (False)."""

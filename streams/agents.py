@@ -49,7 +49,8 @@ class Ingest:
         open_outages: OpenOutages | None = None,
     ) -> None:
         self.topics = topics
-        self.open_outages = open_outages  # None: outages are not derived
+        self.open_outages = open_outages
+        self.deriving = open_outages is not None  # outages derived and published
         self.partitions = partitions
         self.tables = tables
         self.progress = progress
@@ -123,7 +124,7 @@ class Ingest:
             profile = self.tables.profile(key)
             state, position = self.tables.entry(key)
             low, high = min(instant for instant, _ in pings), max(instant for instant, _ in pings)
-            before = outages_near(store_id, state, profile, low, high) if self.open_outages else {}
+            before = outages_near(store_id, state, profile, low, high) if self.deriving else {}
             outcomes: Counter[str] = Counter()
             changed = []
             for instant, active in pings:
@@ -132,7 +133,7 @@ class Ingest:
                 if result in _CHANGES:
                     changed.append((instant, active))
             self.tables.put_state(key, state, position, changed, message.partition)
-            if self.open_outages:
+            if self.deriving:
                 after = outages_near(store_id, state, profile, low, high)
                 if changed:
                     changes = outage_changes(before, after)
@@ -182,10 +183,10 @@ class Ingest:
             self.tables.put_profile(key, event.value)
             state, position = self.tables.entry(key)
             if state.times and state.fingerprint != profile.fingerprint:
-                await self._reprofile(key, state, position, previous, profile, message.partition)
+                self._reprofile(key, state, position, previous, profile, message.partition)
             self._done("ingest-profiles", message)
 
-    async def _reprofile(
+    def _reprofile(
         self,
         key: bytes,
         state: StoreState,
@@ -196,10 +197,10 @@ class Ingest:
     ) -> None:
         """New hours or zone: recompute the running totals, and what every outage cost in business time."""
         store_id, first, last = key.decode("utf-8", "replace"), state.times[0], state.times[-1]
-        before = outages_near(store_id, state, previous, first, last) if self.open_outages else {}
+        before = outages_near(store_id, state, previous, first, last) if self.deriving else {}
         state.refresh(profile)
         self.tables.put_state(key, state, position, (), partition)
-        if not self.open_outages:
+        if not self.deriving:
             return
         after = outages_near(store_id, state, profile, first, last)
         changes = outage_changes(before, after)

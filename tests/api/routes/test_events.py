@@ -15,7 +15,7 @@ def _notice(offset: int, store: str, event: str) -> Notice:
         "store_id": store,
         "started_at": "2023-01-23T16:30:00Z",
     }
-    return Notice(Position((offset,)), body, 0.0)
+    return Notice(Position((offset,)), body)
 
 
 NOTICES = [_notice(1, "a", "opened"), _notice(2, "b", "opened"), _notice(3, "a", "closed")]
