@@ -3,6 +3,7 @@ and every store sortable, searchable and paged (``api.services.snapshots`` keeps
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable
 from enum import StrEnum
 from operator import attrgetter
@@ -10,7 +11,7 @@ from typing import Any, Literal
 
 from api.ports import GroupRows, LocalWorker
 from api.schemas import FleetPage, FleetStore, FleetSummary
-from api.services.snapshots import RecentWatermark, Snapshots, digest, make_cursor, read_cursor
+from api.services.snapshots import RecentWatermark, Snapshots, digest, page_of
 from streams.engine import HOUR
 from streams.engine.instants import iso_text
 from streams.snapshot import FleetRow
@@ -78,15 +79,15 @@ class FleetView:
     async def summary(self, as_of: int | None) -> FleetSummary:
         at = await self._as_of(as_of)
         rows = [] if at is None else await self.rows.at(at)
-        standings = [standing(row, at) for row in rows] if at is not None else []
+        standings = Counter(standing(row, at) for row in rows) if at is not None else Counter()
         return FleetSummary(
             as_of="" if at is None else iso_text(at),
             stores=len(rows),
             open_now=sum(1 for row in rows if row.open_now),
-            up=standings.count("up"),
-            down=standings.count("down"),
-            silent=standings.count("silent"),
-            closed=standings.count("closed"),
+            up=standings["up"],
+            down=standings["down"],
+            silent=standings["silent"],
+            closed=standings["closed"],
             uptime_last_day=_tenths(rows, "uptime_last_day", "downtime_last_day"),
             uptime_last_week=_tenths(rows, "uptime_last_week", "downtime_last_week"),
             lag_messages=self.worker.lag(),
@@ -103,30 +104,29 @@ class FleetView:
         cursor: str | None,
     ) -> FleetPage:
         """One page of the stores, sorted by ``sort`` (ties by id), whose id holds ``search``."""
-        filters = digest(sort, descending, search, only)
-        offset = 0
-        if cursor is not None:
-            as_of, offset = read_cursor(cursor, filters)
-        at = await self._as_of(as_of)
-        if at is None:
-            return FleetPage(as_of="", total=0, offset=0, stores=[], next_cursor=None, previous_cursor=None)
-        rows = await self.ordered.at((at, sort, descending))
         needle = (search or "").casefold()
-        if needle or only:
-            rows = [
+
+        async def admitted(at: int) -> list[FleetRow]:
+            rows = await self.ordered.at((at, sort, descending))
+            if not needle and only is None:
+                return rows
+            return [
                 row
                 for row in rows
                 if needle in row.store_id.casefold() and (only is None or standing(row, at) == only)
             ]
-        chosen = rows[offset : offset + limit]
-        following = offset + len(chosen)
+
+        filters = digest(sort, descending, search, only)
+        page = await page_of(admitted, self.now, as_of, cursor, filters, limit)
+        if page is None:
+            return FleetPage(as_of="", total=0, offset=0, stores=[], next_cursor=None, previous_cursor=None)
         return FleetPage(
-            as_of=iso_text(at),
-            total=len(rows),
-            offset=offset,
-            stores=[_shown(row, at) for row in chosen],
-            next_cursor=make_cursor(at, following, filters) if following < len(rows) else None,
-            previous_cursor=make_cursor(at, max(0, offset - limit), filters) if offset else None,
+            as_of=iso_text(page.as_of),
+            total=page.total,
+            offset=page.offset,
+            stores=[_shown(row, page.as_of) for row in page.items],
+            next_cursor=page.next_cursor,
+            previous_cursor=page.previous_cursor,
         )
 
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from api.ports import GroupRows
 from api.schemas import OutageOut, OutagePage
-from api.services.snapshots import RecentWatermark, Snapshots, digest, make_cursor, read_cursor
+from api.services.snapshots import RecentWatermark, Snapshots, digest, page_of
 from streams.engine.instants import iso_text
 from streams.outage_records import outage_record
 from streams.snapshot import PlacedOutage
@@ -53,29 +53,26 @@ def _listing_order(placed: PlacedOutage) -> tuple[bool, int, str, int]:
 
 
 class OutageListing:
-    def __init__(self, group: GroupRows, snapshots: Snapshots[PlacedOutage] | None = None) -> None:
+    def __init__(self, group: GroupRows) -> None:
         self.group = group
         self.now = RecentWatermark(group.watermark)
-        self.snapshots = snapshots or Snapshots(self._gather)
+        self.snapshots = Snapshots(self._gather)
 
     async def page(
         self, where: OutageFilter, as_of: int | None, limit: int, cursor: str | None = None
     ) -> OutagePage:
         """One page of the outages ``where`` admits, at ``as_of`` (default: the group's watermark)."""
-        offset = 0
-        if cursor is not None:
-            as_of, offset = read_cursor(cursor, where.digest)
-        if as_of is None:
-            as_of = await self.now()
-            if as_of is None:
-                return OutagePage(as_of="", outages=[], next_cursor=None)
-        admitted = [placed for placed in await self.snapshots.at(as_of) if where.admits(placed)]
-        chosen = admitted[offset : offset + limit]
-        following = offset + len(chosen)
+
+        async def admitted(at: int) -> list[PlacedOutage]:
+            return [placed for placed in await self.snapshots.at(at) if where.admits(placed)]
+
+        page = await page_of(admitted, self.now, as_of, cursor, where.digest, limit)
+        if page is None:
+            return OutagePage(as_of="", outages=[], next_cursor=None)
         return OutagePage(
-            as_of=iso_text(as_of),
-            outages=[OutageOut.model_validate(outage_record(p.outage, p.timezone)) for p in chosen],
-            next_cursor=make_cursor(as_of, following, where.digest) if following < len(admitted) else None,
+            as_of=iso_text(page.as_of),
+            outages=[OutageOut.model_validate(outage_record(p.outage, p.timezone)) for p in page.items],
+            next_cursor=page.next_cursor,
         )
 
     async def _gather(self, as_of: Hashable) -> list[PlacedOutage]:

@@ -15,6 +15,7 @@ import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Hashable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from api.errors import BadCursor
@@ -84,6 +85,46 @@ class RecentWatermark:
         if latest is not None:
             self._known = (now, latest)
         return latest
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    as_of: int
+    offset: int
+    items: list[T]
+    total: int  # items the filters admit, on every page
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+async def page_of(
+    listing: Callable[[int], Coroutine[Any, Any, list[T]]],
+    default_as_of: Callable[[], Coroutine[Any, Any, int | None]],
+    as_of: int | None,
+    cursor: str | None,
+    filters: str,
+    limit: int,
+) -> Page[T] | None:
+    """A page of ``listing(as_of)``: from the cursor's position and instant, else from the start at
+    ``as_of`` (default: ``default_as_of()``); None when there is no instant yet (no pings seen)."""
+    offset = 0
+    if cursor is not None:
+        as_of, offset = read_cursor(cursor, filters)
+    if as_of is None:
+        as_of = await default_as_of()
+        if as_of is None:
+            return None
+    items = await listing(as_of)
+    chosen = items[offset : offset + limit]
+    following = offset + len(chosen)
+    return Page(
+        as_of,
+        offset,
+        chosen,
+        len(items),
+        make_cursor(as_of, following, filters) if following < len(items) else None,
+        make_cursor(as_of, max(0, offset - limit), filters) if offset else None,
+    )
 
 
 def digest(*filters: object) -> str:
