@@ -15,7 +15,6 @@ from alerts.feed import Notice, Position
 from api.schemas import ReportStatus
 from api.services.records import ReportRecord
 from streams.engine import StoreProfile, StoreState, StoreStatus, UptimeRow
-from streams.engine.outages import Outage
 from streams.progress import Progress
 from streams.snapshot import FleetRow, PlacedOutage
 
@@ -39,10 +38,6 @@ class LocalWorker(Protocol):
 
     def profile(self, store_id: str) -> StoreProfile | None:
         """The profile set for a store held here; None when it has none (the default applies)."""
-        ...
-
-    def store_outages(self, store_id: str, as_of: int) -> list[Outage] | None:
-        """The outages in the week before ``as_of`` of a store held here; None for one unknown here."""
         ...
 
     async def report_part(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]: ...

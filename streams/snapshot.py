@@ -70,6 +70,10 @@ class PlacedOutage(NamedTuple):
     outage: Outage
     timezone: str
 
+    @property
+    def store_id(self) -> str:
+        return self.outage.store_id
+
 
 def outages_at(stores: list[RawStore], as_of: int) -> list[PlacedOutage]:
     """Outages in the week before ``as_of`` of the given stores, by store and start."""

@@ -14,7 +14,6 @@ from streams.agents import Ingest
 from streams.app import StreamsConfig, create_app
 from streams.commits import keep_commits_moving
 from streams.engine import StoreProfile, StoreState, StoreStatus, UptimeRow, store_status
-from streams.engine.outages import Outage, store_outages
 from streams.metrics import StreamMetrics
 from streams.open_outages import OpenOutages
 from streams.progress import AfterRebalance, Progress, Watermark
@@ -82,14 +81,6 @@ class StreamWorker:
     def profile(self, store_id: str) -> StoreProfile | None:
         """The profile set for a store held here; None when it has none."""
         return self.tables.profile_set(store_id.encode())
-
-    def store_outages(self, store_id: str, as_of: int) -> list[Outage] | None:
-        """The outages in the week before ``as_of`` of a store held here; None for a store unknown here."""
-        key = store_id.encode()
-        state = self.tables.state(key)
-        if state is None or state.last_ping_at(as_of) is None:
-            return None
-        return store_outages(store_id, state, self.tables.profile(key), as_of)
 
     async def report_part(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]:
         """Rows of every store held here at ``as_of``, sorted; computed off the event loop."""

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
+from operator import attrgetter
 from typing import Any, TypeVar
 
 import httpx
@@ -23,9 +24,9 @@ from api.schemas import HoursEntry, OutageOut, ProfileOut, StoreOutages, StoreUp
 from api.services.repeating import repeating
 from api.services.timeline import timeline_svg
 from replay.parsing import clock_text
-from streams.engine import DEFAULT_PROFILE, DEFAULT_RETENTION, WEEK, UptimeRow
+from streams.engine import DEFAULT_PROFILE, DEFAULT_RETENTION, WEEK, StoreProfile, StoreState, UptimeRow
 from streams.engine.instants import iso_text, to_datetime
-from streams.engine.outages import Outage
+from streams.engine.outages import Outage, store_outages
 from streams.outage_records import outage_record
 from streams.snapshot import FleetRow, PlacedOutage
 
@@ -173,11 +174,15 @@ class Cluster:
         )
 
     def timeline_here(self, store_id: str, as_of: int) -> bytes:
+        return timeline_svg(store_id, *self._held(store_id, as_of), as_of).encode()
+
+    def _held(self, store_id: str, as_of: int) -> tuple[StoreState, StoreProfile]:
+        """State and profile of a store held here with a ping by ``as_of``, an instant near the watermark."""
         self.check_here(as_of)
         held = self.worker.store_state(store_id)
         if held is None or held[0].last_ping_at(as_of) is None:
             raise UnknownStore()
-        return timeline_svg(store_id, *held, as_of).encode()
+        return held
 
     def _instant(self, as_of: int | None) -> int:
         """``as_of``, or the group's watermark; a group that has seen no ping knows no store."""
@@ -187,15 +192,15 @@ class Cluster:
         return at
 
     def store_outages_here(self, store_id: str, as_of: int) -> bytes:
-        self.check_here(as_of)
-        found = self.worker.store_outages(store_id, as_of)
-        if found is None:
-            raise UnknownStore()
-        zone = (self.worker.profile(store_id) or DEFAULT_PROFILE).effective_timezone
+        state, profile = self._held(store_id, as_of)
+        zone = profile.effective_timezone
         body = StoreOutages(
             store_id=store_id,
             as_of=iso_text(as_of),
-            outages=[OutageOut.model_validate(outage_record(outage, zone)) for outage in found],
+            outages=[
+                OutageOut.model_validate(outage_record(outage, zone))
+                for outage in store_outages(store_id, state, profile, as_of)
+            ],
         )
         return body.model_dump_json().encode()
 
@@ -272,13 +277,13 @@ class Cluster:
         twice: set[str] = set()
         for index, (_, items) in enumerate(parts):
             for item in items:
-                store = _store_of(item)
+                store = item.store_id
                 if owners.setdefault(store, index) != index:
                     twice.add(store)
         if twice:
             raise IncompleteCoverage(f"stores held in two partitions: {', '.join(sorted(twice)[:5])}")
         merged = [item for _, items in parts for item in items]
-        merged.sort(key=_store_of)
+        merged.sort(key=attrgetter("store_id"))
         return merged
 
     async def _get(self, base: str, path: str, params: dict[str, int] | None = None) -> dict[str, Any]:
@@ -289,10 +294,6 @@ class Cluster:
             raise PeerUnreachable(base, error) from None
         body: dict[str, Any] = response.json()
         return body
-
-
-def _store_of(item: UptimeRow | PlacedOutage | FleetRow) -> str:
-    return item.outage.store_id if isinstance(item, PlacedOutage) else item.store_id
 
 
 def _placed_outage(fields: list[Any]) -> PlacedOutage:

@@ -57,11 +57,6 @@ class FakeWorker:
     def profile(self, store_id: str) -> StoreProfile | None:
         return self.profiles.get(store_id)
 
-    def store_outages(self, store_id: str, as_of: int) -> list[Outage] | None:
-        if self.lookup(store_id, as_of) is None:
-            return None
-        return [outage for outage in self.outages if outage.store_id == store_id]
-
     async def report_part(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]:
         rows = sorted(s.row for s in self.stores.values() if s.last_ping <= as_of)
         return self.partitions, rows

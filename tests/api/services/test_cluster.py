@@ -11,7 +11,7 @@ from fastapi.encoders import jsonable_encoder
 
 from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable, UnknownStore
 from api.services.cluster import Cluster, IncompleteCoverage, _fleet_row
-from streams.engine import DEFAULT_RETENTION, HOUR, WEEK, StoreProfile, StoreStatus, UptimeRow
+from streams.engine import DEFAULT_RETENTION, HOUR, WEEK, StoreProfile, StoreState, StoreStatus, UptimeRow
 from streams.engine.outages import Outage
 from streams.snapshot import FleetRow, PlacedOutage
 from tests.api.fakes import FakeWorker
@@ -107,8 +107,9 @@ def test_outages_of_every_partition_are_gathered_and_a_store_held_twice_is_refus
 
 def test_a_stores_outages_are_answered_where_it_is_held_with_local_times() -> None:
     held = worker()
-    held.outages = [OUTAGE]
-    held.profiles["s1"] = StoreProfile("America/New_York")
+    held.profiles["s1"] = new_york = StoreProfile("America/New_York")
+    pings = [(LAST - 4 * HOUR, True), (LAST - 3 * HOUR, False), (LAST, True)]
+    held.states["s1"] = StoreState.from_pings(pings, new_york)
     body = json.loads(run(held, "store_outages", "s1", None))
     assert body["as_of"] == "2023-01-23T21:30:00Z"
     assert body["outages"] == [
