@@ -76,14 +76,13 @@ class PlacedOutage(NamedTuple):
 
 
 def outages_at(stores: list[RawStore], as_of: int) -> list[PlacedOutage]:
-    """Outages in the week before ``as_of`` of the given stores, by store and start."""
+    """Outages in the week before ``as_of`` of the given stores (``rows_of_cut`` sorts them)."""
     found = []
     for key, state, raw_profile in stores:
         profile = profile_from(raw_profile)
         zone = profile.effective_timezone
         for outage in store_outages(key.decode(), StoreState.decode(state), profile, as_of):
             found.append(PlacedOutage(outage, zone))
-    found.sort()
     return found
 
 
@@ -102,7 +101,7 @@ class FleetRow(NamedTuple):
 
 
 def fleet_at(stores: list[RawStore], as_of: int) -> list[FleetRow]:
-    """Fleet rows, sorted by store id, of the stores that have a ping at or before ``as_of``."""
+    """Fleet rows of the stores that have a ping at or before ``as_of`` (``rows_of_cut`` sorts them)."""
     found = []
     for key, raw, raw_profile in stores:
         state, profile = StoreState.decode(raw), profile_from(raw_profile)
@@ -112,7 +111,6 @@ def fleet_at(stores: list[RawStore], as_of: int) -> list[FleetRow]:
             found.append(
                 FleetRow(status.row, status.active, status.last_ping, open_now, profile.effective_timezone)
             )
-    found.sort()
     return found
 
 

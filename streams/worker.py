@@ -6,6 +6,7 @@ Each concern has its own module (``app``, ``topics``, ``tables``, ``agents``, ``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -21,6 +22,8 @@ from streams.routing import Routing
 from streams.snapshot import (
     FleetRow,
     PlacedOutage,
+    R,
+    RawStore,
     SideProcess,
     fleet_at,
     outages_at,
@@ -83,19 +86,23 @@ class StreamWorker:
         return self.tables.profile_set(store_id.encode())
 
     async def report_part(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]:
-        """Rows of every store held here at ``as_of``, sorted; computed off the event loop."""
-        partitions, (states, profiles) = self.routing.owned_partitions(), self.tables.pinned()
-        return partitions, await rows_of_cut(states, profiles, as_of, self.side, rows_at)
+        """Rows of every store held here at ``as_of``, sorted."""
+        return await self._part(as_of, rows_at)
 
     async def outages_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]:
-        """Outages of every store held here in the week before ``as_of``; computed off the event loop."""
-        partitions, (states, profiles) = self.routing.owned_partitions(), self.tables.pinned()
-        return partitions, await rows_of_cut(states, profiles, as_of, self.side, outages_at)
+        """Outages of every store held here in the week before ``as_of``, by store and start."""
+        return await self._part(as_of, outages_at)
 
     async def fleet_part(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]:
-        """Every store held here as the fleet view shows it at ``as_of``; computed off the event loop."""
+        """Every store held here as the fleet view shows it at ``as_of``, sorted."""
+        return await self._part(as_of, fleet_at)
+
+    async def _part(
+        self, as_of: int, of_slice: Callable[[list[RawStore], int], list[R]]
+    ) -> tuple[frozenset[int], list[R]]:
+        """The partitions held here and what ``of_slice`` makes of a cut of them, off the event loop."""
         partitions, (states, profiles) = self.routing.owned_partitions(), self.tables.pinned()
-        return partitions, await rows_of_cut(states, profiles, as_of, self.side, fleet_at)
+        return partitions, await rows_of_cut(states, profiles, as_of, self.side, of_slice)
 
     def store_state(self, store_id: str) -> tuple[StoreState, StoreProfile] | None:
         """The state and profile of a store held here; None for one unknown here."""
