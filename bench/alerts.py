@@ -51,8 +51,25 @@ class Arrivals:
             self.latencies[way].append(now - due)
 
 
-async def receive_webhooks(port: int, arrivals: Arrivals) -> asyncio.Server:
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+class WebhookReceiver:
+    """A bare HTTP/1.1 server that answers every POST 204 and notes when each event came."""
+
+    def __init__(self, arrivals: Arrivals) -> None:
+        self.arrivals = arrivals
+        self.writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self, port: int) -> None:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", port)
+
+    async def stop(self) -> None:
+        """Close the listener and every connection, and let their handlers end on their own."""
+        self.server.close()
+        for writer in self.writers:
+            writer.close()
+        await asyncio.sleep(0.2)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.add(writer)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -61,13 +78,13 @@ async def receive_webhooks(port: int, arrivals: Arrivals) -> asyncio.Server:
                     for line in head.split(b"\r\n")
                     if line.lower().startswith(b"content-length:")
                 )
-                arrivals.arrived("webhook", json.loads(await reader.readexactly(length)))
+                self.arrivals.arrived("webhook", json.loads(await reader.readexactly(length)))
                 writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
-
-    return await asyncio.start_server(handle, "127.0.0.1", port)
+        finally:
+            self.writers.discard(writer)
 
 
 async def listen(url: str, arrivals: Arrivals) -> None:
@@ -96,7 +113,8 @@ async def run(source: Path, rate: int, root: Path) -> None:
     port = free_port()
     os.environ["STOREMON_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/hook"  # the worker's environment
     arrivals = Arrivals()
-    receiver = await receive_webhooks(port, arrivals)
+    receiver = WebhookReceiver(arrivals)
+    await receiver.start(port)
     async with local_deployment(root, partitions=8) as (_, deployment, worker):
         await deployment.replay(source)
         await deployment.wait_caught_up(timeout=900)
@@ -133,7 +151,7 @@ async def run(source: Path, rate: int, root: Path) -> None:
         finally:
             await producer.stop()
             listener.cancel()
-            receiver.close()
+    await receiver.stop()  # once the worker has stopped delivering
     sent = int(SECONDS * rate)
     print(f"{sent:,} pings published at {rate}/s, one per message, each opening or closing an outage")
     for way, latencies in arrivals.latencies.items():

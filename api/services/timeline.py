@@ -1,10 +1,10 @@
 """A store's week as an SVG timeline, drawn on the server from its state: one lane per local day.
 
 Each lane spans one calendar day of the store's wall clock, from local midnight to the next, at a
-fixed width per real hour: a day with a clock change is a lane an hour shorter or longer, its hour
-labels skip or repeat one, and a dashed line marks the change. Business hours are shaded, the status
-band is solid when up and hatched when down (told apart without colour), pings are dots (hollow when
-inactive) and outages are outlined, each with a tooltip in local time.
+fixed width per real hour (the axis counts real hours since local midnight): a day with a clock
+change is a lane an hour shorter or longer, and a dashed line marks the change. Business hours are
+shaded, the status band is solid when up and hatched when down (told apart without colour), pings
+are dots (hollow when inactive) and outages are outlined; tooltips give local clock times.
 """
 
 from __future__ import annotations
