@@ -107,8 +107,12 @@ class FleetPage(BaseModel):
     previous_cursor: str | None
 
 
-class FleetSummary(BaseModel):
-    as_of: str
+class FleetProgress(BaseModel):
+    as_of: str  # the group's watermark ("" before any ping)
+    lag_messages: int  # not yet processed by this worker
+
+
+class FleetSummary(FleetProgress):
     stores: int
     open_now: int
     up: int
@@ -119,4 +123,3 @@ class FleetSummary(BaseModel):
     # business time in the window are left out.
     uptime_last_day: list[int]
     uptime_last_week: list[int]
-    lag_messages: int  # not yet processed by this worker

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from api.deps import FleetDep
-from api.schemas import FleetPage, FleetSummary
+from api.schemas import FleetPage, FleetProgress, FleetSummary
 from api.services.fleet import FleetSort, Standing
 from streams.engine.instants import to_instant
 
@@ -20,6 +20,12 @@ AsOf = Annotated[datetime | None, Query(description="default: the stream's water
 async def fleet_summary(fleet: FleetDep, as_of: AsOf = None) -> FleetSummary:
     """Stores open now and of those up, down and silent; how last-day and last-week uptime spread."""
     return await fleet.summary(None if as_of is None else to_instant(as_of))
+
+
+@router.get("/progress")
+async def fleet_progress(fleet: FleetDep) -> FleetProgress:
+    """The group's watermark and this worker's ingestion lag, without gathering the fleet."""
+    return await fleet.progress()
 
 
 @router.get("/stores", responses={422: {"description": "bad sort, filter or cursor"}})

@@ -10,7 +10,7 @@ from operator import attrgetter
 from typing import Any, Literal
 
 from api.ports import GroupRows, LocalWorker
-from api.schemas import FleetPage, FleetStore, FleetSummary
+from api.schemas import FleetPage, FleetProgress, FleetStore, FleetSummary
 from api.services.snapshots import RecentWatermark, Snapshots, digest, page_of
 from streams.engine import HOUR
 from streams.engine.instants import iso_text
@@ -75,6 +75,11 @@ class FleetView:
 
     async def _as_of(self, as_of: int | None) -> int | None:
         return as_of if as_of is not None else await self.now()
+
+    async def progress(self) -> FleetProgress:
+        """The group's watermark and this worker's lag: what every page shows, cheap to answer."""
+        at = await self.now()
+        return FleetProgress(as_of="" if at is None else iso_text(at), lag_messages=self.worker.lag())
 
     async def summary(self, as_of: int | None) -> FleetSummary:
         at = await self._as_of(as_of)

@@ -83,11 +83,13 @@ function localClock(text) {
   return text ? text.replace("T", " ").replace(/\.\d+/, "") : "still going";
 }
 
+function showProgress(progress) {
+  document.getElementById("watermark").textContent = utc(progress.as_of) || "no pings yet";
+  document.getElementById("lag").textContent = progress.lag_messages.toLocaleString("en");
+}
+
 async function header() {
-  const summary = await json("/api/fleet");
-  document.getElementById("watermark").textContent = utc(summary.as_of) || "no pings yet";
-  document.getElementById("lag").textContent = summary.lag_messages.toLocaleString("en");
-  return summary;
+  showProgress(await json("/api/fleet/progress"));
 }
 
 // ---- fleet page -------------------------------------------------------------------------------
@@ -115,7 +117,8 @@ function histogram(tableId, counts) {
 }
 
 async function loadSummary() {
-  const summary = await header();
+  const summary = await json("/api/fleet");
+  showProgress(summary);
   for (const name of ["stores", "up", "down", "silent", "closed"]) {
     document.getElementById(`count-${name}`).textContent = summary[name].toLocaleString("en");
   }
@@ -278,7 +281,7 @@ function fleetPage() {
 async function storePage() {
   const id = document.getElementById("store-id").textContent;
   const path = `/api/stores/${encodeURIComponent(id)}`;
-  const summary = await header();
+  header().catch(showError);
   const [store, profile, listed, svg] = await Promise.all([
     json(path),
     json(`${path}/profile`),
@@ -290,7 +293,7 @@ async function storePage() {
   document.getElementById("last-ping").textContent = utc(store.last_ping);
   document.getElementById("timezone").textContent =
     profile.effective_timezone + (profile.is_default ? " (default: no profile set)" : "");
-  document.getElementById("local-now").textContent = new Date(summary.as_of).toLocaleString("en-GB", {
+  document.getElementById("local-now").textContent = new Date(store.as_of).toLocaleString("en-GB", {
     timeZone: profile.effective_timezone,
     dateStyle: "full",
     timeStyle: "short",

@@ -89,3 +89,12 @@ def test_a_stores_timeline_is_svg_from_its_owner(api: Api) -> None:
     response = api.client.get("/api/stores/s1/timeline.svg")
     assert response.status_code == 200 and response.headers["content-type"] == "image/svg+xml"
     assert api.client.get("/api/stores/s2/timeline.svg").status_code == 404
+
+
+def test_progress_answers_the_watermark_and_lag_without_gathering_the_fleet(api: Api) -> None:
+    api.rows.latest, api.rows.fleet_rows, api.worker.pending = AS_OF, list(ROWS), 3
+    assert api.client.get("/api/fleet/progress").json() == {
+        "as_of": "2023-01-25T18:00:00Z",
+        "lag_messages": 3,
+    }
+    assert api.rows.gatherings == []
