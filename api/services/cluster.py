@@ -206,33 +206,37 @@ class Cluster:
 
     async def report_part_here(self, as_of: int) -> Part[UptimeRow]:
         """The partitions held here and the rows of their stores at ``as_of``."""
-        self.check_here(as_of)
-        return await self.worker.report_part(as_of)
+        return await self._part_here(self.worker.report_part, as_of)
 
     async def fleet_part_here(self, as_of: int) -> Part[FleetRow]:
         """The partitions held here and their stores as the fleet view shows them at ``as_of``."""
-        self.check_here(as_of)
-        return await self.worker.fleet_part(as_of)
+        return await self._part_here(self.worker.fleet_part, as_of)
 
     async def outages_part_here(self, as_of: int) -> Part[PlacedOutage]:
         """The partitions held here and the outages of their stores in the week before ``as_of``."""
+        return await self._part_here(self.worker.outages_part, as_of)
+
+    async def _part_here(self, part: Callable[[int], Awaitable[Part[R]]], as_of: int) -> Part[R]:
+        """This worker's part of a gathering; refused while its partitions move or recover, when it
+        may already name partitions whose tables are still filling (the gathering retries)."""
         self.check_here(as_of)
-        return await self.worker.outages_part(as_of)
+        if not self.worker.settled:
+            raise PartitionsMoving()
+        return await part(as_of)
 
     async def report_rows(self, as_of: int, attempts: int = 5) -> list[UptimeRow]:
         """Rows of every store in the group at ``as_of``, sorted by store id."""
-        part = self.worker.report_part
-        return await self._gathered(as_of, part, "report-part", lambda row: UptimeRow(*row), attempts)
+        return await self._gathered(
+            as_of, self.report_part_here, "report-part", lambda row: UptimeRow(*row), attempts
+        )
 
     async def outages(self, as_of: int, attempts: int = 5) -> list[PlacedOutage]:
         """Outages of every store in the group in the week before ``as_of``, by store and start."""
-        part = self.worker.outages_part
-        return await self._gathered(as_of, part, "outages-part", _placed_outage, attempts)
+        return await self._gathered(as_of, self.outages_part_here, "outages-part", _placed_outage, attempts)
 
     async def fleet(self, as_of: int, attempts: int = 5) -> list[FleetRow]:
         """Every store in the group as the fleet view shows it at ``as_of``, sorted by store id."""
-        part = self.worker.fleet_part
-        return await self._gathered(as_of, part, "fleet-part", _fleet_row, attempts)
+        return await self._gathered(as_of, self.fleet_part_here, "fleet-part", _fleet_row, attempts)
 
     async def _gathered(
         self,
@@ -244,12 +248,11 @@ class Cluster:
     ) -> list[R]:
         """Every worker's part at ``as_of`` (this one's from ``here``, the others' from their ``path``),
         retried while partitions move."""
-        self.check_here(as_of)  # before anything is computed: a far instant costs years of calendar
         failed = 0
         while True:
             try:
                 return await self._gather(as_of, here, path, decode)
-            except (IncompleteCoverage, PeerUnreachable) as error:
+            except (IncompleteCoverage, PeerUnreachable, PartitionsMoving) as error:
                 failed += 1
                 if failed == attempts:
                     raise

@@ -31,6 +31,7 @@ class FakeWorker:
     peers: list[str] = field(default_factory=lambda: [ME])
     partitions: frozenset[int] = frozenset({0})
     is_ready: bool = True
+    is_settled: bool = True
     progress: Progress = field(default_factory=Progress)
     lag_updates: int = 0
     profiles: dict[str, StoreProfile] = field(default_factory=dict)
@@ -46,6 +47,10 @@ class FakeWorker:
     @property
     def ready(self) -> bool:
         return self.is_ready
+
+    @property
+    def settled(self) -> bool:
+        return self.is_settled
 
     def watermark(self) -> int | None:
         return self.latest

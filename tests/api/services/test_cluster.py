@@ -136,3 +136,15 @@ def test_a_fleet_row_survives_the_trip_between_workers() -> None:
     fleet_row = FleetRow(ROW, True, LAST, False, "America/New_York")
     sent = json.loads(json.dumps(jsonable_encoder([list(fleet_row)])))  # what /api/internal/fleet-part sends
     assert [_fleet_row(fields) for fields in sent] == [fleet_row]
+
+
+def test_a_worker_whose_partitions_are_still_recovering_gives_no_part_and_the_gathering_retries() -> None:
+    """After a rebalance a worker names its new partitions before their tables are filled: its rows
+    then would silently lack their stores."""
+    recovering = worker()
+    recovering.is_settled = False
+    for call in ("report_part_here", "outages_part_here", "fleet_part_here"):
+        with pytest.raises(PartitionsMoving):
+            run(recovering, call, AS_OF)
+    with pytest.raises(PartitionsMoving):
+        run(recovering, "report_rows", AS_OF, 2)  # retried, then given up
