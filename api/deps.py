@@ -5,11 +5,12 @@ All are ``async def``: FastAPI would run plain functions in a thread pool, which
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import HTTPBearer
 from prometheus_client import CollectorRegistry
 
@@ -96,6 +97,28 @@ class BearerToken(HTTPBearer):
 
 require_token = BearerToken()
 
+
+async def _max_stale(
+    cache_control: Annotated[
+        str | None,
+        Header(description="``max-stale=N``: a listing at the watermark may be up to N seconds old"),
+    ] = None,
+) -> float:
+    """Seconds old an answer for "now" may be: ``Cache-Control: max-stale=N`` (bare ``max-stale``:
+    any age), else 0. Listings answer such readers from the gathering kept ready in the background."""
+    for directive in (cache_control or "").split(","):
+        name, _, value = directive.strip().partition("=")
+        if name.strip().lower() == "max-stale":
+            if not value:
+                return math.inf
+            try:
+                seconds = float(value.strip().strip('"'))
+            except ValueError:
+                return 0.0
+            return seconds if math.isfinite(seconds) and seconds > 0 else 0.0
+    return 0.0
+
+
 WorkerDep = Annotated[LocalWorker, Depends(_worker)]
 GroupDep = Annotated[GroupAnswers, Depends(_group)]
 ReportsDep = Annotated[Reports, Depends(_reports)]
@@ -104,3 +127,4 @@ OutagesDep = Annotated[OutageListing, Depends(_outages)]
 EventsDep = Annotated[Events, Depends(_events)]
 FleetDep = Annotated[FleetView, Depends(_fleet)]
 RegistryDep = Annotated[CollectorRegistry, Depends(_registry)]
+MaxStale = Annotated[float, Depends(_max_stale)]

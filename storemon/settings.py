@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     report_retention_hours: float = Field(
         168, gt=0, description="hours a finished report is kept before it is deleted everywhere"
     )
+    listing_refresh_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="seconds between background gatherings of the fleet and its outages at the watermark",
+    )
 
     @field_validator("api_token", "webhook_url", "webhook_secret", mode="before")
     @classmethod

@@ -88,7 +88,7 @@ def build_api(settings: Settings) -> FastAPI:
     """The worker's whole object graph behind its HTTP API, started and stopped by the API's lifespan."""
     streams = StreamWorker(streams_config(settings))
     token = settings.api_token.get_secret_value() if settings.api_token is not None else None
-    cluster = Cluster(streams, settings.partitions, token, settings.retention)
+    cluster = Cluster(streams, streams.side, settings.partitions, token, settings.retention)
     duration = Histogram(
         "storemon_report_seconds",
         "time from trigger to a finished report",
@@ -99,13 +99,14 @@ def build_api(settings: Settings) -> FastAPI:
     reports = ReportService(
         report_log,
         cluster,
-        streams.side,
         duration,
         settings.retention,
         streams.canonical_url,
         keep=settings.report_retention_hours * HOUR / SECOND,
     )
 
+    # The dashboard's listings, kept ready at the watermark in the background.
+    outages, fleet = OutageListing(cluster), FleetView(cluster, streams)
     publisher = Publisher(settings.broker, linger_ms=1)  # live input waits on its acknowledgement
     intake = Intake(publisher, settings.topics, streams.metrics.registry, settings.ingest_max_pings)
 
@@ -155,6 +156,8 @@ def build_api(settings: Settings) -> FastAPI:
                         report_log.running(),
                         cluster.refreshing(),
                         reports.supervising(),
+                        fleet.now.refreshing(settings.listing_refresh_seconds),
+                        outages.now.refreshing(settings.listing_refresh_seconds),
                         delivering(),
                     ):
                         yield
@@ -171,9 +174,9 @@ def build_api(settings: Settings) -> FastAPI:
         cluster,
         reports,
         intake,
-        OutageListing(cluster),
+        outages,
         events,
-        FleetView(cluster, streams),
+        fleet,
         streams.metrics.registry,
         token,
     )
@@ -185,8 +188,8 @@ def build_api(settings: Settings) -> FastAPI:
 def run_worker(settings: Settings) -> None:
     configure_logging(settings.log_level)
     # The event loop shares the interpreter with Faust's consumer thread and the report process's
-    # feeder thread. A thread that let go of the GIL (RocksDB reads do, item by item) waits up to this
-    # interval to get it back; at the default 5 ms a report's read of the tables crawls.
+    # feeder and result threads. A thread that let go of the GIL waits up to this interval to get it
+    # back; at the default 5 ms each hand-over can hold the loop up that long.
     sys.setswitchinterval(0.0005)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     config = uvicorn.Config(

@@ -1,40 +1,43 @@
-"""Report rows and CSV from a consistent cut of the tables' raw bytes, computed in a separate process.
+"""Report rows, outages, fleet rows and CSV from the tables' raw bytes, computed in a separate process.
 
-A report must see every store at one instant. The worker opens RocksDB iterators over every
-partition it holds in one synchronous step (a consistent cut: no ping lands half-way), then reads
-them a slice at a time, yielding the event loop between slices, so lookups and ingestion wait for
-one slice at most, never for the whole table. Turning bytes into rows takes a few hundred
-milliseconds per 10,000 stores; a separate process does that on another core while the next slice
-is read. Nothing here touches Kafka.
+A gathering reads every store a worker holds. The worker's own event loop answers lookups and
+ingests pings, so the reading and computing happen in a child process (``SideProcess``), which reads
+the worker's RocksDB databases itself (``streams.secondaries``): decoding states and computing rows
+costs a few hundred milliseconds per 10,000 stores, on the other core. Nothing here touches Kafka.
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
+import heapq
 import io
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from functools import lru_cache, partial
-from itertools import chain, islice
+from itertools import islice
 from multiprocessing import get_context
 from operator import itemgetter
+from pathlib import Path
 from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from streams.engine import (
+    CSV_HEADER,
     DEFAULT_PROFILE,
     StoreProfile,
     StoreState,
     UptimeRow,
     store_status,
     uptime_row,
-    write_report_csv,
 )
 from streams.engine.outages import Outage, store_outages
 from streams.messages import decode_profile
+from streams.secondaries import Secondaries, items
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -43,7 +46,7 @@ R = TypeVar("R", bound=tuple[Any, ...])
 
 # (store id, encoded state, encoded profile or None for the default profile), as the tables hold them
 RawStore = tuple[bytes, bytes, bytes | None]
-# Stores read per turn of the event loop: about 2 ms of it, and one batch for the side process.
+# Stores decoded and computed at a time, so a partition is never held whole in memory.
 SLICE = 2_000
 
 
@@ -76,7 +79,7 @@ class PlacedOutage(NamedTuple):
 
 
 def outages_at(stores: list[RawStore], as_of: int) -> list[PlacedOutage]:
-    """Outages in the week before ``as_of`` of the given stores (``rows_of_cut`` sorts them)."""
+    """Outages in the week before ``as_of`` of the given stores (``of_cut`` sorts them)."""
     found = []
     for key, state, raw_profile in stores:
         profile = profile_from(raw_profile)
@@ -101,7 +104,7 @@ class FleetRow(NamedTuple):
 
 
 def fleet_at(stores: list[RawStore], as_of: int) -> list[FleetRow]:
-    """Fleet rows of the stores that have a ping at or before ``as_of`` (``rows_of_cut`` sorts them)."""
+    """Fleet rows of the stores that have a ping at or before ``as_of`` (``of_cut`` sorts them)."""
     found = []
     for key, raw, raw_profile in stores:
         state, profile = StoreState.decode(raw), profile_from(raw_profile)
@@ -114,47 +117,85 @@ def fleet_at(stores: list[RawStore], as_of: int) -> list[FleetRow]:
     return found
 
 
-async def rows_of_cut(
-    states: Iterable[Iterator[tuple[bytes, bytes]]],
-    profiles: Iterable[Iterator[tuple[bytes, bytes]]],
-    as_of: int,
-    side: SideProcess,
-    of_slice: Callable[[list[RawStore], int], list[R]],
-) -> list[R]:
-    """What ``of_slice`` makes of a cut at ``as_of``, read slice by slice, each slice done in ``side``;
-    sorted by store id."""
-    held: dict[bytes, bytes] = {}
-    for piece in _slices(chain.from_iterable(profiles)):
-        held.update(piece)
-        await asyncio.sleep(0)
-    rows: list[R] = []
-    running: asyncio.Future[list[R]] | None = None
-    for piece in _slices(chain.from_iterable(states)):
-        stores = [(key, raw, held.get(key)) for key, raw in piece]
-        if running is not None:
-            rows.extend(await running)
-        running = asyncio.ensure_future(side.run(of_slice, stores, as_of))
-        await asyncio.sleep(0)
-    if running is not None:
-        rows.extend(await running)
-    rows.sort(key=itemgetter(0))
-    return rows
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """Where the tables of the partitions a worker holds lie, for its report process to read them."""
+
+    partitions: tuple[tuple[Path, Path], ...]  # per partition: its states' and its profiles' database
+    hidden: bytes  # the worker's own bookkeeping key in each database, not a store
+    scratch: Path  # where the report process keeps its secondary instances' own files
 
 
-def _slices(items: Iterator[tuple[bytes, bytes]]) -> Iterator[list[tuple[bytes, bytes]]]:
-    while piece := list(islice(items, SLICE)):
-        yield piece
+_secondaries: dict[Path, Secondaries] = {}
 
 
-def csv_text(rows: list[UptimeRow]) -> tuple[str, int]:
-    """The report's CSV text and its number of rows."""
+def of_cut(cut: Cut, as_of: int, of_slice: Callable[[list[RawStore], int], list[R]]) -> list[R]:
+    """What ``of_slice`` makes of every store of ``cut`` at ``as_of``, sorted by store id; run in the
+    report process, which reads the worker's databases itself (see ``streams.secondaries``).
+
+    Every database is caught up before any is read, so all are read as they were within moments of
+    each other. A store's state and profile lie in two of them; should its hours change in between,
+    the engine recomputes the state's totals with the profile read (``StoreState.refresh``).
+    """
+    reader = _secondaries.get(cut.scratch) or _secondaries.setdefault(cut.scratch, Secondaries(cut.scratch))
+    reader.keep_only({path for pair in cut.partitions for path in pair})
+    opened = [(reader.caught_up(states), reader.caught_up(profiles)) for states, profiles in cut.partitions]
+    found: list[R] = []
+    for states, profiles in opened:
+        if states is None:
+            continue  # a partition nothing was written to yet
+        held = {} if profiles is None else dict(items(profiles, cut.hidden))
+        stored = items(states, cut.hidden)
+        while piece := list(islice(stored, SLICE)):
+            found.extend(of_slice([(key, raw, held.get(key)) for key, raw in piece], as_of))
+    found.sort(key=itemgetter(0))
+    return found
+
+
+def report_part_at(cut: Cut, as_of: int) -> str:
+    """The report's CSV lines (no header) of ``cut``'s stores at ``as_of``, sorted by store id.
+
+    Text, because it crosses from the report process into the worker and on to the worker that
+    gathers the report: one string costs a copy where rows would cost an object each.
+    """
     buffer = io.StringIO()
-    count = write_report_csv(rows, buffer)
+    csv.writer(buffer, lineterminator="\n").writerows(row.csv_fields() for row in of_cut(cut, as_of, rows_at))
+    return buffer.getvalue()
+
+
+class StoresHeldTwice(ValueError):
+    """Two parts of a gathering name the same store: its partition moved while they were taken."""
+
+
+def merged_report(parts: list[str]) -> tuple[str, int]:
+    """The report's CSV text from every worker's part (``report_part_at``), and its number of rows.
+
+    The parts are each sorted by store id, so they are merged as they are read, row by row.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    count, previous, twice = 0, None, set()
+    for fields in heapq.merge(*(csv.reader(io.StringIO(part)) for part in parts), key=itemgetter(0)):
+        if fields[0] == previous:
+            twice.add(previous)
+        previous = fields[0]
+        writer.writerow(fields)
+        count += 1
+    if twice:
+        raise StoresHeldTwice(f"stores held in two partitions: {', '.join(sorted(twice)[:5])}")
     return buffer.getvalue(), count
 
 
-def _exit_with_parent(parent: int) -> None:
-    """A worker killed with SIGKILL cannot stop its child, so the child watches for that itself."""
+# How much less the report process counts for the scheduler than the worker (``nice``): when the
+# cores are busy, lookups and ingestion come before reports.
+NICENESS = 10
+
+
+def _child_setup(parent: int) -> None:
+    """Yield the cores to the worker, and exit with it: a worker killed with SIGKILL cannot stop its
+    child, so the child watches for that itself."""
+    os.nice(NICENESS)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -179,7 +220,7 @@ class SideProcess:
         return ProcessPoolExecutor(
             max_workers=1,
             mp_context=get_context("spawn"),
-            initializer=_exit_with_parent,
+            initializer=_child_setup,
             initargs=(os.getpid(),),
         )
 

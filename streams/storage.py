@@ -1,15 +1,17 @@
 """The one door to Faust's private storage API.
 
-Three paths read a table's store driver directly: a store read (``Table.get`` reads twice, a
-membership test and then the value), the watermark scan (Faust's decoded ``items()`` costs three
-times the driver's raw items), and a report's snapshot, which needs RocksDB iterators opened at one
-instant. All lean on faust-streaming internals, pinned in ``pyproject.toml`` and checked by
-``tests/streams/test_storage.py``; nothing else in the product crosses that line.
+Three paths lean on a table's store driver: a store read (``Table.get`` reads twice, a membership
+test and then the value), the watermark scan (Faust's decoded ``items()`` costs three times the
+driver's raw items), and a gathering, which reads each partition's RocksDB database from the report
+process and needs to know where it lies and which key is Faust's own. All lean on faust-streaming
+internals, pinned in ``pyproject.toml`` and checked by ``tests/streams/test_storage.py``; nothing
+else in the product crosses that line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, cast
 
 import faust
@@ -30,15 +32,12 @@ def raw_items(table: RawTable) -> Iterator[tuple[bytes, bytes]]:
     return store._iteritems()  # noqa: SLF001 (the driver's undecoded items; see the module docstring)
 
 
-def pinned_items(table: RawTable) -> list[Iterator[tuple[bytes, bytes]]]:
-    """Per actively held partition, its items as they are at this call; later writes are not seen.
+def database_path(table: RawTable, partition: int) -> Path:
+    """Where the table's RocksDB database of ``partition`` lies (it may not exist yet)."""
+    return Path(cast(Any, table.data).partition_path(partition))
 
-    A RocksDB iterator reads the database as of its creation, so iterators made in one synchronous
-    step (no ``await`` between) form one consistent cut, which can then be read slice by slice.
-    """
-    store = cast(Any, table.data)
-    hidden = store.offset_key  # the store's own bookkeeping, not a table item
-    return [
-        (item for item in db.items() if item[0] != hidden)
-        for db in store._dbs_for_actives()  # noqa: SLF001 (see the module docstring)
-    ]
+
+def bookkeeping_key(table: RawTable) -> bytes:
+    """The key under which the store driver keeps its changelog offset in each database."""
+    key: bytes = cast(Any, table.data).offset_key
+    return key

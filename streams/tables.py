@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any, cast
 
 import faust
@@ -33,8 +34,8 @@ from streams.changelog import (
 )
 from streams.engine import StoreProfile, StoreState
 from streams.metrics import StreamMetrics
-from streams.snapshot import profile_from
-from streams.storage import pinned_items, raw_items, read
+from streams.snapshot import Cut, profile_from
+from streams.storage import bookkeeping_key, database_path, raw_items, read
 
 STATES_TABLE = "store-states"
 PROFILES_TABLE = "store-profiles"
@@ -223,7 +224,12 @@ class StoreTables:
         """(store id, encoded state) of every store held here."""
         return raw_items(self.states)
 
-    def pinned(self) -> tuple[list[Iterator[tuple[bytes, bytes]]], list[Iterator[tuple[bytes, bytes]]]]:
-        """Raw items of the states and profiles held here, as they are now: one consistent cut that
-        can be read slice by slice while agents go on writing (see ``storage.pinned_items``)."""
-        return pinned_items(self.states), pinned_items(self.profiles)
+    def cut(self, partitions: frozenset[int], scratch: Path) -> Cut:
+        """Where the states and profiles of ``partitions`` lie, for the report process to read."""
+        return Cut(
+            tuple(
+                (database_path(self.states, p), database_path(self.profiles, p)) for p in sorted(partitions)
+            ),
+            bookkeeping_key(self.states),
+            scratch,
+        )

@@ -14,21 +14,22 @@ import faust
 from streams.agents import Ingest
 from streams.app import StreamsConfig, create_app
 from streams.commits import keep_commits_moving
-from streams.engine import StoreProfile, StoreState, StoreStatus, UptimeRow, store_status
+from streams.engine import StoreProfile, StoreState, StoreStatus, store_status
 from streams.metrics import StreamMetrics
 from streams.open_outages import OpenOutages
 from streams.progress import AfterRebalance, Progress, Watermark
 from streams.routing import Routing
 from streams.snapshot import (
+    Cut,
     FleetRow,
     PlacedOutage,
     R,
     RawStore,
     SideProcess,
     fleet_at,
+    of_cut,
     outages_at,
-    rows_at,
-    rows_of_cut,
+    report_part_at,
 )
 from streams.tables import StoreTables
 from streams.topics import SourceTopics
@@ -85,9 +86,10 @@ class StreamWorker:
         """The profile set for a store held here; None when it has none."""
         return self.tables.profile_set(store_id.encode())
 
-    async def report_part(self, as_of: int) -> tuple[frozenset[int], list[UptimeRow]]:
-        """Rows of every store held here at ``as_of``, sorted."""
-        return await self._part(as_of, rows_at)
+    async def report_part(self, as_of: int) -> tuple[frozenset[int], str]:
+        """The report's CSV lines of every store held here at ``as_of``, sorted."""
+        partitions = self.routing.owned_partitions()
+        return partitions, await self.side.run(report_part_at, self._cut(partitions), as_of)
 
     async def outages_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]:
         """Outages of every store held here in the week before ``as_of``, by store and start."""
@@ -100,9 +102,12 @@ class StreamWorker:
     async def _part(
         self, as_of: int, of_slice: Callable[[list[RawStore], int], list[R]]
     ) -> tuple[frozenset[int], list[R]]:
-        """The partitions held here and what ``of_slice`` makes of a cut of them, off the event loop."""
-        partitions, (states, profiles) = self.routing.owned_partitions(), self.tables.pinned()
-        return partitions, await rows_of_cut(states, profiles, as_of, self.side, of_slice)
+        """The partitions held here and what ``of_slice`` makes of their stores, in the report process."""
+        partitions = self.routing.owned_partitions()
+        return partitions, await self.side.run(of_cut, self._cut(partitions), as_of, of_slice)
+
+    def _cut(self, partitions: frozenset[int]) -> Cut:
+        return self.tables.cut(partitions, self.config.data_dir / "report-reader")
 
     def store_state(self, store_id: str) -> tuple[StoreState, StoreProfile] | None:
         """The state and profile of a store held here; None for one unknown here."""

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api.deps import FleetDep
+from api.deps import FleetDep, MaxStale
 from api.schemas import FleetPage, FleetProgress, FleetSummary
-from api.services.fleet import FleetSort, Standing
+from api.services.fleet import DEFAULT_SORT, FleetSort, Standing
 from streams.engine.instants import to_instant
 
 router = APIRouter(prefix="/api/fleet", tags=["fleet"])
@@ -17,9 +17,9 @@ AsOf = Annotated[datetime | None, Query(description="default: the stream's water
 
 
 @router.get("")
-async def fleet_summary(fleet: FleetDep, as_of: AsOf = None) -> FleetSummary:
+async def fleet_summary(fleet: FleetDep, max_stale: MaxStale, as_of: AsOf = None) -> FleetSummary:
     """Stores open now and of those up, down and silent; how last-day and last-week uptime spread."""
-    return await fleet.summary(None if as_of is None else to_instant(as_of))
+    return await fleet.summary(None if as_of is None else to_instant(as_of), max_stale)
 
 
 @router.get("/progress")
@@ -31,7 +31,8 @@ async def fleet_progress(fleet: FleetDep) -> FleetProgress:
 @router.get("/stores", responses={422: {"description": "bad sort, filter or cursor"}})
 async def fleet_stores(
     fleet: FleetDep,
-    sort: FleetSort = FleetSort.DOWNTIME_LAST_WEEK,
+    max_stale: MaxStale,
+    sort: FleetSort = DEFAULT_SORT,
     order: Literal["asc", "desc"] = "desc",
     q: Annotated[str | None, Query(max_length=128, description="part of a store id")] = None,
     standing: Standing | None = None,
@@ -42,4 +43,4 @@ async def fleet_stores(
     """Stores sorted by ``sort`` (the most business downtime of the week first by default), paged
     through one snapshot."""
     at = None if as_of is None else to_instant(as_of)
-    return await fleet.stores(sort, order == "desc", q or None, standing, at, limit, cursor)
+    return await fleet.stores(sort, order == "desc", q or None, standing, at, limit, cursor, max_stale)

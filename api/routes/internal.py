@@ -21,9 +21,9 @@ async def watermark(worker: WorkerDep) -> dict[str, int | None]:
 
 
 @router.get("/report-part")
-async def report_part(group: GroupDep, as_of_us: Instant) -> dict[str, list[Any]]:
-    partitions, rows = await group.report_part_here(as_of_us)
-    return {"partitions": sorted(partitions), "rows": [list(row) for row in rows]}
+async def report_part(group: GroupDep, as_of_us: Instant) -> dict[str, Any]:
+    partitions, lines = await group.report_part_here(as_of_us)
+    return {"partitions": sorted(partitions), "csv": lines}
 
 
 @router.get("/outages-part")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import OutagesDep
+from api.deps import MaxStale, OutagesDep
 from api.schemas import OutagePage
 from api.services.outages import OutageFilter, OutageStatus
 from streams.engine.instants import to_instant
@@ -18,6 +18,7 @@ router = APIRouter(prefix="/api", tags=["outages"])
 @router.get("/outages", responses={422: {"description": "bad filter, cursor, or as_of outside the horizon"}})
 async def outages(
     listing: OutagesDep,
+    max_stale: MaxStale,
     status: OutageStatus = OutageStatus.ALL,
     store_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
     since: Annotated[datetime | None, Query(description="only outages going on at or after it")] = None,
@@ -29,4 +30,4 @@ async def outages(
     """Outages of every store in the week before ``as_of``; ``next_cursor`` pages on through the
     same snapshot (it carries the ``as_of``)."""
     where = OutageFilter(status, store_id, None if since is None else to_instant(since), min_minutes)
-    return await listing.page(where, None if as_of is None else to_instant(as_of), limit, cursor)
+    return await listing.page(where, None if as_of is None else to_instant(as_of), limit, cursor, max_stale)

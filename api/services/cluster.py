@@ -3,8 +3,8 @@ rows gathered from all partitions.
 
 Each worker holds some partitions of the tables. A lookup is answered by the worker holding the store
 (forwarded over HTTP when that is another one). A report asks every worker (itself directly, the others
-over HTTP) for the rows of the partitions it holds and checks that together they cover every partition
-exactly once; during a rebalance that check fails and the gathering is retried.
+over HTTP) for the rows of the partitions it holds (as CSV lines) and checks that together they cover
+every partition exactly once; during a rebalance that check fails and the gathering is retried.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 import httpx
 
 from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable, UnknownStore
-from api.ports import LocalWorker
+from api.ports import LocalWorker, OffLoop
 from api.schemas import HoursEntry, OutageOut, ProfileOut, StoreOutages, StoreUptime
 from api.services.repeating import repeating
 from api.services.timeline import timeline_svg
@@ -28,10 +28,12 @@ from streams.engine import DEFAULT_PROFILE, DEFAULT_RETENTION, WEEK, StoreProfil
 from streams.engine.instants import iso_text, to_datetime
 from streams.engine.outages import Outage, store_outages
 from streams.outage_records import outage_record
-from streams.snapshot import FleetRow, PlacedOutage
+from streams.snapshot import FleetRow, PlacedOutage, StoresHeldTwice, merged_report
 
 log = logging.getLogger(__name__)
-R = TypeVar("R", UptimeRow, PlacedOutage, FleetRow)
+R = TypeVar("R", PlacedOutage, FleetRow)
+P = TypeVar("P")  # what a part of a gathering holds
+T = TypeVar("T")
 Part = tuple[frozenset[int], list[R]]
 
 
@@ -54,11 +56,13 @@ class Cluster:
     def __init__(
         self,
         worker: LocalWorker,
+        side: OffLoop,
         partitions: int,
         token: str | None = None,
         retention: int = DEFAULT_RETENTION,
     ) -> None:
         self.worker = worker
+        self.side = side  # merges the report's parts
         self.partitions = partitions
         self.retention = retention
         self.me = worker.canonical_url
@@ -204,8 +208,8 @@ class Cluster:
         )
         return body.model_dump_json().encode()
 
-    async def report_part_here(self, as_of: int) -> Part[UptimeRow]:
-        """The partitions held here and the rows of their stores at ``as_of``."""
+    async def report_part_here(self, as_of: int) -> tuple[frozenset[int], str]:
+        """The partitions held here and the report's CSV lines of their stores at ``as_of``."""
         return await self._part_here(self.worker.report_part, as_of)
 
     async def fleet_part_here(self, as_of: int) -> Part[FleetRow]:
@@ -216,7 +220,9 @@ class Cluster:
         """The partitions held here and the outages of their stores in the week before ``as_of``."""
         return await self._part_here(self.worker.outages_part, as_of)
 
-    async def _part_here(self, part: Callable[[int], Awaitable[Part[R]]], as_of: int) -> Part[R]:
+    async def _part_here(
+        self, part: Callable[[int], Awaitable[tuple[frozenset[int], P]]], as_of: int
+    ) -> tuple[frozenset[int], P]:
         """This worker's part of a gathering; refused while its partitions move or recover, when it
         may already name partitions whose tables are still filling (the gathering retries)."""
         self.check_here(as_of)
@@ -224,34 +230,39 @@ class Cluster:
             raise PartitionsMoving()
         return await part(as_of)
 
-    async def report_rows(self, as_of: int, attempts: int = 5) -> list[UptimeRow]:
-        """Rows of every store in the group at ``as_of``, sorted by store id."""
+    async def report_csv(self, as_of: int, attempts: int = 5) -> tuple[str, int]:
+        """The report's CSV text at ``as_of`` and its number of rows, every store of the group in it."""
         return await self._gathered(
-            as_of, self.report_part_here, "report-part", lambda row: UptimeRow(*row), attempts
+            as_of, self.report_part_here, "report-part", itemgetter("csv"), self._merged_report, attempts
         )
 
     async def outages(self, as_of: int, attempts: int = 5) -> list[PlacedOutage]:
         """Outages of every store in the group in the week before ``as_of``, by store and start."""
-        return await self._gathered(as_of, self.outages_part_here, "outages-part", _placed_outage, attempts)
+        return await self._gathered(
+            as_of, self.outages_part_here, "outages-part", _rows(_placed_outage), _merged_rows, attempts
+        )
 
     async def fleet(self, as_of: int, attempts: int = 5) -> list[FleetRow]:
         """Every store in the group as the fleet view shows it at ``as_of``, sorted by store id."""
-        return await self._gathered(as_of, self.fleet_part_here, "fleet-part", _fleet_row, attempts)
+        return await self._gathered(
+            as_of, self.fleet_part_here, "fleet-part", _rows(_fleet_row), _merged_rows, attempts
+        )
 
     async def _gathered(
         self,
         as_of: int,
-        here: Callable[[int], Awaitable[Part[R]]],
+        here: Callable[[int], Awaitable[tuple[frozenset[int], P]]],
         path: str,
-        decode: Callable[[list[Any]], R],
+        decode: Callable[[dict[str, Any]], P],
+        merge: Callable[[list[P]], Awaitable[T]],
         attempts: int,
-    ) -> list[R]:
-        """Every worker's part at ``as_of`` (this one's from ``here``, the others' from their ``path``),
-        retried while partitions move."""
+    ) -> T:
+        """Every worker's part at ``as_of`` (this one's from ``here``, the others' bodies from their
+        ``path``), merged; retried while partitions move."""
         failed = 0
         while True:
             try:
-                return await self._gather(as_of, here, path, decode)
+                return await merge(await self._gather(as_of, here, path, decode))
             except (IncompleteCoverage, PeerUnreachable, PartitionsMoving) as error:
                 failed += 1
                 if failed == attempts:
@@ -262,32 +273,26 @@ class Cluster:
     async def _gather(
         self,
         as_of: int,
-        here: Callable[[int], Awaitable[Part[R]]],
+        here: Callable[[int], Awaitable[tuple[frozenset[int], P]]],
         path: str,
-        decode: Callable[[list[Any]], R],
-    ) -> list[R]:
+        decode: Callable[[dict[str, Any]], P],
+    ) -> list[P]:
+        """Every worker's part, once they are seen to cover every partition exactly once."""
         parts = [await here(as_of)]
         bodies = await asyncio.gather(
             *(self._get(url, f"/api/internal/{path}", {"as_of_us": as_of}) for url in self.others())
         )
-        for body in bodies:
-            parts.append((frozenset(body["partitions"]), [decode(row) for row in body["rows"]]))
-        covered: list[int] = sorted(p for part, _ in parts for p in part)
+        parts.extend((frozenset(body["partitions"]), decode(body)) for body in bodies)
+        covered: list[int] = sorted(p for held, _ in parts for p in held)
         if covered != list(range(self.partitions)):
             raise IncompleteCoverage(f"partitions held {covered} do not cover 0..{self.partitions - 1}")
-        # Within a part a store's items are adjacent; a store whose items come from two parts is held twice.
-        owners: dict[str, int] = {}
-        twice: set[str] = set()
-        for index, (_, items) in enumerate(parts):
-            for item in items:
-                store = item.store_id
-                if owners.setdefault(store, index) != index:
-                    twice.add(store)
-        if twice:
-            raise IncompleteCoverage(f"stores held in two partitions: {', '.join(sorted(twice)[:5])}")
-        merged = [item for _, items in parts for item in items]
-        merged.sort(key=attrgetter("store_id"))
-        return merged
+        return [payload for _, payload in parts]
+
+    async def _merged_report(self, parts: list[str]) -> tuple[str, int]:
+        try:
+            return await self.side.run(merged_report, parts)
+        except StoresHeldTwice as error:
+            raise IncompleteCoverage(str(error)) from None
 
     async def _get(self, base: str, path: str, params: dict[str, int] | None = None) -> dict[str, Any]:
         try:
@@ -297,6 +302,28 @@ class Cluster:
             raise PeerUnreachable(base, error) from None
         body: dict[str, Any] = response.json()
         return body
+
+
+async def _merged_rows(parts: list[list[R]]) -> list[R]:
+    """The parts' rows sorted by store id; a store in two parts means partitions moved meanwhile."""
+    # Within a part a store's items are adjacent; a store whose items come from two parts is held twice.
+    owners: dict[str, int] = {}
+    twice: set[str] = set()
+    for index, items in enumerate(parts):
+        for item in items:
+            store = item.store_id
+            if owners.setdefault(store, index) != index:
+                twice.add(store)
+    if twice:
+        raise IncompleteCoverage(f"stores held in two partitions: {', '.join(sorted(twice)[:5])}")
+    merged = [item for items in parts for item in items]
+    merged.sort(key=attrgetter("store_id"))
+    return merged
+
+
+def _rows(decode: Callable[[list[Any]], R]) -> Callable[[dict[str, Any]], list[R]]:
+    """How the rows of a peer's part are read from its body."""
+    return lambda body: [decode(fields) for fields in body["rows"]]
 
 
 def _placed_outage(fields: list[Any]) -> PlacedOutage:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from api.ports import GroupRows, LocalWorker
 from api.schemas import FleetPage, FleetProgress, FleetStore, FleetSummary
-from api.services.snapshots import RecentWatermark, Snapshots, digest, page_of
+from api.services.snapshots import Ready, RecentWatermark, Snapshots, digest, page_of
 from streams.engine import HOUR
 from streams.engine.instants import iso_text
 from streams.snapshot import FleetRow
@@ -30,6 +30,9 @@ class FleetSort(StrEnum):
     DOWNTIME_LAST_DAY = "downtime_last_day"
     DOWNTIME_LAST_WEEK = "downtime_last_week"
     LAST_PING = "last_ping"
+
+
+DEFAULT_SORT = FleetSort.DOWNTIME_LAST_WEEK  # the worst stores first, descending
 
 
 def standing(row: FleetRow, as_of: int) -> Standing:
@@ -59,9 +62,13 @@ class FleetView:
     def __init__(self, group: GroupRows, worker: LocalWorker) -> None:
         self.group = group
         self.worker = worker
-        self.now = RecentWatermark(group.watermark)
+        self.now = Ready(RecentWatermark(group.watermark), self._warm)
         self.rows: Snapshots[FleetRow] = Snapshots(self._gather)
         self.ordered: Snapshots[FleetRow] = Snapshots(self._order, kept=8)
+
+    async def _warm(self, as_of: int) -> None:
+        """The fleet at ``as_of`` in the fleet page's first order (which gathers it)."""
+        await self.ordered.at((as_of, DEFAULT_SORT, True))
 
     async def _gather(self, as_of: Hashable) -> list[FleetRow]:
         assert isinstance(as_of, int)
@@ -73,16 +80,18 @@ class FleetView:
         # The rows come sorted by id, and a sort keeps ties in order (reversed too): ties stay by id.
         return sorted(await self.rows.at(as_of), key=_sort_key(sort), reverse=descending)
 
-    async def _as_of(self, as_of: int | None) -> int | None:
-        return as_of if as_of is not None else await self.now()
+    async def _as_of(self, as_of: int | None, max_stale: float) -> int | None:
+        return as_of if as_of is not None else await self.now.at_most(max_stale)
 
     async def progress(self) -> FleetProgress:
         """The group's watermark and this worker's lag: what every page shows, cheap to answer."""
-        at = await self.now()
+        at = await self.now.recent()
         return FleetProgress(as_of="" if at is None else iso_text(at), lag_messages=self.worker.lag())
 
-    async def summary(self, as_of: int | None) -> FleetSummary:
-        at = await self._as_of(as_of)
+    async def summary(self, as_of: int | None, max_stale: float = 0.0) -> FleetSummary:
+        """The fleet at ``as_of``; by default at the watermark, or the ready gathering when it is at
+        most ``max_stale`` seconds old."""
+        at = await self._as_of(as_of, max_stale)
         rows = [] if at is None else await self.rows.at(at)
         standings = Counter(standing(row, at) for row in rows) if at is not None else Counter()
         return FleetSummary(
@@ -107,8 +116,10 @@ class FleetView:
         as_of: int | None,
         limit: int,
         cursor: str | None,
+        max_stale: float = 0.0,
     ) -> FleetPage:
-        """One page of the stores, sorted by ``sort`` (ties by id), whose id holds ``search``."""
+        """One page of the stores, sorted by ``sort`` (ties by id), whose id holds ``search``; the
+        default ``as_of`` as for ``summary``."""
         needle = (search or "").casefold()
 
         async def admitted(at: int) -> list[FleetRow]:
@@ -122,7 +133,7 @@ class FleetView:
             ]
 
         filters = digest(sort, descending, search, only)
-        page = await page_of(admitted, self.now, as_of, cursor, filters, limit)
+        page = await page_of(admitted, lambda: self.now.at_most(max_stale), as_of, cursor, filters, limit)
         if page is None:
             return FleetPage(as_of="", total=0, offset=0, stores=[], next_cursor=None, previous_cursor=None)
         return FleetPage(

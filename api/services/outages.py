@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from api.ports import GroupRows
 from api.schemas import OutageOut, OutagePage
-from api.services.snapshots import RecentWatermark, Snapshots, digest, page_of
+from api.services.snapshots import Ready, RecentWatermark, Snapshots, digest, page_of
 from streams.engine.instants import iso_text
 from streams.outage_records import outage_record
 from streams.snapshot import PlacedOutage
@@ -55,18 +55,29 @@ def _listing_order(placed: PlacedOutage) -> tuple[bool, int, str, int]:
 class OutageListing:
     def __init__(self, group: GroupRows) -> None:
         self.group = group
-        self.now = RecentWatermark(group.watermark)
+        self.now = Ready(RecentWatermark(group.watermark), self._warm)
         self.snapshots = Snapshots(self._gather)
 
+    async def _warm(self, as_of: int) -> None:
+        await self.snapshots.at(as_of)
+
     async def page(
-        self, where: OutageFilter, as_of: int | None, limit: int, cursor: str | None = None
+        self,
+        where: OutageFilter,
+        as_of: int | None,
+        limit: int,
+        cursor: str | None = None,
+        max_stale: float = 0.0,
     ) -> OutagePage:
-        """One page of the outages ``where`` admits, at ``as_of`` (default: the group's watermark)."""
+        """One page of the outages ``where`` admits, at ``as_of`` (default: the group's watermark, or
+        the ready gathering when it is at most ``max_stale`` seconds old)."""
 
         async def admitted(at: int) -> list[PlacedOutage]:
             return [placed for placed in await self.snapshots.at(at) if where.admits(placed)]
 
-        page = await page_of(admitted, self.now, as_of, cursor, where.digest, limit)
+        page = await page_of(
+            admitted, lambda: self.now.at_most(max_stale), as_of, cursor, where.digest, limit
+        )
         if page is None:
             return OutagePage(as_of="", outages=[], next_cursor=None)
         return OutagePage(

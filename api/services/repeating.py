@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
-async def repeating(every: float, job: Callable[[], Awaitable[None]], what: str) -> AsyncIterator[None]:
+async def repeating(every: float, job: Callable[[], Awaitable[object]], what: str) -> AsyncIterator[None]:
     """Meanwhile, ``job()`` once every ``every`` seconds; a pass that fails is logged, the next one runs."""
 
     async def run_forever() -> None:

@@ -19,14 +19,13 @@ from pathlib import Path
 from prometheus_client import Histogram
 
 from api.errors import OutsideHorizon, ReportLogUnavailable, UnknownReport
-from api.ports import GroupRows, OffLoop, ReportLog
+from api.ports import GroupRows, ReportLog
 from api.schemas import ReportStatus
 from api.services.records import ReportRecord
 from api.services.repeating import repeating
 from streams.engine import SECOND, WEEK
 from streams.engine.instants import iso_text
 from streams.engine.units import EARLIEST, LATEST
-from streams.snapshot import csv_text
 
 log = logging.getLogger(__name__)
 HEARTBEAT = 5.0  # seconds between a running report's heartbeats
@@ -45,7 +44,6 @@ class ReportService:
         self,
         report_log: ReportLog,
         cluster: GroupRows,
-        side: OffLoop,
         duration: Histogram,
         retention: int,
         me: str,
@@ -54,7 +52,6 @@ class ReportService:
     ) -> None:
         self.report_log = report_log
         self.cluster = cluster
-        self.side = side
         self.duration = duration
         self.retention = retention
         self.me = me
@@ -172,8 +169,7 @@ class ReportService:
         return await asyncio.shield(task)
 
     async def _build_csv(self, as_of: int) -> tuple[str, int]:
-        rows = await self.cluster.report_rows(as_of)
-        return await self.side.run(csv_text, rows)  # tens of milliseconds per 10,000 rows
+        return await self.cluster.report_csv(as_of)
 
     async def wait_idle(self) -> None:
         while self._running:

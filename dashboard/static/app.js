@@ -47,6 +47,10 @@ async function json(path, options) {
   return (await api(path, options)).json();
 }
 
+// The fleet's listings are gathered from every store, which takes as long as a report. The worker keeps
+// one ready at the watermark, refreshed in the background; a page accepts it when it is this fresh.
+const READY = { headers: { "Cache-Control": "max-stale=60" } };
+
 function showError(error) {
   const box = document.getElementById("error");
   box.textContent = String(error.message || error);
@@ -117,7 +121,7 @@ function histogram(tableId, counts) {
 }
 
 async function loadSummary() {
-  const summary = await json("/api/fleet");
+  const summary = await json("/api/fleet", READY);
   showProgress(summary);
   for (const name of ["stores", "up", "down", "silent", "closed"]) {
     document.getElementById(`count-${name}`).textContent = summary[name].toLocaleString("en");
@@ -132,7 +136,7 @@ async function loadStores() {
   if (fleet.q) params.set("q", fleet.q);
   if (fleet.standing) params.set("standing", fleet.standing);
   if (fleet.cursor) params.set("cursor", fleet.cursor);
-  const page = await json(`/api/fleet/stores?${params}`);
+  const page = await json(`/api/fleet/stores?${params}`, READY);
   const rows = page.stores.map((store) =>
     el(
       "tr",
@@ -191,6 +195,8 @@ function renderOutages() {
 }
 
 async function loadOutages() {
+  // At the watermark, not from a gathering kept ready: the event stream goes on from now, so an older
+  // list would miss what changed in between.
   const page = await json("/api/outages?status=open&limit=200");
   outages.clear();
   for (const outage of page.outages) outages.set(outageKey(outage), outage);
@@ -241,8 +247,10 @@ async function follow(path, onEvent, onState) {
 
 function fleetPage() {
   const refresh = () => Promise.all([loadSummary(), loadStores()]).catch(showError);
-  refresh();
-  loadOutages()
+  // The counts and the stores first (kept ready by the worker); the open outages, gathered at the
+  // watermark, after them, so they do not compete for the worker.
+  refresh()
+    .then(loadOutages)
     .then(() =>
       follow("/api/events", applyEvent, (state) => {
         document.getElementById("live-state").textContent = state;

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+import time
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -74,18 +75,29 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def worker(kafka: str, tmp_path: Path) -> Iterator[tuple[Deployment, WorkerProcess]]:
-    deployment = Deployment(kafka, tmp_path, token=TOKEN)
+    deployment = Deployment(kafka, tmp_path, token=TOKEN, settings={"STOREMON_LISTING_REFRESH_SECONDS": "1"})
     served = run_async(deployment.serve(week_dataset(tmp_path / "data")))
     try:
+        wait_for_ready_fleet(served)
         yield deployment, served
     finally:
         served.stop()
 
 
-def api(worker: WorkerProcess, path: str, **params: str) -> Any:
-    response = httpx.get(worker.url + path, params=params, headers=AUTH, timeout=30)
+def api(worker: WorkerProcess, path: str, headers: dict[str, str] | None = None, **params: str) -> Any:
+    response = httpx.get(worker.url + path, params=params, headers={**AUTH, **(headers or {})}, timeout=30)
     response.raise_for_status()
     return response.json()
+
+
+def wait_for_ready_fleet(worker: WorkerProcess) -> None:
+    """Until the fleet the pages accept (kept ready in the background) is at the replay's end."""
+    ready, end = {"Cache-Control": "max-stale=60"}, END.replace(" ", "T") + "Z"  # as the pages ask
+    for _ in range(60):
+        if api(worker, "/api/fleet", ready)["as_of"] == end:
+            return
+        time.sleep(0.5)
+    raise AssertionError("the fleet kept ready never reached the end of the replay")
 
 
 def open_page(browser: Browser, url: str, errors: list[str]) -> Page:

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import pytest
 
 from streams import snapshot
-from streams.engine import HOUR, HoursRow, StoreProfile, StoreState, UptimeRow, uptime_row
+from streams.engine import HOUR, HoursRow, StoreProfile, StoreState, UptimeRow, uptime_row, write_report_csv
 from streams.messages import encode_profile
-from streams.snapshot import RawStore, SideProcess, csv_text, rows_at, rows_of_cut
+from streams.snapshot import (
+    Cut,
+    RawStore,
+    SideProcess,
+    StoresHeldTwice,
+    merged_report,
+    of_cut,
+    report_part_at,
+    rows_at,
+)
 from tests.helpers import instant
+from tests.streams.test_secondaries import primary
 
 START = instant("2023-01-23 08:00:00")  # a Monday
 KOLKATA = StoreProfile("Asia/Kolkata", (HoursRow(0, 9 * 3600, 17 * 3600),))
@@ -38,8 +50,28 @@ def test_rows_from_raw_bytes_equal_the_engine_rows_sorted_and_only_for_stores_se
     as_of = START + 20 * HOUR  # store c has no ping yet
     expected = [uptime_row(name, *decoded[name], as_of) for name in ("a", "b")]
     assert rows_at(stores, as_of) == expected
-    text, count = csv_text(rows_at(stores, as_of))
-    assert count == 2 and text.splitlines()[1].startswith("a,")
+
+
+def test_a_report_merged_from_parts_is_the_csv_of_all_their_rows_and_refuses_a_store_held_twice() -> None:
+    rows = [
+        UptimeRow(store, 60.0, 1.0, 2.5, 0.0, 0.5, 0.0)
+        for store in ("a", "b,with a comma", 'c"quoted', "d", "e")
+    ]
+    expected = io.StringIO()
+    assert write_report_csv(rows, expected) == 5
+
+    def lines(part: list[UptimeRow]) -> str:
+        return _csv(part).split("\n", 1)[1]  # without the header
+
+    assert merged_report([lines(rows[3:]), lines(rows[:1]), "", lines(rows[1:3])]) == (expected.getvalue(), 5)
+    with pytest.raises(StoresHeldTwice, match="stores held in two partitions: a, d"):
+        merged_report([lines(rows[:4]), lines([rows[0], rows[3]])])
+
+
+def _csv(rows: list[UptimeRow]) -> str:
+    buffer = io.StringIO()
+    write_report_csv(rows, buffer)
+    return buffer.getvalue()
 
 
 def test_side_process_gives_the_same_rows_and_survives_its_child_dying() -> None:
@@ -60,26 +92,38 @@ def test_side_process_gives_the_same_rows_and_survives_its_child_dying() -> None
     asyncio.run(scenario())
 
 
-def test_a_cut_read_in_slices_gives_the_rows_of_all_its_stores(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cut_read_by_the_report_process_gives_the_rows_of_all_its_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stores, _ = raw_stores()
     many = [
         (f"{key.decode()}{n:03d}".encode(), state, profile)
         for n in range(7)
         for key, state, profile in stores
     ]
-    monkeypatch.setattr(snapshot, "SLICE", 4)  # six slices, in two partitions
-    partitions = [
-        iter([(key, state) for key, state, _ in many[:10]]),
-        iter([(k, s) for k, s, _ in many[10:]]),
-    ]
-    profiles = [iter([(key, profile) for key, _, profile in many if profile is not None])]
+    hidden = b"__offset__"
+    partitions = []
+    for number, held in enumerate((many[:10], many[10:])):
+        paths = tmp_path / f"states-{number}.db", tmp_path / f"profiles-{number}.db"
+        states, profiles = (primary(path) for path in paths)
+        for key, state, profile in held:
+            states[key] = state
+            if profile is not None:
+                profiles[key] = profile
+        states[hidden] = profiles[hidden] = b"42"
+        partitions.append(paths)
+    partitions.append((tmp_path / "states-2.db", tmp_path / "profiles-2.db"))  # nothing written there yet
+    cut = Cut(tuple(partitions), hidden, tmp_path / "scratch")
     as_of = START + 45 * HOUR
+    monkeypatch.setattr(snapshot, "SLICE", 4)  # slices, not whole partitions, in memory at a time
+    assert of_cut(cut, as_of, rows_at) == rows_at(many, as_of)
+    assert merged_report([report_part_at(cut, as_of)]) == (_csv(rows_at(many, as_of)), len(many))
 
-    async def scenario() -> list[UptimeRow]:
+    async def in_the_report_process() -> list[UptimeRow]:
         side = SideProcess()
         try:
-            return await rows_of_cut(partitions, profiles, as_of, side, rows_at)
+            return await side.run(of_cut, cut, as_of, rows_at)
         finally:
             side.close()
 
-    assert asyncio.run(scenario()) == rows_at(many, as_of)
+    assert asyncio.run(in_the_report_process()) == rows_at(many, as_of)

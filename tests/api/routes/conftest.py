@@ -32,6 +32,8 @@ class Api:
     published: FakePublisher
     rows: FakeRows
     feed: FakeFeed
+    fleet: FleetView
+    outages: OutageListing
 
 
 def build(tmp_path: Path, token: str | None) -> Iterator[Api]:
@@ -41,10 +43,10 @@ def build(tmp_path: Path, token: str | None) -> Iterator[Api]:
     published, rows, feed = FakePublisher(), FakeRows(), FakeFeed()
     intake = Intake(published, Topics.with_prefix("t"), registry, max_pings=100)
     events = Events(feed, heartbeat=0.01)
-    fleet = FleetView(rows, worker)
-    services = Services(worker, group, reports, intake, OutageListing(rows), events, fleet, registry, token)
+    fleet, outages = FleetView(rows, worker), OutageListing(rows)
+    services = Services(worker, group, reports, intake, outages, events, fleet, registry, token)
     with TestClient(create_api(services)) as client:
-        yield Api(client, worker, group, reports, registry, published, rows, feed)
+        yield Api(client, worker, group, reports, registry, published, rows, feed, fleet, outages)
 
 
 @pytest.fixture

@@ -98,3 +98,24 @@ def test_progress_answers_the_watermark_and_lag_without_gathering_the_fleet(api:
         "lag_messages": 3,
     }
     assert api.rows.gatherings == []
+
+
+def test_a_reader_accepting_stale_answers_gets_the_fleet_kept_ready_in_the_background(api: Api) -> None:
+    api.rows.latest, api.rows.fleet_rows = AS_OF, list(ROWS)
+    api.fleet.now.recent.fresh = 0.0  # no sharing of the watermark between asks
+    stale_ok = {"Cache-Control": "max-stale=60"}
+    first = api.client.get("/api/fleet", headers=stale_ok).json()  # nothing ready yet: gathered at once
+    assert first["as_of"] == "2023-01-25T18:00:00Z" and api.rows.gatherings == [AS_OF]
+    api.rows.latest = AS_OF + HOUR
+    for path in ("/api/fleet", "/api/fleet/stores"):
+        assert api.client.get(path, headers=stale_ok).json()["as_of"] == "2023-01-25T18:00:00Z"
+        assert api.client.get(path).json()["as_of"] == "2023-01-25T19:00:00Z"
+    for unusable in ("max-stale=0", "max-stale=soon", "no-cache"):
+        body = api.client.get("/api/fleet", headers={"Cache-Control": unusable}).json()
+        assert body["as_of"] == "2023-01-25T19:00:00Z"
+    any_age = api.client.get("/api/fleet", headers={"Cache-Control": "max-stale"}).json()
+    assert any_age["as_of"] == "2023-01-25T18:00:00Z"
+    assert api.client.portal is not None
+    api.client.portal.call(api.fleet.now.refresh)  # the background pass: to the watermark
+    assert api.client.get("/api/fleet", headers=stale_ok).json()["as_of"] == "2023-01-25T19:00:00Z"
+    assert api.rows.gatherings == [AS_OF, AS_OF + HOUR]

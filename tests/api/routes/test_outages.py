@@ -105,3 +105,15 @@ def test_outages_need_the_token_when_one_is_set(secured: Api) -> None:
         assert secured.client.get(path).status_code == 401
     authorized = secured.client.get("/api/outages", headers={"Authorization": f"Bearer {TOKEN}"})
     assert authorized.status_code == 200
+
+
+def test_a_reader_accepting_stale_answers_gets_the_outages_kept_ready_in_the_background(api: Api) -> None:
+    api.rows.latest, api.rows.found = AS_OF, list(FLEET)
+    api.outages.now.recent.fresh = 0.0
+    stale_ok = {"Cache-Control": "max-stale=30"}
+    assert api.client.get("/api/outages", headers=stale_ok).json()["as_of"] == "2023-01-23T21:30:00Z"
+    api.rows.latest = AS_OF + HOUR
+    stale = api.client.get("/api/outages", headers=stale_ok).json()
+    assert stale["as_of"] == "2023-01-23T21:30:00Z" and len(stale["outages"]) == len(FLEET)
+    assert api.client.get("/api/outages").json()["as_of"] == "2023-01-23T22:30:00Z"
+    assert api.rows.gatherings == [AS_OF, AS_OF + HOUR]

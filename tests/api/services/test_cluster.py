@@ -11,10 +11,19 @@ from fastapi.encoders import jsonable_encoder
 
 from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable, UnknownStore
 from api.services.cluster import Cluster, IncompleteCoverage, _fleet_row
-from streams.engine import DEFAULT_RETENTION, HOUR, WEEK, StoreProfile, StoreState, StoreStatus, UptimeRow
+from streams.engine import (
+    CSV_HEADER,
+    DEFAULT_RETENTION,
+    HOUR,
+    WEEK,
+    StoreProfile,
+    StoreState,
+    StoreStatus,
+    UptimeRow,
+)
 from streams.engine.outages import Outage
 from streams.snapshot import FleetRow, PlacedOutage
-from tests.api.fakes import FakeWorker
+from tests.api.fakes import FakeWorker, InlineSide
 from tests.helpers import instant
 
 ROW = UptimeRow("s1", 60.0, 5.0, 5.5, 0.0, 2.5, 2.5)
@@ -25,7 +34,7 @@ CLOSED_PORT = "http://127.0.0.1:9"  # discard: nothing listens there
 
 def run(worker: FakeWorker, call: str, *args: object) -> Any:
     async def scenario() -> Any:
-        cluster = Cluster(worker, partitions=2)
+        cluster = Cluster(worker, InlineSide(), partitions=2)
         try:
             return await getattr(cluster, call)(*args)
         finally:
@@ -70,21 +79,24 @@ def test_instants_far_from_the_watermark_are_refused_before_any_work() -> None:
             "report_part_here",
             "outages_part_here",
             "fleet_part_here",
-            "report_rows",
+            "report_csv",
             "outages",
             "fleet",
         ):
             with pytest.raises(OutsideHorizon):
                 run(worker(), call, far)
-    assert run(worker(), "report_part_here", AS_OF + WEEK) == (frozenset({0, 1}), [ROW])
+    assert run(worker(), "report_part_here", AS_OF + WEEK) == (frozenset({0, 1}), LINE)
 
 
-def test_report_rows_need_every_partition_exactly_once() -> None:
-    assert run(worker(), "report_rows", AS_OF) == [ROW]
+LINE = "s1,60.0,5.0,5.5,0.0,2.5,2.5\n"  # ROW as the report's CSV has it
+
+
+def test_a_report_needs_every_partition_exactly_once() -> None:
+    assert run(worker(), "report_csv", AS_OF) == (",".join(CSV_HEADER) + "\n" + LINE, 1)
     half = worker()
     half.partitions = frozenset({1})
     with pytest.raises(IncompleteCoverage, match=r"\[1\] do not cover 0..1"):
-        run(half, "report_rows", AS_OF, 1)
+        run(half, "report_csv", AS_OF, 1)
 
 
 def test_an_unreachable_peer_fails_the_watermark_as_a_domain_error() -> None:
@@ -147,4 +159,4 @@ def test_a_worker_whose_partitions_are_still_recovering_gives_no_part_and_the_ga
         with pytest.raises(PartitionsMoving):
             run(recovering, call, AS_OF)
     with pytest.raises(PartitionsMoving):
-        run(recovering, "report_rows", AS_OF, 2)  # retried, then given up
+        run(recovering, "report_csv", AS_OF, 2)  # retried, then given up

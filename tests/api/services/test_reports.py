@@ -13,10 +13,10 @@ from api.errors import OutsideHorizon, UnknownReport
 from api.schemas import REPORT_ID_PATTERN, ReportStatus
 from api.services.records import ReportRecord
 from api.services.reports import STALE, ReportService
-from streams.engine import DEFAULT_RETENTION, HOUR, WEEK, UptimeRow
+from streams.engine import DEFAULT_RETENTION, HOUR, WEEK
 from streams.engine.units import LATEST
-from streams.snapshot import FleetRow, PlacedOutage
-from tests.api.fakes import InlineSide, MemoryReportLog
+from streams.snapshot import FleetRow, PlacedOutage, merged_report
+from tests.api.fakes import MemoryReportLog
 
 WATERMARK = 100 * WEEK
 ME, PEER = "http://127.0.0.1:1", "http://127.0.0.1:2"
@@ -34,12 +34,12 @@ class StubCluster:
     async def watermark(self) -> int | None:
         return self.latest
 
-    async def report_rows(self, as_of: int) -> list[UptimeRow]:
+    async def report_csv(self, as_of: int) -> tuple[str, int]:
         self.gatherings += 1
         await asyncio.sleep(0.05)
         if self.fail:
             raise RuntimeError("partitions held [0] do not cover 0..1")
-        return [UptimeRow("s1", 60.0, 1.0, 2.0, 0.0, 0.0, 0.0)]
+        return merged_report(["s1,60.0,1.0,2.0,0.0,0.0,0.0\n"])
 
     async def outages(self, as_of: int) -> list[PlacedOutage]:
         return []
@@ -53,7 +53,6 @@ def service(log: MemoryReportLog, cluster: StubCluster | None = None) -> ReportS
     return ReportService(
         log,
         cluster or StubCluster(),
-        InlineSide(),
         duration,
         DEFAULT_RETENTION,
         ME,
@@ -90,9 +89,9 @@ def test_the_default_as_of_is_recorded_before_the_rows_are_gathered(tmp_path: Pa
     seen_while_gathering: list[int | None] = []
 
     class WatchingCluster(StubCluster):
-        async def report_rows(self, as_of: int) -> list[UptimeRow]:
+        async def report_csv(self, as_of: int) -> tuple[str, int]:
             seen_while_gathering.extend(record.as_of_us for record in log.saved.values())
-            return await super().report_rows(as_of)
+            return await super().report_csv(as_of)
 
     reports = service(log, WatchingCluster())
 
