@@ -115,6 +115,7 @@ class Ready:
         self._newest: tuple[float, int] | None = None  # when its watermark was read, and the instant
         self._asked = -math.inf  # when a reader last accepted a stale answer
         self._rest_until = -math.inf
+        self._running: asyncio.Task[int | None] | None = None
 
     async def at_most(self, max_stale: float) -> int | None:
         """ "Now" for a reader that accepts ``max_stale`` seconds: the newest gathering's instant when
@@ -136,6 +137,12 @@ class Ready:
             await self._gather()
 
     async def _gather(self) -> int | None:
+        """One gathering at the watermark however many ask at once (a page asks for several views)."""
+        if self._running is None or self._running.done():
+            self._running = asyncio.get_running_loop().create_task(self._gather_once())
+        return await asyncio.shield(self._running)
+
+    async def _gather_once(self) -> int | None:
         started = self.clock()
         latest = await self.recent.watermark()
         if latest is not None:

@@ -94,6 +94,8 @@ def test_a_reader_that_accepts_stale_answers_gets_the_gathering_kept_ready_while
         latest[0], now[0] = 400, 34.0 + 300.1  # no reader for longer than ``idle``
         await ready.refresh()
         assert warmed == [100, 200, 300]
+        asks = await asyncio.gather(ready.at_most(10.0), ready.at_most(10.0))  # as a page asks
+        assert list(asks) == [400, 400] and warmed == [100, 200, 300, 400]  # one gathering for both
 
     asyncio.run(scenario())
 
