@@ -8,12 +8,20 @@ everything is processed (seen: 146 of 1,068 on a partition a survivor took over,
 A restart would then process most of the partition again. Here the position is computed from the
 *set* of finished offsets, so a repeat cannot split the run.
 
-This replaces one method of Faust's consumer, behind this module only; ``tests/streams/test_commits.py``
-checks it against the pinned faust-streaming.
+Faust also flushes its producer before a commit, so that no record a processed message wrote (a
+changelog or outage record) is still unsent when its offset is committed. But its buffer's flush
+gives up once 0.1 s pass without a message leaving it, records still inside: under backpressure a
+commit could pass them, and a worker killed just after lost them for good (seen: a store missing one
+message's pings after a failover). ``commit_after_delivery`` makes the flush wait until every record
+put in the buffer before it is acknowledged by the broker.
+
+These replace one method of Faust's consumer and two of its producer, behind this module only;
+``tests/streams/test_commits.py`` checks them against the pinned faust-streaming.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Any
 
@@ -64,3 +72,29 @@ def keep_commits_moving(consumer: Any) -> None:
         return position
 
     consumer._new_offset = new_offset  # noqa: SLF001
+
+
+def commit_after_delivery(producer: Any) -> None:
+    """Make ``producer.flush()`` (a faust-streaming Producer's, which its consumer awaits before each
+    commit) return only once every record put in its buffer before the call was acknowledged or
+    failed; a record put later belongs to a later commit."""
+    if getattr(producer, "_storemon_delivery", False):
+        return  # already done for this producer (partitions are assigned many times)
+    buffer = producer.buffer
+    put, flush = buffer.put, producer.flush
+    unacknowledged: set[asyncio.Future[Any]] = set()
+
+    def tracked_put(future: asyncio.Future[Any]) -> None:
+        unacknowledged.add(future)
+        future.add_done_callback(unacknowledged.discard)
+        put(future)
+
+    async def flush_delivered() -> None:
+        waiting = list(unacknowledged)
+        await flush()
+        if waiting:
+            await asyncio.wait(waiting)
+
+    buffer.put = tracked_put
+    producer.flush = flush_delivered
+    producer._storemon_delivery = True  # noqa: SLF001

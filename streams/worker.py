@@ -13,7 +13,7 @@ import faust
 
 from streams.agents import Ingest
 from streams.app import StreamsConfig, create_app
-from streams.commits import keep_commits_moving
+from streams.commits import commit_after_delivery, keep_commits_moving
 from streams.engine import StoreProfile, StoreState, StoreStatus, store_status
 from streams.metrics import StreamMetrics
 from streams.open_outages import OpenOutages
@@ -68,6 +68,7 @@ class StreamWorker:
     @staticmethod
     async def _on_assigned(app: faust.App, /, *_: Any, signal: Any, **__: Any) -> None:
         keep_commits_moving(app.consumer)
+        commit_after_delivery(app.producer)
 
     @property
     def canonical_url(self) -> str:
