@@ -22,6 +22,7 @@ These replace one method of Faust's consumer and two of its producer, behind thi
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -74,6 +75,11 @@ def keep_commits_moving(consumer: Any) -> None:
     consumer._new_offset = new_offset  # noqa: SLF001
 
 
+# Longest a commit waits for the records before it; acknowledgements take milliseconds to seconds.
+DELIVERY_WAIT = 30.0
+log = logging.getLogger(__name__)
+
+
 def commit_after_delivery(producer: Any) -> None:
     """Make ``producer.flush()`` (a faust-streaming Producer's, which its consumer awaits before each
     commit) return only once every record put in its buffer before the call was acknowledged or
@@ -93,7 +99,11 @@ def commit_after_delivery(producer: Any) -> None:
         waiting = list(unacknowledged)
         await flush()
         if waiting:
-            await asyncio.wait(waiting)
+            _, pending = await asyncio.wait(waiting, timeout=DELIVERY_WAIT)
+            if pending:  # a record whose send raised before reaching the client never resolves
+                log.warning(
+                    "committing with %d records unacknowledged after %.0f s", len(pending), DELIVERY_WAIT
+                )
 
     buffer.put = tracked_put
     producer.flush = flush_delivered
