@@ -7,7 +7,8 @@ Each concern has its own module (``app``, ``topics``, ``tables``, ``agents``, ``
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import faust
 
@@ -23,8 +24,6 @@ from streams.snapshot import (
     Cut,
     FleetRow,
     PlacedOutage,
-    R,
-    RawStore,
     SideProcess,
     fleet_at,
     of_cut,
@@ -33,6 +32,8 @@ from streams.snapshot import (
 )
 from streams.tables import StoreTables
 from streams.topics import SourceTopics
+
+T = TypeVar("T")
 
 
 class StreamWorker:
@@ -89,26 +90,21 @@ class StreamWorker:
 
     async def report_part(self, as_of: int) -> tuple[frozenset[int], str]:
         """The report's CSV lines of every store held here at ``as_of``, sorted."""
-        partitions = self.routing.owned_partitions()
-        return partitions, await self.side.run(report_part_at, self._cut(partitions), as_of)
+        return await self._part(report_part_at, as_of)
 
     async def outages_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]:
         """Outages of every store held here in the week before ``as_of``, by store and start."""
-        return await self._part(as_of, outages_at)
+        return await self._part(partial(of_cut, of_slice=outages_at), as_of)
 
     async def fleet_part(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]:
         """Every store held here as the fleet view shows it at ``as_of``, sorted."""
-        return await self._part(as_of, fleet_at)
+        return await self._part(partial(of_cut, of_slice=fleet_at), as_of)
 
-    async def _part(
-        self, as_of: int, of_slice: Callable[[list[RawStore], int], list[R]]
-    ) -> tuple[frozenset[int], list[R]]:
-        """The partitions held here and what ``of_slice`` makes of their stores, in the report process."""
+    async def _part(self, read: Callable[[Cut, int], T], as_of: int) -> tuple[frozenset[int], T]:
+        """The partitions held here and what ``read`` makes of their tables, in the report process."""
         partitions = self.routing.owned_partitions()
-        return partitions, await self.side.run(of_cut, self._cut(partitions), as_of, of_slice)
-
-    def _cut(self, partitions: frozenset[int]) -> Cut:
-        return self.tables.cut(partitions, self.config.data_dir / "report-reader")
+        cut = self.tables.cut(partitions, self.config.data_dir / "report-reader")
+        return partitions, await self.side.run(read, cut, as_of)
 
     def store_state(self, store_id: str) -> tuple[StoreState, StoreProfile] | None:
         """The state and profile of a store held here; None for one unknown here."""
