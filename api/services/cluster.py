@@ -46,6 +46,13 @@ class IncompleteCoverage(RuntimeError):
 # engine's work grows with the time between a store's last ping and the instant asked about.
 PEER_SLACK = WEEK
 
+# How long a gathering keeps retrying while partitions move. A listing answers a waiting reader; a report
+# runs in the background and must outlast a failover: the group notices a dead worker only after its
+# session timeout, and the survivor then restores the dead worker's partitions from their changelogs.
+LISTING_PATIENCE = 10.0
+REPORT_PATIENCE = 300.0
+LONGEST_PAUSE = 5.0  # between two tries of a gathering
+
 
 def _latest(*instants: int | None) -> int | None:
     known = [instant for instant in instants if instant is not None]
@@ -230,22 +237,22 @@ class Cluster:
             raise PartitionsMoving()
         return await part(as_of)
 
-    async def report_csv(self, as_of: int, attempts: int = 5) -> tuple[str, int]:
+    async def report_csv(self, as_of: int, patience: float = REPORT_PATIENCE) -> tuple[str, int]:
         """The report's CSV text at ``as_of`` and its number of rows, every store of the group in it."""
         return await self._gathered(
-            as_of, self.report_part_here, "report-part", itemgetter("csv"), self._merged_report, attempts
+            as_of, self.report_part_here, "report-part", itemgetter("csv"), self._merged_report, patience
         )
 
-    async def outages(self, as_of: int, attempts: int = 5) -> list[PlacedOutage]:
+    async def outages(self, as_of: int, patience: float = LISTING_PATIENCE) -> list[PlacedOutage]:
         """Outages of every store in the group in the week before ``as_of``, by store and start."""
         return await self._gathered(
-            as_of, self.outages_part_here, "outages-part", _rows(_placed_outage), _merged_rows, attempts
+            as_of, self.outages_part_here, "outages-part", _rows(_placed_outage), _merged_rows, patience
         )
 
-    async def fleet(self, as_of: int, attempts: int = 5) -> list[FleetRow]:
+    async def fleet(self, as_of: int, patience: float = LISTING_PATIENCE) -> list[FleetRow]:
         """Every store in the group as the fleet view shows it at ``as_of``, sorted by store id."""
         return await self._gathered(
-            as_of, self.fleet_part_here, "fleet-part", _rows(_fleet_row), _merged_rows, attempts
+            as_of, self.fleet_part_here, "fleet-part", _rows(_fleet_row), _merged_rows, patience
         )
 
     async def _gathered(
@@ -255,20 +262,23 @@ class Cluster:
         path: str,
         decode: Callable[[dict[str, Any]], P],
         merge: Callable[[list[P]], Awaitable[T]],
-        attempts: int,
+        patience: float,
     ) -> T:
         """Every worker's part at ``as_of`` (this one's from ``here``, the others' bodies from their
-        ``path``), merged; retried while partitions move."""
+        ``path``), merged; retried while partitions move, for at most ``patience`` seconds."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + patience
         failed = 0
         while True:
             try:
                 return await merge(await self._gather(as_of, here, path, decode))
             except (IncompleteCoverage, PeerUnreachable, PartitionsMoving) as error:
                 failed += 1
-                if failed == attempts:
+                pause = min(float(failed), LONGEST_PAUSE)
+                if loop.time() + pause > give_up:
                     raise
-                log.warning("gathering %s retried: %s", path, error)
-                await asyncio.sleep(float(failed))
+                log.warning("gathering %s retried in %.0f s: %s", path, pause, error)
+                await asyncio.sleep(pause)
 
     async def _gather(
         self,

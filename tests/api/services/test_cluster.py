@@ -96,7 +96,7 @@ def test_a_report_needs_every_partition_exactly_once() -> None:
     half = worker()
     half.partitions = frozenset({1})
     with pytest.raises(IncompleteCoverage, match=r"\[1\] do not cover 0..1"):
-        run(half, "report_csv", AS_OF, 1)
+        run(half, "report_csv", AS_OF, 0)
 
 
 def test_an_unreachable_peer_fails_the_watermark_as_a_domain_error() -> None:
@@ -114,7 +114,7 @@ def test_outages_of_every_partition_are_gathered_and_a_store_held_twice_is_refus
     half = worker()
     half.partitions = frozenset({0})
     with pytest.raises(IncompleteCoverage, match=r"\[0\] do not cover 0..1"):
-        run(half, "outages", AS_OF, 1)
+        run(half, "outages", AS_OF, 0)
 
 
 def test_a_stores_outages_are_answered_where_it_is_held_with_local_times() -> None:
@@ -159,4 +159,25 @@ def test_a_worker_whose_partitions_are_still_recovering_gives_no_part_and_the_ga
         with pytest.raises(PartitionsMoving):
             run(recovering, call, AS_OF)
     with pytest.raises(PartitionsMoving):
-        run(recovering, "report_csv", AS_OF, 2)  # retried, then given up
+        run(recovering, "report_csv", AS_OF, 2.5)  # retried once, then given up
+
+
+class SettlesLater(FakeWorker):
+    """Still recovering for its first ``moving`` checks, as a survivor is after a failover."""
+
+    moving = 3
+    checks = 0
+
+    @property
+    def settled(self) -> bool:
+        self.checks += 1
+        return self.checks > self.moving
+
+
+def test_a_report_waits_out_a_rebalance_longer_than_a_listing_would() -> None:
+    survivor = SettlesLater(stores=worker().stores, latest=AS_OF, partitions=frozenset({0, 1}))
+    with pytest.raises(PartitionsMoving):
+        run(survivor, "fleet", AS_OF, 2.5)  # two tries: 1 s apart, the next would come after 3 s
+    assert survivor.checks == 2
+    assert run(survivor, "report_csv", AS_OF) == (",".join(CSV_HEADER) + "\n" + LINE, 1)
+    assert survivor.checks == 4
