@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from streams.engine.schedule import WeeklySchedule
 from streams.engine.units import DAY, WEEK
@@ -24,6 +24,11 @@ class BusinessCalendar:
 
     zone: ZoneTimeline
     schedule: WeeklySchedule
+    # The last answer of ``business_in_windows`` as (end, lengths, answer): during a report every store
+    # sharing this calendar asks the same.
+    _windows: list[tuple[int, tuple[int, ...], tuple[int, ...]]] = field(
+        default_factory=list, compare=False, repr=False
+    )
 
     def business_between(self, start: int, end: int) -> int:
         """Business microseconds in the UTC interval ``[start, end)``; zero when ``end <= start``."""
@@ -38,6 +43,15 @@ class BusinessCalendar:
             total += schedule.open_before(stop + shift) - schedule.open_before(start + shift)
             start = stop
         return total
+
+    def business_in_windows(self, end: int, lengths: tuple[int, ...]) -> tuple[int, ...]:
+        """``business_between(end - length, end)`` for each of ``lengths``; the last answer is kept."""
+        last = self._windows
+        if last and last[0][0] == end and last[0][1] == lengths:
+            return last[0][2]
+        found = tuple(self.business_between(end - length, end) for length in lengths)
+        last[:] = [(end, lengths, found)]
+        return found
 
     def first_business(self, start: int, end: int) -> int | None:
         """The first business instant in the UTC interval ``[start, end)``; None when there is none."""

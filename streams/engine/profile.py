@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from streams.engine.calendar import BusinessCalendar
-from streams.engine.schedule import HoursRow, WeeklySchedule
+from streams.engine.schedule import HoursRow, WeeklySchedule, shared_row
 from streams.engine.zones import DEFAULT_TIMEZONE, is_known_timezone, zone_timeline
 
 
@@ -21,7 +21,7 @@ class StoreProfile:
     fingerprint: int = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        hours = tuple(sorted(set(self.hours)))
+        hours = tuple(map(shared_row, sorted(set(self.hours))))
         object.__setattr__(self, "hours", hours)
         zone = self.effective_timezone
         object.__setattr__(self, "calendar", _calendar(zone, hours))

@@ -22,6 +22,7 @@ CSV_HEADER: Final = (
 
 # (window length, unit it is reported in)
 WINDOWS: Final = ((HOUR, MINUTE), (DAY, HOUR), (WEEK, HOUR))
+_LENGTHS: Final = tuple(length for length, _ in WINDOWS)
 
 
 class UptimeRow(NamedTuple):
@@ -47,14 +48,12 @@ def uptime_row(store_id: str, state: StoreState, profile: StoreProfile, as_of: i
     if not state.times or state.times[0] > as_of:
         return None
     state.refresh(profile)
-    calendar = profile.calendar
     until_now = state.active_before(profile, as_of)
     ups: list[float] = []
     downs: list[float] = []
-    for length, unit in WINDOWS:
-        start = as_of - length
-        up = until_now - state.active_before(profile, start)
-        business = calendar.business_between(start, as_of)
+    businesses = profile.calendar.business_in_windows(as_of, _LENGTHS)
+    for (length, unit), business in zip(WINDOWS, businesses, strict=True):
+        up = until_now - state.active_before(profile, as_of - length)
         ups.append(round(up / unit, 2))
         downs.append(round((business - up) / unit, 2))
     return UptimeRow(store_id, *ups, *downs)

@@ -19,6 +19,7 @@ from streams.engine import (
     WeeklySchedule,
     zone_timeline,
 )
+from streams.engine.schedule import Interner
 from tests.helpers import instant
 from tests.reference import is_business
 from tests.streams.engine.test_against_reference import ANCHORS, ZONES, rows_strategy
@@ -80,6 +81,19 @@ def test_running_business_equals_pairwise_business() -> None:
     assert readings == [profile.calendar.business_between(times[0], t) for t in times]
 
 
+def test_business_in_windows_equals_business_between_for_every_end_asked_in_any_order() -> None:
+    calendar = StoreProfile("America/Chicago", (HoursRow(5, 20 * 3600, 3 * 3600),)).calendar
+    lengths = (HOUR, DAY, WEEK)
+    # across the autumn clock change, more ends than are remembered, some asked again after others
+    ends = [instant("2023-11-05 12:00:00") + k * 5 * HOUR for k in range(-12, 12)] * 2
+    for end in ends[::3] + ends:
+        windows = calendar.business_in_windows(end, lengths)
+        assert windows == tuple(calendar.business_between(end - length, end) for length in lengths)
+    assert calendar.business_in_windows(ends[0], (HOUR,)) == (
+        calendar.business_between(ends[0] - HOUR, ends[0]),
+    )
+
+
 def test_unknown_or_missing_timezone_falls_back_to_chicago() -> None:
     assert StoreProfile(None).effective_timezone == "America/Chicago"
     unknown = StoreProfile("Mars/Olympus_Mons")
@@ -111,3 +125,15 @@ def test_business_intervals_and_first_business_agree_with_business_time(
         assert is_business(ZoneInfo(zone), rows, a // SECOND)
         if b < end:
             assert not is_business(ZoneInfo(zone), rows, b // SECOND)
+
+
+def test_profiles_share_equal_rows_and_an_interner_stays_within_its_limit() -> None:
+    rows = (HoursRow(0, 9 * 3600, 17 * 3600), HoursRow(1, 9 * 3600, 17 * 3600))
+    copies = tuple(HoursRow(*row) for row in rows)
+    first, second = StoreProfile("America/Chicago", rows), StoreProfile("Asia/Kolkata", copies)
+    assert all(a is b for a, b in zip(first.hours, second.hours, strict=True))
+    intern: Interner[int] = Interner(limit=2)
+    kept = [intern(int(text)) for text in ("1000000", "2000000")]
+    assert intern(int("1000000")) is kept[0]
+    late = int("3000000")
+    assert intern(late) is late and len({id(intern(int("3000000"))), id(late)}) == 2
