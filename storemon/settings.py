@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     report_retention_hours: float = Field(
         168, gt=0, description="hours a finished report is kept before it is deleted everywhere"
     )
+    report_processes: int = Field(
+        2,
+        ge=1,
+        description="processes a report or listing is computed in, each reading a share of the partitions",
+    )
     listing_refresh_seconds: float = Field(
         10.0,
         gt=0,

@@ -58,6 +58,7 @@ def streams_config(settings: Settings) -> StreamsConfig:
         retention=settings.retention,
         standby_replicas=settings.standby_replicas,
         outages=settings.outages,
+        report_processes=settings.report_processes,
     )
 
 

@@ -22,6 +22,7 @@ class StreamsConfig:
     retention: int = DEFAULT_RETENTION
     standby_replicas: int = 0
     outages: bool = True  # derive outages and publish them to the outage topic
+    report_processes: int = 2  # child processes a gathering's reading and computing is split among
 
 
 def create_app(config: StreamsConfig) -> faust.App:

@@ -1,9 +1,10 @@
 """Report rows, outages, fleet rows and CSV from the tables' raw bytes, computed in a separate process.
 
 A gathering reads every store a worker holds. The worker's own event loop answers lookups and
-ingests pings, so the reading and computing happen in a child process (``SideProcess``), which reads
-the worker's RocksDB databases itself (``streams.secondaries``): decoding states and computing rows
-costs a few hundred milliseconds per 10,000 stores, on the other core. Nothing here touches Kafka.
+ingests pings, so the reading and computing happen in child processes (``ReportProcesses``), each
+reading its share of the worker's RocksDB databases itself (``streams.secondaries``): decoding states
+and computing rows costs a few hundred milliseconds per 10,000 stores, off the worker's core. Nothing
+here touches Kafka.
 """
 
 from __future__ import annotations
@@ -241,3 +242,50 @@ class SideProcess:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class ReportProcesses:
+    """The worker's report processes: a gathering splits the partitions held here among them.
+
+    Each reads its share through its own secondary instances and keeps its own decoded profiles, so
+    the same partitions keep going to the same process while the worker's partitions stay the same.
+    The first also runs the other CPU-heavy steps (merging a report's parts).
+    """
+
+    def __init__(self, count: int) -> None:
+        self._children = [SideProcess() for _ in range(count)]
+
+    async def start(self) -> None:
+        await asyncio.gather(*(child.start() for child in self._children))
+
+    async def run(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self._children[0].run(function, *args, **kwargs)
+
+    async def each(
+        self,
+        read: Callable[[Cut, int], T],
+        partitions: frozenset[int],
+        cut: Callable[[frozenset[int], int], Cut],
+        as_of: int,
+    ) -> list[T]:
+        """What ``read`` makes of each process's share of ``partitions`` (``cut(share, process)``)."""
+        shares = shares_of(partitions, len(self._children))
+        return list(
+            await asyncio.gather(
+                *(
+                    child.run(read, cut(share, index), as_of)
+                    for index, (child, share) in enumerate(zip(self._children, shares, strict=True))
+                    if share
+                )
+            )
+        )
+
+    def close(self) -> None:
+        for child in self._children:
+            child.close()
+
+
+def shares_of(partitions: frozenset[int], count: int) -> list[frozenset[int]]:
+    """``partitions`` dealt round-robin in order into ``count`` shares, as even as they can be."""
+    ordered = sorted(partitions)
+    return [frozenset(ordered[index::count]) for index in range(count)]

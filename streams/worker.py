@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from itertools import chain
 from typing import Any, TypeVar
 
 import faust
@@ -24,7 +25,7 @@ from streams.snapshot import (
     Cut,
     FleetRow,
     PlacedOutage,
-    SideProcess,
+    ReportProcesses,
     fleet_at,
     of_cut,
     outages_at,
@@ -61,7 +62,7 @@ class StreamWorker:
             config.partitions,
             self.open_outages if config.outages else None,
         )
-        self.side = SideProcess()
+        self.side = ReportProcesses(config.report_processes)
 
     def _rebalance(self) -> AfterRebalance:
         return AfterRebalance(lambda: int(self.app.consumer_generation_id), lambda: self.settled)
@@ -88,23 +89,28 @@ class StreamWorker:
         """The profile set for a store held here; None when it has none."""
         return self.tables.profile_set(store_id.encode())
 
-    async def report_part(self, as_of: int) -> tuple[frozenset[int], str]:
-        """The report's CSV lines of every store held here at ``as_of``, sorted."""
+    async def report_part(self, as_of: int) -> tuple[frozenset[int], list[str]]:
+        """The report's CSV lines of every store held here at ``as_of``: one text per report process,
+        each sorted by store id."""
         return await self._part(report_part_at, as_of)
 
     async def outages_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]:
-        """Outages of every store held here in the week before ``as_of``, by store and start."""
-        return await self._part(partial(of_cut, of_slice=outages_at), as_of)
+        """Outages of every store held here in the week before ``as_of`` (the gathering sorts them)."""
+        partitions, found = await self._part(partial(of_cut, of_slice=outages_at), as_of)
+        return partitions, list(chain.from_iterable(found))
 
     async def fleet_part(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]:
-        """Every store held here as the fleet view shows it at ``as_of``, sorted."""
-        return await self._part(partial(of_cut, of_slice=fleet_at), as_of)
+        """Every store held here as the fleet view shows it at ``as_of`` (the gathering sorts them)."""
+        partitions, found = await self._part(partial(of_cut, of_slice=fleet_at), as_of)
+        return partitions, list(chain.from_iterable(found))
 
-    async def _part(self, read: Callable[[Cut, int], T], as_of: int) -> tuple[frozenset[int], T]:
-        """The partitions held here and what ``read`` makes of their tables, in the report process."""
+    async def _part(self, read: Callable[[Cut, int], T], as_of: int) -> tuple[frozenset[int], list[T]]:
+        """The partitions held here and what ``read`` makes of each report process's share of them."""
         partitions = self.routing.owned_partitions()
-        cut = self.tables.cut(partitions, self.config.data_dir / "report-reader")
-        return partitions, await self.side.run(read, cut, as_of)
+        scratch = self.config.data_dir / "report-reader"
+        return partitions, await self.side.each(
+            read, partitions, lambda share, index: self.tables.cut(share, scratch / str(index)), as_of
+        )
 
     def store_state(self, store_id: str) -> tuple[StoreState, StoreProfile] | None:
         """The state and profile of a store held here; None for one unknown here."""

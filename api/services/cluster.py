@@ -215,8 +215,9 @@ class Cluster:
         )
         return body.model_dump_json().encode()
 
-    async def report_part_here(self, as_of: int) -> tuple[frozenset[int], str]:
-        """The partitions held here and the report's CSV lines of their stores at ``as_of``."""
+    async def report_part_here(self, as_of: int) -> tuple[frozenset[int], list[str]]:
+        """The partitions held here and the report's CSV lines of their stores at ``as_of``, in texts
+        each sorted by store id."""
         return await self._part_here(self.worker.report_part, as_of)
 
     async def fleet_part_here(self, as_of: int) -> Part[FleetRow]:
@@ -298,9 +299,9 @@ class Cluster:
             raise IncompleteCoverage(f"partitions held {covered} do not cover 0..{self.partitions - 1}")
         return [payload for _, payload in parts]
 
-    async def _merged_report(self, parts: list[str]) -> tuple[str, int]:
+    async def _merged_report(self, parts: list[list[str]]) -> tuple[str, int]:
         try:
-            return await self.side.run(merged_report, parts)
+            return await self.side.run(merged_report, [text for texts in parts for text in texts])
         except StoresHeldTwice as error:
             raise IncompleteCoverage(str(error)) from None
 

@@ -62,9 +62,9 @@ class FakeWorker:
     def profile(self, store_id: str) -> StoreProfile | None:
         return self.profiles.get(store_id)
 
-    async def report_part(self, as_of: int) -> tuple[frozenset[int], str]:
+    async def report_part(self, as_of: int) -> tuple[frozenset[int], list[str]]:
         rows = sorted(s.row for s in self.stores.values() if s.last_ping <= as_of)
-        return self.partitions, "".join(",".join(row.csv_fields()) + "\n" for row in rows)
+        return self.partitions, ["".join(",".join(row.csv_fields()) + "\n" for row in rows)]
 
     async def outages_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]:
         zone = DEFAULT_PROFILE.effective_timezone
@@ -121,11 +121,11 @@ class FakeGroup:
     def store_outages_here(self, store_id: str, as_of: int) -> bytes:
         return self.lookup_here(f"outages:{store_id}", as_of)
 
-    async def report_part_here(self, as_of: int) -> tuple[frozenset[int], str]:
+    async def report_part_here(self, as_of: int) -> tuple[frozenset[int], list[str]]:
         self.asked.append(as_of)
         if self.failure is not None:
             raise self.failure
-        return frozenset({0}), ""
+        return frozenset({0}), [""]
 
     async def outages_part_here(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]:
         self.asked.append(as_of)

@@ -6,6 +6,7 @@ import asyncio
 import io
 import os
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,14 @@ from streams.messages import encode_profile
 from streams.snapshot import (
     Cut,
     RawStore,
+    ReportProcesses,
     SideProcess,
     StoresHeldTwice,
     merged_report,
     of_cut,
     report_part_at,
     rows_at,
+    shares_of,
 )
 from tests.helpers import instant
 from tests.streams.test_secondaries import primary
@@ -119,11 +122,23 @@ def test_a_cut_read_by_the_report_process_gives_the_rows_of_all_its_stores(
     assert of_cut(cut, as_of, rows_at) == rows_at(many, as_of)
     assert merged_report([report_part_at(cut, as_of)]) == (_csv(rows_at(many, as_of)), len(many))
 
-    async def in_the_report_process() -> list[UptimeRow]:
-        side = SideProcess()
-        try:
-            return await side.run(of_cut, cut, as_of, rows_at)
-        finally:
-            side.close()
+    def share_cut(share: frozenset[int], process: int) -> Cut:
+        return Cut(tuple(partitions[p] for p in sorted(share)), hidden, tmp_path / f"scratch-{process}")
 
-    assert asyncio.run(in_the_report_process()) == rows_at(many, as_of)
+    async def in_the_report_processes() -> list[list[UptimeRow]]:
+        processes = ReportProcesses(2)
+        try:
+            return await processes.each(
+                partial(of_cut, of_slice=rows_at), frozenset({0, 1, 2}), share_cut, as_of
+            )
+        finally:
+            processes.close()
+
+    first, second = asyncio.run(in_the_report_processes())  # partitions 0 and 2, then 1
+    assert (first, second) == (rows_at(many[:10], as_of), rows_at(many[10:], as_of))
+
+
+def test_partitions_are_dealt_evenly_among_the_report_processes() -> None:
+    assert shares_of(frozenset({7, 1, 5, 3}), 2) == [frozenset({1, 5}), frozenset({3, 7})]
+    assert shares_of(frozenset({4}), 3) == [frozenset({4}), frozenset(), frozenset()]
+    assert shares_of(frozenset(range(8)), 1) == [frozenset(range(8))]

@@ -85,7 +85,7 @@ def test_instants_far_from_the_watermark_are_refused_before_any_work() -> None:
         ):
             with pytest.raises(OutsideHorizon):
                 run(worker(), call, far)
-    assert run(worker(), "report_part_here", AS_OF + WEEK) == (frozenset({0, 1}), LINE)
+    assert run(worker(), "report_part_here", AS_OF + WEEK) == (frozenset({0, 1}), [LINE])
 
 
 LINE = "s1,60.0,5.0,5.5,0.0,2.5,2.5\n"  # ROW as the report's CSV has it
