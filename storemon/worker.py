@@ -157,6 +157,7 @@ def build_api(settings: Settings) -> FastAPI:
                         report_log.running(),
                         cluster.refreshing(),
                         reports.supervising(),
+                        repeating(5.0, streams.restart_stalled_recovery, "recovery watch"),
                         fleet.now.refreshing(settings.listing_refresh_seconds),
                         outages.now.refreshing(settings.listing_refresh_seconds),
                         delivering(),

@@ -46,6 +46,11 @@ class StreamMetrics:
             "store state changelog records skipped in recovery because this version cannot read them",
             registry=self.registry,
         )
+        self.recoveries_restarted = Counter(
+            "storemon_recoveries_restarted",
+            "table recoveries started again because they received no changelog record for 30 s",
+            registry=self.registry,
+        )
         self.outage_events = Counter(
             "storemon_outage_events",
             "outage changes derived and published, by event (repeats are a message processed again)",

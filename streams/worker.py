@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from itertools import chain
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import faust
 
@@ -20,6 +20,7 @@ from streams.engine import StoreProfile, StoreState, StoreStatus, store_status
 from streams.metrics import StreamMetrics
 from streams.open_outages import OpenOutages
 from streams.progress import AfterRebalance, Progress, Watermark
+from streams.recovery import restart_if_stalled
 from streams.routing import Routing
 from streams.snapshot import (
     Cut,
@@ -138,6 +139,11 @@ class StreamWorker:
             highwater = self.app.consumer.highwater(tp)
             if done is not None and highwater is not None:
                 lag.labels(tp.topic, str(tp.partition)).set(max(0, highwater - done))
+
+    async def restart_stalled_recovery(self) -> None:
+        """Start the tables' recovery over if it has stalled (see ``streams.recovery``)."""
+        if restart_if_stalled(cast(Any, self.app.tables).recovery):
+            self.metrics.recoveries_restarted.inc()
 
     @property
     def settled(self) -> bool:
