@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from typing import Any
+from typing import Any, cast
 
 from faust.tables.recovery import Recovery
 from faust.types import TP
@@ -18,7 +18,7 @@ STATES, PROFILES = TP("agents-store-states-changelog", 2), TP("agents-store-prof
 def recovering(stream_worker: StreamWorker) -> tuple[Any, float]:
     """The worker's Faust recovery, started as a rebalance starts it, with records left on two
     partitions; and the instant it started."""
-    recovery: Any = stream_worker.app.tables.recovery
+    recovery: Any = cast(Any, stream_worker.app.tables).recovery
     recovery._set_recovery_started()  # noqa: SLF001 (Faust's own, as its rebalance calls it)
     recovery.active_highwaters.update({STATES: 40, PROFILES: 9})
     recovery.active_offsets.update({STATES: 3, PROFILES: -1})
