@@ -165,7 +165,7 @@ async def run(source: Path, clients: int, root: Path) -> None:
         if worker.process is not None:
             own, side = peak_rss_with_children_mib(worker.process.pid)
             print(
-                f"peak RSS after the reports: worker {own:.0f} MiB + report process {side:.0f} MiB "
+                f"peak RSS after the reports: worker {own:.0f} MiB + report processes {side:.0f} MiB "
                 f"= {own + side:.0f} MiB  (bar at 100,000 stores: <= 1 GB)"
             )
         await lookups(worker.port, stores, clients, 3.0, RATES[0])  # warm-up, not counted

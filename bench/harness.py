@@ -41,7 +41,7 @@ def children(pid: int) -> list[int]:
 
 
 def peak_rss_with_children_mib(pid: int) -> tuple[float, float]:
-    """Peak RSS of a process and the sum of its children's peaks (a worker and its report process)."""
+    """Peak RSS of a process and the sum of its children's peaks (a worker and its report processes)."""
     return peak_rss_mib(pid), sum(peak_rss_mib(child) for child in children(pid))
 
 

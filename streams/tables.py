@@ -40,12 +40,19 @@ from streams.storage import bookkeeping_key, database_path, raw_items, read
 STATES_TABLE = "store-states"
 PROFILES_TABLE = "store-profiles"
 # Per partition database. Faust's defaults (a 2 GiB block cache and three 64 MiB write buffers each)
-# let a worker with 16 of them grow past a gigabyte as a report reads every block; reads that miss
-# this cache are served by the operating system's page cache, outside the worker's memory.
-ROCKSDB_OPTIONS = {
-    "write_buffer_size": 8 << 20,
+# let a worker with 16 of them grow past a gigabyte. Reads that miss these caches are served by the
+# operating system's page cache, outside the worker's memory; and what the write buffers hold unflushed,
+# each report process holds again, replayed from the write-ahead log into its secondary instances.
+STATES_OPTIONS = {
+    "write_buffer_size": 4 << 20,
     "max_write_buffer_number": 2,
-    "block_cache_size": 8 << 20,
+    "block_cache_size": 4 << 20,
+}
+# A profile is written once per change of hours or zone: a partition's profiles fit in a few MiB.
+PROFILES_OPTIONS = {
+    "write_buffer_size": 2 << 20,
+    "max_write_buffer_number": 2,
+    "block_cache_size": 2 << 20,
 }
 _RETRY_FIRST, _RETRY_MAX = 0.5, 30.0
 log = logging.getLogger(__name__)
@@ -80,7 +87,7 @@ class StateTable(faust.Table[bytes, bytes]):
         **kwargs: Any,
     ) -> None:
         super().__init__(
-            app, beacon=app.tables.beacon, key_type=bytes, value_type=bytes, options=ROCKSDB_OPTIONS, **kwargs
+            app, beacon=app.tables.beacon, key_type=bytes, value_type=bytes, options=STATES_OPTIONS, **kwargs
         )
         self.profile_of = profile_of
         self.retention = retention
@@ -131,7 +138,7 @@ class StoreTables:
     def __init__(self, app: faust.App, partitions: int, retention: int, metrics: StreamMetrics) -> None:
         self.metrics = metrics
         self.profiles = app.Table(
-            PROFILES_TABLE, key_type=bytes, value_type=bytes, partitions=partitions, options=ROCKSDB_OPTIONS
+            PROFILES_TABLE, key_type=bytes, value_type=bytes, partitions=partitions, options=PROFILES_OPTIONS
         )
         self.states = StateTable(
             app,
