@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from dashboard.browser import headless_chromium
@@ -113,6 +114,18 @@ def _console(message: ConsoleMessage, errors: list[str]) -> None:
         errors.append(f"{message.text} at {message.location.get('url')}")
 
 
+# The WCAG 2.1 A and AA rules axe-core checks (contrast, names, labels, landmarks, ARIA use, ...).
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def wcag_violations(page: Page) -> list[str]:
+    """What axe-core finds against WCAG 2.1 AA on the page as it stands, one line per element."""
+    found = Axe().run(page, options=WCAG_AA).response["violations"]
+    return [
+        f"{rule['id']}: {node['target']} {node['failureSummary']}" for rule in found for node in rule["nodes"]
+    ]
+
+
 def sign_in(page: Page) -> None:
     page.get_by_label("Token", exact=True).fill(TOKEN)
     page.get_by_role("button", name="Use token").click()
@@ -131,6 +144,8 @@ def test_fleet_and_store_pages_show_the_apis_figures_and_draw_the_week(
         expect(page.locator(f"#count-{name}")).to_have_text(f"{summary[name]:,}")
     expect(page.locator("#count-open")).to_have_text(f"{summary['open_now']:,}")
     expect(page.locator("#watermark")).to_have_text("2023-11-06 12:00:00 UTC")
+    expect(page.locator("#stores tbody tr")).to_have_count(50)
+    assert wcag_violations(page) == []
 
     def shown_ids() -> list[str]:
         found: list[str] = page.locator("#stores tbody tr").evaluate_all(
@@ -171,6 +186,7 @@ def test_fleet_and_store_pages_show_the_apis_figures_and_draw_the_week(
     assert page.locator("#store-outages tbody tr").count() == len(
         api(served, "/api/stores/overnight/outages")["outages"]
     )
+    assert wcag_violations(page) == []
 
     page.goto(served.url + "/stores/fall-back")
     sunday = page.locator("svg.timeline g.lane[data-day='Sun 05 Nov']")
@@ -186,6 +202,7 @@ def test_fleet_and_store_pages_show_the_apis_figures_and_draw_the_week(
     page.get_by_label("As of (UTC, optional)").fill("2023-11-06T11:00:00")
     page.get_by_role("button", name="Trigger report").click()
     expect(page.locator("#reports tbody tr td").nth(2)).to_have_text("Complete", timeout=30_000)
+    assert wcag_violations(page) == []
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
     lines = Path(download.value.path()).read_text().splitlines()
