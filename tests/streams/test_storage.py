@@ -73,6 +73,7 @@ def test_a_secondary_instance_at_the_database_path_reads_the_tables_items_withou
 
 
 def test_the_tables_open_their_databases_with_the_products_memory_limits(stream_worker: StreamWorker) -> None:
-    for table in (stream_worker.tables.states, stream_worker.tables.profiles):
+    tables = stream_worker.tables
+    for table, sizes in ((tables.states, (4 << 20, 2, 4 << 20)), (tables.profiles, (2 << 20, 2, 2 << 20))):
         options = cast(Any, table.data).rocksdb_options
-        assert (options.write_buffer_size, options.block_cache_size) == (8 << 20, 8 << 20)
+        assert (options.write_buffer_size, options.max_write_buffer_number, options.block_cache_size) == sizes
