@@ -1,10 +1,10 @@
-"""Report rows, outages, fleet rows and CSV from the tables' raw bytes, computed in a separate process.
+"""Report rows, outages, fleet rows and CSV from the tables' raw bytes, computed in separate processes.
 
 A gathering reads every store a worker holds. The worker's own event loop answers lookups and
 ingests pings, so the reading and computing happen in child processes (``ReportProcesses``), each
 reading its share of the worker's RocksDB databases itself (``streams.secondaries``): decoding states
-and computing rows costs a few hundred milliseconds per 10,000 stores, off the worker's core. Nothing
-here touches Kafka.
+and computing rows costs a few hundred milliseconds per 10,000 stores, at a lower scheduling priority
+than the worker. Nothing here touches Kafka.
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ class Ready:
     and while pings stream in the watermark moves with nearly every one. ``refresh`` runs every few
     seconds and gathers (``warm``) at the watermark of the moment, but only while such readers keep
     asking (the last within ``idle`` seconds), and never sooner after a gathering than twice the time
-    it took: at most a third of the report process's time goes to keeping listings ready.
+    it took: at most a third of the report processes' time goes to keeping listings ready.
     """
 
     def __init__(
