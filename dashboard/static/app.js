@@ -47,6 +47,9 @@ async function json(path, options) {
   return (await api(path, options)).json();
 }
 
+// Set once the counts and the first page of stores are on screen (User Timing, for measurements).
+const USABLE_MARK = "storemon:fleet-usable";
+
 // The fleet's listings are gathered from every store, which takes as long as a report. The worker keeps
 // one ready at the watermark, refreshed in the background; a page accepts it when it is this fresh.
 const READY = { headers: { "Cache-Control": "max-stale=60" } };
@@ -246,10 +249,11 @@ async function follow(path, onEvent, onState) {
 }
 
 function fleetPage() {
-  const refresh = () => Promise.all([loadSummary(), loadStores()]).catch(showError);
   // The counts and the stores first (kept ready by the worker); the open outages, gathered at the
   // watermark, after them, so they do not compete for the worker.
-  refresh()
+  Promise.all([loadSummary(), loadStores()])
+    .then(() => performance.mark(USABLE_MARK))
+    .catch(showError)
     .then(loadOutages)
     .then(() =>
       follow("/api/events", applyEvent, (state) => {

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from dashboard.pages import install_dashboard
+from dashboard.pages import ASSETS, install_dashboard
 from tests.api.routes.conftest import Api, build
 
 
@@ -31,5 +31,7 @@ def test_pages_are_html_shells_that_know_whether_a_token_is_needed(client: tuple
         assert f'data-token-required="{"yes" if secured else "no"}"' in page.text
         assert '<html lang="en">' in page.text and '<main id="main">' in page.text
     assert "s1" in http.get("/stores/s1").text
-    for asset in ("app.js", "style.css"):
-        assert http.get(f"/static/{asset}").status_code == 200
+    fleet = http.get("/").text  # the stylesheet and the script come inside the page
+    assert "<script src" not in fleet and 'rel="stylesheet"' not in fleet
+    for asset, opening in (("app.js", "<script>"), ("style.css", "<style>")):
+        assert opening + ASSETS[asset] in fleet and ASSETS[asset].strip()

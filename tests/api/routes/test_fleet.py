@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from api.schemas import FleetSummary
+from api.services import fleet
+from api.services.fleet import fleet_summary
 from streams.engine import HOUR, UptimeRow
 from streams.snapshot import FleetRow
 from tests.api.routes.conftest import Api
@@ -55,6 +60,28 @@ def test_the_summary_counts_standings_and_spreads_uptime(api: Api) -> None:
         0,
         1,
     ]  # 0 %, 50 %, 100 %; b-2 had no business time
+
+
+def test_the_summary_is_counted_once_per_gathering_and_its_lag_is_live(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted: list[int | None] = []
+
+    def counting(as_of: int | None, rows: list[FleetRow]) -> FleetSummary:
+        counted.append(as_of)
+        return fleet_summary(as_of, rows)
+
+    monkeypatch.setattr(fleet, "fleet_summary", counting)
+    api.rows.latest, api.rows.fleet_rows, api.worker.pending = AS_OF, list(ROWS), 7
+    assert api.client.get("/api/fleet").json()["lag_messages"] == 7
+    api.worker.pending = 2
+    body = api.client.get("/api/fleet").json()
+    assert (body["up"], body["down"], body["lag_messages"]) == (1, 1, 2)
+    assert counted == [AS_OF]
+    api.rows.latest = AS_OF + HOUR  # a new gathering is counted again
+    api.fleet.now.recent.fresh = 0.0
+    assert api.client.get("/api/fleet").json()["as_of"] == "2023-01-25T19:00:00Z"
+    assert counted == [AS_OF, AS_OF + HOUR]
 
 
 def test_stores_sort_search_filter_and_page(api: Api) -> None:
