@@ -143,6 +143,7 @@ def build_api(settings: Settings) -> FastAPI:
             settings.broker, settings.topics, settings.partitions, streams.tables.changelog_topics
         )
         side_started = asyncio.ensure_future(streams.side.start())
+        await streams.send_outage.start()
         try:
             async with faust_running(streams.app):
                 await side_started
@@ -166,6 +167,7 @@ def build_api(settings: Settings) -> FastAPI:
                 finally:
                     await publisher.stop()
         finally:
+            await streams.send_outage.stop()  # after the agents and their last commit
             streams.side.close()
             await cluster.close()
 

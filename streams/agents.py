@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import faust
 
@@ -30,6 +30,14 @@ T = TypeVar("T")
 AgentBody = Callable[[faust.StreamT[bytes]], Awaitable[None]]
 RawAgent = faust.types.AgentT[bytes]
 log = logging.getLogger(__name__)
+
+
+class OutageOut(Protocol):
+    """Where outage records go (``streams.outage_sender.OutageSender``)."""
+
+    async def __call__(self, *, key: bytes, value: bytes | None, partition: int) -> None: ...
+
+
 _CHANGES = (AddResult.ADDED, AddResult.CHANGED)
 
 
@@ -47,10 +55,12 @@ class Ingest:
         retention: int,
         partitions: int,
         open_outages: OpenOutages | None = None,
+        send_outage: OutageOut | None = None,
     ) -> None:
         self.topics = topics
         self.open_outages = open_outages
-        self.deriving = open_outages is not None  # outages derived and published
+        self.send_outage = send_outage
+        self.deriving = open_outages is not None and send_outage is not None  # derived and published
         self.partitions = partitions
         self.tables = tables
         self.progress = progress
@@ -141,7 +151,7 @@ class Ingest:
                     changes = _repeats(after)
                 else:
                     changes = []
-                self._publish(key, changes, state, profile, message.partition)
+                await self._publish(key, changes, state, profile, message.partition)
             if state.latest is not None:
                 self.watermark.saw(state.latest)
             for outcome, count in outcomes.items():
@@ -149,7 +159,7 @@ class Ingest:
             self.progress.outcomes.update(outcomes)
             self._done("ingest-pings", message)
 
-    def _publish(
+    async def _publish(
         self,
         key: bytes,
         changes: list[OutageChange],
@@ -159,16 +169,16 @@ class Ingest:
     ) -> None:
         """Send each change to the outage topic, in the store's partition, so its changes stay in order.
 
-        Through the producer's buffer, as the tables' changelogs go: it is flushed before offsets are
-        committed, so a change is never lost behind a committed ping.
+        Commits wait until they are acknowledged, as for the tables' changelogs, so a change is never
+        lost behind a committed ping.
         """
-        if not changes or state.latest is None or self.open_outages is None:
+        if not changes or state.latest is None or self.open_outages is None or self.send_outage is None:
             return
         self.open_outages.note(key, state, profile)
         zone = profile.effective_timezone
         for change in changes:
             record_key, value = outage_message(change, zone, state.latest)
-            self.topics.outages.send_soon(key=record_key, value=value, partition=partition)
+            await self.send_outage(key=record_key, value=value, partition=partition)
             self.metrics.outage_events.labels(change.event.value).inc()
 
     async def _ingest_profiles(self, stream: faust.StreamT[bytes]) -> None:
@@ -183,10 +193,10 @@ class Ingest:
             self.tables.put_profile(key, event.value)
             state, position = self.tables.entry(key)
             if state.times and state.fingerprint != profile.fingerprint:
-                self._reprofile(key, state, position, previous, profile, message.partition)
+                await self._reprofile(key, state, position, previous, profile, message.partition)
             self._done("ingest-profiles", message)
 
-    def _reprofile(
+    async def _reprofile(
         self,
         key: bytes,
         state: StoreState,
@@ -206,7 +216,7 @@ class Ingest:
         changes = outage_changes(before, after)
         if previous.effective_timezone != profile.effective_timezone:
             changes += _restated(after, changes)
-        self._publish(key, changes, state, profile, partition)
+        await self._publish(key, changes, state, profile, partition)
 
 
 def _repeats(outages: dict[int, Outage]) -> list[OutageChange]:

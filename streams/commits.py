@@ -13,7 +13,8 @@ changelog or outage record) is still unsent when its offset is committed. But it
 gives up once 0.1 s pass without a message leaving it, records still inside: under backpressure a
 commit could pass them, and a worker killed just after lost them for good (seen: a store missing one
 message's pings after a failover). ``commit_after_delivery`` makes the flush wait until every record
-put in the buffer before it is acknowledged by the broker.
+put in the buffer before it is acknowledged by the broker, and every outage record sent before it
+through the outage producer (``streams.outage_sender``), which does not go through that buffer.
 
 These replace one method of Faust's consumer and two of its producer, behind this module only;
 ``tests/streams/test_commits.py`` checks them against the pinned faust-streaming.
@@ -80,23 +81,32 @@ DELIVERY_WAIT = 30.0
 log = logging.getLogger(__name__)
 
 
-def commit_after_delivery(producer: Any) -> None:
+class Deliveries:
+    """Records sent and not yet acknowledged by the broker, through whichever producer sent them."""
+
+    def __init__(self) -> None:
+        self.unacknowledged: set[asyncio.Future[Any]] = set()
+
+    def track(self, future: asyncio.Future[Any]) -> None:
+        self.unacknowledged.add(future)
+        future.add_done_callback(self.unacknowledged.discard)
+
+
+def commit_after_delivery(producer: Any, deliveries: Deliveries) -> None:
     """Make ``producer.flush()`` (a faust-streaming Producer's, which its consumer awaits before each
-    commit) return only once every record put in its buffer before the call was acknowledged or
-    failed; a record put later belongs to a later commit."""
+    commit) return only once every record put in its buffer, or tracked in ``deliveries``, before the
+    call was acknowledged or failed; a record sent later belongs to a later commit."""
     if getattr(producer, "_storemon_delivery", False):
         return  # already done for this producer (partitions are assigned many times)
     buffer = producer.buffer
     put, flush = buffer.put, producer.flush
-    unacknowledged: set[asyncio.Future[Any]] = set()
 
     def tracked_put(future: asyncio.Future[Any]) -> None:
-        unacknowledged.add(future)
-        future.add_done_callback(unacknowledged.discard)
+        deliveries.track(future)
         put(future)
 
     async def flush_delivered() -> None:
-        waiting = list(unacknowledged)
+        waiting = list(deliveries.unacknowledged)
         await flush()
         if waiting:
             _, pending = await asyncio.wait(waiting, timeout=DELIVERY_WAIT)

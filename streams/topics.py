@@ -83,7 +83,6 @@ class SourceTopics:
 
     pings: Stream
     profiles: Stream
-    outages: faust.TopicT  # written by the pings and profiles agents, in the store's partition
 
     @classmethod
     def declare(cls, app: faust.App, topics: Topics, partitions: int) -> SourceTopics:
@@ -97,7 +96,6 @@ class SourceTopics:
         return cls(
             stream(topics.pings, topics.pings_repartition),
             stream(topics.profiles, topics.profiles_repartition),
-            raw(topics.outages),
         )
 
 

@@ -15,10 +15,11 @@ import faust
 
 from streams.agents import Ingest
 from streams.app import StreamsConfig, create_app
-from streams.commits import commit_after_delivery, keep_commits_moving
+from streams.commits import Deliveries, commit_after_delivery, keep_commits_moving
 from streams.engine import StoreProfile, StoreState, StoreStatus, store_status
 from streams.metrics import StreamMetrics
 from streams.open_outages import OpenOutages
+from streams.outage_sender import OutageSender
 from streams.progress import AfterRebalance, Progress, Watermark
 from streams.recovery import restart_if_stalled
 from streams.routing import Routing
@@ -43,6 +44,7 @@ class StreamWorker:
         self.config = config
         self.metrics = StreamMetrics()
         self.app = create_app(config)
+        self.deliveries = Deliveries()
         # The consumer exists once the app runs; it commits only after partitions are assigned.
         self.app.on_partitions_assigned.connect(self._on_assigned)
         self.topics = SourceTopics.declare(self.app, config.topics, config.partitions)
@@ -52,6 +54,7 @@ class StreamWorker:
         self._watermark = Watermark(self.metrics.watermark, self.tables.encoded_states, self._rebalance())
         self.open_outages = OpenOutages(self.tables.encoded_items, self.tables.profile, self._rebalance())
         self.metrics.outages_open.set_function(self.open_outages.count)
+        self.send_outage = OutageSender(config.bootstrap, config.topics.outages, self.deliveries)
         self.ingest = Ingest(
             self.app,
             self.topics,
@@ -62,16 +65,16 @@ class StreamWorker:
             config.retention,
             config.partitions,
             self.open_outages if config.outages else None,
+            self.send_outage,
         )
         self.side = ReportProcesses(config.report_processes)
 
     def _rebalance(self) -> AfterRebalance:
         return AfterRebalance(lambda: int(self.app.consumer_generation_id), lambda: self.settled)
 
-    @staticmethod
-    async def _on_assigned(app: faust.App, /, *_: Any, signal: Any, **__: Any) -> None:
+    async def _on_assigned(self, app: faust.App, /, *_: Any, signal: Any, **__: Any) -> None:
         keep_commits_moving(app.consumer)
-        commit_after_delivery(app.producer)
+        commit_after_delivery(app.producer, self.deliveries)
 
     @property
     def canonical_url(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -26,7 +25,7 @@ def new_stream_worker(data_dir: Path) -> StreamWorker:
     worker = StreamWorker(config)
     worker.app.finalize()
     worker.app.flow_control.resume()
-    worker.topics.outages.send_soon = OutageSink()  # type: ignore[method-assign, assignment]
+    worker.ingest.send_outage = OutageSink()
     return worker
 
 
@@ -36,7 +35,7 @@ class OutageSink:
     def __init__(self) -> None:
         self.records: list[tuple[int, bytes, bytes | None]] = []
 
-    def __call__(self, *, key: bytes, value: bytes | None, partition: int, **_: Any) -> None:
+    async def __call__(self, *, key: bytes, value: bytes | None, partition: int) -> None:
         self.records.append((partition, key, value))
 
 

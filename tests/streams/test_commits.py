@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from intervaltree import IntervalTree
 
-from streams.commits import commit_after_delivery, next_position
+from streams.commits import Deliveries, commit_after_delivery, next_position
 from streams.worker import StreamWorker
 from tests.streams.conftest import PARTITIONS
 
@@ -88,15 +88,16 @@ class _Producer:
         return None
 
 
-def test_a_commits_flush_waits_for_every_record_put_before_it_to_be_acknowledged() -> None:
+def test_a_commits_flush_waits_for_every_record_sent_before_it_to_be_acknowledged() -> None:
     async def scenario() -> list[str]:
-        producer, seen = _Producer(), []
-        commit_after_delivery(producer)
-        commit_after_delivery(producer)  # assigned again: wrapped once
+        producer, deliveries, seen = _Producer(), Deliveries(), []
+        commit_after_delivery(producer, deliveries)
+        commit_after_delivery(producer, deliveries)  # assigned again: wrapped once
         loop = asyncio.get_running_loop()
         before = [loop.create_future() for _ in range(3)]
-        for future in before:
+        for future in before[:2]:
             producer.buffer.put(future)
+        deliveries.track(before[2])  # an outage record, sent by its own producer
         flushing = asyncio.ensure_future(producer.flush())
         await asyncio.sleep(0)  # the commit's flush has begun
         later = loop.create_future()
@@ -108,7 +109,8 @@ def test_a_commits_flush_waits_for_every_record_put_before_it_to_be_acknowledged
             future.set_result(None)
         await asyncio.wait_for(flushing, 1.0)
         seen.append("flushed")
-        assert producer.buffer.held == [*before, later] and not later.done()
+        assert producer.buffer.held == [*before[:2], later] and not later.done()
+        assert deliveries.unacknowledged == {later}
         return seen
 
     assert asyncio.run(scenario()) == ["acknowledged"] * 3 + ["flushed"]
