@@ -41,9 +41,6 @@ def create_app(config: StreamsConfig) -> faust.App:
         broker_session_timeout=10.0,
         broker_heartbeat_interval=1.0,
         table_standby_replicas=config.standby_replicas,
-        # Which partition holds a key, remembered for every store rather than Faust's default 1,000:
-        # without it a lookup outside an event searches every partition's RocksDB.
-        table_key_index_size=1 << 20,
         # Changelog writes are many and small: batch them instead of one produce request each.
         producer_linger=0.05,
         producer_max_batch_size=1 << 20,

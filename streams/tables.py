@@ -36,6 +36,7 @@ from streams.engine import StoreProfile, StoreState
 from streams.metrics import StreamMetrics
 from streams.snapshot import Cut, profile_from
 from streams.storage import bookkeeping_key, database_path, raw_items, read
+from streams.topics import partition_of
 
 STATES_TABLE = "store-states"
 PROFILES_TABLE = "store-profiles"
@@ -121,7 +122,10 @@ class StateTable(faust.Table[bytes, bytes]):
                     tp.partition,
                     store,
                     recovered(
-                        read(self, store), grouped[(tp, store)], self.profile_of(store), self.retention
+                        read(self, store, tp.partition),
+                        grouped[(tp, store)],
+                        self.profile_of(store),
+                        self.retention,
                     ),
                 )
             )
@@ -137,6 +141,7 @@ def _same(value: Any) -> Any:
 class StoreTables:
     def __init__(self, app: faust.App, partitions: int, retention: int, metrics: StreamMetrics) -> None:
         self.metrics = metrics
+        self.partitions = partitions
         self.profiles = app.Table(
             PROFILES_TABLE, key_type=bytes, value_type=bytes, partitions=partitions, options=PROFILES_OPTIONS
         )
@@ -161,13 +166,19 @@ class StoreTables:
     def changelog_topics(self) -> list[str]:
         return [table.changelog_topic.get_topic_name() for table in (self.states, self.profiles)]
 
+    def _partition(self, key: bytes) -> int:
+        """Where the store's state and profile are written: the event's partition while one is being
+        processed (its store's, once the agents have forwarded it), else the store's by its id."""
+        event = faust.current_event()
+        return event.message.partition if event is not None else partition_of(key, self.partitions)
+
     def state(self, key: bytes) -> StoreState | None:
-        raw = read(self.states, key)
+        raw = read(self.states, key, self._partition(key))
         return StoreState.decode(raw) if raw else None
 
     def entry(self, key: bytes) -> tuple[StoreState, LogPosition]:
         """The store's state and changelog position; empty ones for a store not seen yet."""
-        raw = read(self.states, key)
+        raw = read(self.states, key, self._partition(key))
         return split_local(raw) if raw else (StoreState(), LogPosition())
 
     def put_state(
@@ -210,11 +221,11 @@ class StoreTables:
 
     def profile(self, key: bytes) -> StoreProfile:
         """The store's profile; the default one (24x7, Chicago) when it has none."""
-        return profile_from(read(self.profiles, key))
+        return profile_from(read(self.profiles, key, self._partition(key)))
 
     def profile_set(self, key: bytes) -> StoreProfile | None:
         """The store's own profile; None when it has none."""
-        raw = read(self.profiles, key)
+        raw = read(self.profiles, key, self._partition(key))
         return None if raw is None else profile_from(raw)
 
     def put_profile(self, key: bytes, raw: bytes | None) -> None:

@@ -18,9 +18,10 @@ from streams.open_outages import OpenOutages
 from streams.outage_log import notice_of
 from streams.progress import AfterRebalance
 from streams.storage import read
+from streams.topics import partition_of
 from streams.worker import StreamWorker
 from tests.helpers import instant
-from tests.streams.conftest import OutageSink, new_stream_worker
+from tests.streams.conftest import PARTITIONS, OutageSink, new_stream_worker
 
 START = instant("2023-01-20T00:00:00")
 PINGS = [(START + i * HOUR + 7, i % 5 != 3) for i in range(60)]
@@ -312,7 +313,10 @@ def test_the_open_outages_gauge_follows_the_stores_and_is_rebuilt_after_a_rebala
     tables = stream_worker.tables
 
     def held() -> list[tuple[bytes, bytes]]:  # what a worker holding both stores' partitions reads
-        return [(key, read(tables.states, key) or b"") for key in (b"down", b"back")]
+        return [
+            (key, read(tables.states, key, partition_of(key, PARTITIONS)) or b"")
+            for key in (b"down", b"back")
+        ]
 
     rebuilt = OpenOutages(held, tables.profile, AfterRebalance(lambda: 1, lambda: True))
     assert rebuilt.count() == 1  # from the states held: only "down" is open

@@ -18,6 +18,7 @@ from faust.types import TP
 from streams.messages import encode_pings
 from streams.secondaries import Secondaries, items
 from streams.storage import bookkeeping_key, database_path, raw_items, read
+from streams.topics import partition_of
 from streams.worker import StreamWorker
 from tests.conftest import REPO
 from tests.streams.conftest import PARTITIONS
@@ -39,7 +40,10 @@ def test_reads_and_raw_items_see_exactly_what_the_tables_hold(
     asyncio.run(scenario())
     states = stream_worker.tables.states
     changelog = states.changelog_topic.get_topic_name()
-    stored = {key: read(states, key) for key in (b"a", b"b", b"c", b"missing")}
+    # All three ids hash to partition 0; b"b" was written to partition 1 and is found there all the same.
+    assert {partition_of(key, PARTITIONS) for key in (b"a", b"b", b"c")} == {0}
+    stored = {key: read(states, key, 0) for key in (b"a", b"b", b"c", b"missing")}
+    assert stored[b"b"] == read(states, b"b", 1)
     assert stored[b"missing"] is None
     assert all(isinstance(value, bytes) and value for key, value in stored.items() if key != b"missing")
 
@@ -69,7 +73,7 @@ def test_a_secondary_instance_at_the_database_path_reads_the_tables_items_withou
             read_there.update(items(database, bookkeeping_key(states)))
     finally:
         secondaries.close()
-    assert read_there == {key: read(states, key) for key in (b"a", b"b", b"c")}
+    assert read_there == {key: read(states, key, partition_of(key, PARTITIONS)) for key in (b"a", b"b", b"c")}
 
 
 def test_the_tables_open_their_databases_with_the_products_memory_limits(stream_worker: StreamWorker) -> None:
