@@ -143,8 +143,8 @@ def build_api(settings: Settings) -> FastAPI:
             settings.broker, settings.topics, settings.partitions, streams.tables.changelog_topics
         )
         side_started = asyncio.ensure_future(streams.side.start())
-        await streams.send_outage.start()
         try:
+            await streams.send_outage.start()
             async with faust_running(streams.app):
                 await side_started
                 # What exists now lives as long as the process. Frozen, it is left out of the collector's

@@ -3,8 +3,8 @@
 The tables' changelog writes are many and small, so Faust's producer lingers 50 ms to batch them. An
 outage record is what alerts wait for, so it goes through a producer of its own that does not linger:
 while one of its requests is in flight, the records that follow still gather into one batch. Lowering
-the shared linger instead cut live ingestion by almost half and raised the changelog's bytes per ping
-(see README). Commits wait for its records as for Faust's own (``streams.commits.Deliveries``).
+the shared linger instead slowed live ingestion and raised the changelog's bytes per ping (see
+README). Commits wait for its records as for Faust's own (``streams.commits.Deliveries``).
 """
 
 from __future__ import annotations
