@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
@@ -35,14 +36,22 @@ class Publisher:
             await self._producer.stop()
             self._producer = None
 
+    def _started(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise RuntimeError("the publisher is not started")
+        return self._producer
+
+    async def send(self, topic: str, key: bytes, value: bytes | None, partition: int) -> asyncio.Future[Any]:
+        """Queue one message for ``partition``; the future resolves once the broker has it."""
+        future: asyncio.Future[Any] = await self._started().send(topic, value, key=key, partition=partition)
+        return future
+
     async def send_all(self, topic: str, messages: Iterable[tuple[str, bytes | None]]) -> int:
         """Send ``(key, value)`` messages without waiting on each, then wait until all are acknowledged.
 
         A value of None is a tombstone.
         """
-        if self._producer is None:
-            raise RuntimeError("the publisher is not started")
-        producer = self._producer
+        producer = self._started()
         futures = [await producer.send(topic, value, key=key.encode()) for key, value in messages]
         await asyncio.gather(*futures)
         return len(futures)

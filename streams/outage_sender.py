@@ -9,8 +9,7 @@ README). Commits wait for its records as for Faust's own (``streams.commits.Deli
 
 from __future__ import annotations
 
-from aiokafka import AIOKafkaProducer
-
+from replay.producer import Publisher
 from streams.commits import Deliveries
 
 
@@ -19,28 +18,16 @@ class OutageSender:
     the agents that send."""
 
     def __init__(self, bootstrap: str, topic: str, deliveries: Deliveries) -> None:
-        self.bootstrap = bootstrap
         self.topic = topic
         self.deliveries = deliveries
-        self._producer: AIOKafkaProducer | None = None
+        self.publisher = Publisher(bootstrap, linger_ms=0)
 
     async def start(self) -> None:
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap,
-            acks="all",
-            linger_ms=0,
-            max_batch_size=1 << 20,
-            max_request_size=8 << 20,
-        )
-        await self._producer.start()
+        await self.publisher.start()
 
     async def stop(self) -> None:
         """Deliver what was sent, then close."""
-        if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
+        await self.publisher.stop()
 
     async def __call__(self, *, key: bytes, value: bytes | None, partition: int) -> None:
-        if self._producer is None:
-            raise RuntimeError("the outage sender is not started")
-        self.deliveries.track(await self._producer.send(self.topic, value, key=key, partition=partition))
+        self.deliveries.track(await self.publisher.send(self.topic, key, value, partition))
