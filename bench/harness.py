@@ -85,15 +85,20 @@ def run_against_worker(
     description: str | None,
     option: str,
     default: int,
-    run: Callable[[Path, int, Path], Coroutine[Any, Any, None]],
+    run: Callable[..., Coroutine[Any, Any, None]],
+    **more: int,
 ) -> None:
-    """Parse the dataset options plus one integer ``option``, then ``run(dataset, value, scratch dir)``."""
+    """Parse the dataset options plus one integer ``option`` (and ``more`` integer options, each with
+    its default), then ``run(dataset, value, scratch dir, **more values)``."""
     parser = dataset_parser(description)
     parser.add_argument(f"--{option}", type=int, default=default)
+    for name, value in more.items():
+        parser.add_argument(f"--{name}", type=int, default=value)
     args = parser.parse_args()
     source = dataset(args.stores, args.days, args.seed)
     with tempfile.TemporaryDirectory(prefix="storemon-bench-") as tmp:
-        asyncio.run(run(source, getattr(args, option), Path(tmp)))
+        extra = {name: getattr(args, name) for name in more}
+        asyncio.run(run(source, getattr(args, option), Path(tmp), **extra))
 
 
 def dataset_parser(description: str | None) -> argparse.ArgumentParser:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.producer.message_accumulator import BatchBuilder
 
 
 class Publisher:
@@ -41,9 +42,14 @@ class Publisher:
             raise RuntimeError("the publisher is not started")
         return self._producer
 
-    async def send(self, topic: str, key: bytes, value: bytes | None, partition: int) -> asyncio.Future[Any]:
-        """Queue one message for ``partition``; the future resolves once the broker has it."""
-        future: asyncio.Future[Any] = await self._started().send(topic, value, key=key, partition=partition)
+    def batch(self) -> BatchBuilder:
+        """An empty batch to fill with ``append`` and hand over with ``send_batch``."""
+        return self._started().create_batch()
+
+    async def send_batch(self, batch: BatchBuilder, topic: str, partition: int) -> asyncio.Future[Any]:
+        """Queue a filled batch for ``partition`` (after the one queued before it has left); the future
+        resolves once the broker has every record in it."""
+        future: asyncio.Future[Any] = await self._started().send_batch(batch, topic, partition=partition)
         return future
 
     async def send_all(self, topic: str, messages: Iterable[tuple[str, bytes | None]]) -> int:

@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 # Uncommitted offsets are safe to lose (processing is at-least-once and the state canonical), so a
 # stop waits this long for Faust, then lets the process exit.
 STOP_TIMEOUT = 15.0
+# Seconds between catching the report processes up with ingestion (``StreamWorker.warm``).
+WARM_EVERY = 20.0
 
 
 def streams_config(settings: Settings) -> StreamsConfig:
@@ -144,7 +146,8 @@ def build_api(settings: Settings) -> FastAPI:
         )
         side_started = asyncio.ensure_future(streams.side.start())
         try:
-            await streams.send_outage.start()
+            if streams.ingest.deriving:
+                await streams.send_outage.start()
             async with faust_running(streams.app):
                 await side_started
                 # What exists now lives as long as the process. Frozen, it is left out of the collector's
@@ -159,6 +162,7 @@ def build_api(settings: Settings) -> FastAPI:
                         cluster.refreshing(),
                         reports.supervising(),
                         repeating(5.0, streams.restart_stalled_recovery, "recovery watch"),
+                        repeating(WARM_EVERY, streams.warm, "report processes warm-up"),
                         fleet.now.refreshing(settings.listing_refresh_seconds),
                         outages.now.refreshing(settings.listing_refresh_seconds),
                         delivering(),

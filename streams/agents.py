@@ -16,14 +16,20 @@ import faust
 
 from streams.changelog import LogPosition
 from streams.engine import AddResult, StoreProfile, StoreState
-from streams.engine.outages import Outage, OutageChange, OutageEvent, outage_changes, outages_near
+from streams.engine.outages import (
+    Outage,
+    OutageChange,
+    OutageEvent,
+    may_change_outages,
+    outage_changes,
+    outages_near,
+)
 from streams.messages import MessageError, decode_pings
 from streams.metrics import StreamMetrics
 from streams.open_outages import OpenOutages
 from streams.outage_log import outage_message
 from streams.progress import Progress, Watermark
-from streams.snapshot import profile_from
-from streams.tables import StoreTables
+from streams.tables import StoreTables, profile_from
 from streams.topics import SourceTopics, Stream, partition_of
 
 T = TypeVar("T")
@@ -33,12 +39,16 @@ log = logging.getLogger(__name__)
 
 
 class OutageOut(Protocol):
-    """Where outage records go (``streams.outage_sender.OutageSender``)."""
+    """Where outage records go (``streams.outage_sender.OutageSender``); ``backlog``: many messages
+    wait behind the one that made the record, so it may wait a moment to share a batch."""
 
-    async def __call__(self, *, key: bytes, value: bytes | None, partition: int) -> None: ...
+    def __call__(self, *, key: bytes, value: bytes | None, partition: int, backlog: bool) -> None: ...
 
 
 _CHANGES = (AddResult.ADDED, AddResult.CHANGED)
+# Messages already in a partition after the one processed that make a backlog: far more than live
+# traffic leaves between two fetches, far fewer than a replay or a restart leaves.
+BACKLOG = 100
 
 
 class Ingest:
@@ -57,6 +67,8 @@ class Ingest:
         open_outages: OpenOutages | None = None,
         send_outage: OutageOut | None = None,
     ) -> None:
+        self.app = app
+        self.behind: Callable[[Any], bool] = self._behind
         self.topics = topics
         self.open_outages = open_outages
         self.send_outage = send_outage
@@ -86,6 +98,11 @@ class Ingest:
 
         agent: RawAgent = app.agent(topic, name=name)(run)
         return agent
+
+    def _behind(self, message: Any) -> bool:
+        """Whether a backlog of messages waits in the message's partition (``BACKLOG``)."""
+        highwater: int | None = self.app.consumer.highwater(message.tp)
+        return highwater is not None and highwater - message.offset - 1 >= BACKLOG
 
     def _done(self, agent: str, message: Any) -> None:
         self.progress.crashed.pop(agent, None)
@@ -134,7 +151,8 @@ class Ingest:
             profile = self.tables.profile(key)
             state, position = self.tables.entry(key)
             low, high = min(instant for instant, _ in pings), max(instant for instant, _ in pings)
-            before = outages_near(store_id, state, profile, low, high) if self.deriving else {}
+            deriving = self.deriving and may_change_outages(state, pings)
+            before = outages_near(store_id, state, profile, low, high) if deriving else {}
             outcomes: Counter[str] = Counter()
             changed = []
             for instant, active in pings:
@@ -143,7 +161,7 @@ class Ingest:
                 if result in _CHANGES:
                     changed.append((instant, active))
             self.tables.put_state(key, state, position, changed, message.partition)
-            if self.deriving:
+            if deriving:
                 after = outages_near(store_id, state, profile, low, high)
                 if changed:
                     changes = outage_changes(before, after)
@@ -151,7 +169,7 @@ class Ingest:
                     changes = _repeats(after)
                 else:
                     changes = []
-                await self._publish(key, changes, state, profile, message.partition)
+                self._publish(key, changes, state, profile, message)
             if state.latest is not None:
                 self.watermark.saw(state.latest)
             for outcome, count in outcomes.items():
@@ -159,13 +177,13 @@ class Ingest:
             self.progress.outcomes.update(outcomes)
             self._done("ingest-pings", message)
 
-    async def _publish(
+    def _publish(
         self,
         key: bytes,
         changes: list[OutageChange],
         state: StoreState,
         profile: StoreProfile,
-        partition: int,
+        message: Any,
     ) -> None:
         """Send each change to the outage topic, in the store's partition, so its changes stay in order.
 
@@ -176,9 +194,10 @@ class Ingest:
             return
         self.open_outages.note(key, state, profile)
         zone = profile.effective_timezone
+        backlog = self.behind(message)
         for change in changes:
             record_key, value = outage_message(change, zone, state.latest)
-            await self.send_outage(key=record_key, value=value, partition=partition)
+            self.send_outage(key=record_key, value=value, partition=message.partition, backlog=backlog)
             self.metrics.outage_events.labels(change.event.value).inc()
 
     async def _ingest_profiles(self, stream: faust.StreamT[bytes]) -> None:
@@ -193,30 +212,30 @@ class Ingest:
             self.tables.put_profile(key, event.value)
             state, position = self.tables.entry(key)
             if state.times and state.fingerprint != profile.fingerprint:
-                await self._reprofile(key, state, position, previous, profile, message.partition)
+                self._reprofile(key, state, position, previous, profile, message)
             self._done("ingest-profiles", message)
 
-    async def _reprofile(
+    def _reprofile(
         self,
         key: bytes,
         state: StoreState,
         position: LogPosition,
         previous: StoreProfile,
         profile: StoreProfile,
-        partition: int,
+        message: Any,
     ) -> None:
         """New hours or zone: recompute the running totals, and what every outage cost in business time."""
         store_id, first, last = key.decode("utf-8", "replace"), state.times[0], state.times[-1]
         before = outages_near(store_id, state, previous, first, last) if self.deriving else {}
         state.refresh(profile)
-        self.tables.put_state(key, state, position, (), partition)
+        self.tables.put_state(key, state, position, (), message.partition)
         if not self.deriving:
             return
         after = outages_near(store_id, state, profile, first, last)
         changes = outage_changes(before, after)
         if previous.effective_timezone != profile.effective_timezone:
             changes += _restated(after, changes)
-        await self._publish(key, changes, state, profile, partition)
+        self._publish(key, changes, state, profile, message)
 
 
 def _repeats(outages: dict[int, Outage]) -> list[OutageChange]:

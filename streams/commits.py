@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from faust.types import TP
@@ -86,6 +86,8 @@ class Deliveries:
 
     def __init__(self) -> None:
         self.unacknowledged: set[asyncio.Future[Any]] = set()
+        # Called before a commit's flush: a producer that holds records back sends them now.
+        self.before_flush: list[Callable[[], None]] = []
 
     def track(self, future: asyncio.Future[Any]) -> None:
         self.unacknowledged.add(future)
@@ -106,6 +108,8 @@ def commit_after_delivery(producer: Any, deliveries: Deliveries) -> None:
         put(future)
 
     async def flush_delivered() -> None:
+        for hurry in deliveries.before_flush:
+            hurry()
         waiting = list(deliveries.unacknowledged)
         await flush()
         if waiting:

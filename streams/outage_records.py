@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
+from datetime import datetime
 from functools import lru_cache
-from typing import Final, TextIO
+from typing import Any, Final, TextIO
 from zoneinfo import ZoneInfo
 
 from streams.engine.instants import iso_text, to_datetime
@@ -31,31 +32,60 @@ OUTAGE_FIELDS: Final = (
 OutageRecord = dict[str, str | float | bool | None]
 
 
+# Each UTC instant's field, and the field of the same instant on the store's wall clock.
+_LOCAL_FIELDS: Final = (
+    ("started_at", "started_at_local"),
+    ("ended_at", "ended_at_local"),
+    ("business_started_at", "business_started_at_local"),
+)
+
+
 @lru_cache(maxsize=1024)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def local_text(instant: int, timezone: str) -> str:
-    """The store's wall clock at ``instant`` with its UTC offset, telling a repeated hour's passes apart."""
-    return to_datetime(instant).astimezone(_zone(timezone)).isoformat()
+def _local(moment: datetime, timezone: str) -> str:
+    """The store's wall clock at ``moment`` with its UTC offset, telling a repeated hour's passes apart."""
+    return moment.astimezone(_zone(timezone)).isoformat()
+
+
+def outage_fields(outage: Outage, timezone: str) -> OutageRecord:
+    """The outage's instants in UTC and the zone its business time was read in: what the outage topic
+    carries. Readers add the local times (``with_local_times``), so the worker does not compute them
+    for records that may never be read."""
+    ended = outage.ended_at
+    started = iso_text(outage.started_at)
+    business_started = outage.business_started_at
+    return {
+        "store_id": outage.store_id,
+        "started_at": started,
+        "ended_at": None if ended is None else iso_text(ended),
+        "began_before_window": outage.began_before_window,
+        "business_started_at": started
+        if business_started == outage.started_at
+        else iso_text(business_started),
+        "business_downtime_minutes": outage.business_downtime_minutes,
+        "timezone": timezone,
+    }
 
 
 def outage_record(outage: Outage, timezone: str) -> OutageRecord:
-    """The outage's fields; ``timezone`` is the zone its business time was read in."""
-    ended = outage.ended_at
-    return {
-        "store_id": outage.store_id,
-        "started_at": iso_text(outage.started_at),
-        "ended_at": None if ended is None else iso_text(ended),
-        "began_before_window": outage.began_before_window,
-        "business_started_at": iso_text(outage.business_started_at),
-        "business_downtime_minutes": outage.business_downtime_minutes,
-        "timezone": timezone,
-        "started_at_local": local_text(outage.started_at, timezone),
-        "ended_at_local": None if ended is None else local_text(ended, timezone),
-        "business_started_at_local": local_text(outage.business_started_at, timezone),
-    }
+    """The outage's fields, its local times included."""
+    record = outage_fields(outage, timezone)
+    instants = (outage.started_at, outage.ended_at, outage.business_started_at)
+    for (_, local), instant in zip(_LOCAL_FIELDS, instants, strict=True):
+        record[local] = None if instant is None else _local(to_datetime(instant), timezone)
+    return record
+
+
+def with_local_times(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` (``outage_fields``, as read from the outage topic) with its local times added."""
+    timezone = record["timezone"]
+    for utc, local in _LOCAL_FIELDS:
+        text = record[utc]
+        record[local] = None if text is None else _local(datetime.fromisoformat(text), timezone)
+    return record
 
 
 def write_outages_csv(records: Iterable[OutageRecord], handle: TextIO) -> int:

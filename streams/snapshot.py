@@ -27,6 +27,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, ParamSpec, TypeVar
 
+from rocksdict import Rdict
+
 from streams.engine import (
     CSV_HEADER,
     DEFAULT_PROFILE,
@@ -51,10 +53,14 @@ RawStore = tuple[bytes, bytes, bytes | None]
 SLICE = 2_000
 
 
-@lru_cache(maxsize=1 << 16)
-def profile_from(raw: bytes | None) -> StoreProfile:
-    """Decoded once per distinct profile; stores with the same hours and zone share the object."""
+def decoded_profile(raw: bytes | None) -> StoreProfile:
+    """A profile as the tables hold it (None: the default profile)."""
     return DEFAULT_PROFILE if raw is None else decode_profile(raw)
+
+
+# Decoded once per distinct profile in a report process, which sees its share of every store at each
+# gathering: stores with the same hours and zone share the object.
+profile_from = lru_cache(maxsize=1 << 16)(decoded_profile)
 
 
 def rows_at(stores: list[RawStore], as_of: int) -> list[UptimeRow]:
@@ -138,11 +144,8 @@ def of_cut(cut: Cut, as_of: int, of_slice: Callable[[list[RawStore], int], list[
     each other. A store's state and profile lie in two of them; should its hours change in between,
     the engine recomputes the state's totals with the profile read (``StoreState.refresh``).
     """
-    reader = _secondaries.get(cut.scratch) or _secondaries.setdefault(cut.scratch, Secondaries(cut.scratch))
-    reader.keep_only({path for pair in cut.partitions for path in pair})
-    opened = [(reader.caught_up(states), reader.caught_up(profiles)) for states, profiles in cut.partitions]
     found: list[R] = []
-    for states, profiles in opened:
+    for states, profiles in _caught_up(cut):
         if states is None:
             continue  # a partition nothing was written to yet
         held = {} if profiles is None else dict(items(profiles, cut.hidden))
@@ -151,6 +154,26 @@ def of_cut(cut: Cut, as_of: int, of_slice: Callable[[list[RawStore], int], list[
             found.extend(of_slice([(key, raw, held.get(key)) for key, raw in piece], as_of))
     found.sort(key=itemgetter(0))
     return found
+
+
+def _caught_up(cut: Cut) -> list[tuple[Rdict | None, Rdict | None]]:
+    """Every database of ``cut`` (states, profiles) as the worker has written it so far."""
+    reader = _secondaries.get(cut.scratch) or _secondaries.setdefault(cut.scratch, Secondaries(cut.scratch))
+    reader.keep_only({path for pair in cut.partitions for path in pair})
+    return [(reader.caught_up(states), reader.caught_up(profiles)) for states, profiles in cut.partitions]
+
+
+def warm(cut: Cut, as_of: int) -> int:
+    """Catch up ``cut``'s databases and decode their profiles, so that the next gathering finds both
+    done; returns the number of profiles held. ``as_of`` is not used: a warm-up runs where a
+    gathering does."""
+    held = 0
+    for _, profiles in _caught_up(cut):
+        if profiles is not None:
+            for _, raw in items(profiles, cut.hidden):
+                profile_from(raw)
+                held += 1
+    return held
 
 
 def report_part_at(cut: Cut, as_of: int) -> str:

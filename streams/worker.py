@@ -32,6 +32,7 @@ from streams.snapshot import (
     of_cut,
     outages_at,
     report_part_at,
+    warm,
 )
 from streams.tables import StoreTables
 from streams.topics import SourceTopics
@@ -68,6 +69,7 @@ class StreamWorker:
             self.send_outage,
         )
         self.side = ReportProcesses(config.report_processes)
+        self._warmed = 0  # processed offsets (summed) when the report processes were last warmed
 
     def _rebalance(self) -> AfterRebalance:
         return AfterRebalance(lambda: int(self.app.consumer_generation_id), lambda: self.settled)
@@ -97,6 +99,17 @@ class StreamWorker:
         """The report's CSV lines of every store held here at ``as_of``: one text per report process,
         each sorted by store id."""
         return await self._part(report_part_at, as_of)
+
+    async def warm(self) -> None:
+        """Catch the report processes up with what was ingested since the last time (``snapshot.warm``),
+        so that the first gathering after a replay or a restart does not do it all."""
+        processed = sum(
+            offset for offsets in self.progress.next_offsets.values() for offset in offsets.values()
+        )
+        if processed == self._warmed or not self.settled:
+            return
+        self._warmed = processed
+        await self._part(warm, 0)
 
     async def outages_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]:
         """Outages of every store held here in the week before ``as_of`` (the gathering sorts them)."""

@@ -135,6 +135,18 @@ def outages_near(
     return found
 
 
+def may_change_outages(state: StoreState, pings: list[tuple[int, bool]]) -> bool:
+    """Whether applying ``pings`` to ``state`` can change the store's outages at all.
+
+    Not when every one is active and later than an active latest ping (or the store's first): a
+    store that stays up, most messages of a fleet. The worker then skips deriving.
+    """
+    if not all(active for _, active in pings):
+        return True
+    times = state.times
+    return bool(times) and (min(instant for instant, _ in pings) <= times[-1] or not state.active[-1])
+
+
 def open_outage(store_id: str, state: StoreState, profile: StoreProfile) -> Outage | None:
     """The outage going on at the store's latest ping, if one is."""
     if not state.times or state.active[-1]:

@@ -1,10 +1,11 @@
 """The outage producer against the real broker: records in their partition, in order, tracked until
-acknowledged."""
+acknowledged; sent at once when live, gathered into one batch behind a backlog."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -14,6 +15,8 @@ from streams.outage_sender import OutageSender
 from streams.topics import Topics, ensure_topics
 
 pytestmark = pytest.mark.kafka
+
+Record = tuple[bytes, bytes | None]
 
 
 class Recorded(Deliveries):
@@ -28,36 +31,94 @@ class Recorded(Deliveries):
         super().track(future)
 
 
-def test_records_land_in_their_partition_in_order_and_are_tracked_until_acknowledged(kafka: str) -> None:
-    topics = Topics.with_prefix(f"t{uuid.uuid4().hex[:10]}")
-    sent = [(b"store-a/1", b"opened"), (b"store-a/1", b"closed"), (b"store-a/2", None)]
+async def _read(kafka: str, topic: str, partition: int, count: int) -> list[Record]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        consumer.assign([TopicPartition(topic, partition)])
+        found: list[Record] = []
+        while len(found) < count:
+            batches = await consumer.getmany(timeout_ms=10_000)
+            assert batches, "no record within 10 s"
+            found += [(r.key or b"", r.value) for records in batches.values() for r in records]
+        return found
+    finally:
+        await consumer.stop()
 
-    async def scenario() -> list[tuple[bytes, bytes | None]]:
+
+def _with_sender(
+    kafka: str, linger: float, scenario: Callable[[OutageSender, Recorded, str], Awaitable[None]]
+) -> None:
+    topics = Topics.with_prefix(f"t{uuid.uuid4().hex[:10]}")
+
+    async def run() -> None:
         await ensure_topics(kafka, topics, 2)
         deliveries = Recorded()
-        sender = OutageSender(kafka, topics.outages, deliveries)
-        with pytest.raises(RuntimeError, match="not started"):
-            await sender(key=b"k", value=b"v", partition=0)
+        sender = OutageSender(kafka, topics.outages, deliveries, linger=linger)
         await sender.start()
         try:
-            for key, value in sent:
-                await sender(key=key, value=value, partition=1)
-            assert len(deliveries.given) == len(sent)
-            await asyncio.wait_for(asyncio.gather(*deliveries.given), 30)
-            assert not deliveries.unacknowledged
+            await scenario(sender, deliveries, topics.outages)
         finally:
             await sender.stop()
-        consumer = AIOKafkaConsumer(bootstrap_servers=kafka, auto_offset_reset="earliest")
-        await consumer.start()
-        try:
-            consumer.assign([TopicPartition(topics.outages, 1)])
-            found: list[tuple[bytes, bytes | None]] = []
-            while len(found) < len(sent):
-                batches = await consumer.getmany(timeout_ms=10_000)
-                assert batches, "no record within 10 s"
-                found += [(r.key, r.value) for records in batches.values() for r in records]
-        finally:
-            await consumer.stop()
-        return found
 
-    assert asyncio.run(scenario()) == sent
+    asyncio.run(run())
+
+
+def test_live_records_land_in_their_partition_in_order_and_are_tracked_until_acknowledged(kafka: str) -> None:
+    sent: list[Record] = [(b"store-a/1", b"opened"), (b"store-a/1", b"closed"), (b"store-a/2", None)]
+
+    async def scenario(sender: OutageSender, deliveries: Recorded, topic: str) -> None:
+        for key, value in sent:
+            sender(key=key, value=value, partition=1, backlog=False)
+        assert deliveries.unacknowledged, "records sent are tracked until the broker has them"
+        await asyncio.wait_for(asyncio.gather(*deliveries.given), 30)
+        assert not deliveries.unacknowledged
+        assert await _read(kafka, topic, 1, len(sent)) == sent
+
+    _with_sender(kafka, 60.0, scenario)  # live records never wait for the linger
+
+
+def test_records_behind_a_backlog_share_one_batch_and_a_commit_hurries_it(kafka: str) -> None:
+    sent: list[Record] = [(b"store-b/%d" % i, b"closed %d" % i) for i in range(50)]
+
+    async def scenario(sender: OutageSender, deliveries: Recorded, topic: str) -> None:
+        for key, value in sent:
+            sender(key=key, value=value, partition=0, backlog=True)
+        assert len(deliveries.given) == 1, "one batch gathers them all"
+        await asyncio.sleep(0.5)
+        assert not deliveries.given[0].done(), "the batch lingers"
+        for hurry in deliveries.before_flush:  # what a commit does first
+            hurry()
+        await asyncio.wait_for(deliveries.given[0], 30)
+        assert await _read(kafka, topic, 0, len(sent)) == sent
+
+    _with_sender(kafka, 60.0, scenario)
+
+
+def test_a_full_batch_leaves_at_once_and_a_live_record_takes_the_lingering_one_along(kafka: str) -> None:
+    big = b"x" * 300_000  # batches hold 1 MiB: the fourth record starts the next one
+    sent: list[Record] = [(b"store-c/%d" % i, big) for i in range(4)]
+    sent.append((b"store-c/live", b"closed"))
+
+    async def scenario(sender: OutageSender, deliveries: Recorded, topic: str) -> None:
+        for key, value in sent[:4]:
+            sender(key=key, value=value, partition=1, backlog=True)
+        assert len(deliveries.given) == 2
+        await asyncio.wait_for(deliveries.given[0], 30)
+        assert not deliveries.given[1].done(), "the second batch lingers"
+        key, value = sent[4]
+        sender(key=key, value=value, partition=1, backlog=False)
+        assert len(deliveries.given) == 2, "the live record joins the lingering batch"
+        await asyncio.wait_for(deliveries.given[1], 30)
+        assert await _read(kafka, topic, 1, len(sent)) == sent
+
+    _with_sender(kafka, 60.0, scenario)
+
+
+def test_a_sender_not_started_refuses() -> None:
+    async def scenario() -> None:
+        sender = OutageSender("127.0.0.1:9", "outages", Deliveries())
+        with pytest.raises(RuntimeError, match="not started"):
+            sender(key=b"k", value=b"v", partition=0, backlog=False)
+
+    asyncio.run(scenario())

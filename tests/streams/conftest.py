@@ -26,17 +26,21 @@ def new_stream_worker(data_dir: Path) -> StreamWorker:
     worker.app.finalize()
     worker.app.flow_control.resume()
     worker.ingest.send_outage = OutageSink()
+    worker.ingest.behind = lambda message: False  # no consumer here to ask for highwaters
     return worker
 
 
 class OutageSink:
-    """Stands in for the outage topic: keeps (partition, key, value) of each record sent."""
+    """Stands in for the outage topic: keeps (partition, key, value) of each record sent, and whether
+    a backlog was behind it."""
 
     def __init__(self) -> None:
         self.records: list[tuple[int, bytes, bytes | None]] = []
+        self.backlogs: list[bool] = []
 
-    async def __call__(self, *, key: bytes, value: bytes | None, partition: int) -> None:
+    def __call__(self, *, key: bytes, value: bytes | None, partition: int, backlog: bool) -> None:
         self.records.append((partition, key, value))
+        self.backlogs.append(backlog)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 from faust.types import TP
 
+from streams.agents import BACKLOG
 from streams.changelog import LogPosition, changelog_records, decode_record
 from streams.engine import DEFAULT_PROFILE, HOUR, HoursRow, StoreProfile, StoreState
 from streams.engine.instants import iso_text
@@ -257,6 +258,24 @@ def test_outages_are_published_as_pings_arrive_and_corrected_by_late_ones(
     assert {partition for partition, _, _ in sink.records} == {1}
     registry = stream_worker.metrics.registry
     assert registry.get_sample_value("storemon_outage_events_total", {"event": "closed"}) == 2
+
+
+def test_records_made_with_a_backlog_behind_their_message_are_told_so(
+    stream_worker: StreamWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest = stream_worker.ingest
+    monkeypatch.setattr(ingest, "behind", ingest._behind)  # noqa: SLF001 (the conftest's stands in)
+    monkeypatch.setattr(stream_worker.app.consumer, "highwater", lambda tp: BACKLOG + 1)
+
+    async def scenario() -> None:
+        async with ingest.pings.test_context() as agent:
+            for offset in range(2):  # BACKLOG messages after the first, one fewer after the second
+                await agent.put(encode_pings([(START + offset * HOUR, offset == 1)]), key=b"s1", partition=0)
+
+    asyncio.run(scenario())
+    sink: OutageSink = ingest.send_outage  # type: ignore[assignment]
+    assert [notice_of(key, value)["event"] for _, key, value in sink.records] == ["opened", "closed"]
+    assert sink.backlogs == [True, False]
 
 
 def test_a_profile_change_republishes_what_the_outages_cost_and_retracts_those_left_without_business_time(

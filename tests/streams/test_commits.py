@@ -88,7 +88,7 @@ class _Producer:
         return None
 
 
-def test_a_commits_flush_waits_for_every_record_sent_before_it_to_be_acknowledged() -> None:
+def test_a_commits_flush_hurries_gathering_records_and_waits_for_every_one_sent_before_it() -> None:
     async def scenario() -> list[str]:
         producer, deliveries, seen = _Producer(), Deliveries(), []
         commit_after_delivery(producer, deliveries)
@@ -98,6 +98,7 @@ def test_a_commits_flush_waits_for_every_record_sent_before_it_to_be_acknowledge
         for future in before[:2]:
             producer.buffer.put(future)
         deliveries.track(before[2])  # an outage record, sent by its own producer
+        deliveries.before_flush.append(lambda: seen.append("hurried"))  # a batch of them gathering
         flushing = asyncio.ensure_future(producer.flush())
         await asyncio.sleep(0)  # the commit's flush has begun
         later = loop.create_future()
@@ -113,7 +114,7 @@ def test_a_commits_flush_waits_for_every_record_sent_before_it_to_be_acknowledge
         assert deliveries.unacknowledged == {later}
         return seen
 
-    assert asyncio.run(scenario()) == ["acknowledged"] * 3 + ["flushed"]
+    assert asyncio.run(scenario()) == ["hurried"] + ["acknowledged"] * 3 + ["flushed"]
 
 
 def test_faust_flushes_its_producer_before_committing_and_buffers_through_put() -> None:

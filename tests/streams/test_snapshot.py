@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from rocksdict import Rdict
 
 from streams import snapshot
 from streams.engine import HOUR, HoursRow, StoreProfile, StoreState, UptimeRow, uptime_row, write_report_csv
@@ -95,6 +96,18 @@ def test_side_process_gives_the_same_rows_and_survives_its_child_dying() -> None
     asyncio.run(scenario())
 
 
+HIDDEN = b"__offset__"  # the worker's bookkeeping key in each database
+
+
+def _write(states: Rdict, profiles: Rdict, stores: list[RawStore]) -> None:
+    """``stores`` into a partition's states and profiles databases, as the worker writes them."""
+    for key, state, profile in stores:
+        states[key] = state
+        if profile is not None:
+            profiles[key] = profile
+    states[HIDDEN] = profiles[HIDDEN] = b"42"
+
+
 def test_a_cut_read_by_the_report_process_gives_the_rows_of_all_its_stores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -104,26 +117,22 @@ def test_a_cut_read_by_the_report_process_gives_the_rows_of_all_its_stores(
         for n in range(7)
         for key, state, profile in stores
     ]
-    hidden = b"__offset__"
-    partitions = []
+    partitions, primaries = [], []
     for number, held in enumerate((many[:10], many[10:])):
         paths = tmp_path / f"states-{number}.db", tmp_path / f"profiles-{number}.db"
         states, profiles = (primary(path) for path in paths)
-        for key, state, profile in held:
-            states[key] = state
-            if profile is not None:
-                profiles[key] = profile
-        states[hidden] = profiles[hidden] = b"42"
+        _write(states, profiles, held)
         partitions.append(paths)
+        primaries += [states, profiles]  # open, as the worker holds them
     partitions.append((tmp_path / "states-2.db", tmp_path / "profiles-2.db"))  # nothing written there yet
-    cut = Cut(tuple(partitions), hidden, tmp_path / "scratch")
+    cut = Cut(tuple(partitions), HIDDEN, tmp_path / "scratch")
     as_of = START + 45 * HOUR
     monkeypatch.setattr(snapshot, "SLICE", 4)  # slices, not whole partitions, in memory at a time
     assert of_cut(cut, as_of, rows_at) == rows_at(many, as_of)
     assert merged_report([report_part_at(cut, as_of)]) == (_csv(rows_at(many, as_of)), len(many))
 
     def share_cut(share: frozenset[int], process: int) -> Cut:
-        return Cut(tuple(partitions[p] for p in sorted(share)), hidden, tmp_path / f"scratch-{process}")
+        return Cut(tuple(partitions[p] for p in sorted(share)), HIDDEN, tmp_path / f"scratch-{process}")
 
     async def in_the_report_processes() -> list[list[UptimeRow]]:
         processes = ReportProcesses(2)
@@ -136,6 +145,24 @@ def test_a_cut_read_by_the_report_process_gives_the_rows_of_all_its_stores(
 
     first, second = asyncio.run(in_the_report_processes())  # partitions 0 and 2, then 1
     assert (first, second) == (rows_at(many[:10], as_of), rows_at(many[10:], as_of))
+
+
+def test_a_warm_up_decodes_every_profile_once_and_the_next_gathering_reads_what_came_after(
+    tmp_path: Path,
+) -> None:
+    stores, _ = raw_stores()
+    paths = tmp_path / "states.db", tmp_path / "profiles.db"
+    states, profiles = (primary(path) for path in paths)
+    _write(states, profiles, stores)
+    cut = Cut((paths,), HIDDEN, tmp_path / "scratch")
+    snapshot.profile_from.cache_clear()
+    assert snapshot.warm(cut, 0) == 1
+    assert snapshot.profile_from.cache_info().misses == 1
+    late = (b"d", stores[0][1], encode_profile(StoreProfile("Europe/Paris", KOLKATA.hours)))
+    _write(states, profiles, [late])
+    as_of = START + 45 * HOUR
+    assert of_cut(cut, as_of, rows_at) == rows_at([*stores, late], as_of)
+    assert snapshot.profile_from.cache_info().misses == 3  # the new profile, and the default one
 
 
 def test_partitions_are_dealt_evenly_among_the_report_processes() -> None:

@@ -13,6 +13,7 @@ from streams.engine import MINUTE, SECOND, WEEK, HoursRow, StoreProfile, StoreSt
 from streams.engine.outages import (
     Outage,
     OutageEvent,
+    may_change_outages,
     outage_changes,
     outages_near,
     store_outages,
@@ -119,6 +120,10 @@ def _published(
     state = StoreState()
     held: dict[int, Outage] = {}
     for batch in arrivals:
+        if not may_change_outages(state, batch):  # as the worker skips deriving
+            for at, active in batch:
+                state.add(at, active, profile)
+            continue
         low, high = min(at for at, _ in batch), max(at for at, _ in batch)
         before = outages_near("s", state, profile, low, high)
         for at, active in batch:
@@ -166,6 +171,38 @@ def test_incremental_outages_equal_a_batch_derivation(
     held, state = _published(batches, profile)
     batch = StoreState.from_pings(state.pings(), profile)
     assert held == outages_near("s", batch, profile, batch.times[0], batch.times[-1])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    rows=rows_strategy,
+    earlier=st.lists(st.tuples(st.integers(0, 3 * 24 * 60), st.booleans()), max_size=30),
+    later=st.lists(st.tuples(st.integers(-120, 3 * 24 * 60), st.booleans()), min_size=1, max_size=8),
+    all_up=st.booleans(),
+)
+def test_pings_that_cannot_change_an_outage_leave_every_outage_as_it_was(
+    zone: str,
+    rows: list[tuple[int, int, int]],
+    earlier: list[tuple[int, bool]],
+    later: list[tuple[int, bool]],
+    all_up: bool,
+) -> None:
+    profile = _profile(zone, rows)
+    base = ANCHORS[1] * MINUTE
+    state = StoreState.from_pings([(base + minute * MINUTE, active) for minute, active in earlier], profile)
+    latest = state.latest if state.latest is not None else base
+    batch = [(latest + minute * MINUTE, active or all_up) for minute, active in later]
+    unchanged = not may_change_outages(state, batch)
+    if unchanged:
+        assert all(active for _, active in batch)
+        assert not state.times or (state.active[-1] and min(at for at, _ in batch) > latest)
+    span = (base - WEEK, latest + WEEK)
+    before = outages_near("s", state, profile, *span)
+    for at, active in batch:
+        state.add(at, active, profile)
+    if unchanged:
+        assert outages_near("s", state, profile, *span) == before
 
 
 def test_a_late_active_ping_splits_an_outage_and_a_conflicting_one_cancels_its_close() -> None:
