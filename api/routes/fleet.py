@@ -8,18 +8,30 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from api.deps import FleetDep, MaxStale
+from api.errors import OutsideHorizon
 from api.schemas import FleetPage, FleetProgress, FleetSummary
 from api.services.fleet import DEFAULT_SORT, FleetSort, Standing
-from streams.engine.instants import to_instant
+from streams.engine.instants import iso_text, to_instant
+from streams.engine.units import EARLIEST, LATEST
 
 router = APIRouter(prefix="/api/fleet", tags=["fleet"])
 AsOf = Annotated[datetime | None, Query(description="default: the stream's watermark")]
 
 
+def _instant(as_of: datetime | None) -> int | None:
+    """``as_of`` in microseconds; refused (422) outside the instants the engine counts."""
+    if as_of is None:
+        return None
+    at = to_instant(as_of)
+    if not EARLIEST <= at < LATEST:
+        raise OutsideHorizon(f"as_of must lie between {iso_text(EARLIEST)} and {iso_text(LATEST)}")
+    return at
+
+
 @router.get("")
 async def fleet_summary(fleet: FleetDep, max_stale: MaxStale, as_of: AsOf = None) -> FleetSummary:
     """Stores open now and of those up, down and silent; how last-day and last-week uptime spread."""
-    return await fleet.summary(None if as_of is None else to_instant(as_of), max_stale)
+    return await fleet.summary(_instant(as_of), max_stale)
 
 
 @router.get("/progress")
@@ -28,7 +40,7 @@ async def fleet_progress(fleet: FleetDep) -> FleetProgress:
     return await fleet.progress()
 
 
-@router.get("/stores", responses={422: {"description": "bad sort, filter or cursor"}})
+@router.get("/stores", responses={422: {"description": "bad sort, filter or cursor, or as_of out of range"}})
 async def fleet_stores(
     fleet: FleetDep,
     max_stale: MaxStale,
@@ -42,5 +54,6 @@ async def fleet_stores(
 ) -> FleetPage:
     """Stores sorted by ``sort`` (the most business downtime of the week first by default), paged
     through one snapshot."""
-    at = None if as_of is None else to_instant(as_of)
-    return await fleet.stores(sort, order == "desc", q or None, standing, at, limit, cursor, max_stale)
+    return await fleet.stores(
+        sort, order == "desc", q or None, standing, _instant(as_of), limit, cursor, max_stale
+    )

@@ -12,14 +12,18 @@ from datetime import UTC, datetime, timedelta
 from streams.engine.units import SECOND
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
 _MICROSECOND = timedelta(microseconds=1)
 
 
 def to_instant(moment: datetime) -> int:
-    """Microseconds since the epoch; a naive datetime is taken as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment - EPOCH) // _MICROSECOND
+    """Microseconds since the epoch; a naive datetime is taken as UTC.
+
+    Counted on the wall clock, then the offset taken off: an instant whose UTC date falls outside
+    years 1-9999 (``0001-01-01T00:00+00:01``) still has a number, for the caller to refuse.
+    """
+    offset = moment.utcoffset() or timedelta(0)
+    return (moment.replace(tzinfo=None) - _NAIVE_EPOCH - offset) // _MICROSECOND
 
 
 def to_datetime(instant: int) -> datetime:

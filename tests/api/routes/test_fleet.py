@@ -146,3 +146,9 @@ def test_a_reader_accepting_stale_answers_gets_the_fleet_kept_ready_in_the_backg
     api.client.portal.call(api.fleet.now.refresh)  # the background pass: to the watermark
     assert api.client.get("/api/fleet", headers=stale_ok).json()["as_of"] == "2023-01-25T19:00:00Z"
     assert api.rows.gatherings == [AS_OF, AS_OF + HOUR]
+
+
+def test_an_as_of_before_year_one_in_utc_is_answered_not_a_server_error(api: Api) -> None:
+    early = {"as_of": "0001-01-01T00:00:00+00:01"}
+    for path in ("/api/fleet", "/api/fleet/stores"):
+        assert api.client.get(path, params=early).status_code == 422

@@ -33,3 +33,10 @@ def test_naive_means_utc_and_offsets_count() -> None:
     naive = datetime(2023, 1, 25, 18, 0)
     assert to_instant(naive) == to_instant(naive.replace(tzinfo=UTC))
     assert to_instant(naive.replace(tzinfo=timezone(timedelta(hours=1)))) == to_instant(naive) - 3600 * SECOND
+
+
+def test_an_instant_whose_utc_date_is_out_of_range_still_has_a_number() -> None:
+    early = datetime(1, 1, 1, tzinfo=timezone(timedelta(minutes=1)))
+    assert to_instant(early) == to_instant(datetime(1, 1, 1, tzinfo=UTC)) - 60 * 10**6
+    late = datetime(9999, 12, 31, 23, 59, tzinfo=timezone(-timedelta(hours=1)))
+    assert to_instant(late) == to_instant(datetime(9999, 12, 31, 23, 59, tzinfo=UTC)) + 3600 * 10**6
