@@ -9,6 +9,9 @@ from __future__ import annotations
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
+from streams.engine.instants import iso_text
+from streams.engine.units import EARLIEST, LATEST
+
 
 class DomainError(Exception):
     """A request the service could not answer, for a reason the caller can act on."""
@@ -26,6 +29,12 @@ class UnknownReport(DomainError):
 
 class OutsideHorizon(DomainError):
     """An instant outside what the retained pings can describe."""
+
+    @classmethod
+    def check_range(cls, instant: int) -> None:
+        """Refuse an ``as_of`` outside the instants the engine counts."""
+        if not EARLIEST <= instant < LATEST:
+            raise cls(f"as_of must lie between {iso_text(EARLIEST)} and {iso_text(LATEST)}")
 
 
 class PartitionsMoving(DomainError):

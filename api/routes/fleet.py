@@ -11,8 +11,7 @@ from api.deps import FleetDep, MaxStale
 from api.errors import OutsideHorizon
 from api.schemas import FleetPage, FleetProgress, FleetSummary
 from api.services.fleet import DEFAULT_SORT, FleetSort, Standing
-from streams.engine.instants import iso_text, to_instant
-from streams.engine.units import EARLIEST, LATEST
+from streams.engine.instants import to_instant
 
 router = APIRouter(prefix="/api/fleet", tags=["fleet"])
 AsOf = Annotated[datetime | None, Query(description="default: the stream's watermark")]
@@ -23,8 +22,7 @@ def _instant(as_of: datetime | None) -> int | None:
     if as_of is None:
         return None
     at = to_instant(as_of)
-    if not EARLIEST <= at < LATEST:
-        raise OutsideHorizon(f"as_of must lie between {iso_text(EARLIEST)} and {iso_text(LATEST)}")
+    OutsideHorizon.check_range(at)
     return at
 
 

@@ -25,7 +25,6 @@ from api.services.records import ReportRecord
 from api.services.repeating import repeating
 from streams.engine import SECOND, WEEK
 from streams.engine.instants import iso_text
-from streams.engine.units import EARLIEST, LATEST
 
 log = logging.getLogger(__name__)
 HEARTBEAT = 5.0  # seconds between a running report's heartbeats
@@ -74,8 +73,7 @@ class ReportService:
         return record.report_id
 
     async def _check_horizon(self, as_of_us: int) -> None:
-        if not EARLIEST <= as_of_us < LATEST:
-            raise OutsideHorizon(f"as_of must lie between {iso_text(EARLIEST)} and {iso_text(LATEST)}")
+        OutsideHorizon.check_range(as_of_us)
         watermark = await self.cluster.watermark()
         if watermark is None:
             raise OutsideHorizon("no pings have been processed yet, so there is no horizon to report in")
