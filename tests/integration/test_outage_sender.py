@@ -95,6 +95,22 @@ def test_records_behind_a_backlog_share_one_batch_and_a_commit_hurries_it(kafka:
     _with_sender(kafka, 60.0, scenario)
 
 
+def test_every_partition_s_gathering_batch_leaves_at_the_first_one_s_tick(kafka: str) -> None:
+    """So the client sends them in one request: one linger for the sender, not one per partition."""
+
+    async def scenario(sender: OutageSender, deliveries: Recorded, topic: str) -> None:
+        loop = asyncio.get_running_loop()
+        sender(key=b"store-d/0", value=b"opened", partition=0, backlog=True)
+        await asyncio.sleep(1.5)
+        later = loop.time()
+        sender(key=b"store-d/1", value=b"opened", partition=1, backlog=True)
+        await asyncio.wait_for(asyncio.gather(*deliveries.given), 30)
+        assert loop.time() - later < 1.5, "partition 1's batch left at partition 0's tick, not 2 s after"
+        assert await _read(kafka, topic, 1, 1) == [(b"store-d/1", b"opened")]
+
+    _with_sender(kafka, 2.0, scenario)
+
+
 def test_a_full_batch_leaves_at_once_and_a_live_record_takes_the_lingering_one_along(kafka: str) -> None:
     big = b"x" * 300_000  # batches hold 1 MiB: the fourth record starts the next one
     sent: list[Record] = [(b"store-c/%d" % i, big) for i in range(4)]
