@@ -95,7 +95,7 @@ def test_records_behind_a_backlog_share_one_batch_and_a_commit_hurries_it(kafka:
     _with_sender(kafka, 60.0, scenario)
 
 
-def test_every_partition_s_gathering_batch_leaves_at_the_first_one_s_tick(kafka: str) -> None:
+def test_batches_gathering_in_several_partitions_leave_together_at_the_first_tick(kafka: str) -> None:
     """So the client sends them in one request: one linger for the sender, not one per partition."""
 
     async def scenario(sender: OutageSender, deliveries: Recorded, topic: str) -> None:
