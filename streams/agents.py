@@ -29,7 +29,7 @@ from streams.metrics import StreamMetrics
 from streams.open_outages import OpenOutages
 from streams.outage_log import outage_message
 from streams.progress import Progress, Watermark
-from streams.tables import StoreTables, profile_from
+from streams.tables import StoreTables
 from streams.topics import SourceTopics, Stream, partition_of
 
 T = TypeVar("T")
@@ -204,7 +204,9 @@ class Ingest:
         async for event in stream.events():
             if await self._forwarded(event, self.topics.profiles, "ingest-profiles"):
                 continue
-            profile = self._decode(event, profile_from)  # a tombstone (no value) means the default profile
+            profile = self._decode(
+                event, self.tables.decoded.keep
+            )  # a tombstone (no value) means the default profile
             if profile is None:
                 continue
             message, key = event.message, event.key

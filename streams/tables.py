@@ -14,7 +14,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -32,9 +32,10 @@ from streams.changelog import (
     recovered,
     split_local,
 )
+from streams.decoded_profiles import DecodedProfiles
 from streams.engine import StoreProfile, StoreState
 from streams.metrics import StreamMetrics
-from streams.snapshot import Cut, decoded_profile
+from streams.snapshot import Cut
 from streams.storage import bookkeeping_key, database_path, raw_items, read
 from streams.topics import partition_of
 
@@ -56,12 +57,11 @@ PROFILES_OPTIONS = {
     "block_cache_size": 2 << 20,
 }
 _RETRY_FIRST, _RETRY_MAX = 0.5, 30.0
+# Decoded profiles kept for ingestion. Past this many a replay's stores come round in turn and each
+# message decodes its profile again whatever the size (23 µs), so keeping the report processes' 65,536
+# here would only hold 43 MiB more at 100,000 stores.
+KEPT_PROFILES = 1 << 14
 log = logging.getLogger(__name__)
-
-# The worker's decoded profiles: every store's up to 16,384 stores. Past that a replay's stores come
-# round in turn and each message decodes its profile again whatever the size (23 µs), so keeping the
-# report processes' 65,536 here would only hold 43 MiB more at 100,000 stores.
-profile_from = lru_cache(maxsize=1 << 14)(decoded_profile)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +147,7 @@ class StoreTables:
     def __init__(self, app: faust.App, partitions: int, retention: int, metrics: StreamMetrics) -> None:
         self.metrics = metrics
         self.partitions = partitions
+        self.decoded = DecodedProfiles(KEPT_PROFILES)
         self.profiles = app.Table(
             PROFILES_TABLE, key_type=bytes, value_type=bytes, partitions=partitions, options=PROFILES_OPTIONS
         )
@@ -177,9 +178,14 @@ class StoreTables:
         event = faust.current_event()
         return event.message.partition if event is not None else partition_of(key, self.partitions)
 
-    def state(self, key: bytes) -> StoreState | None:
-        raw = read(self.states, key, self._partition(key))
-        return StoreState.decode(raw) if raw else None
+    def looked_up(self, key: bytes) -> tuple[StoreState, StoreProfile] | None:
+        """The state and profile of a store held here, as a lookup reads them (the profile is not kept,
+        see ``DecodedProfiles``); None for a store unknown here."""
+        partition = partition_of(key, self.partitions)
+        raw = read(self.states, key, partition)
+        if not raw:
+            return None
+        return StoreState.decode(raw), self.decoded.read(read(self.profiles, key, partition))
 
     def entry(self, key: bytes) -> tuple[StoreState, LogPosition]:
         """The store's state and changelog position; empty ones for a store not seen yet."""
@@ -226,12 +232,12 @@ class StoreTables:
 
     def profile(self, key: bytes) -> StoreProfile:
         """The store's profile; the default one (24x7, Chicago) when it has none."""
-        return profile_from(read(self.profiles, key, self._partition(key)))
+        return self.decoded.keep(read(self.profiles, key, self._partition(key)))
 
     def profile_set(self, key: bytes) -> StoreProfile | None:
         """The store's own profile; None when it has none."""
-        raw = read(self.profiles, key, self._partition(key))
-        return None if raw is None else profile_from(raw)
+        raw = read(self.profiles, key, partition_of(key, self.partitions))
+        return None if raw is None else self.decoded.read(raw)
 
     def put_profile(self, key: bytes, raw: bytes | None) -> None:
         """Store an encoded profile; None (a tombstone) removes it."""

@@ -87,9 +87,8 @@ class StreamWorker:
 
     def lookup(self, store_id: str, as_of: int) -> StoreStatus | None:
         """The store's status at ``as_of`` when it is held here and has a ping by then."""
-        key = store_id.encode()
-        state = self.tables.state(key)
-        return None if state is None else store_status(store_id, state, self.tables.profile(key), as_of)
+        found = self.store_state(store_id)
+        return None if found is None else store_status(store_id, *found, as_of)
 
     def profile(self, store_id: str) -> StoreProfile | None:
         """The profile set for a store held here; None when it has none."""
@@ -131,9 +130,7 @@ class StreamWorker:
 
     def store_state(self, store_id: str) -> tuple[StoreState, StoreProfile] | None:
         """The state and profile of a store held here; None for one unknown here."""
-        key = store_id.encode()
-        state = self.tables.state(key)
-        return None if state is None else (state, self.tables.profile(key))
+        return self.tables.looked_up(store_id.encode())
 
     def lag(self) -> int:
         """Messages of the partitions held here not processed yet."""

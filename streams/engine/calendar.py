@@ -13,7 +13,7 @@ from streams.engine.zones import ZoneTimeline
 _MONDAY_SHIFT = 3 * DAY
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class BusinessCalendar:
     """Answers "how much business time lies between two UTC instants" for one store.
 
@@ -25,9 +25,9 @@ class BusinessCalendar:
     zone: ZoneTimeline
     schedule: WeeklySchedule
     # The last answer of ``business_in_windows`` as (end, lengths, answer): during a report every store
-    # sharing this calendar asks the same.
-    _windows: list[tuple[int, tuple[int, ...], tuple[int, ...]]] = field(
-        default_factory=list, compare=False, repr=False
+    # sharing this calendar asks the same. A tuple of ints, which the cyclic collector stops tracking.
+    _windows: tuple[int, tuple[int, ...], tuple[int, ...]] | None = field(
+        default=None, init=False, compare=False, repr=False
     )
 
     def business_between(self, start: int, end: int) -> int:
@@ -47,10 +47,10 @@ class BusinessCalendar:
     def business_in_windows(self, end: int, lengths: tuple[int, ...]) -> tuple[int, ...]:
         """``business_between(end - length, end)`` for each of ``lengths``; the last answer is kept."""
         last = self._windows
-        if last and last[0][0] == end and last[0][1] == lengths:
-            return last[0][2]
+        if last is not None and last[0] == end and last[1] == lengths:
+            return last[2]
         found = tuple(self.business_between(end - length, end) for length in lengths)
-        last[:] = [(end, lengths, found)]
+        object.__setattr__(self, "_windows", (end, lengths, found))
         return found
 
     def first_business(self, start: int, end: int) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from weakref import WeakValueDictionary
 
 from streams.engine.calendar import BusinessCalendar
 from streams.engine.schedule import HoursRow, WeeklySchedule, shared_row
@@ -46,10 +46,18 @@ class StoreProfile:
         return StoreProfile(timezone=self.timezone, hours=hours)
 
 
-@lru_cache(maxsize=1 << 16)
+# Many stores share a zone and a schedule; sharing the calendar shares its caches too. Shared, not
+# kept: a calendar lives as long as a profile holds it, so what stays in memory (and what the cyclic
+# collector walks on each full pass) is bounded by the profiles the caller keeps, not by the fleet.
+_calendars: WeakValueDictionary[tuple[str, tuple[HoursRow, ...]], BusinessCalendar] = WeakValueDictionary()
+
+
 def _calendar(zone: str, hours: tuple[HoursRow, ...]) -> BusinessCalendar:
-    # Many stores share a zone and a schedule; sharing the calendar shares its caches too.
-    return BusinessCalendar(zone_timeline(zone), WeeklySchedule.from_rows(hours))
+    key = (zone, hours)
+    calendar = _calendars.get(key)
+    if calendar is None:
+        calendar = _calendars[key] = BusinessCalendar(zone_timeline(zone), WeeklySchedule.from_rows(hours))
+    return calendar
 
 
 def _fingerprint(zone: str, hours: tuple[HoursRow, ...]) -> int:

@@ -19,6 +19,7 @@ from streams.open_outages import OpenOutages
 from streams.outage_log import notice_of
 from streams.progress import AfterRebalance
 from streams.storage import read
+from streams.tables import StoreTables
 from streams.topics import partition_of
 from streams.worker import StreamWorker
 from tests.helpers import instant
@@ -31,6 +32,11 @@ TEST_TOPIC = "<internal>"
 NIGHTS = StoreProfile("Asia/Tokyo", (HoursRow(0, 22 * 3600, 6 * 3600),))
 
 
+def state_of(tables: StoreTables, key: bytes) -> StoreState | None:
+    found = tables.looked_up(key)
+    return None if found is None else found[0]
+
+
 def test_pings_in_any_order_and_batching_give_the_batch_state(stream_worker: StreamWorker) -> None:
     shuffled = PINGS + PINGS[:10]  # with duplicates
     random.Random(3).shuffle(shuffled)
@@ -41,7 +47,7 @@ def test_pings_in_any_order_and_batching_give_the_batch_state(stream_worker: Str
                 await agent.put(encode_pings(shuffled[start : start + 7]), key=b"s1", partition=1)
 
     asyncio.run(scenario())
-    assert stream_worker.tables.state(b"s1") == StoreState.from_pings(PINGS, DEFAULT_PROFILE)
+    assert state_of(stream_worker.tables, b"s1") == StoreState.from_pings(PINGS, DEFAULT_PROFILE)
     assert stream_worker.progress.outcomes == {"added": 60, "duplicate": 10}
     assert stream_worker.progress.next_offsets == {TEST_TOPIC: {1: 10}}
     assert stream_worker.watermark() == PINGS[-1][0]
@@ -62,9 +68,9 @@ def test_a_profile_before_or_after_the_pings_gives_the_same_state(stream_worker:
 
     asyncio.run(scenario())
     tables = stream_worker.tables
-    assert tables.state(b"early") == tables.state(b"late") == StoreState.from_pings(PINGS, NIGHTS)
+    assert state_of(tables, b"early") == state_of(tables, b"late") == StoreState.from_pings(PINGS, NIGHTS)
     assert tables.profile(b"late") == NIGHTS
-    assert tables.state(b"dropped") == StoreState.from_pings(PINGS, DEFAULT_PROFILE)
+    assert state_of(tables, b"dropped") == StoreState.from_pings(PINGS, DEFAULT_PROFILE)
     assert tables.profile(b"dropped") == DEFAULT_PROFILE
 
 
@@ -81,7 +87,7 @@ def test_messages_that_break_the_wire_format_are_counted_and_moved_past(
             await profiles.put(b'{"hours": [[9, 0, 0]]}', key=b"s1", partition=1)
 
     asyncio.run(scenario())
-    assert stream_worker.tables.state(b"s1") is None
+    assert state_of(stream_worker.tables, b"s1") is None
     assert stream_worker.tables.profile(b"s1") == DEFAULT_PROFILE
     assert stream_worker.progress.outcomes == {"rejected_message": 3}
     assert stream_worker.progress.next_offsets == {TEST_TOPIC: {0: 2, 1: 1}}
@@ -175,8 +181,8 @@ def test_a_worker_with_an_empty_data_dir_recovers_every_state_from_the_changelog
     profiles, states = (table.changelog_topic.get_topic_name() for table in (tables.profiles, tables.states))
     tables.profiles.apply_changelog_batch([changelog_event(profiles, 1, 0, b"s2", encode_profile(NIGHTS))])  # type: ignore[list-item]
     tables.states.apply_changelog_batch(changelog.events(states))  # type: ignore[arg-type]
-    assert replacement.tables.state(b"s1") == StoreState.from_pings(PINGS, DEFAULT_PROFILE)
-    assert replacement.tables.state(b"s2") == StoreState.from_pings(PINGS, NIGHTS)
+    assert state_of(replacement.tables, b"s1") == StoreState.from_pings(PINGS, DEFAULT_PROFILE)
+    assert state_of(replacement.tables, b"s2") == StoreState.from_pings(PINGS, NIGHTS)
     assert len(changelog.records) < len(shuffled)  # duplicates write nothing
 
 
@@ -220,7 +226,7 @@ def test_a_changelog_record_this_version_cannot_read_is_counted_and_skipped(
         changelog_event(topic, 0, 2, *good[1][0]),
     ]
     states.apply_changelog_batch(events)  # type: ignore[arg-type]
-    assert stream_worker.tables.state(b"s1") == StoreState.from_pings(PINGS[:3], DEFAULT_PROFILE)
+    assert state_of(stream_worker.tables, b"s1") == StoreState.from_pings(PINGS[:3], DEFAULT_PROFILE)
     registry = stream_worker.metrics.registry
     assert registry.get_sample_value("storemon_changelog_records_unreadable_total") == 2
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -125,6 +126,17 @@ def test_business_intervals_and_first_business_agree_with_business_time(
         assert is_business(ZoneInfo(zone), rows, a // SECOND)
         if b < end:
             assert not is_business(ZoneInfo(zone), rows, b // SECOND)
+
+
+def test_profiles_share_a_calendar_while_one_of_them_holds_it() -> None:
+    rows = (HoursRow(2, 7 * 3600, 19 * 3600), HoursRow(3, 23 * 3600, 3600))
+    first = StoreProfile("Pacific/Chatham", rows)
+    second = StoreProfile("Pacific/Chatham", tuple(reversed(rows)))
+    assert first.calendar is second.calendar
+    assert StoreProfile("Asia/Kolkata", rows).calendar is not first.calendar
+    held = weakref.ref(first.calendar)
+    del first, second
+    assert held() is None  # kept by no cache: what stays is what the caller's profiles hold
 
 
 def test_profiles_share_equal_rows_and_an_interner_stays_within_its_limit() -> None:
