@@ -204,9 +204,8 @@ class Ingest:
         async for event in stream.events():
             if await self._forwarded(event, self.topics.profiles, "ingest-profiles"):
                 continue
-            profile = self._decode(
-                event, self.tables.decoded.keep
-            )  # a tombstone (no value) means the default profile
+            # A tombstone (no value) means the default profile.
+            profile = self._decode(event, self.tables.decoded.keep)
             if profile is None:
                 continue
             message, key = event.message, event.key
