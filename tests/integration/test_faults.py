@@ -122,8 +122,13 @@ def test_reports_running_when_the_worker_is_killed_finish_after_restart(
         await deployment.replay(source)
         await deployment.wait_caught_up()
         async with httpx.AsyncClient(base_url=worker.url, timeout=30) as client:
-            ids = [(await client.post("/api/trigger_report")).json()["report_id"] for _ in range(20)]
-            statuses = [(await client.get("/api/get_report", params={"report_id": i})) for i in ids]
+            # Triggered and asked after at once, so that the kill finds some still running however
+            # fast this machine computes one.
+            triggered = await asyncio.gather(*(client.post("/api/trigger_report") for _ in range(60)))
+            ids = [answer.json()["report_id"] for answer in triggered]
+            statuses = await asyncio.gather(
+                *(client.get("/api/get_report", params={"report_id": i}) for i in ids)
+            )
         assert worker.process is not None
         children = children_of(worker.process.pid)
         assert children, "the worker computes reports in a child process"
