@@ -17,6 +17,7 @@ from streams.agents import Ingest
 from streams.app import StreamsConfig, create_app
 from streams.commits import Deliveries, commit_after_delivery, keep_commits_moving
 from streams.engine import StoreProfile, StoreState, StoreStatus, store_status
+from streams.fetching import deliver_what_is_fetched
 from streams.metrics import StreamMetrics
 from streams.open_outages import OpenOutages
 from streams.outage_sender import OutageSender
@@ -46,8 +47,10 @@ class StreamWorker:
         self.metrics = StreamMetrics()
         self.app = create_app(config)
         self.deliveries = Deliveries()
-        # The consumer exists once the app runs; it commits only after partitions are assigned.
-        self.app.on_partitions_assigned.connect(self._on_assigned)
+        # The consumer exists once the app runs. Its first rebalance starts with a revocation (of
+        # nothing), before any partition is assigned or fetched; it commits only after an assignment.
+        self.app.on_partitions_revoked.connect(self._adapt_consumer)
+        self.app.on_partitions_assigned.connect(self._adapt_consumer)
         self.topics = SourceTopics.declare(self.app, config.topics, config.partitions)
         self.tables = StoreTables(self.app, config.partitions, config.retention, self.metrics)
         self.progress = Progress()
@@ -74,8 +77,9 @@ class StreamWorker:
     def _rebalance(self) -> AfterRebalance:
         return AfterRebalance(lambda: int(self.app.consumer_generation_id), lambda: self.settled)
 
-    async def _on_assigned(self, app: faust.App, /, *_: Any, signal: Any, **__: Any) -> None:
+    async def _adapt_consumer(self, app: faust.App, /, *_: Any, signal: Any, **__: Any) -> None:
         keep_commits_moving(app.consumer)
+        deliver_what_is_fetched(app.consumer)
         commit_after_delivery(app.producer, self.deliveries)
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from pathlib import Path
 
@@ -138,8 +139,40 @@ def test_after_a_kill_mid_replay_the_survivors_commits_reach_the_end_and_its_rep
     """The group's committed offsets must follow what the survivor processed, or a restart would
     process the dead worker's partitions again from where it last committed."""
     source = synthesize(tmp_path / "data", stores=2_000, days=7.5, seed=5).path
-    expected = offline_csv(source)
-    first, second = deployment.worker().start(), deployment.worker().start()
+    waited, report = kill_mid_replay(deployment, source, deployment.worker(), deployment.worker(), 100_000)
+    assert report == offline_csv(source)
+    assert waited < 180
+
+
+def test_records_fetched_as_the_survivors_recovery_ends_are_delivered(
+    deployment: Deployment, tmp_path: Path, offline_csv: OfflineCsv
+) -> None:
+    """The dead worker never committed, so the survivor reads the partitions it takes over from their
+    start, and nothing seeks them back there: a fetch that returns as the survivor's table recovery
+    ends (held open for 3 s here) must not take their records only to drop them."""
+    source = synthesize(tmp_path / "data", stores=2_000, days=7.5, seed=5).path
+    first = with_faults(deployment.worker(), no_commit="1")
+    second = with_faults(deployment.worker(), recovery_end_delay="3")
+    waited, report = kill_mid_replay(deployment, source, first, second, 5_000)
+    assert report == offline_csv(source)
+    assert waited < 180
+
+
+FAULTS = Path(__file__).parent / "faust_faults"
+
+
+def with_faults(worker: WorkerProcess, **faults: str) -> WorkerProcess:
+    """``worker``, to be started with the faults of ``faust_faults`` named (lower case) in ``faults``."""
+    worker.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FAULTS), worker.env.get("PYTHONPATH")]))
+    worker.env.update({f"STOREMON_FAULT_{name.upper()}": value for name, value in faults.items()})
+    return worker
+
+
+def kill_mid_replay(
+    deployment: Deployment, source: Path, first: WorkerProcess, second: WorkerProcess, kill_at: int
+) -> tuple[float, str]:
+    """Replays ``source`` to both workers, kills ``first`` once they have added ``kill_at`` pings, and
+    waits for the group's commits to reach the end: the seconds waited, and the survivor's report."""
 
     async def added(worker: WorkerProcess) -> int:
         outcomes = (await status(worker))["outcomes"]
@@ -149,17 +182,17 @@ def test_after_a_kill_mid_replay_the_survivors_commits_reach_the_end_and_its_rep
     async def scenario() -> tuple[float, str]:
         await asyncio.gather(first.wait_ready(), second.wait_ready())
         replay = asyncio.ensure_future(deployment.replay(source))
-        while await added(first) + await added(second) < 100_000 and not replay.done():
+        while await added(first) + await added(second) < kill_at and not replay.done():
             await asyncio.sleep(0.1)
         first.kill()  # with offsets processed but not yet committed
         await replay
         waited = await deployment.wait_caught_up(timeout=180)
         return waited, await fetch_report(second.url)
 
+    first.start()
+    second.start()
     try:
-        waited, report = asyncio.run(scenario())
+        return asyncio.run(scenario())
     finally:
         first.stop()
         second.stop()
-    assert report == expected
-    assert waited < 180

@@ -1,0 +1,77 @@
+"""Records are taken from aiokafka's fetch buffer only for partitions Faust will deliver them from.
+
+Faust's fetcher hands aiokafka its live set of active partitions, and aiokafka's ``fetched_records``
+returns the buffered records of those partitions only, *or of every partition when the set is
+empty*. Faust empties that set while a table recovery ends (the changelog partitions paused, the
+sources not resumed yet); a fetch in flight then returned the first batch of every source partition,
+and Faust dropped them as not active. Its repair, seeking each partition back to its committed
+offset, skips partitions without one, so after a failover whose dead worker had not committed yet
+the survivor never read the profiles partitions it took over (488 and 475 records, their committed
+offsets stuck at none). The same can happen in the moment after an assignment, before Faust pauses
+the new partitions for recovery, and to changelog records taken while a recovery has sought its
+partitions but not resumed them yet (the recovery then waits for records it will never receive).
+
+A record dropped because a rebalance began is read again anyway: the new assignment sets every
+fetch position anew, from the committed offset or, without one, from the start. So here aiokafka is
+given a set that is never empty and holds a source partition only while it is active and no
+rebalance is under way (``App.rebalancing``, from the revocation until the recovery has resumed and
+sought the sources); changelog partitions, which the recovery itself reads, only need to be active.
+
+This replaces one method of Faust's consumer thread, behind this module only;
+``tests/streams/test_fetching.py`` checks it against the pinned faust-streaming and
+``tests/integration/test_fetching.py`` against aiokafka and a real broker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Set
+from typing import Any
+
+from faust.types import TP
+
+
+class DeliverablePartitions:
+    """The partitions whose fetched records would be delivered, asked at the moment they are taken."""
+
+    def __init__(
+        self, active: Set[TP], is_changelog: Callable[[TP], bool], rebalancing: Callable[[], bool]
+    ) -> None:
+        self.active = active  # Faust's own set, changed as it pauses and resumes partitions
+        self.is_changelog = is_changelog
+        self.rebalancing = rebalancing
+
+    def __bool__(self) -> bool:
+        return True  # aiokafka takes an empty set for every partition
+
+    def __contains__(self, tp: object) -> bool:
+        if tp not in self.active:
+            return False
+        assert isinstance(tp, tuple)
+        return self.is_changelog(TP(*tp)) or not self.rebalancing()
+
+
+def deliver_what_is_fetched(consumer: Any) -> None:
+    """Make ``consumer`` (a faust-streaming Consumer) take records from aiokafka for
+    ``DeliverablePartitions`` only."""
+    thread = consumer._thread  # noqa: SLF001 (see the module docstring)
+    if getattr(thread, "_storemon_deliverable", False):
+        return  # already done for this thread (partitions are assigned many times)
+    fetch = thread._fetch_records  # noqa: SLF001
+    app = consumer.app
+
+    def is_changelog(tp: TP) -> bool:
+        return bool(consumer._is_changelog_tp(tp))  # noqa: SLF001
+
+    async def fetch_deliverable(
+        aiokafka_consumer: Any,
+        active: Set[TP] | None,
+        timeout: float | None = None,
+        max_records: int | None = None,
+    ) -> Any:
+        partitions = (
+            None if active is None else DeliverablePartitions(active, is_changelog, lambda: app.rebalancing)
+        )
+        return await fetch(aiokafka_consumer, partitions, timeout=timeout, max_records=max_records)
+
+    thread._fetch_records = fetch_deliverable  # noqa: SLF001
+    thread._storemon_deliverable = True  # noqa: SLF001
