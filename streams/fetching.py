@@ -25,18 +25,27 @@ This replaces one method of Faust's consumer thread, behind this module only;
 from __future__ import annotations
 
 from collections.abc import Callable, Set
-from typing import Any
+from typing import Any, cast
 
 from faust.types import TP
 
 
 class DeliverablePartitions:
-    """The partitions whose fetched records would be delivered, asked at the moment they are taken."""
+    """The partitions whose fetched records would be delivered, asked at the moment they are taken.
+
+    Faust delivers the records of its active partitions and of those it stopped fetching for while an
+    agent's buffer is full. aiokafka was handed the active ones, and when none was active it took every
+    partition, which kept a backed-up worker fed from the latter; both stay as they were."""
 
     def __init__(
-        self, active: Set[TP], is_changelog: Callable[[TP], bool], rebalancing: Callable[[], bool]
+        self,
+        active: Set[TP],
+        buffered: Set[TP],
+        is_changelog: Callable[[TP], bool],
+        rebalancing: Callable[[], bool],
     ) -> None:
-        self.active = active  # Faust's own set, changed as it pauses and resumes partitions
+        self.active = active  # Faust's own sets, changed as it pauses and resumes partitions
+        self.buffered = buffered
         self.is_changelog = is_changelog
         self.rebalancing = rebalancing
 
@@ -44,10 +53,9 @@ class DeliverablePartitions:
         return True  # aiokafka takes an empty set for every partition
 
     def __contains__(self, tp: object) -> bool:
-        if tp not in self.active:
-            return False
-        assert isinstance(tp, tuple)
-        return self.is_changelog(TP(*tp)) or not self.rebalancing()
+        # aiokafka asks with its own TopicPartition, a (topic, partition) tuple like Faust's TP.
+        taken = self.active or self.buffered
+        return tp in taken and (not self.rebalancing() or self.is_changelog(cast(TP, tp)))
 
 
 def deliver_what_is_fetched(consumer: Any) -> None:
@@ -68,9 +76,10 @@ def deliver_what_is_fetched(consumer: Any) -> None:
         timeout: float | None = None,
         max_records: int | None = None,
     ) -> Any:
-        partitions = (
-            None if active is None else DeliverablePartitions(active, is_changelog, lambda: app.rebalancing)
-        )
+        if active is None:  # a client-only app: every partition
+            return await fetch(aiokafka_consumer, None, timeout=timeout, max_records=max_records)
+        buffered = consumer._buffered_partitions  # noqa: SLF001
+        partitions = DeliverablePartitions(active, buffered, is_changelog, lambda: app.rebalancing)
         return await fetch(aiokafka_consumer, partitions, timeout=timeout, max_records=max_records)
 
     thread._fetch_records = fetch_deliverable  # noqa: SLF001

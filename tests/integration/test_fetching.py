@@ -51,7 +51,7 @@ def test_no_deliverable_partition_takes_nothing_where_an_empty_set_takes_everyth
                 await asyncio.sleep(0.1)
             rebalancing = False
             active: set[Any] = set()
-            deliverable = DeliverablePartitions(active, lambda tp: False, lambda: rebalancing)
+            deliverable = DeliverablePartitions(active, set(), lambda tp: False, lambda: rebalancing)
             seen = [await taken(consumer, deliverable)]
             active.update({first, second})
             rebalancing = True

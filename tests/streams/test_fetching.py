@@ -18,8 +18,12 @@ from streams.worker import StreamWorker
 PINGS, CHANGELOG = TP("pings", 0), TP("store-states-changelog", 0)
 
 
-def deliverable(active: set[TP], rebalancing: bool) -> DeliverablePartitions:
-    return DeliverablePartitions(active, lambda tp: tp.topic.endswith("-changelog"), lambda: rebalancing)
+def deliverable(
+    active: set[TP], rebalancing: bool, buffered: frozenset[TP] = frozenset()
+) -> DeliverablePartitions:
+    return DeliverablePartitions(
+        active, buffered, lambda tp: tp.topic.endswith("-changelog"), lambda: rebalancing
+    )
 
 
 def test_no_active_partition_is_no_partition_not_every_partition() -> None:
@@ -34,6 +38,14 @@ def test_sources_wait_for_the_rebalance_to_end_changelogs_only_for_being_active(
     assert CHANGELOG in deliverable(active, rebalancing=True)
     assert PINGS in deliverable(active, rebalancing=False)
     assert TP("pings", 1) not in deliverable(active, rebalancing=False)
+
+
+def test_with_no_partition_active_those_held_back_for_a_full_buffer_are_still_fed() -> None:
+    """As when aiokafka took every partition then: Faust delivers those too."""
+    held_back = frozenset({PINGS})
+    assert PINGS in deliverable(set(), rebalancing=False, buffered=held_back)
+    assert PINGS not in deliverable(set(), rebalancing=True, buffered=held_back)
+    assert PINGS not in deliverable({TP("pings", 1)}, rebalancing=False, buffered=held_back)
 
 
 def test_membership_is_asked_when_records_are_taken_not_when_the_fetch_began() -> None:
@@ -69,6 +81,7 @@ def test_the_workers_consumer_thread_fetches_with_it(stream_worker: StreamWorker
     assert first[0::2] == ("aiokafka", 1.0) and first[3] == 10
     for partitions in (first[1], again[1]):
         assert isinstance(partitions, DeliverablePartitions) and partitions.active is active
+        assert partitions.buffered is consumer._buffered_partitions  # noqa: SLF001
     assert client_only[1] is None
     partitions = first[1]
     stream_worker.app.rebalancing = True
@@ -79,6 +92,8 @@ def test_the_workers_consumer_thread_fetches_with_it(stream_worker: StreamWorker
 def test_faust_passes_its_live_active_set_and_resumes_sources_before_the_rebalance_ends() -> None:
     """What ``DeliverablePartitions`` relies on in the pinned faust-streaming."""
     assert "self._get_active_partitions()" in inspect.getsource(Consumer._wait_next_records)  # noqa: SLF001
+    delivered = "tp in active_partitions\n                    or tp in self._buffered_partitions"
+    assert delivered in inspect.getsource(Consumer.getmany)
     getmany = inspect.getsource(AIOKafkaConsumerThread.getmany)
     assert "self._fetch_records," in getmany and "active_partitions," in getmany
     fetch = inspect.getsource(AIOKafkaConsumerThread._fetch_records)  # noqa: SLF001
