@@ -13,9 +13,10 @@ partitions but not resumed them yet (the recovery then waits for records it will
 
 A record dropped because a rebalance began is read again anyway: the new assignment sets every
 fetch position anew, from the committed offset or, without one, from the start. So here aiokafka is
-given a set that is never empty and holds a source partition only while it is active and no
-rebalance is under way (``App.rebalancing``, from the revocation until the recovery has resumed and
-sought the sources); changelog partitions, which the recovery itself reads, only need to be active.
+given a set that is never empty and holds a source partition only while it is active (or, with
+none active, held back for a full buffer) and no rebalance is under way (``App.rebalancing``, from
+the revocation until the recovery has resumed and sought the sources); changelog partitions, which
+the recovery itself reads, only need to be active.
 
 This replaces one method of Faust's consumer thread, behind this module only;
 ``tests/streams/test_fetching.py`` checks it against the pinned faust-streaming and
@@ -33,9 +34,9 @@ from faust.types import TP
 class DeliverablePartitions:
     """The partitions whose fetched records would be delivered, asked at the moment they are taken.
 
-    Faust delivers the records of its active partitions and of those it stopped fetching for while an
-    agent's buffer is full. aiokafka was handed the active ones, and when none was active it took every
-    partition, which kept a backed-up worker fed from the latter; both stay as they were."""
+    Faust delivers the records of its active partitions and of those it took out of that set because
+    an agent's buffer was full. It hands aiokafka the active ones; when none was, aiokafka took every
+    partition, which kept a backed-up worker fed from the held-back ones. Both stay as they were."""
 
     def __init__(
         self,

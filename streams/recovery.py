@@ -5,7 +5,9 @@ serves them. faust-streaming's recovery can stall with records left to read: see
 two-worker failover, where the survivor received no changelog record at all for the 90 s the test
 waited, and stayed not ready. Faust then only logs "No event received for active tp". Asking its
 recovery to start over (what a new rebalance does) builds its highwaters and offsets again, seeks,
-resumes the partitions and makes sure the fetcher runs.
+resumes the partitions and makes sure the fetcher runs. A likely cause, changelog records taken from
+partitions not yet resumed and then dropped, is gone (``streams.fetching``); the watch stays for any
+other.
 
 This reads and sets faust-streaming's recovery internals, behind this module only;
 ``tests/streams/test_recovery.py`` checks them against the pinned faust-streaming.
