@@ -71,16 +71,19 @@ def deliver_what_is_fetched(consumer: Any) -> None:
     def is_changelog(tp: TP) -> bool:
         return bool(consumer._is_changelog_tp(tp))  # noqa: SLF001
 
+    def rebalancing() -> bool:
+        return bool(app.rebalancing)
+
     async def fetch_deliverable(
         aiokafka_consumer: Any,
         active: Set[TP] | None,
         timeout: float | None = None,
         max_records: int | None = None,
     ) -> Any:
-        if active is None:  # a client-only app: every partition
-            return await fetch(aiokafka_consumer, None, timeout=timeout, max_records=max_records)
-        buffered = consumer._buffered_partitions  # noqa: SLF001
-        partitions = DeliverablePartitions(active, buffered, is_changelog, lambda: app.rebalancing)
+        partitions = None  # a client-only app's: every partition
+        if active is not None:
+            buffered = consumer._buffered_partitions  # noqa: SLF001
+            partitions = DeliverablePartitions(active, buffered, is_changelog, rebalancing)
         return await fetch(aiokafka_consumer, partitions, timeout=timeout, max_records=max_records)
 
     thread._fetch_records = fetch_deliverable  # noqa: SLF001
