@@ -16,7 +16,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
-from streams.outage_log import OutageLogError, notice_of
+from connectors.kafka import clients
+from streams.outages.log import OutageLogError, notice_of
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +104,7 @@ class OutageFeed:
     @asynccontextmanager
     async def reading(self, start: Position | None) -> AsyncIterator[OutageReader]:
         """A reader from ``start`` (None: from now on)."""
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
-        )
+        consumer = clients.consumer(self.bootstrap)
         await consumer.start()
         try:
             tps = [TopicPartition(self.topic, p) for p in range(self.partitions)]

@@ -23,10 +23,11 @@ from enum import StrEnum
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord, TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from alerts.feed import readable_notice
+from connectors.kafka import clients
 
 log = logging.getLogger(__name__)
 DELIVERED_EVENTS = frozenset({"opened", "closed"})
@@ -120,14 +121,7 @@ class WebhookDelivery:
         A failure (the broker gone, a commit refused after a rebalance) ends the run; what was not
         committed is delivered again by the next run, here or on the worker that took the partition.
         """
-        consumer = AIOKafkaConsumer(
-            self.topic,
-            bootstrap_servers=self.bootstrap,
-            group_id=self.group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",  # a new deployment's first outages are not skipped
-            max_poll_records=100,
-        )
+        consumer = clients.consumer(self.bootstrap, self.topic, group_id=self.group, max_poll_records=100)
         await consumer.start()
         committing: asyncio.Task[None] | None = None
         try:

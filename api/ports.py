@@ -15,8 +15,8 @@ from alerts.feed import Notice, Position
 from api.schemas import ReportStatus
 from api.services.records import ReportRecord
 from streams.engine import StoreProfile, StoreState, StoreStatus
+from streams.gathering import FleetRow, PlacedOutage
 from streams.progress import Progress
-from streams.snapshot import FleetRow, PlacedOutage
 
 T = TypeVar("T")
 
@@ -71,7 +71,7 @@ class Publisher(Protocol):
 
 
 class OffLoop(Protocol):
-    """Runs CPU-heavy work away from the event loop (``streams.snapshot.SideProcess``)."""
+    """Runs CPU-heavy work away from the event loop (``streams.gathering.reads.SideProcess``)."""
 
     async def run(self, function: Callable[..., T], *args: object) -> T: ...
 

@@ -62,7 +62,7 @@ class PingsAccepted(BaseModel):
 
 
 class OutageOut(BaseModel):
-    """One outage (``streams.outage_records``): instants ISO 8601 in UTC, and in the store's zone."""
+    """One outage (``streams.outages.records``): instants ISO 8601 in UTC, and in the store's zone."""
 
     store_id: str
     started_at: str

@@ -19,18 +19,17 @@ import time
 from pathlib import Path
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import TopicPartition
 
 from alerts.client import events
 from bench.harness import run_against_worker
 from bench.live import milliseconds
+from connectors.kafka import clients, committed_offsets, end_offsets, partition_of
 from storemon.broker import free_port
 from storemon.local import Deployment, local_deployment
+from streams.contract.messages import encode_pings
 from streams.engine import SECOND
 from streams.engine.instants import iso_text
-from streams.messages import encode_pings
-from streams.topics import partition_of
 
 SECONDS = 30.0
 STORES = 100  # each pings every STORES / rate seconds
@@ -95,18 +94,10 @@ async def listen(url: str, arrivals: Arrivals) -> None:
 
 async def webhooks_pending(deployment: Deployment) -> int:
     """Outage records the webhook delivery has not committed yet."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=deployment.bootstrap)
-    admin = AIOKafkaAdminClient(bootstrap_servers=deployment.bootstrap)
-    await consumer.start()
-    await admin.start()
-    try:
-        tps = [TopicPartition(deployment.topics.outages, p) for p in range(deployment.partitions)]
-        ends = await consumer.end_offsets(tps)
-        done = await admin.list_consumer_group_offsets(f"{deployment.name}-webhooks")
-        return sum(end - (done[tp].offset if tp in done else 0) for tp, end in ends.items())
-    finally:
-        await consumer.stop()
-        await admin.close()
+    tps = [TopicPartition(deployment.topics.outages, p) for p in range(deployment.partitions)]
+    ends = await end_offsets(deployment.bootstrap, tps)
+    done = await committed_offsets(deployment.bootstrap, f"{deployment.name}-webhooks")
+    return sum(end - done.get(tp, 0) for tp, end in ends.items())
 
 
 async def run(source: Path, rate: int, root: Path) -> None:
@@ -128,7 +119,7 @@ async def run(source: Path, rate: int, root: Path) -> None:
             after = (await client.get("/api/internal/watermark")).json()["watermark_us"] + SECOND
         listener = asyncio.create_task(listen(worker.url, arrivals))
         await asyncio.sleep(1.0)  # connected, reading from now on
-        producer = AIOKafkaProducer(bootstrap_servers=deployment.bootstrap, acks="all", linger_ms=0)
+        producer = clients.producer(deployment.bootstrap, linger_ms=0)
         await producer.start()
         stores = [f"bench-{i}" for i in range(STORES)]
         try:

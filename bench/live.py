@@ -30,11 +30,11 @@ import httpx
 
 from bench.api_latency import content_length, percentile
 from bench.harness import changelog_bytes, cpu_seconds, run_against_worker
-from replay.producer import Publisher
+from connectors.kafka.publisher import Publisher
 from storemon.local import Deployment, WorkerProcess, fetch_report, local_deployment
+from streams.contract.messages import encode_pings
 from streams.engine import SECOND
 from streams.engine.instants import iso_text
-from streams.messages import encode_pings
 
 KAFKA_PINGS = 100_000
 SECONDS = 10.0

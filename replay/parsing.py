@@ -134,8 +134,3 @@ def parse_clock(text: str) -> int:
     if m > 59 or s > 59 or seconds > 86_400:
         raise RowError("bad_time", text)
     return seconds
-
-
-def clock_text(seconds: int) -> str:
-    """``HH:MM:SS`` for seconds after local midnight; the inverse of ``parse_clock``."""
-    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"

@@ -18,12 +18,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from replay.producer import Publisher
+from connectors.kafka.publisher import Publisher
 from replay.reader import iter_pings, read_profiles
 from replay.rejects import Reject, Rejects
 from replay.source import open_dataset
+from streams.contract.messages import encode_pings, encode_profile
 from streams.engine import DAY, SECOND
-from streams.messages import encode_pings, encode_profile
 from streams.topics import Topics, ensure_topics
 
 _TICK = 0.25  # seconds of wall time per frame in a paced replay

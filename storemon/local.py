@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import IO
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import TopicPartition
 
+from connectors.kafka import committed_offsets, end_offsets
 from replay.publish import ReplaySummary, publish_dataset
 from storemon.broker import LocalBroker, free_port
 from storemon.processes import terminate
@@ -96,24 +96,14 @@ class Deployment:
         return worker
 
     async def end_offsets(self) -> dict[tuple[str, int], int]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap)
-        await consumer.start()
-        try:
-            tps = [TopicPartition(t, p) for t in self.topics.consumed for p in range(self.partitions)]
-            ends = await consumer.end_offsets(tps)
-        finally:
-            await consumer.stop()
+        tps = [TopicPartition(t, p) for t in self.topics.consumed for p in range(self.partitions)]
+        ends = await end_offsets(self.bootstrap, tps)
         return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}
 
     async def committed_offsets(self) -> dict[tuple[str, int], int]:
         """The group's committed offsets (next offset to read) per topic partition."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
-        await admin.start()
-        try:
-            committed = await admin.list_consumer_group_offsets(self.name)
-        finally:
-            await admin.close()
-        return {(tp.topic, tp.partition): meta.offset for tp, meta in committed.items()}
+        committed = await committed_offsets(self.bootstrap, self.name)
+        return {(tp.topic, tp.partition): offset for tp, offset in committed.items()}
 
     async def caught_up(self) -> bool:
         """True when the group's committed offsets reach the end of the sources and their repartitions."""

@@ -31,7 +31,7 @@ from streams.engine import (
     write_report_csv,
 )
 from streams.engine.outages import store_outages
-from streams.outage_records import OutageRecord, outage_record, write_outages_csv
+from streams.outages.records import OutageRecord, outage_record, write_outages_csv
 
 
 @dataclass

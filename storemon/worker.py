@@ -32,8 +32,8 @@ from api.services.outages import OutageListing
 from api.services.repeating import repeating
 from api.services.report_log import KafkaReportLog
 from api.services.reports import ReportService
+from connectors.kafka.publisher import Publisher
 from dashboard.pages import install_dashboard
-from replay.producer import Publisher
 from storemon.logs import configure_logging
 from storemon.settings import Settings
 from streams.app import StreamsConfig

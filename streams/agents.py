@@ -14,7 +14,8 @@ from typing import Any, Protocol, TypeVar
 
 import faust
 
-from streams.changelog import LogPosition
+from connectors.kafka import partition_of
+from streams.contract.messages import MessageError, decode_pings
 from streams.engine import AddResult, StoreProfile, StoreState
 from streams.engine.outages import (
     Outage,
@@ -24,13 +25,13 @@ from streams.engine.outages import (
     outage_changes,
     outages_near,
 )
-from streams.messages import MessageError, decode_pings
 from streams.metrics import StreamMetrics
-from streams.open_outages import OpenOutages
-from streams.outage_log import outage_message
+from streams.outages.log import outage_message
+from streams.outages.open_count import OpenOutages
 from streams.progress import Progress, Watermark
-from streams.tables import StoreTables
-from streams.topics import SourceTopics, Stream, partition_of
+from streams.state.changelog import LogPosition
+from streams.state.tables import StoreTables
+from streams.topics import SourceTopics, Stream
 
 T = TypeVar("T")
 AgentBody = Callable[[faust.StreamT[bytes]], Awaitable[None]]
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 
 
 class OutageOut(Protocol):
-    """Where outage records go (``streams.outage_sender.OutageSender``); ``backlog``: many messages
+    """Where outage records go (``streams.outages.sender.OutageSender``); ``backlog``: many messages
     wait behind the one that made the record, so it may wait a moment to share a batch."""
 
     def __call__(self, *, key: bytes, value: bytes | None, partition: int, backlog: bool) -> None: ...

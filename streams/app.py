@@ -7,6 +7,7 @@ from pathlib import Path
 
 import faust
 
+from connectors.kafka.clients import faust_brokers
 from streams.engine import DEFAULT_RETENTION
 from streams.topics import Topics
 
@@ -28,7 +29,7 @@ class StreamsConfig:
 def create_app(config: StreamsConfig) -> faust.App:
     return faust.App(
         config.app_id,
-        broker=[f"kafka://{host}" for host in config.bootstrap.split(",")],
+        broker=faust_brokers(config.bootstrap),
         store="rocksdb://",
         datadir=str(config.data_dir / "tables"),
         topic_partitions=config.partitions,

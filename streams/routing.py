@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import faust
 
-from streams.tables import STATES_TABLE
+from streams.state.tables import STATES_TABLE
 
 
 class Routing:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 
 import faust
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
-from aiokafka.partitioner import murmur2
+from aiokafka.admin import NewTopic
+
+from connectors.kafka import create_missing
 
 COMPACTED = {"cleanup.policy": "compact"}
 # Outage records stay uncompacted for a week, so a listener resuming from a position within it
@@ -62,12 +60,6 @@ class Topics:
         return [*self.consumed, self.outages]
 
 
-def partition_of(store: bytes, partitions: int) -> int:
-    """The partition of a store's state: murmur2 of its id, like Java clients and aiokafka."""
-    hashed: int = murmur2(store)
-    return (hashed & 0x7FFFFFFF) % partitions
-
-
 @dataclass(frozen=True)
 class Stream:
     """One kind of input as the worker reads it: from its source topic and its repartition topic."""
@@ -86,7 +78,7 @@ class SourceTopics:
 
     @classmethod
     def declare(cls, app: faust.App, topics: Topics, partitions: int) -> SourceTopics:
-        # Bytes in and out: the wire format (streams.messages) has its own encoding.
+        # Bytes in and out: the wire format (streams.contract.messages) has its own encoding.
         def raw(*names: str) -> faust.TopicT:
             return app.topic(*names, partitions=partitions, key_serializer="raw", value_serializer="raw")
 
@@ -110,40 +102,17 @@ async def ensure_topics(
     and crashes. An existing topic with another partition count is an error: the tables would stop
     lining up with their source partitions.
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30_000)
-    await admin.start()
-    try:
-        wanted = [
-            NewTopic(topics.pings, partitions, 1),
-            NewTopic(topics.profiles, partitions, 1, topic_configs=COMPACTED),
-            NewTopic(topics.pings_repartition, partitions, 1),
-            NewTopic(topics.profiles_repartition, partitions, 1, topic_configs=COMPACTED),
-            NewTopic(topics.outages, partitions, 1, topic_configs=OUTAGES_CONFIG),
-            NewTopic(topics.rejects, 1, 1),
-            NewTopic(topics.reports, 1, 1, topic_configs=COMPACTED),
-            *(NewTopic(name, partitions, 1, topic_configs=COMPACTED) for name in changelogs),
-        ]
-        existing = set(await admin.list_topics())
-        missing = [topic for topic in wanted if topic.name not in existing]
-        if missing:
-            # Another process may create them meanwhile; the layout is checked below either way.
-            with suppress(TopicAlreadyExistsError):
-                await admin.create_topics(missing)
-        counts = await _partition_counts(admin, [*topics.keyed, *changelogs])
-        for name, count in counts.items():
-            if count != partitions:
-                raise TopicLayoutError(f"topic {name} has {count} partitions, expected {partitions}")
-    finally:
-        await admin.close()
-
-
-async def _partition_counts(
-    admin: AIOKafkaAdminClient, names: list[str], attempts: int = 40
-) -> dict[str, int]:
-    """Partition count per topic; a topic just created may show none until its metadata settles."""
-    for _ in range(attempts):
-        counts = {d["topic"]: len(d["partitions"]) for d in await admin.describe_topics(names)}
-        if all(counts.get(name, 0) for name in names):
-            break
-        await asyncio.sleep(0.25)
-    return counts
+    wanted = [
+        NewTopic(topics.pings, partitions, 1),
+        NewTopic(topics.profiles, partitions, 1, topic_configs=COMPACTED),
+        NewTopic(topics.pings_repartition, partitions, 1),
+        NewTopic(topics.profiles_repartition, partitions, 1, topic_configs=COMPACTED),
+        NewTopic(topics.outages, partitions, 1, topic_configs=OUTAGES_CONFIG),
+        NewTopic(topics.rejects, 1, 1),
+        NewTopic(topics.reports, 1, 1, topic_configs=COMPACTED),
+        *(NewTopic(name, partitions, 1, topic_configs=COMPACTED) for name in changelogs),
+    ]
+    counts = await create_missing(bootstrap, wanted, [*topics.keyed, *changelogs])
+    for name, count in counts.items():
+        if count != partitions:
+            raise TopicLayoutError(f"topic {name} has {count} partitions, expected {partitions}")

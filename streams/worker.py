@@ -15,17 +15,11 @@ import faust
 
 from streams.agents import Ingest
 from streams.app import StreamsConfig, create_app
-from streams.commits import Deliveries, commit_after_delivery, keep_commits_moving
 from streams.engine import StoreProfile, StoreState, StoreStatus, store_status
-from streams.fetching import deliver_what_is_fetched
-from streams.metrics import StreamMetrics
-from streams.open_outages import OpenOutages
-from streams.outage_sender import OutageSender
-from streams.progress import AfterRebalance, Progress, Watermark
-from streams.recovery import restart_if_stalled
-from streams.routing import Routing
-from streams.snapshot import (
-    Cut,
+from streams.faust_internals.commits import Deliveries, commit_after_delivery, keep_commits_moving
+from streams.faust_internals.fetching import deliver_what_is_fetched
+from streams.faust_internals.recovery import restart_if_stalled
+from streams.gathering import (
     FleetRow,
     PlacedOutage,
     ReportProcesses,
@@ -35,7 +29,13 @@ from streams.snapshot import (
     report_part_at,
     warm,
 )
-from streams.tables import StoreTables
+from streams.metrics import StreamMetrics
+from streams.outages.open_count import OpenOutages
+from streams.outages.sender import OutageSender
+from streams.progress import AfterRebalance, Progress, Watermark
+from streams.routing import Routing
+from streams.state.cut import Cut
+from streams.state.tables import StoreTables
 from streams.topics import SourceTopics
 
 T = TypeVar("T")
@@ -158,7 +158,7 @@ class StreamWorker:
                 lag.labels(tp.topic, str(tp.partition)).set(max(0, highwater - done))
 
     async def restart_stalled_recovery(self) -> None:
-        """Start the tables' recovery over if it has stalled (see ``streams.recovery``)."""
+        """Start the tables' recovery over if it has stalled (see ``streams.faust_internals.recovery``)."""
         if restart_if_stalled(cast(Any, self.app.tables).recovery):
             self.metrics.recoveries_restarted.inc()
 

@@ -23,12 +23,12 @@ from api.ports import LocalWorker, OffLoop
 from api.schemas import HoursEntry, OutageOut, ProfileOut, StoreOutages, StoreUptime
 from api.services.repeating import repeating
 from api.services.timeline import timeline_svg
-from replay.parsing import clock_text
 from streams.engine import DEFAULT_PROFILE, DEFAULT_RETENTION, WEEK, StoreProfile, StoreState, UptimeRow
 from streams.engine.instants import iso_text, to_datetime
 from streams.engine.outages import Outage, store_outages
-from streams.outage_records import outage_record
-from streams.snapshot import FleetRow, PlacedOutage, StoresHeldTwice, merged_report
+from streams.engine.schedule import clock_text
+from streams.gathering import FleetRow, PlacedOutage, StoresHeldTwice, merged_report
+from streams.outages.records import outage_record
 
 log = logging.getLogger(__name__)
 R = TypeVar("R", PlacedOutage, FleetRow)

@@ -14,7 +14,7 @@ from api.schemas import FleetPage, FleetProgress, FleetStore, FleetSummary
 from api.services.snapshots import Ready, RecentWatermark, Snapshots, digest, page_of
 from streams.engine import HOUR
 from streams.engine.instants import iso_text
-from streams.snapshot import FleetRow
+from streams.gathering import FleetRow
 
 # An open store whose last ping is older than this is silent: up or down, nobody can tell.
 SILENCE = 2 * HOUR

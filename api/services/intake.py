@@ -19,7 +19,7 @@ from api.errors import BrokerUnavailable, RejectedInput, TooLarge
 from api.ports import Publisher
 from replay.live import Parsed, ProfileError, profile_from_body
 from replay.rejects import Reject
-from streams.messages import encode_pings, encode_profile
+from streams.contract.messages import encode_pings, encode_profile
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from api.ports import GroupRows
 from api.schemas import OutageOut, OutagePage
 from api.services.snapshots import Ready, RecentWatermark, Snapshots, digest, page_of
 from streams.engine.instants import iso_text
-from streams.outage_records import outage_record
-from streams.snapshot import PlacedOutage
+from streams.gathering import PlacedOutage
+from streams.outages.records import outage_record
 
 
 class OutageStatus(StrEnum):

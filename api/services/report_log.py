@@ -21,6 +21,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from api.services.records import ReportRecord, write_atomically
+from connectors.kafka import clients
 
 log = logging.getLogger(__name__)
 PIECE_BYTES = 512 * 1024
@@ -49,12 +50,8 @@ class KafkaReportLog:
 
     async def _start(self) -> None:
         # aiokafka clients belong to the loop they are made on, so they are made here.
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, acks="all", max_request_size=2 * PIECE_BYTES, linger_ms=5
-        )
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
-        )
+        self._producer = clients.producer(self.bootstrap, max_request_size=2 * PIECE_BYTES, linger_ms=5)
+        self._consumer = clients.consumer(self.bootstrap)
         await self._producer.start()
         self._started.insert(0, self._producer)
         await self._consumer.start()

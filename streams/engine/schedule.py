@@ -41,6 +41,11 @@ class HoursRow(NamedTuple):
     end: int
 
 
+def clock_text(seconds: int) -> str:
+    """``HH:MM:SS`` for seconds after local midnight; the inverse of ``parse_clock``."""
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
 shared_row: Interner[HoursRow] = Interner()
 _shared_instant: Interner[int] = Interner()
 

@@ -14,8 +14,8 @@ from api.schemas import ReportStatus
 from api.services.records import ReportRecord
 from streams.engine import DEFAULT_PROFILE, StoreProfile, StoreState, StoreStatus
 from streams.engine.outages import Outage
+from streams.gathering import FleetRow, PlacedOutage
 from streams.progress import Progress
-from streams.snapshot import FleetRow, PlacedOutage
 
 T = TypeVar("T")
 ME = "http://127.0.0.1:1"

@@ -7,7 +7,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from storemon.local import Deployment
-from streams.outage_log import notice_of
+from streams.outages.log import notice_of
 
 # (partition, offset, the record's notice)
 TopicRecord = tuple[int, int, dict[str, Any]]

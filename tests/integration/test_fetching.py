@@ -11,7 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from streams.fetching import DeliverablePartitions
+from streams.faust_internals.fetching import DeliverablePartitions
 
 pytestmark = pytest.mark.kafka
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from connectors.kafka import partition_of
 from storemon.local import Deployment, fetch_report
+from streams.contract.messages import encode_pings, encode_profile
 from streams.engine import HOUR, MINUTE, HoursRow, StoreProfile
 from streams.engine.instants import dataset_text, iso_text
-from streams.messages import encode_pings, encode_profile
-from streams.topics import partition_of
 from tests.helpers import OfflineCsv, instant, write_dataset
 
 pytestmark = pytest.mark.kafka

@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from streams.commits import Deliveries
-from streams.outage_sender import OutageSender
+from streams.faust_internals.commits import Deliveries
+from streams.outages.sender import OutageSender
 from streams.topics import Topics, ensure_topics
 
 pytestmark = pytest.mark.kafka

@@ -10,17 +10,17 @@ from types import SimpleNamespace
 import pytest
 from faust.types import TP
 
+from connectors.kafka import partition_of
 from streams.agents import BACKLOG
-from streams.changelog import LogPosition, changelog_records, decode_record
+from streams.contract.messages import encode_pings, encode_profile
 from streams.engine import DEFAULT_PROFILE, HOUR, HoursRow, StoreProfile, StoreState
 from streams.engine.instants import iso_text
-from streams.messages import encode_pings, encode_profile
-from streams.open_outages import OpenOutages
-from streams.outage_log import notice_of
+from streams.faust_internals.storage import read
+from streams.outages.log import notice_of
+from streams.outages.open_count import OpenOutages
 from streams.progress import AfterRebalance
-from streams.storage import read
-from streams.tables import StoreTables
-from streams.topics import partition_of
+from streams.state.changelog import LogPosition, changelog_records, decode_record
+from streams.state.tables import StoreTables
 from streams.worker import StreamWorker
 from tests.helpers import instant
 from tests.streams.conftest import PARTITIONS, OutageSink, new_stream_worker

@@ -10,7 +10,7 @@ from api.schemas import FleetSummary
 from api.services import fleet
 from api.services.fleet import fleet_summary
 from streams.engine import HOUR, UptimeRow
-from streams.snapshot import FleetRow
+from streams.gathering import FleetRow
 from tests.api.routes.conftest import Api
 from tests.helpers import instant
 

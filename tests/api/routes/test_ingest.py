@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+from streams.contract.messages import decode_pings, decode_profile
 from streams.engine import HoursRow, StoreProfile
-from streams.messages import decode_pings, decode_profile
 from tests.api.routes.conftest import TOKEN, Api
 from tests.helpers import instant
 

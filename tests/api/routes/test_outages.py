@@ -6,7 +6,7 @@ from typing import Any
 
 from streams.engine import HOUR, MINUTE
 from streams.engine.outages import Outage
-from streams.snapshot import PlacedOutage
+from streams.gathering import PlacedOutage
 from tests.api.routes.conftest import TOKEN, Api
 from tests.helpers import instant
 

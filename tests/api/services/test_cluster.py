@@ -22,7 +22,7 @@ from streams.engine import (
     UptimeRow,
 )
 from streams.engine.outages import Outage
-from streams.snapshot import FleetRow, PlacedOutage
+from streams.gathering import FleetRow, PlacedOutage
 from tests.api.fakes import FakeWorker, InlineSide
 from tests.helpers import instant
 

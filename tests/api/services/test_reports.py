@@ -15,7 +15,7 @@ from api.services.records import ReportRecord
 from api.services.reports import STALE, ReportService
 from streams.engine import DEFAULT_RETENTION, HOUR, WEEK
 from streams.engine.units import LATEST
-from streams.snapshot import FleetRow, PlacedOutage, merged_report
+from streams.gathering import FleetRow, PlacedOutage, merged_report
 from tests.api.fakes import MemoryReportLog
 
 WATERMARK = 100 * WEEK

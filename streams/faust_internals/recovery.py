@@ -6,11 +6,10 @@ two-worker failover, where the survivor received no changelog record at all for 
 waited, and stayed not ready. Faust then only logs "No event received for active tp". Asking its
 recovery to start over (what a new rebalance does) builds its highwaters and offsets again, seeks,
 resumes the partitions and makes sure the fetcher runs. A likely cause, changelog records taken from
-partitions not yet resumed and then dropped, is gone (``streams.fetching``); the watch stays for any
-other.
+partitions not yet resumed and then dropped, is gone (``fetching``); the watch stays for any other.
 
 This reads and sets faust-streaming's recovery internals, behind this module only;
-``tests/streams/test_recovery.py`` checks them against the pinned faust-streaming.
+``tests/streams/faust_internals/test_recovery.py`` checks them against the pinned faust-streaming.
 """
 
 from __future__ import annotations

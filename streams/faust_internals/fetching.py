@@ -19,7 +19,7 @@ the revocation until the recovery has resumed and sought the sources); changelog
 the recovery itself reads, only need to be active.
 
 This replaces one method of Faust's consumer thread, behind this module only;
-``tests/streams/test_fetching.py`` checks it against the pinned faust-streaming and
+``tests/streams/faust_internals/test_fetching.py`` checks it against the pinned faust-streaming and
 ``tests/integration/test_fetching.py`` against aiokafka and a real broker.
 """
 

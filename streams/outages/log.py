@@ -1,6 +1,6 @@
 """The outage topic's wire format: one compacted record per outage, keyed by store and start.
 
-A value is the outage as it stands after a change (``streams.outage_records.outage_fields``: its
+A value is the outage as it stands after a change (``streams.outages.records.outage_fields``: its
 instants in UTC and its zone) with the change that made it (``opened``, ``updated``, ``closed``) and
 the instant it is measured to; a tombstone retracts the outage. Readers (``notice_of``) add the local
 times. Each change has an id derived from its content only, so the same change derived twice (a
@@ -15,7 +15,7 @@ from typing import Any
 
 from streams.engine.instants import iso_text
 from streams.engine.outages import OutageChange, OutageEvent
-from streams.outage_records import outage_fields, with_local_times
+from streams.outages.records import outage_fields, with_local_times
 
 
 class OutageLogError(ValueError):

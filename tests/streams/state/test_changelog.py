@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.changelog import (
+from streams.engine import DAY, DEFAULT_PROFILE, MINUTE, SECOND, AddResult, HoursRow, StoreProfile, StoreState
+from streams.state.changelog import (
     CHUNK_PINGS,
     DELTA,
     MIN_SLOTS,
@@ -25,7 +26,6 @@ from streams.changelog import (
     recovered,
     split_local,
 )
-from streams.engine import DAY, DEFAULT_PROFILE, MINUTE, SECOND, AddResult, HoursRow, StoreProfile, StoreState
 from tests.helpers import instant
 
 START = instant("2023-01-20T00:00:00")

@@ -5,7 +5,7 @@ test and then the value, and needs an index of every key to know its partition),
 (Faust's decoded ``items()`` costs three times the driver's raw items), and a gathering, which reads
 each partition's RocksDB database from the report process and needs to know where it lies and which
 key is Faust's own. All lean on faust-streaming internals, pinned in ``pyproject.toml`` and checked
-by ``tests/streams/test_storage.py``; nothing else in the product crosses that line.
+by ``tests/streams/faust_internals/test_storage.py``; nothing else in the product crosses that line.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from faust.transport.consumer import Consumer
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP
 
-from streams.fetching import DeliverablePartitions
+from streams.faust_internals.fetching import DeliverablePartitions
 from streams.worker import StreamWorker
 
 PINGS, CHANGELOG = TP("pings", 0), TP("store-states-changelog", 0)

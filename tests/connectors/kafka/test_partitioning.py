@@ -6,7 +6,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.topics import partition_of
+from connectors.kafka import partition_of
 
 
 @given(st.binary(min_size=1, max_size=64), st.integers(1, 64))

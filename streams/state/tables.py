@@ -1,7 +1,7 @@
 """The worker's tables: each store's uptime state and its profile, co-partitioned with their sources.
 
 Both hold bytes in RocksDB. Profiles are small and changelogged by Faust as they are. States are
-changelogged as small per-change records (``streams.changelog``), which this module writes, retries
+changelogged as small per-change records (``streams.state.changelog``), which this module writes, retries
 when the broker refuses them, and applies when a worker recovers a partition.
 """
 
@@ -21,7 +21,11 @@ from typing import Any, cast
 import faust
 from faust.types import TP, EventT
 
-from streams.changelog import (
+from connectors.kafka import partition_of
+from streams.engine import StoreProfile, StoreState
+from streams.faust_internals.storage import bookkeeping_key, database_path, raw_items, read
+from streams.metrics import StreamMetrics
+from streams.state.changelog import (
     ChangelogError,
     LogPosition,
     Ping,
@@ -32,12 +36,8 @@ from streams.changelog import (
     recovered,
     split_local,
 )
-from streams.decoded_profiles import DecodedProfiles
-from streams.engine import StoreProfile, StoreState
-from streams.metrics import StreamMetrics
-from streams.snapshot import Cut
-from streams.storage import bookkeeping_key, database_path, raw_items, read
-from streams.topics import partition_of
+from streams.state.cut import Cut
+from streams.state.decoded_profiles import DecodedProfiles
 
 STATES_TABLE = "store-states"
 PROFILES_TABLE = "store-profiles"
@@ -160,7 +160,7 @@ class StoreTables:
             metrics=metrics,
         )
         app.tables.add(self.states)
-        # Set once per worker run: a store's first write in a run is a snapshot (see streams.changelog).
+        # Set once per worker run: a store's first write in a run is a snapshot (see streams.state.changelog).
         self.epoch = int.from_bytes(os.urandom(4), "little") or 1
         # Keys whose latest record the broker refused, until it or a newer record of the key is written.
         self.unwritten: set[bytes] = set()

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from intervaltree import IntervalTree
 
-from streams.commits import Deliveries, commit_after_delivery, next_position
+from streams.faust_internals.commits import Deliveries, commit_after_delivery, next_position
 from streams.worker import StreamWorker
 from tests.streams.conftest import PARTITIONS
 

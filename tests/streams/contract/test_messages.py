@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.engine import HoursRow, StoreProfile
-from streams.messages import (
+from streams.contract.messages import (
     CONTRACT,
     MessageError,
     decode_pings,
@@ -17,6 +16,7 @@ from streams.messages import (
     encode_pings,
     encode_profile,
 )
+from streams.engine import HoursRow, StoreProfile
 
 
 def test_round_trips() -> None:

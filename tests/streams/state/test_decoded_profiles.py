@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from streams.decoded_profiles import DecodedProfiles
+from streams.contract.messages import encode_profile
 from streams.engine import DEFAULT_PROFILE, HoursRow, StoreProfile
-from streams.messages import encode_profile
+from streams.state.decoded_profiles import DecodedProfiles
 
 PROFILES = [StoreProfile("Europe/Paris", (HoursRow(day, 9 * 3600, 18 * 3600),)) for day in range(4)]
 RAW = [encode_profile(profile) for profile in PROFILES]

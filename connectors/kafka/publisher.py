@@ -9,6 +9,8 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.producer.message_accumulator import BatchBuilder
 
+from connectors.kafka import clients
+
 
 class Publisher:
     """An aiokafka producer with ``acks=all``: a completed ``send_all`` means every message is durable.
@@ -23,9 +25,8 @@ class Publisher:
 
     async def start(self) -> None:
         """Connect; the client is made here because aiokafka binds it to the running loop."""
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap,
-            acks="all",
+        self._producer = clients.producer(
+            self.bootstrap,
             linger_ms=self.linger_ms,
             max_batch_size=1 << 20,
             max_request_size=8 << 20,

@@ -12,23 +12,23 @@ from pathlib import Path
 import pytest
 from rocksdict import Rdict
 
-from streams import snapshot
+from streams.contract.messages import encode_profile
 from streams.engine import HOUR, HoursRow, StoreProfile, StoreState, UptimeRow, uptime_row, write_report_csv
-from streams.messages import encode_profile
-from streams.snapshot import (
-    Cut,
+from streams.gathering import (
     RawStore,
     ReportProcesses,
     SideProcess,
     StoresHeldTwice,
     merged_report,
     of_cut,
+    reads,
     report_part_at,
     rows_at,
     shares_of,
 )
+from streams.state.cut import Cut
 from tests.helpers import instant
-from tests.streams.test_secondaries import primary
+from tests.streams.gathering.test_secondaries import primary
 
 START = instant("2023-01-23 08:00:00")  # a Monday
 KOLKATA = StoreProfile("Asia/Kolkata", (HoursRow(0, 9 * 3600, 17 * 3600),))
@@ -127,7 +127,7 @@ def test_a_cut_read_by_the_report_process_gives_the_rows_of_all_its_stores(
     partitions.append((tmp_path / "states-2.db", tmp_path / "profiles-2.db"))  # nothing written there yet
     cut = Cut(tuple(partitions), HIDDEN, tmp_path / "scratch")
     as_of = START + 45 * HOUR
-    monkeypatch.setattr(snapshot, "SLICE", 4)  # slices, not whole partitions, in memory at a time
+    monkeypatch.setattr(reads, "SLICE", 4)  # slices, not whole partitions, in memory at a time
     assert of_cut(cut, as_of, rows_at) == rows_at(many, as_of)
     assert merged_report([report_part_at(cut, as_of)]) == (_csv(rows_at(many, as_of)), len(many))
 
@@ -155,14 +155,14 @@ def test_a_warm_up_decodes_every_profile_once_and_the_next_gathering_reads_what_
     states, profiles = (primary(path) for path in paths)
     _write(states, profiles, stores)
     cut = Cut((paths,), HIDDEN, tmp_path / "scratch")
-    snapshot.profile_from.cache_clear()
-    assert snapshot.warm(cut, 0) == 1
-    assert snapshot.profile_from.cache_info().misses == 1
+    reads.profile_from.cache_clear()
+    assert reads.warm(cut, 0) == 1
+    assert reads.profile_from.cache_info().misses == 1
     late = (b"d", stores[0][1], encode_profile(StoreProfile("Europe/Paris", KOLKATA.hours)))
     _write(states, profiles, [late])
     as_of = START + 45 * HOUR
     assert of_cut(cut, as_of, rows_at) == rows_at([*stores, late], as_of)
-    assert snapshot.profile_from.cache_info().misses == 3  # the new profile, and the default one
+    assert reads.profile_from.cache_info().misses == 3  # the new profile, and the default one
 
 
 def test_partitions_are_dealt_evenly_among_the_report_processes() -> None:

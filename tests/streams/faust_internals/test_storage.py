@@ -1,6 +1,6 @@
 """Pins the one crossing into Faust's private storage API to the faust-streaming version it was written for.
 
-An upgrade of faust-streaming fails here first: check ``streams/storage.py`` against the new version,
+An upgrade of faust-streaming fails here first: check ``streams/faust_internals/storage.py`` against the new version,
 then move the pin in ``pyproject.toml`` and here together.
 """
 
@@ -15,10 +15,10 @@ from typing import Any, cast
 import pytest
 from faust.types import TP
 
-from streams.messages import encode_pings
-from streams.secondaries import Secondaries, items
-from streams.storage import bookkeeping_key, database_path, raw_items, read
-from streams.topics import partition_of
+from connectors.kafka import partition_of
+from streams.contract.messages import encode_pings
+from streams.faust_internals.storage import bookkeeping_key, database_path, raw_items, read
+from streams.gathering.secondaries import Secondaries, items
 from streams.worker import StreamWorker
 from tests.conftest import REPO
 from tests.streams.conftest import PARTITIONS

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rocksdict import Options, Rdict
 
-from streams.secondaries import Secondaries, items
+from streams.gathering.secondaries import Secondaries, items
 
 HIDDEN = b"__bookkeeping__"
 

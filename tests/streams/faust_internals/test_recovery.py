@@ -9,7 +9,7 @@ from typing import Any, cast
 from faust.tables.recovery import Recovery
 from faust.types import TP
 
-from streams.recovery import STALL, restart_if_stalled, stalled_partitions
+from streams.faust_internals.recovery import STALL, restart_if_stalled, stalled_partitions
 from streams.worker import StreamWorker
 
 STATES, PROFILES = TP("agents-store-states-changelog", 2), TP("agents-store-profiles-changelog", 2)

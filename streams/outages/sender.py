@@ -11,7 +11,7 @@ worker shares the machine with it; a replay of 10,000 stores sends its 33,000 ou
 about 450 requests, and each record costs an append.
 
 Records of a partition leave in the order sent. Commits wait for them as for Faust's own records
-(``streams.commits.Deliveries``), and first make every gathering batch leave, so none lingers.
+(``streams.faust_internals.commits.Deliveries``), and first make every gathering batch leave, so none lingers.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from typing import Any
 
 from aiokafka.producer.message_accumulator import BatchBuilder
 
-from replay.producer import Publisher
-from streams.commits import Deliveries
+from connectors.kafka.publisher import Publisher
+from streams.faust_internals.commits import Deliveries
 
 # Longest a record waits behind a backlog for others to share its batch.
 LINGER = 0.1

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from streams.engine import StoreProfile
-from streams.snapshot import decoded_profile
+from streams.contract.messages import decode_profile
+from streams.engine import DEFAULT_PROFILE, StoreProfile
+
+
+def decoded_profile(raw: bytes | None) -> StoreProfile:
+    """A profile as the tables hold it (None: the default profile)."""
+    return DEFAULT_PROFILE if raw is None else decode_profile(raw)
 
 
 class DecodedProfiles:

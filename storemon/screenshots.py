@@ -1,4 +1,4 @@
-"""Screenshots of the dashboard for the README: ``python -m dashboard.screenshots [--out docs/img]``.
+"""Screenshots of the dashboard for the README: ``python -m storemon.screenshots [--out docs/img]``.
 
 Starts a local broker and worker, replays the bundled sample, then photographs the fleet page and
 the page of the store with the costliest outage, in headless Chromium.

@@ -14,10 +14,10 @@ gives up once 0.1 s pass without a message leaving it, records still inside: und
 commit could pass them, and a worker killed just after lost them for good (seen: a store missing one
 message's pings after a failover). ``commit_after_delivery`` makes the flush wait until every record
 put in the buffer before it is acknowledged by the broker, and every outage record sent before it
-through the outage producer (``streams.outage_sender``), which does not go through that buffer.
+through the outage producer (``streams.outages.sender``), which does not go through that buffer.
 
 These replace one method of Faust's consumer and two of its producer, behind this module only;
-``tests/streams/test_commits.py`` checks them against the pinned faust-streaming.
+``tests/streams/faust_internals/test_commits.py`` checks them against the pinned faust-streaming.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Connections to the external systems the product talks to, one subpackage each."""

@@ -1,0 +1,1 @@
+"""Per-store state: the RocksDB tables, their changelog records, and the profiles decoded from them."""
