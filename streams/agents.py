@@ -164,13 +164,7 @@ class Ingest:
             self.tables.put_state(key, state, position, changed, message.partition)
             if deriving:
                 after = outages_near(store_id, state, profile, low, high)
-                if changed:
-                    changes = outage_changes(before, after)
-                elif outcomes.keys() == {AddResult.DUPLICATE.value}:
-                    changes = _repeats(after)
-                else:
-                    changes = []
-                self._publish(key, changes, state, profile, message)
+                self._publish(key, _changes(before, after, bool(changed), outcomes), state, profile, message)
             if state.latest is not None:
                 self.watermark.saw(state.latest)
             for outcome, count in outcomes.items():
@@ -238,6 +232,18 @@ class Ingest:
         if previous.effective_timezone != profile.effective_timezone:
             changes += _restated(after, changes)
         self._publish(key, changes, state, profile, message)
+
+
+def _changes(
+    before: dict[int, Outage], after: dict[int, Outage], changed: bool, outcomes: Counter[str]
+) -> list[OutageChange]:
+    """What a message did to the outages near it: the difference when it changed the state, the
+    outages again when it was all repeats (processed again after a crash), else nothing."""
+    if changed:
+        return outage_changes(before, after)
+    if outcomes.keys() == {AddResult.DUPLICATE.value}:
+        return _repeats(after)
+    return []
 
 
 def _repeats(outages: dict[int, Outage]) -> list[OutageChange]:

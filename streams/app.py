@@ -9,6 +9,8 @@ import faust
 
 from connectors.kafka.clients import faust_brokers
 from streams.engine import DEFAULT_RETENTION
+from streams.faust_internals.commits import Deliveries
+from streams.faust_internals.transport import WorkerTransport
 from streams.topics import Topics
 
 
@@ -26,8 +28,9 @@ class StreamsConfig:
     report_processes: int = 2  # child processes a gathering's reading and computing is split among
 
 
-def create_app(config: StreamsConfig) -> faust.App:
-    return faust.App(
+def create_app(config: StreamsConfig, deliveries: Deliveries) -> faust.App:
+    """The worker's Faust app, on the transport that commits only what was delivered (``deliveries``)."""
+    app = faust.App(
         config.app_id,
         broker=faust_brokers(config.bootstrap),
         store="rocksdb://",
@@ -48,3 +51,5 @@ def create_app(config: StreamsConfig) -> faust.App:
         producer_max_request_size=8 << 20,
         autodiscover=False,
     )
+    app.transport = WorkerTransport(app.conf.broker_consumer, app, deliveries=deliveries)
+    return app

@@ -11,13 +11,10 @@ from functools import partial
 from itertools import chain
 from typing import Any, TypeVar, cast
 
-import faust
-
 from streams.agents import Ingest
 from streams.app import StreamsConfig, create_app
 from streams.engine import StoreProfile, StoreState, StoreStatus, store_status
-from streams.faust_internals.commits import Deliveries, commit_after_delivery, keep_commits_moving
-from streams.faust_internals.fetching import deliver_what_is_fetched
+from streams.faust_internals.commits import Deliveries
 from streams.faust_internals.recovery import restart_if_stalled
 from streams.gathering import (
     FleetRow,
@@ -45,12 +42,8 @@ class StreamWorker:
     def __init__(self, config: StreamsConfig) -> None:
         self.config = config
         self.metrics = StreamMetrics()
-        self.app = create_app(config)
         self.deliveries = Deliveries()
-        # The consumer exists once the app runs. Its first rebalance starts with a revocation (of
-        # nothing), before any partition is assigned or fetched; it commits only after an assignment.
-        self.app.on_partitions_revoked.connect(self._adapt_consumer)
-        self.app.on_partitions_assigned.connect(self._adapt_consumer)
+        self.app = create_app(config, self.deliveries)
         self.topics = SourceTopics.declare(self.app, config.topics, config.partitions)
         self.tables = StoreTables(self.app, config.partitions, config.retention, self.metrics)
         self.progress = Progress()
@@ -76,11 +69,6 @@ class StreamWorker:
 
     def _rebalance(self) -> AfterRebalance:
         return AfterRebalance(lambda: int(self.app.consumer_generation_id), lambda: self.settled)
-
-    async def _adapt_consumer(self, app: faust.App, /, *_: Any, signal: Any, **__: Any) -> None:
-        keep_commits_moving(app.consumer)
-        deliver_what_is_fetched(app.consumer)
-        commit_after_delivery(app.producer, self.deliveries)
 
     @property
     def canonical_url(self) -> str:

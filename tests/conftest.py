@@ -20,8 +20,12 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real single-node Kafka broker on loopback for the whole session; its bootstrap address."""
-    broker = LocalBroker(tmp_path_factory.mktemp("kafka"))
+    """A real single-node Apache Kafka broker on loopback for the whole session; its bootstrap address.
+
+    Apache Kafka only: the tests marked ``kafka`` prove the product against the real thing, so a
+    machine without Java and Maven fails here rather than falling back to another broker.
+    """
+    broker = LocalBroker(tmp_path_factory.mktemp("kafka"), engine="kafka")
     broker.start()
     try:
         yield broker.bootstrap

@@ -9,13 +9,14 @@ are dots (hollow when inactive) and outages are outlined; tooltips give local cl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
 from streams.engine import HOUR, StoreProfile, StoreState
 from streams.engine.instants import to_datetime, to_instant
-from streams.engine.outages import store_outages
+from streams.engine.outages import Outage, store_outages
 
 HOUR_PX = 36
 LANE_PX = 34
@@ -72,7 +73,6 @@ def _status_runs(state: StoreState, start: int, end: int) -> list[tuple[int, int
 def timeline_svg(store_id: str, state: StoreState, profile: StoreProfile, as_of: int) -> str:
     zone_name = profile.effective_timezone
     zone = ZoneInfo(zone_name)
-    calendar = profile.calendar
     lanes = _lanes(as_of, zone)
     outages = store_outages(store_id, state, profile, as_of)
     height = TOP_PX + len(lanes) * (LANE_PX + 10) + 40
@@ -91,64 +91,9 @@ def timeline_svg(store_id: str, state: StoreState, profile: StoreProfile, as_of:
     for hour in range(0, 25, 3):
         parts.append(f'<text x="{LABEL_PX + hour * HOUR_PX}" y="14" class="axis">{hour:02d}h</text>')
 
-    def x(instant: int, lane_start: int) -> float:
-        return LABEL_PX + (instant - lane_start) / HOUR * HOUR_PX
-
     for index, (label, start, end) in enumerate(lanes):
-        y = TOP_PX + index * (LANE_PX + 10)
-        hours = (end - start) / HOUR
-        parts.append(f'<g class="lane" data-day="{escape(label)}" data-hours="{hours:g}">')
-        parts.append(f'<text x="4" y="{y + LANE_PX / 2 + 4}" class="day">{escape(label)}</text>')
-        parts.append(
-            f'<rect x="{LABEL_PX}" y="{y}" width="{hours * HOUR_PX:.1f}" height="{LANE_PX}" class="closed"/>'
-        )
-        for a, b in calendar.business_intervals(start, end):
-            parts.append(
-                f'<rect x="{x(a, start):.1f}" y="{y}" width="{(b - a) / HOUR * HOUR_PX:.1f}" '
-                f'height="{LANE_PX}" class="business" data-kind="business" '
-                f'data-start-local="{_clock(a, zone)}" data-end-local="{_clock(b, zone)}">'
-                f"<title>open {_clock(a, zone)} to {_clock(b, zone)}</title></rect>"
-            )
-        shown_end = min(end, as_of)
-        if state.times and state.times[0] <= as_of and start < shown_end:
-            for a, b, up in _status_runs(state, start, shown_end):
-                fill = "up" if up else "down"
-                parts.append(
-                    f'<rect x="{x(a, start):.1f}" y="{y + 11}" width="{(b - a) / HOUR * HOUR_PX:.1f}" '
-                    f'height="12" class="{fill}" data-kind="{fill}"/>'
-                )
-        for when, flag in zip(state.times, state.active, strict=True):
-            if start <= when < shown_end:
-                kind = "ping-active" if flag else "ping-inactive"
-                parts.append(f'<circle cx="{x(when, start):.1f}" cy="{y + 5}" r="2.5" class="{kind}"/>')
-        for outage in outages:
-            a = max(outage.started_at, start)
-            b = min(outage.ended_at if outage.ended_at is not None else as_of, shown_end)
-            if a < b:
-                until = "now" if outage.ended_at is None else _clock(outage.ended_at, zone)
-                parts.append(
-                    f'<rect x="{x(a, start):.1f}" y="{y + 8}" width="{(b - a) / HOUR * HOUR_PX:.1f}" '
-                    f'height="18" class="outage" data-kind="outage"><title>outage from '
-                    f"{_clock(outage.started_at, zone)} to {until}: "
-                    f"{outage.business_downtime_minutes:g} business minutes</title></rect>"
-                )
-        if hours != 24:
-            change = _clock_change(start, end, profile)
-            if change is not None:
-                cx = x(change, start)
-                note = "clocks go back: 25-hour day" if hours > 24 else "clocks go forward: 23-hour day"
-                parts.append(
-                    f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{y - 3}" y2="{y + LANE_PX + 3}" '
-                    f'class="clock-change" data-kind="clock-change"/>'
-                    f'<text x="{LABEL_PX + hours * HOUR_PX + 6:.1f}" y="{y + LANE_PX / 2 + 4}" '
-                    f'class="note">{note}</text>'
-                )
-        if start <= as_of < end:
-            nx = x(as_of, start)
-            parts.append(
-                f'<line x1="{nx:.1f}" x2="{nx:.1f}" y1="{y - 3}" y2="{y + LANE_PX + 3}" class="now"/>'
-            )
-        parts.append("</g>")
+        lane = _Lane(label, start, end, TOP_PX + index * (LANE_PX + 10))
+        parts.extend(_lane_parts(lane, state, profile, outages, as_of))
     legend_y = height - 14
     parts.append(
         f'<g class="legend" transform="translate({LABEL_PX},{legend_y})">'
@@ -162,6 +107,96 @@ def timeline_svg(store_id: str, state: StoreState, profile: StoreProfile, as_of:
     )
     parts.append("</svg>")
     return "".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lane:
+    """One local day of the timeline: its label, its instants, and where it is drawn."""
+
+    label: str
+    start: int
+    end: int
+    y: int
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start) / HOUR
+
+    def x(self, instant: int) -> float:
+        return LABEL_PX + (instant - self.start) / HOUR * HOUR_PX
+
+
+def _lane_parts(
+    lane: _Lane, state: StoreState, profile: StoreProfile, outages: list[Outage], as_of: int
+) -> list[str]:
+    """A day's lane: business hours, up and down, pings, outages, a clock change and now."""
+    zone, y, x = ZoneInfo(profile.effective_timezone), lane.y, lane.x
+    parts = [
+        f'<g class="lane" data-day="{escape(lane.label)}" data-hours="{lane.hours:g}">',
+        f'<text x="4" y="{y + LANE_PX / 2 + 4}" class="day">{escape(lane.label)}</text>',
+        f'<rect x="{LABEL_PX}" y="{y}" width="{lane.hours * HOUR_PX:.1f}" height="{LANE_PX}" '
+        'class="closed"/>',
+    ]
+    for a, b in profile.calendar.business_intervals(lane.start, lane.end):
+        parts.append(
+            f'<rect x="{x(a):.1f}" y="{y}" width="{(b - a) / HOUR * HOUR_PX:.1f}" '
+            f'height="{LANE_PX}" class="business" data-kind="business" '
+            f'data-start-local="{_clock(a, zone)}" data-end-local="{_clock(b, zone)}">'
+            f"<title>open {_clock(a, zone)} to {_clock(b, zone)}</title></rect>"
+        )
+    shown_end = min(lane.end, as_of)
+    if state.times and state.times[0] <= as_of and lane.start < shown_end:
+        for a, b, up in _status_runs(state, lane.start, shown_end):
+            fill = "up" if up else "down"
+            parts.append(
+                f'<rect x="{x(a):.1f}" y="{y + 11}" width="{(b - a) / HOUR * HOUR_PX:.1f}" '
+                f'height="12" class="{fill}" data-kind="{fill}"/>'
+            )
+    for when, flag in zip(state.times, state.active, strict=True):
+        if lane.start <= when < shown_end:
+            kind = "ping-active" if flag else "ping-inactive"
+            parts.append(f'<circle cx="{x(when):.1f}" cy="{y + 5}" r="2.5" class="{kind}"/>')
+    parts.extend(_outage_parts(lane, outages, zone, as_of, shown_end))
+    parts.extend(_marker_parts(lane, profile, as_of))
+    parts.append("</g>")
+    return parts
+
+
+def _outage_parts(
+    lane: _Lane, outages: list[Outage], zone: ZoneInfo, as_of: int, shown_end: int
+) -> list[str]:
+    parts = []
+    for outage in outages:
+        a = max(outage.started_at, lane.start)
+        b = min(outage.ended_at if outage.ended_at is not None else as_of, shown_end)
+        if a < b:
+            until = "now" if outage.ended_at is None else _clock(outage.ended_at, zone)
+            parts.append(
+                f'<rect x="{lane.x(a):.1f}" y="{lane.y + 8}" width="{(b - a) / HOUR * HOUR_PX:.1f}" '
+                f'height="18" class="outage" data-kind="outage"><title>outage from '
+                f"{_clock(outage.started_at, zone)} to {until}: "
+                f"{outage.business_downtime_minutes:g} business minutes</title></rect>"
+            )
+    return parts
+
+
+def _marker_parts(lane: _Lane, profile: StoreProfile, as_of: int) -> list[str]:
+    """A clock change in the day, and the line at ``as_of``."""
+    parts, y, hours = [], lane.y, lane.hours
+    change = None if hours == 24 else _clock_change(lane.start, lane.end, profile)
+    if change is not None:
+        cx = lane.x(change)
+        note = "clocks go back: 25-hour day" if hours > 24 else "clocks go forward: 23-hour day"
+        parts.append(
+            f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{y - 3}" y2="{y + LANE_PX + 3}" '
+            f'class="clock-change" data-kind="clock-change"/>'
+            f'<text x="{LABEL_PX + hours * HOUR_PX + 6:.1f}" y="{y + LANE_PX / 2 + 4}" '
+            f'class="note">{note}</text>'
+        )
+    if lane.start <= as_of < lane.end:
+        nx = lane.x(as_of)
+        parts.append(f'<line x1="{nx:.1f}" x2="{nx:.1f}" y1="{y - 3}" y2="{y + LANE_PX + 3}" class="now"/>')
+    return parts
 
 
 def _clock_change(start: int, end: int, profile: StoreProfile) -> int | None:

@@ -16,18 +16,15 @@ message's pings after a failover). ``commit_after_delivery`` makes the flush wai
 put in the buffer before it is acknowledged by the broker, and every outage record sent before it
 through the outage producer (``streams.outages.sender``), which does not go through that buffer.
 
-These replace one method of Faust's consumer and two of its producer, behind this module only;
-``tests/streams/faust_internals/test_commits.py`` checks them against the pinned faust-streaming.
+The worker's consumer and producer (``transport``) commit and flush with these.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
-
-from faust.types import TP
 
 
 def next_position(committed: int | None, acked: Iterable[int], gaps: Iterable[tuple[int, int]]) -> int | None:
@@ -57,25 +54,6 @@ def next_position(committed: int | None, acked: Iterable[int], gaps: Iterable[tu
     return position
 
 
-def keep_commits_moving(consumer: Any) -> None:
-    """Make ``consumer`` (a faust-streaming Consumer) compute its commit positions with ``next_position``."""
-
-    def new_offset(tp: TP) -> int | None:
-        acked: list[int] = consumer._acked[tp]  # noqa: SLF001 (see the module docstring)
-        gaps = consumer._gap[tp]  # noqa: SLF001
-        committed: int | None = consumer._committed_offset[tp]  # noqa: SLF001
-        position = next_position(committed, acked, ((gap.begin, gap.end) for gap in gaps))
-        if position is None:
-            return None
-        finished = [offset for offset in acked if offset < position]
-        acked[:] = sorted({offset for offset in acked if offset >= position})
-        consumer._acked_index[tp].difference_update(finished)  # noqa: SLF001
-        gaps.chop(0, position)
-        return position
-
-    consumer._new_offset = new_offset  # noqa: SLF001
-
-
 # Longest a commit waits for the records before it; acknowledgements take milliseconds to seconds.
 DELIVERY_WAIT = 30.0
 log = logging.getLogger(__name__)
@@ -94,31 +72,14 @@ class Deliveries:
         future.add_done_callback(self.unacknowledged.discard)
 
 
-def commit_after_delivery(producer: Any, deliveries: Deliveries) -> None:
-    """Make ``producer.flush()`` (a faust-streaming Producer's, which its consumer awaits before each
-    commit) return only once every record put in its buffer, or tracked in ``deliveries``, before the
-    call was acknowledged or failed; a record sent later belongs to a later commit."""
-    if getattr(producer, "_storemon_delivery", False):
-        return  # already done for this producer (partitions are assigned many times)
-    buffer = producer.buffer
-    put, flush = buffer.put, producer.flush
-
-    def tracked_put(future: asyncio.Future[Any]) -> None:
-        deliveries.track(future)
-        put(future)
-
-    async def flush_delivered() -> None:
-        for hurry in deliveries.before_flush:
-            hurry()
-        waiting = list(deliveries.unacknowledged)
-        await flush()
-        if waiting:
-            _, pending = await asyncio.wait(waiting, timeout=DELIVERY_WAIT)
-            if pending:  # a record whose send raised before reaching the client never resolves
-                log.warning(
-                    "committing with %d records unacknowledged after %.0f s", len(pending), DELIVERY_WAIT
-                )
-
-    buffer.put = tracked_put
-    producer.flush = flush_delivered
-    producer._storemon_delivery = True  # noqa: SLF001
+async def flush_delivered(flush: Callable[[], Awaitable[None]], deliveries: Deliveries) -> None:
+    """Flush (Faust's producer's ``flush``), then wait until every record tracked in ``deliveries``
+    before the call is acknowledged or failed; a record sent later belongs to a later commit."""
+    for hurry in deliveries.before_flush:
+        hurry()
+    waiting = list(deliveries.unacknowledged)
+    await flush()
+    if waiting:
+        _, pending = await asyncio.wait(waiting, timeout=DELIVERY_WAIT)
+        if pending:  # a record whose send raised before reaching the client never resolves
+            log.warning("committing with %d records unacknowledged after %.0f s", len(pending), DELIVERY_WAIT)

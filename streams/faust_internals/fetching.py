@@ -18,15 +18,14 @@ none active, held back for a full buffer) and no rebalance is under way (``App.r
 the revocation until the recovery has resumed and sought the sources); changelog partitions, which
 the recovery itself reads, only need to be active.
 
-This replaces one method of Faust's consumer thread, behind this module only;
-``tests/streams/faust_internals/test_fetching.py`` checks it against the pinned faust-streaming and
-``tests/integration/test_fetching.py`` against aiokafka and a real broker.
+The worker's consumer thread (``transport.ConsumerThread``) fetches with these;
+``tests/integration/test_fetching.py`` checks them against aiokafka and a real broker.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Set
-from typing import Any, cast
+from typing import cast
 
 from faust.types import TP
 
@@ -57,34 +56,3 @@ class DeliverablePartitions:
         # aiokafka asks with its own TopicPartition, a (topic, partition) tuple like Faust's TP.
         taken = self.active or self.buffered
         return tp in taken and (not self.rebalancing() or self.is_changelog(cast(TP, tp)))
-
-
-def deliver_what_is_fetched(consumer: Any) -> None:
-    """Make ``consumer`` (a faust-streaming Consumer) take records from aiokafka for
-    ``DeliverablePartitions`` only."""
-    thread = consumer._thread  # noqa: SLF001 (see the module docstring)
-    if getattr(thread, "_storemon_deliverable", False):
-        return  # already done for this thread (partitions are assigned many times)
-    fetch = thread._fetch_records  # noqa: SLF001
-    app = consumer.app
-
-    def is_changelog(tp: TP) -> bool:
-        return bool(consumer._is_changelog_tp(tp))  # noqa: SLF001
-
-    def rebalancing() -> bool:
-        return bool(app.rebalancing)
-
-    async def fetch_deliverable(
-        aiokafka_consumer: Any,
-        active: Set[TP] | None,
-        timeout: float | None = None,
-        max_records: int | None = None,
-    ) -> Any:
-        partitions = None  # a client-only app's: every partition
-        if active is not None:
-            buffered = consumer._buffered_partitions  # noqa: SLF001
-            partitions = DeliverablePartitions(active, buffered, is_changelog, rebalancing)
-        return await fetch(aiokafka_consumer, partitions, timeout=timeout, max_records=max_records)
-
-    thread._fetch_records = fetch_deliverable  # noqa: SLF001
-    thread._storemon_deliverable = True  # noqa: SLF001

@@ -8,8 +8,7 @@ recovery to start over (what a new rebalance does) builds its highwaters and off
 resumes the partitions and makes sure the fetcher runs. A likely cause, changelog records taken from
 partitions not yet resumed and then dropped, is gone (``fetching``); the watch stays for any other.
 
-This reads and sets faust-streaming's recovery internals, behind this module only;
-``tests/streams/faust_internals/test_recovery.py`` checks them against the pinned faust-streaming.
+This reads and sets faust-streaming's recovery internals (listed in ``streams.faust_internals``).
 """
 
 from __future__ import annotations
@@ -31,10 +30,10 @@ STALL = 30.0
 def stalled_partitions(recovery: Any, now: float) -> list[TP]:
     """Changelog partitions ``recovery`` (Faust's) still has records to restore of, but has received
     none of for ``STALL`` seconds, since it started or since the last."""
-    started = recovery._recovery_started_at  # noqa: SLF001 (see the module docstring)
+    started = recovery._recovery_started_at
     if not recovery.in_recovery or started is None:
         return []
-    received = recovery._active_events_received_at  # noqa: SLF001
+    received = recovery._active_events_received_at
     return sorted(
         tp
         for tp, left in recovery.active_remaining().items()

@@ -4,8 +4,7 @@ Three paths lean on a table's store driver: a store read (``Table.get`` reads tw
 test and then the value, and needs an index of every key to know its partition), the watermark scan
 (Faust's decoded ``items()`` costs three times the driver's raw items), and a gathering, which reads
 each partition's RocksDB database from the report process and needs to know where it lies and which
-key is Faust's own. All lean on faust-streaming internals, pinned in ``pyproject.toml`` and checked
-by ``tests/streams/faust_internals/test_storage.py``; nothing else in the product crosses that line.
+key is Faust's own. All lean on faust-streaming internals (listed in ``streams.faust_internals``).
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ def read(table: RawTable, key: bytes, partition: int) -> bytes | None:
     100,000 stores); the store's partition is known from its id. A key not there (a store unknown
     here) is looked for as Faust does, in every database held.
     """
-    database = cast(Any, table.data)._dbs.get(partition)  # noqa: SLF001 (see the module docstring)
+    database = cast(Any, table.data)._dbs.get(partition)
     value: bytes | None = None if database is None else database.get(key)
     return value if value is not None else table.data.get(key)
 
@@ -36,7 +35,7 @@ def read(table: RawTable, key: bytes, partition: int) -> bytes | None:
 def raw_items(table: RawTable) -> Iterator[tuple[bytes, bytes]]:
     """The items of the table's active partitions exactly as its store driver holds them."""
     store = cast(SerializedStore[bytes, bytes], table.data)
-    return store._iteritems()  # noqa: SLF001 (the driver's undecoded items; see the module docstring)
+    return store._iteritems()  # the driver's undecoded items
 
 
 def database_path(table: RawTable, partition: int) -> Path:

@@ -65,7 +65,7 @@ async def wait_gone(pids: set[int], timeout: float = 10.0) -> set[int]:
 def test_broker_restarted_mid_replay(tmp_path: Path, offline_csv: OfflineCsv) -> None:
     source = synthesize(tmp_path / "data.zip", stores=300, days=8, seed=5).path
     expected = offline_csv(source)
-    broker = LocalBroker(tmp_path / "broker", port=free_port())
+    broker = LocalBroker(tmp_path / "broker", port=free_port(), engine="kafka")
     broker.start()
     deployment = Deployment(broker.bootstrap, tmp_path)
     worker = deployment.worker()
@@ -93,7 +93,7 @@ def test_broker_restarted_mid_replay(tmp_path: Path, offline_csv: OfflineCsv) ->
 
 
 def test_worker_stops_on_sigterm_when_the_broker_is_gone(tmp_path: Path) -> None:
-    broker = LocalBroker(tmp_path / "broker", port=free_port())
+    broker = LocalBroker(tmp_path / "broker", port=free_port(), engine="kafka")
     broker.start()
     worker = Deployment(broker.bootstrap, tmp_path).worker()
     try:

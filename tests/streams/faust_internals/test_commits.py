@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 from typing import Any
 
-from faust.transport.consumer import Consumer
-from faust.transport.producer import Producer
 from faust.types import TP
 from hypothesis import given
 from hypothesis import strategies as st
 from intervaltree import IntervalTree
 
-from streams.faust_internals.commits import Deliveries, commit_after_delivery, next_position
+from streams.faust_internals.commits import Deliveries, flush_delivered, next_position
+from streams.faust_internals.transport import WorkerConsumer, WorkerProducer
 from streams.worker import StreamWorker
 from tests.streams.conftest import PARTITIONS
 
@@ -55,70 +53,68 @@ def test_the_position_is_the_first_offset_neither_acknowledged_nor_skipped(
 
 
 def test_the_workers_consumer_commits_with_it(stream_worker: StreamWorker) -> None:
-    """Pins the replaced method and the structures it reads to the installed faust-streaming."""
     consumer: Any = stream_worker.app.consumer
-    assert consumer._new_offset(TP("agents-pings", 0)) is None  # noqa: SLF001 (Faust's own, before)
-    asyncio.run(stream_worker.app.on_partitions_assigned.send(set()))  # the worker installs it now
+    assert isinstance(consumer, WorkerConsumer)
     partition = TP("agents-pings", PARTITIONS - 1)
-    consumer._committed_offset[partition] = 5  # noqa: SLF001
-    consumer._acked[partition].extend([5, 6, 6, 7, 9])  # noqa: SLF001
-    consumer._acked_index[partition].update({5, 6, 7, 9})  # noqa: SLF001
-    consumer._gap[partition] = IntervalTree.from_tuples([(6, 8)])  # noqa: SLF001
-    assert consumer._new_offset(partition) == 8  # noqa: SLF001
-    assert consumer._acked[partition] == [9]  # noqa: SLF001
-    assert consumer._acked_index[partition] == {9}  # noqa: SLF001
-    assert not consumer._gap[partition]  # noqa: SLF001
+    consumer._committed_offset[partition] = 5
+    consumer._acked[partition].extend([5, 6, 6, 7, 9])
+    consumer._acked_index[partition].update({5, 6, 7, 9})
+    consumer._gap[partition] = IntervalTree.from_tuples([(6, 8)])
+    assert consumer._filter_committable_offsets([partition]) == {partition: 8}
+    assert consumer._acked[partition] == [9]
+    assert consumer._acked_index[partition] == {9}
+    assert not consumer._gap[partition]
 
 
-class _Buffer:
-    def __init__(self) -> None:
-        self.held: list[asyncio.Future[Any]] = []
-
-    def put(self, future: asyncio.Future[Any]) -> None:
-        self.held.append(future)
-
-
-class _Producer:
+class _Flush:
     """Flushes as Faust's buffer may under backpressure: returns with records still unsent."""
 
     def __init__(self) -> None:
-        self.buffer = _Buffer()
+        self.calls = 0
 
-    async def flush(self) -> None:
-        return None
+    async def __call__(self) -> None:
+        self.calls += 1
 
 
 def test_a_commits_flush_hurries_gathering_records_and_waits_for_every_one_sent_before_it() -> None:
     async def scenario() -> list[str]:
-        producer, deliveries, seen = _Producer(), Deliveries(), []
-        commit_after_delivery(producer, deliveries)
-        commit_after_delivery(producer, deliveries)  # assigned again: wrapped once
+        flush, deliveries, seen = _Flush(), Deliveries(), []
         loop = asyncio.get_running_loop()
         before = [loop.create_future() for _ in range(3)]
-        for future in before[:2]:
-            producer.buffer.put(future)
-        deliveries.track(before[2])  # an outage record, sent by its own producer
+        for future in before:
+            deliveries.track(future)  # changelog records through Faust's producer, outage records
         deliveries.before_flush.append(lambda: seen.append("hurried"))  # a batch of them gathering
-        flushing = asyncio.ensure_future(producer.flush())
+        flushing = asyncio.ensure_future(flush_delivered(flush, deliveries))
         await asyncio.sleep(0)  # the commit's flush has begun
         later = loop.create_future()
-        producer.buffer.put(later)  # belongs to a later commit: not waited for
+        deliveries.track(later)  # belongs to a later commit: not waited for
         for future in before:
             await asyncio.sleep(0.01)
             assert not flushing.done()
             seen.append("acknowledged")
             future.set_result(None)
-        await asyncio.wait_for(flushing, 1.0)
+        await flushing
         seen.append("flushed")
-        assert producer.buffer.held == [*before[:2], later] and not later.done()
+        assert flush.calls == 1
         assert deliveries.unacknowledged == {later}
         return seen
 
     assert asyncio.run(scenario()) == ["hurried"] + ["acknowledged"] * 3 + ["flushed"]
 
 
-def test_faust_flushes_its_producer_before_committing_and_buffers_through_put() -> None:
-    """What ``commit_after_delivery`` relies on in the pinned faust-streaming."""
-    commit = inspect.getsource(Consumer._commit_offsets)  # noqa: SLF001
-    assert commit.index("await self.app.producer.flush()") < commit.index("await self._commit(")
-    assert "self.buffer.put(" in inspect.getsource(Producer.send_soon)
+def test_the_workers_producer_tracks_every_record_it_buffers_and_flushes_with_them(
+    stream_worker: StreamWorker,
+) -> None:
+    producer = stream_worker.app.producer
+    assert isinstance(producer, WorkerProducer)
+    assert producer.deliveries is stream_worker.deliveries
+
+    async def scenario() -> None:
+        future = asyncio.get_running_loop().create_future()
+        producer.send_soon(future)
+        assert stream_worker.deliveries.unacknowledged == {future}
+        future.set_result(None)
+        await asyncio.sleep(0)
+        assert not stream_worker.deliveries.unacknowledged
+
+    asyncio.run(scenario())

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 from typing import Any
 
-from faust.app.base import App
-from faust.tables.recovery import Recovery
-from faust.transport.consumer import Consumer
+import pytest
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP
 
 from streams.faust_internals.fetching import DeliverablePartitions
+from streams.faust_internals.transport import WorkerConsumerThread
 from streams.worker import StreamWorker
 
 PINGS, CHANGELOG = TP("pings", 0), TP("store-states-changelog", 0)
@@ -57,51 +55,36 @@ def test_membership_is_asked_when_records_are_taken_not_when_the_fetch_began() -
     assert PINGS not in partitions
 
 
-def test_the_workers_consumer_thread_fetches_with_it(stream_worker: StreamWorker) -> None:
-    """Pins the replaced method to the installed faust-streaming: what it is called with, and that the
-    worker installs it from the first rebalance on, before any partition is assigned."""
+def test_the_workers_consumer_thread_fetches_with_it(
+    stream_worker: StreamWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's consumer thread hands aiokafka ``DeliverablePartitions`` over Faust's own sets."""
     consumer: Any = stream_worker.app.consumer
-    thread = consumer._thread  # noqa: SLF001
+    thread = consumer._thread
+    assert isinstance(thread, WorkerConsumerThread)
     calls: list[Any] = []
 
     async def recorded(
-        aiokafka_consumer: Any, active: Any, timeout: float | None = None, max_records: int | None = None
+        self: Any,
+        aiokafka_consumer: Any,
+        active: Any,
+        timeout: float | None = None,
+        max_records: int | None = None,
     ) -> Any:
         calls.append((aiokafka_consumer, active, timeout, max_records))
         return {}
 
-    thread._fetch_records = recorded  # noqa: SLF001 (Faust's own, before)
+    monkeypatch.setattr(AIOKafkaConsumerThread, "_fetch_records", recorded)
     active = {TP("agents-pings", 0), TP("agents-store-states-changelog", 0)}
-    asyncio.run(stream_worker.app.on_partitions_revoked.send(set()))  # a rebalance's first step
-    asyncio.run(thread._fetch_records("aiokafka", active, timeout=1.0, max_records=10))  # noqa: SLF001
-    asyncio.run(stream_worker.app.on_partitions_assigned.send(set()))  # installed once only
-    asyncio.run(thread._fetch_records("aiokafka", active, timeout=1.0))  # noqa: SLF001
-    asyncio.run(thread._fetch_records("aiokafka", None, timeout=1.0))  # noqa: SLF001 (client only)
-    first, again, client_only = calls
+    asyncio.run(thread._fetch_records("aiokafka", active, timeout=1.0, max_records=10))
+    asyncio.run(thread._fetch_records("aiokafka", None, timeout=1.0))  # a client-only app's
+    first, client_only = calls
     assert first[0::2] == ("aiokafka", 1.0) and first[3] == 10
-    for partitions in (first[1], again[1]):
-        assert isinstance(partitions, DeliverablePartitions) and partitions.active is active
-        assert partitions.buffered is consumer._buffered_partitions  # noqa: SLF001
-    assert client_only[1] is None
     partitions = first[1]
+    assert isinstance(partitions, DeliverablePartitions) and partitions.active is active
+    assert partitions.buffered is consumer._buffered_partitions
+    assert client_only[1] is None
+    assert TP("agents-pings", 0) in partitions
     stream_worker.app.rebalancing = True
     assert TP("agents-pings", 0) not in partitions
     assert TP("agents-store-states-changelog", 0) in partitions
-
-
-def test_faust_passes_its_live_active_set_and_resumes_sources_before_the_rebalance_ends() -> None:
-    """What ``DeliverablePartitions`` relies on in the pinned faust-streaming."""
-    assert "self._get_active_partitions()" in inspect.getsource(Consumer._wait_next_records)  # noqa: SLF001
-    delivered = "tp in active_partitions\n                    or tp in self._buffered_partitions"
-    assert delivered in inspect.getsource(Consumer.getmany)
-    getmany = inspect.getsource(AIOKafkaConsumerThread.getmany)
-    assert "self._fetch_records," in getmany and "active_partitions," in getmany
-    fetch = inspect.getsource(AIOKafkaConsumerThread._fetch_records)  # noqa: SLF001
-    assert "fetcher.fetched_records(\n                    active_partitions," in fetch
-    assert "self.rebalancing = True" in inspect.getsource(App.on_rebalance_start)
-    assert "self.rebalancing = False" in inspect.getsource(App.on_rebalance_end)
-    completed = inspect.getsource(Recovery.on_recovery_completed)
-    resumed = completed.index("consumer.resume_partitions(")
-    assert (
-        resumed < completed.index("consumer.perform_seek()") < completed.index("self.app.on_rebalance_end()")
-    )

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 from typing import Any, cast
 
-from faust.tables.recovery import Recovery
 from faust.types import TP
 
 from streams.faust_internals.recovery import STALL, restart_if_stalled, stalled_partitions
@@ -19,10 +17,10 @@ def recovering(stream_worker: StreamWorker) -> tuple[Any, float]:
     """The worker's Faust recovery, started as a rebalance starts it, with records left on two
     partitions; and the instant it started."""
     recovery: Any = cast(Any, stream_worker.app.tables).recovery
-    recovery._set_recovery_started()  # noqa: SLF001 (Faust's own, as its rebalance calls it)
+    recovery._set_recovery_started()
     recovery.active_highwaters.update({STATES: 40, PROFILES: 9})
     recovery.active_offsets.update({STATES: 3, PROFILES: -1})
-    return recovery, recovery._recovery_started_at  # noqa: SLF001
+    return recovery, recovery._recovery_started_at
 
 
 def test_a_partition_with_records_left_and_none_received_for_a_while_is_stalled(
@@ -31,12 +29,12 @@ def test_a_partition_with_records_left_and_none_received_for_a_while_is_stalled(
     recovery, started = recovering(stream_worker)
     assert stalled_partitions(recovery, started + STALL - 1) == []
     assert stalled_partitions(recovery, started + STALL) == [PROFILES, STATES]
-    recovery._active_events_received_at[STATES] = started + 20  # noqa: SLF001 (as Faust records one)
+    recovery._active_events_received_at[STATES] = started + 20
     assert stalled_partitions(recovery, started + STALL) == [PROFILES]
     assert stalled_partitions(recovery, started + 20 + STALL) == [PROFILES, STATES]
     recovery.active_offsets[PROFILES] = 9  # all read
     assert stalled_partitions(recovery, started + 20 + STALL) == [STATES]
-    recovery._set_recovery_ended()  # noqa: SLF001
+    recovery._set_recovery_ended()
     assert stalled_partitions(recovery, started + 1_000) == []
 
 
@@ -47,18 +45,9 @@ def test_a_stalled_recovery_is_started_again_and_counted(stream_worker: StreamWo
     assert restart_if_stalled(recovery, started + STALL) == [PROFILES, STATES]
     assert recovery.signal_recovery_start.is_set()
     recovery.signal_recovery_start.clear()
-    recovery._recovery_started_at -= STALL  # noqa: SLF001 (as if it had started long ago)
+    recovery._recovery_started_at -= STALL
     counted = stream_worker.metrics.recoveries_restarted
-    before = counted._value.get()  # noqa: SLF001
+    before = counted._value.get()
     asyncio.run(stream_worker.restart_stalled_recovery())
-    assert counted._value.get() == before + 1  # noqa: SLF001
+    assert counted._value.get() == before + 1
     assert recovery.signal_recovery_start.is_set()
-
-
-def test_faust_starts_its_recovery_over_when_the_signal_is_set_while_it_waits() -> None:
-    """What ``restart_if_stalled`` relies on: every wait of Faust's recovery also waits for the signal
-    a rebalance sets, and starting over then builds offsets, seeks and resumes again."""
-    assert "signal_recovery_start in wait_result.done" in inspect.getsource(Recovery._wait)  # noqa: SLF001
-    restart = inspect.getsource(Recovery._restart_recovery.fun)  # noqa: SLF001 (a mode ServiceTask)
-    assert "except RebalanceAgain" in restart
-    assert "wait_for_stopped" in restart and "_seek_offsets" in restart and "resume_partitions" in restart

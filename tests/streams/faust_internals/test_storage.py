@@ -1,14 +1,8 @@
-"""Pins the one crossing into Faust's private storage API to the faust-streaming version it was written for.
-
-An upgrade of faust-streaming fails here first: check ``streams/faust_internals/storage.py`` against the new version,
-then move the pin in ``pyproject.toml`` and here together.
-"""
+"""The crossing into Faust's storage: reads, raw items and database paths see what the tables hold."""
 
 from __future__ import annotations
 
 import asyncio
-import tomllib
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,13 +14,7 @@ from streams.contract.messages import encode_pings
 from streams.faust_internals.storage import bookkeeping_key, database_path, raw_items, read
 from streams.gathering.secondaries import Secondaries, items
 from streams.worker import StreamWorker
-from tests.conftest import REPO
 from tests.streams.conftest import PARTITIONS
-
-
-def test_installed_faust_is_the_pinned_one() -> None:
-    pins = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
-    assert f"faust-streaming=={version('faust-streaming')}" in pins
 
 
 def test_reads_and_raw_items_see_exactly_what_the_tables_hold(

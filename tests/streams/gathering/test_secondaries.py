@@ -72,4 +72,4 @@ def test_instances_of_databases_no_longer_asked_for_are_closed(
         primary(path).close()
         assert secondaries.caught_up(path) is not None
     secondaries.keep_only({paths[1]})
-    assert set(secondaries._open) == {paths[1]}  # noqa: SLF001 (what is held open is the point)
+    assert set(secondaries._open) == {paths[1]}
