@@ -14,7 +14,7 @@ from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import HTTPBearer
 from prometheus_client import CollectorRegistry
 
-from api.ports import GroupAnswers, LocalWorker, Reports
+from api.ports import Gathering, LocalWorker, Reports, StoreAnswers
 from api.services.events import Events
 from api.services.fleet import FleetView
 from api.services.intake import Intake
@@ -26,7 +26,8 @@ class Services:
     """Everything the routes call; the worker process builds the real ones, tests build fakes."""
 
     worker: LocalWorker
-    group: GroupAnswers
+    stores: StoreAnswers
+    gathering: Gathering
     reports: Reports
     intake: Intake
     outages: OutageListing
@@ -45,8 +46,12 @@ async def _worker(request: Request) -> LocalWorker:
     return services_of(request).worker
 
 
-async def _group(request: Request) -> GroupAnswers:
-    return services_of(request).group
+async def _stores(request: Request) -> StoreAnswers:
+    return services_of(request).stores
+
+
+async def _gathering(request: Request) -> Gathering:
+    return services_of(request).gathering
 
 
 async def _reports(request: Request) -> Reports:
@@ -120,7 +125,8 @@ async def _max_stale(
 
 
 WorkerDep = Annotated[LocalWorker, Depends(_worker)]
-GroupDep = Annotated[GroupAnswers, Depends(_group)]
+StoresDep = Annotated[StoreAnswers, Depends(_stores)]
+GatheringDep = Annotated[Gathering, Depends(_gathering)]
 ReportsDep = Annotated[Reports, Depends(_reports)]
 IntakeDep = Annotated[Intake, Depends(_intake)]
 OutagesDep = Annotated[OutageListing, Depends(_outages)]

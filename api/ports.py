@@ -6,10 +6,10 @@ route tests provide fakes, and mypy checks both against these declarations.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from alerts.feed import Notice, Position
 from api.schemas import ReportStatus
@@ -71,15 +71,22 @@ class Publisher(Protocol):
 
 
 class OffLoop(Protocol):
-    """Runs CPU-heavy work away from the event loop (``streams.gathering.reads.SideProcess``)."""
+    """Runs CPU-heavy work away from the event loop (``streams.gathering.ReportProcesses``)."""
 
     async def run(self, function: Callable[..., T], *args: object) -> T: ...
 
 
-class GroupRows(Protocol):
-    """Answers that span every worker of the group."""
+# A worker's part of a gathering at an instant: the partitions it holds, and what it read of their stores.
+PartOf = Callable[[int], Awaitable[tuple[frozenset[int], T]]]
 
-    async def watermark(self) -> int | None: ...
+
+class Gathering(Protocol):
+    """Rows of every store in the group at an instant, from every worker's part
+    (``api.services.gathering.GroupGathering``)."""
+
+    async def here(self, part: PartOf[T], as_of: int) -> tuple[frozenset[int], T]:
+        """This worker's part of a gathering, which its peers ask for."""
+        ...
 
     async def report_csv(self, as_of: int) -> tuple[str, int]:
         """The report's CSV text at ``as_of`` and its number of rows."""
@@ -90,9 +97,13 @@ class GroupRows(Protocol):
     async def fleet(self, as_of: int) -> list[FleetRow]: ...
 
 
-class GroupAnswers(Protocol):
-    """Live per-store lookups wherever the store is held (each answer is the JSON body), and the parts
-    of the group's answers that this worker gives its peers."""
+# The group's watermark: the latest ping any worker holds, the default instant of every answer.
+GroupWatermark = Callable[[], Coroutine[Any, Any, int | None]]
+
+
+class StoreAnswers(Protocol):
+    """Answers about one store from whichever worker holds it, each its response body
+    (``api.services.stores.RoutedStoreAnswers``); the ``_here`` ones are what a peer asks of the holder."""
 
     async def lookup(self, store_id: str) -> bytes: ...
 
@@ -102,15 +113,9 @@ class GroupAnswers(Protocol):
 
     def profile_here(self, store_id: str) -> bytes: ...
 
-    async def store_outages(self, store_id: str, as_of: int | None) -> bytes: ...
+    async def outages(self, store_id: str, as_of: int | None) -> bytes: ...
 
-    def store_outages_here(self, store_id: str, as_of: int) -> bytes: ...
-
-    async def report_part_here(self, as_of: int) -> tuple[frozenset[int], list[str]]: ...
-
-    async def outages_part_here(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]: ...
-
-    async def fleet_part_here(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]: ...
+    def outages_here(self, store_id: str, as_of: int) -> bytes: ...
 
     async def timeline(self, store_id: str, as_of: int | None) -> bytes: ...
 

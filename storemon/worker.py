@@ -1,6 +1,6 @@
 """``storemon worker``: the Faust worker and the HTTP API in one process, on one event loop.
 
-This is where the object graph is built (stream side, cluster, reports) and where its lifespan runs;
+This is where the object graph is built (stream side, peers, gathering, reports) and where its lifespan runs;
 it imports everything it wires and nothing imports it but the command line.
 """
 
@@ -24,14 +24,16 @@ from alerts.feed import OutageFeed
 from alerts.webhooks import Backoff, WebhookDelivery
 from api.deps import Services
 from api.main import create_api
-from api.services.cluster import Cluster
 from api.services.events import Events
 from api.services.fleet import FleetView
+from api.services.gathering import GroupGathering
 from api.services.intake import Intake
 from api.services.outages import OutageListing
+from api.services.peers import Peers
 from api.services.repeating import repeating
 from api.services.report_log import KafkaReportLog
 from api.services.reports import ReportService
+from api.services.stores import RoutedStoreAnswers
 from connectors.kafka.publisher import Publisher
 from dashboard.pages import install_dashboard
 from storemon.logs import configure_logging
@@ -91,7 +93,8 @@ def build_api(settings: Settings) -> FastAPI:
     """The worker's whole object graph behind its HTTP API, started and stopped by the API's lifespan."""
     streams = StreamWorker(streams_config(settings))
     token = settings.api_token.get_secret_value() if settings.api_token is not None else None
-    cluster = Cluster(streams, streams.side, settings.partitions, token, settings.retention)
+    peers = Peers(streams, token, settings.retention)
+    gathering = GroupGathering(peers, streams, streams.side, settings.partitions)
     duration = Histogram(
         "storemon_report_seconds",
         "time from trigger to a finished report",
@@ -101,7 +104,8 @@ def build_api(settings: Settings) -> FastAPI:
     report_log = KafkaReportLog(settings.broker, settings.topics.reports, settings.data_dir / "reports")
     reports = ReportService(
         report_log,
-        cluster,
+        gathering,
+        peers.watermark,
         duration,
         settings.retention,
         streams.canonical_url,
@@ -109,7 +113,8 @@ def build_api(settings: Settings) -> FastAPI:
     )
 
     # The dashboard's listings, kept ready at the watermark in the background.
-    outages, fleet = OutageListing(cluster), FleetView(cluster, streams)
+    outages = OutageListing(gathering, peers.watermark)
+    fleet = FleetView(gathering, peers.watermark, streams)
     publisher = Publisher(settings.broker, linger_ms=1)  # live input waits on its acknowledgement
     intake = Intake(publisher, settings.topics, streams.metrics.registry, settings.ingest_max_pings)
 
@@ -159,7 +164,7 @@ def build_api(settings: Settings) -> FastAPI:
                 try:
                     async with (
                         report_log.running(),
-                        cluster.refreshing(),
+                        peers.refreshing(),
                         reports.supervising(),
                         repeating(5.0, streams.restart_stalled_recovery, "recovery watch"),
                         repeating(WARM_EVERY, streams.warm, "report processes warm-up"),
@@ -173,13 +178,14 @@ def build_api(settings: Settings) -> FastAPI:
         finally:
             await streams.send_outage.stop()  # after the agents and their last commit
             streams.side.close()
-            await cluster.close()
+            await peers.close()
 
     feed = OutageFeed(settings.broker, settings.topics.outages, settings.partitions)
     events = Events(feed, settings.events_heartbeat_seconds)
     services = Services(
         streams,
-        cluster,
+        RoutedStoreAnswers(peers, streams),
+        gathering,
         reports,
         intake,
         outages,

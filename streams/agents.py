@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import faust
@@ -52,8 +53,17 @@ _CHANGES = (AddResult.ADDED, AddResult.CHANGED)
 BACKLOG = 100
 
 
+@dataclass(frozen=True)
+class OutagePublishing:
+    """Where the outages a message changes go: the open-outages count and the outage topic."""
+
+    open: OpenOutages
+    send: OutageOut
+
+
 class Ingest:
-    """Registers the ``ingest-pings`` and ``ingest-profiles`` agents on the app."""
+    """Registers the ``ingest-pings`` and ``ingest-profiles`` agents on the app; with ``outages``, they
+    derive the outages each message changes and publish them."""
 
     def __init__(
         self,
@@ -63,23 +73,16 @@ class Ingest:
         progress: Progress,
         watermark: Watermark,
         metrics: StreamMetrics,
-        retention: int,
-        partitions: int,
-        open_outages: OpenOutages | None = None,
-        send_outage: OutageOut | None = None,
+        outages: OutagePublishing | None,
     ) -> None:
         self.app = app
-        self.behind: Callable[[Any], bool] = self._behind
         self.topics = topics
-        self.open_outages = open_outages
-        self.send_outage = send_outage
-        self.deriving = open_outages is not None and send_outage is not None  # derived and published
-        self.partitions = partitions
         self.tables = tables
         self.progress = progress
         self.watermark = watermark
         self.metrics = metrics
-        self.retention = retention
+        self.outages = outages
+        self.deriving = outages is not None
         self.pings = self._agent(app, topics.pings.channel, "ingest-pings", self._ingest_pings)
         self.profiles = self._agent(app, topics.profiles.channel, "ingest-profiles", self._ingest_profiles)
 
@@ -119,7 +122,7 @@ class Ingest:
         message = event.message
         if message.topic != stream.source or not event.key:
             return False
-        partition = partition_of(event.key, self.partitions)
+        partition = partition_of(event.key, self.tables.partitions)
         if partition == message.partition:
             return False
         await stream.repartition.send(key=event.key, value=event.value, partition=partition)
@@ -157,7 +160,7 @@ class Ingest:
             outcomes: Counter[str] = Counter()
             changed = []
             for instant, active in pings:
-                result = state.add(instant, active, profile, self.retention)
+                result = state.add(instant, active, profile, self.tables.retention)
                 outcomes[result.value] += 1
                 if result in _CHANGES:
                     changed.append((instant, active))
@@ -185,14 +188,15 @@ class Ingest:
         Commits wait until they are acknowledged, as for the tables' changelogs, so a change is never
         lost behind a committed ping.
         """
-        if not changes or state.latest is None or self.open_outages is None or self.send_outage is None:
+        outages = self.outages
+        if not changes or state.latest is None or outages is None:
             return
-        self.open_outages.note(key, state, profile)
+        outages.open.note(key, state, profile)
         zone = profile.effective_timezone
-        backlog = self.behind(message)
+        backlog = self._behind(message)
         for change in changes:
             record_key, value = outage_message(change, zone, state.latest)
-            self.send_outage(key=record_key, value=value, partition=message.partition, backlog=backlog)
+            outages.send(key=record_key, value=value, partition=message.partition, backlog=backlog)
             self.metrics.outage_events.labels(change.event.value).inc()
 
     async def _ingest_profiles(self, stream: faust.StreamT[bytes]) -> None:

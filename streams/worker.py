@@ -11,7 +11,7 @@ from functools import partial
 from itertools import chain
 from typing import Any, TypeVar, cast
 
-from streams.agents import Ingest
+from streams.agents import Ingest, OutagePublishing
 from streams.app import StreamsConfig, create_app
 from streams.engine import StoreProfile, StoreState, StoreStatus, store_status
 from streams.faust_internals.commits import Deliveries
@@ -52,17 +52,9 @@ class StreamWorker:
         self.open_outages = OpenOutages(self.tables.encoded_items, self.tables.profile, self._rebalance())
         self.metrics.outages_open.set_function(self.open_outages.count)
         self.send_outage = OutageSender(config.bootstrap, config.topics.outages, self.deliveries)
+        publishing = OutagePublishing(self.open_outages, self.send_outage) if config.outages else None
         self.ingest = Ingest(
-            self.app,
-            self.topics,
-            self.tables,
-            self.progress,
-            self._watermark,
-            self.metrics,
-            config.retention,
-            config.partitions,
-            self.open_outages if config.outages else None,
-            self.send_outage,
+            self.app, self.topics, self.tables, self.progress, self._watermark, self.metrics, publishing
         )
         self.side = ReportProcesses(config.report_processes)
         self._warmed = 0  # processed offsets (summed) when the report processes were last warmed

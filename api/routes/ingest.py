@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from api.deps import GroupDep, IntakeDep
+from api.deps import IntakeDep, StoresDep
 from api.errors import TooLarge
 from api.schemas import PingsAccepted, ProfileIn, ProfileOut
 from replay.live import pings_from_body, pings_from_items
@@ -87,9 +87,9 @@ async def push_ping(
     response_model=ProfileOut,
     responses={503: {"description": "partitions moving"}},
 )
-async def get_profile(store_id: StoreId, group: GroupDep) -> Response:
+async def get_profile(store_id: StoreId, stores: StoresDep) -> Response:
     """The store's timezone and weekly hours as the worker holding it has them."""
-    return Response(await group.profile(store_id), media_type="application/json")
+    return Response(await stores.profile(store_id), media_type="application/json")
 
 
 @router.put("/stores/{store_id}/profile", status_code=status.HTTP_202_ACCEPTED, responses=_REFUSED)

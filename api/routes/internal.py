@@ -1,4 +1,4 @@
-"""Worker-to-worker routes: the parts a report or a lookup gathers from the worker holding them."""
+"""Worker-to-worker routes: a worker's part of a gathering, and the answers about a store it holds."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from api.deps import GroupDep, WorkerDep
-from api.schemas import StoreOutages, StoreUptime
+from api.deps import GatheringDep, StoresDep, WorkerDep
+from api.schemas import ProfileOut, StoreOutages, StoreUptime
+from api.services.gathering import fleet_row_fields, placed_outage_fields
 from streams.engine.units import EARLIEST, LATEST
 
 # Instants the engine accepts, checked before anything is computed.
 Instant = Annotated[int, Query(ge=EARLIEST, lt=LATEST, description="microseconds since the Unix epoch")]
+StoreId = Annotated[str, Path(min_length=1, max_length=128)]
 router = APIRouter(prefix="/api/internal", tags=["internal"], include_in_schema=False)
 
 
@@ -21,45 +23,38 @@ async def watermark(worker: WorkerDep) -> dict[str, int | None]:
 
 
 @router.get("/report-part")
-async def report_part(group: GroupDep, as_of_us: Instant) -> dict[str, Any]:
-    partitions, lines = await group.report_part_here(as_of_us)
+async def report_part(gathering: GatheringDep, worker: WorkerDep, as_of_us: Instant) -> dict[str, Any]:
+    partitions, lines = await gathering.here(worker.report_part, as_of_us)
     return {"partitions": sorted(partitions), "csv": lines}
 
 
 @router.get("/outages-part")
-async def outages_part(group: GroupDep, as_of_us: Instant) -> dict[str, list[Any]]:
-    partitions, found = await group.outages_part_here(as_of_us)
-    return {"partitions": sorted(partitions), "rows": [[*placed.outage, placed.timezone] for placed in found]}
+async def outages_part(gathering: GatheringDep, worker: WorkerDep, as_of_us: Instant) -> dict[str, list[Any]]:
+    partitions, found = await gathering.here(worker.outages_part, as_of_us)
+    return {"partitions": sorted(partitions), "rows": [placed_outage_fields(placed) for placed in found]}
 
 
 @router.get("/fleet-part")
-async def fleet_part(group: GroupDep, as_of_us: Instant) -> dict[str, list[Any]]:
-    partitions, rows = await group.fleet_part_here(as_of_us)
-    return {"partitions": sorted(partitions), "rows": [list(row) for row in rows]}
+async def fleet_part(gathering: GatheringDep, worker: WorkerDep, as_of_us: Instant) -> dict[str, list[Any]]:
+    partitions, rows = await gathering.here(worker.fleet_part, as_of_us)
+    return {"partitions": sorted(partitions), "rows": [fleet_row_fields(row) for row in rows]}
 
 
 @router.get("/stores/{store_id}/timeline.svg")
-async def timeline(
-    group: GroupDep,
-    store_id: Annotated[str, Path(min_length=1, max_length=128)],
-    as_of_us: Instant,
-) -> Response:
-    return Response(group.timeline_here(store_id, as_of_us), media_type="image/svg+xml")
+async def timeline(stores: StoresDep, store_id: StoreId, as_of_us: Instant) -> Response:
+    return Response(stores.timeline_here(store_id, as_of_us), media_type="image/svg+xml")
 
 
 @router.get("/stores/{store_id}/outages", response_model=StoreOutages)
-async def store_outages(
-    group: GroupDep,
-    store_id: Annotated[str, Path(min_length=1, max_length=128)],
-    as_of_us: Instant,
-) -> Response:
-    return Response(group.store_outages_here(store_id, as_of_us), media_type="application/json")
+async def store_outages(stores: StoresDep, store_id: StoreId, as_of_us: Instant) -> Response:
+    return Response(stores.outages_here(store_id, as_of_us), media_type="application/json")
+
+
+@router.get("/stores/{store_id}/profile", response_model=ProfileOut)
+async def profile(stores: StoresDep, store_id: StoreId) -> Response:
+    return Response(stores.profile_here(store_id), media_type="application/json")
 
 
 @router.get("/stores/{store_id}", response_model=StoreUptime)
-async def store(
-    group: GroupDep,
-    store_id: Annotated[str, Path(min_length=1, max_length=128)],
-    as_of_us: Instant,
-) -> Response:
-    return Response(group.lookup_here(store_id, as_of_us), media_type="application/json")
+async def store(stores: StoresDep, store_id: StoreId, as_of_us: Instant) -> Response:
+    return Response(stores.lookup_here(store_id, as_of_us), media_type="application/json")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from api.deps import GroupDep
+from api.deps import StoresDep
 from api.schemas import StoreOutages, StoreUptime
 from streams.engine.instants import to_instant
 
@@ -20,10 +20,10 @@ router = APIRouter(prefix="/api/stores", tags=["stores"])
     responses={404: {"description": "unknown store"}, 503: {"description": "partitions moving"}},
 )
 async def store_uptime(
-    store_id: Annotated[str, Path(min_length=1, max_length=128)], group: GroupDep
+    store_id: Annotated[str, Path(min_length=1, max_length=128)], stores: StoresDep
 ) -> Response:
     """The store's six figures at the stream's watermark, its current status and its last ping."""
-    return Response(await group.lookup(store_id), media_type="application/json")
+    return Response(await stores.lookup(store_id), media_type="application/json")
 
 
 @router.get(
@@ -33,12 +33,12 @@ async def store_uptime(
 )
 async def store_outages(
     store_id: Annotated[str, Path(min_length=1, max_length=128)],
-    group: GroupDep,
+    stores: StoresDep,
     as_of: Annotated[datetime | None, Query(description="default: the stream's watermark")] = None,
 ) -> Response:
     """The store's outages in the week before ``as_of``, by start."""
     at = None if as_of is None else to_instant(as_of)
-    return Response(await group.store_outages(store_id, at), media_type="application/json")
+    return Response(await stores.outages(store_id, at), media_type="application/json")
 
 
 @router.get(
@@ -48,10 +48,10 @@ async def store_outages(
 )
 async def store_timeline(
     store_id: Annotated[str, Path(min_length=1, max_length=128)],
-    group: GroupDep,
+    stores: StoresDep,
     as_of: Annotated[datetime | None, Query(description="default: the stream's watermark")] = None,
 ) -> Response:
     """The store's week up to ``as_of`` as an SVG: a lane per local day, business hours shaded, up
     solid and down hatched, pings, outages outlined, clock changes marked."""
     at = None if as_of is None else to_instant(as_of)
-    return Response(await group.timeline(store_id, at), media_type="image/svg+xml")
+    return Response(await stores.timeline(store_id, at), media_type="image/svg+xml")

@@ -1,17 +1,16 @@
 """The fleet at an instant: how many stores are open, up, down or silent, how their uptime spreads,
-and every store sortable, searchable and paged (``api.services.snapshots`` keeps the gathering)."""
+and every store sortable, searchable and paged (``api.services.listings`` keeps the gathering)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable
 from enum import StrEnum
 from operator import attrgetter
 from typing import Any, Literal
 
-from api.ports import GroupRows, LocalWorker
+from api.ports import Gathering, GroupWatermark, LocalWorker
 from api.schemas import FleetPage, FleetProgress, FleetStore, FleetSummary
-from api.services.snapshots import Ready, RecentWatermark, Snapshots, digest, page_of
+from api.services.listings import Listings, Ready, RecentWatermark, digest, page_of
 from streams.engine import HOUR
 from streams.engine.instants import iso_text
 from streams.gathering import FleetRow
@@ -59,26 +58,21 @@ def _sort_key(sort: FleetSort) -> attrgetter[Any]:
 
 
 class FleetView:
-    def __init__(self, group: GroupRows, worker: LocalWorker) -> None:
-        self.group = group
+    def __init__(self, gathering: Gathering, watermark: GroupWatermark, worker: LocalWorker) -> None:
+        self.gathering = gathering
         self.worker = worker
-        self.now = Ready(RecentWatermark(group.watermark), self._warm)
-        self.rows: Snapshots[FleetRow] = Snapshots(self._gather)
-        self.ordered: Snapshots[FleetRow] = Snapshots(self._order, kept=8)
+        self.now = Ready(RecentWatermark(watermark), self._warm)
+        self.rows: Listings[int, FleetRow] = Listings(self.gathering.fleet)
+        self.ordered: Listings[tuple[int, FleetSort, bool], FleetRow] = Listings(self._order, kept=8)
         # One summary per gathering (a list of one): counting 100,000 rows takes a tenth of a second.
-        self.counted: Snapshots[FleetSummary] = Snapshots(self._count)
+        self.counted: Listings[int, FleetSummary] = Listings(self._count)
 
     async def _warm(self, as_of: int) -> None:
         """The fleet at ``as_of`` in the fleet page's first order (which gathers it), and its summary."""
         await self.ordered.at((as_of, DEFAULT_SORT, True))
         await self.counted.at(as_of)
 
-    async def _gather(self, as_of: Hashable) -> list[FleetRow]:
-        assert isinstance(as_of, int)
-        return await self.group.fleet(as_of)
-
-    async def _order(self, key: Hashable) -> list[FleetRow]:
-        assert isinstance(key, tuple)
+    async def _order(self, key: tuple[int, FleetSort, bool]) -> list[FleetRow]:
         as_of, sort, descending = key
         # The rows come sorted by id, and a sort keeps ties in order (reversed too): ties stay by id.
         return sorted(await self.rows.at(as_of), key=_sort_key(sort), reverse=descending)
@@ -98,8 +92,7 @@ class FleetView:
         counted = fleet_summary(None, []) if at is None else (await self.counted.at(at))[0]
         return counted.model_copy(update={"lag_messages": self.worker.lag()})
 
-    async def _count(self, as_of: Hashable) -> list[FleetSummary]:
-        assert isinstance(as_of, int)
+    async def _count(self, as_of: int) -> list[FleetSummary]:
         return [fleet_summary(as_of, await self.rows.at(as_of))]
 
     async def stores(

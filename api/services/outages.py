@@ -1,18 +1,17 @@
 """The fleet's outages at an instant, filtered, sorted and paged.
 
-A listing is gathered from every worker (``Cluster.outages``), sorted once and kept for a short while
-per ``as_of`` (``api.services.snapshots``), so paging through it reads one snapshot.
+A listing is gathered from every worker (``GroupGathering.outages``), sorted once and kept for a short
+while per ``as_of`` (``api.services.listings``), so paging through it reads one listing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from api.ports import GroupRows
+from api.ports import Gathering, GroupWatermark
 from api.schemas import OutageOut, OutagePage
-from api.services.snapshots import Ready, RecentWatermark, Snapshots, digest, page_of
+from api.services.listings import Listings, Ready, RecentWatermark, digest, page_of
 from streams.engine.instants import iso_text
 from streams.gathering import PlacedOutage
 from streams.outages.records import outage_record
@@ -53,13 +52,13 @@ def _listing_order(placed: PlacedOutage) -> tuple[bool, int, str, int]:
 
 
 class OutageListing:
-    def __init__(self, group: GroupRows) -> None:
-        self.group = group
-        self.now = Ready(RecentWatermark(group.watermark), self._warm)
-        self.snapshots = Snapshots(self._gather)
+    def __init__(self, gathering: Gathering, watermark: GroupWatermark) -> None:
+        self.gathering = gathering
+        self.now = Ready(RecentWatermark(watermark), self._warm)
+        self.listings: Listings[int, PlacedOutage] = Listings(self._gather)
 
     async def _warm(self, as_of: int) -> None:
-        await self.snapshots.at(as_of)
+        await self.listings.at(as_of)
 
     async def page(
         self,
@@ -73,7 +72,7 @@ class OutageListing:
         the ready gathering when it is at most ``max_stale`` seconds old)."""
 
         async def admitted(at: int) -> list[PlacedOutage]:
-            return [placed for placed in await self.snapshots.at(at) if where.admits(placed)]
+            return [placed for placed in await self.listings.at(at) if where.admits(placed)]
 
         page = await page_of(
             admitted, lambda: self.now.at_most(max_stale), as_of, cursor, where.digest, limit
@@ -86,9 +85,8 @@ class OutageListing:
             next_cursor=page.next_cursor,
         )
 
-    async def _gather(self, as_of: Hashable) -> list[PlacedOutage]:
+    async def _gather(self, as_of: int) -> list[PlacedOutage]:
         """The group's outages at ``as_of`` in listing order."""
-        assert isinstance(as_of, int)
-        found = await self.group.outages(as_of)
+        found = await self.gathering.outages(as_of)
         found.sort(key=_listing_order)
         return found

@@ -19,7 +19,7 @@ from pathlib import Path
 from prometheus_client import Histogram
 
 from api.errors import OutsideHorizon, ReportLogUnavailable, UnknownReport
-from api.ports import GroupRows, ReportLog
+from api.ports import Gathering, GroupWatermark, ReportLog
 from api.schemas import ReportStatus
 from api.services.records import ReportRecord
 from api.services.repeating import repeating
@@ -42,7 +42,8 @@ class ReportService:
     def __init__(
         self,
         report_log: ReportLog,
-        cluster: GroupRows,
+        gathering: Gathering,
+        watermark: GroupWatermark,
         duration: Histogram,
         retention: int,
         me: str,
@@ -50,7 +51,8 @@ class ReportService:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.report_log = report_log
-        self.cluster = cluster
+        self.gathering = gathering
+        self.watermark = watermark
         self.duration = duration
         self.retention = retention
         self.me = me
@@ -74,7 +76,7 @@ class ReportService:
 
     async def _check_horizon(self, as_of_us: int) -> None:
         OutsideHorizon.check_range(as_of_us)
-        watermark = await self.cluster.watermark()
+        watermark = await self.watermark()
         if watermark is None:
             raise OutsideHorizon("no pings have been processed yet, so there is no horizon to report in")
         earliest = watermark - (self.retention - WEEK)
@@ -134,7 +136,7 @@ class ReportService:
         beating = asyncio.get_running_loop().create_task(self._beat(record))
         try:
             if record.as_of_us is None:
-                record.as_of_us = await self.cluster.watermark()
+                record.as_of_us = await self.watermark()
                 if record.as_of_us is None:
                     raise RuntimeError("no pings have been processed yet, so there is no as_of to report at")
                 await self.report_log.save(record)  # a worker taking it over reports at the same instant
@@ -167,7 +169,7 @@ class ReportService:
         return await asyncio.shield(task)
 
     async def _build_csv(self, as_of: int) -> tuple[str, int]:
-        return await self.cluster.report_csv(as_of)
+        return await self.gathering.report_csv(as_of)
 
     async def wait_idle(self) -> None:
         while self._running:

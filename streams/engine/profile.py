@@ -39,12 +39,6 @@ class StoreProfile:
             return self.timezone
         return DEFAULT_TIMEZONE
 
-    def with_timezone(self, timezone: str | None) -> StoreProfile:
-        return StoreProfile(timezone=timezone, hours=self.hours)
-
-    def with_hours(self, hours: tuple[HoursRow, ...]) -> StoreProfile:
-        return StoreProfile(timezone=self.timezone, hours=hours)
-
 
 # Many stores share a zone and a schedule; sharing the calendar shares its caches too. Shared, not
 # kept: a calendar lives as long as a profile holds it, so what stays in memory (and what the cyclic

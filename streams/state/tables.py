@@ -147,6 +147,7 @@ class StoreTables:
     def __init__(self, app: faust.App, partitions: int, retention: int, metrics: StreamMetrics) -> None:
         self.metrics = metrics
         self.partitions = partitions
+        self.retention = retention
         self.decoded = DecodedProfiles(KEPT_PROFILES)
         self.profiles = app.Table(
             PROFILES_TABLE, key_type=bytes, value_type=bytes, partitions=partitions, options=PROFILES_OPTIONS

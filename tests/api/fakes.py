@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from alerts.feed import Notice, Position
 from api.errors import DomainError, UnknownReport, UnknownStore
+from api.ports import PartOf
 from api.schemas import ReportStatus
 from api.services.records import ReportRecord
 from streams.engine import DEFAULT_PROFILE, StoreProfile, StoreState, StoreStatus
@@ -91,7 +92,9 @@ class FakeWorker:
 
 
 @dataclass
-class FakeGroup:
+class FakeStoreAnswers:
+    """Answers about stores: fixed bodies by key, or a failure; the instants asked about."""
+
     bodies: dict[str, bytes] = field(default_factory=dict)
     failure: DomainError | None = None
     asked: list[int] = field(default_factory=list)
@@ -115,25 +118,11 @@ class FakeGroup:
             raise self.failure
         return self.bodies[f"profile:{store_id}"]
 
-    async def store_outages(self, store_id: str, as_of: int | None) -> bytes:
-        return self.store_outages_here(store_id, as_of or 0)
+    async def outages(self, store_id: str, as_of: int | None) -> bytes:
+        return self.outages_here(store_id, as_of or 0)
 
-    def store_outages_here(self, store_id: str, as_of: int) -> bytes:
+    def outages_here(self, store_id: str, as_of: int) -> bytes:
         return self.lookup_here(f"outages:{store_id}", as_of)
-
-    async def report_part_here(self, as_of: int) -> tuple[frozenset[int], list[str]]:
-        self.asked.append(as_of)
-        if self.failure is not None:
-            raise self.failure
-        return frozenset({0}), [""]
-
-    async def outages_part_here(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]:
-        self.asked.append(as_of)
-        return frozenset({0}), []
-
-    async def fleet_part_here(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]:
-        self.asked.append(as_of)
-        return frozenset({0}), []
 
     async def timeline(self, store_id: str, as_of: int | None) -> bytes:
         return self.timeline_here(store_id, as_of or 0)
@@ -143,16 +132,25 @@ class FakeGroup:
 
 
 @dataclass
-class FakeRows:
-    """The group's gathered answers: fixed outages at any as_of, counting the gatherings."""
+class FakeGathering:
+    """The group's gatherings: fixed outages and fleet rows at any as_of, counting the gatherings; the
+    instants this worker's parts were asked for, or a failure."""
 
     latest: int | None = None
     found: list[PlacedOutage] = field(default_factory=list)
     fleet_rows: list[FleetRow] = field(default_factory=list)
     gatherings: list[int] = field(default_factory=list)
+    asked: list[int] = field(default_factory=list)
+    failure: DomainError | None = None
 
     async def watermark(self) -> int | None:
         return self.latest
+
+    async def here(self, part: PartOf[T], as_of: int) -> tuple[frozenset[int], T]:
+        self.asked.append(as_of)
+        if self.failure is not None:
+            raise self.failure
+        return await part(as_of)
 
     async def report_csv(self, as_of: int) -> tuple[str, int]:
         return "", 0

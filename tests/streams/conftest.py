@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
+from streams.agents import OutagePublishing
 from streams.app import StreamsConfig
 from streams.topics import Topics
 from streams.worker import StreamWorker
@@ -25,8 +27,9 @@ def new_stream_worker(data_dir: Path) -> StreamWorker:
     worker = StreamWorker(config)
     worker.app.finalize()
     worker.app.flow_control.resume()
-    worker.ingest.send_outage = OutageSink()
-    worker.ingest.behind = lambda message: False  # no consumer here to ask for highwaters
+    worker.ingest.outages = OutagePublishing(worker.open_outages, OutageSink())
+    # No broker here to ask for highwaters: no message has a backlog behind it.
+    cast(Any, worker.app.consumer).highwater = lambda tp: None
     return worker
 
 

@@ -232,7 +232,7 @@ def test_a_changelog_record_this_version_cannot_read_is_counted_and_skipped(
 
 
 def _notices(worker: StreamWorker) -> list[tuple[str, str, str, str | None]]:
-    sink: OutageSink = worker.ingest.send_outage  # type: ignore[assignment]
+    sink: OutageSink = worker.ingest.outages.send  # type: ignore[union-attr,assignment]
     found = []
     for _, key, value in sink.records:
         notice = notice_of(key, value)
@@ -260,7 +260,7 @@ def test_outages_are_published_as_pings_arrive_and_corrected_by_late_ones(
         ("updated", at[1], at[3]),  # a late active ping ends the outage earlier
     ]
     assert events[2][1] == events[3][1] and len({e[1] for e in events}) == 4
-    sink: OutageSink = stream_worker.ingest.send_outage  # type: ignore[assignment]
+    sink: OutageSink = stream_worker.ingest.outages.send  # type: ignore[union-attr,assignment]
     assert {partition for partition, _, _ in sink.records} == {1}
     registry = stream_worker.metrics.registry
     assert registry.get_sample_value("storemon_outage_events_total", {"event": "closed"}) == 2
@@ -270,7 +270,6 @@ def test_records_made_with_a_backlog_behind_their_message_are_told_so(
     stream_worker: StreamWorker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ingest = stream_worker.ingest
-    monkeypatch.setattr(ingest, "behind", ingest._behind)
     monkeypatch.setattr(stream_worker.app.consumer, "highwater", lambda tp: BACKLOG + 1)
 
     async def scenario() -> None:
@@ -279,7 +278,7 @@ def test_records_made_with_a_backlog_behind_their_message_are_told_so(
                 await agent.put(encode_pings([(START + offset * HOUR, offset == 1)]), key=b"s1", partition=0)
 
     asyncio.run(scenario())
-    sink: OutageSink = ingest.send_outage  # type: ignore[assignment]
+    sink: OutageSink = ingest.outages.send  # type: ignore[union-attr,assignment]
     assert [notice_of(key, value)["event"] for _, key, value in sink.records] == ["opened", "closed"]
     assert sink.backlogs == [True, False]
 
@@ -319,7 +318,7 @@ def test_a_new_zone_restates_the_local_times_of_outages_whose_figures_stay(
             await profiles.put(encode_profile(StoreProfile("Asia/Tokyo")), key=b"s1")
 
     asyncio.run(scenario())
-    sink: OutageSink = stream_worker.ingest.send_outage  # type: ignore[assignment]
+    sink: OutageSink = stream_worker.ingest.outages.send  # type: ignore[union-attr,assignment]
     zones = [notice_of(key, value)["timezone"] for _, key, value in sink.records]
     assert zones == ["America/Chicago", "Asia/Tokyo"]
 

@@ -17,7 +17,14 @@ from api.services.fleet import FleetView
 from api.services.intake import Intake
 from api.services.outages import OutageListing
 from streams.topics import Topics
-from tests.api.fakes import FakeFeed, FakeGroup, FakePublisher, FakeReports, FakeRows, FakeWorker
+from tests.api.fakes import (
+    FakeFeed,
+    FakeGathering,
+    FakePublisher,
+    FakeReports,
+    FakeStoreAnswers,
+    FakeWorker,
+)
 
 TOKEN = "route-test-token"
 
@@ -26,27 +33,28 @@ TOKEN = "route-test-token"
 class Api:
     client: TestClient
     worker: FakeWorker
-    group: FakeGroup
+    stores: FakeStoreAnswers
     reports: FakeReports
     registry: CollectorRegistry
     published: FakePublisher
-    rows: FakeRows
+    gathering: FakeGathering
     feed: FakeFeed
     fleet: FleetView
     outages: OutageListing
 
 
 def build(tmp_path: Path, token: str | None) -> Iterator[Api]:
-    worker, group, reports = FakeWorker(), FakeGroup(), FakeReports(tmp_path)
+    worker, stores, reports = FakeWorker(), FakeStoreAnswers(), FakeReports(tmp_path)
     registry = CollectorRegistry()
     Counter("storemon_test_events", "a metric the fake registry holds", registry=registry).inc()
-    published, rows, feed = FakePublisher(), FakeRows(), FakeFeed()
+    published, gathering, feed = FakePublisher(), FakeGathering(), FakeFeed()
     intake = Intake(published, Topics.with_prefix("t"), registry, max_pings=100)
     events = Events(feed, heartbeat=0.01)
-    fleet, outages = FleetView(rows, worker), OutageListing(rows)
-    services = Services(worker, group, reports, intake, outages, events, fleet, registry, token)
+    fleet = FleetView(gathering, gathering.watermark, worker)
+    outages = OutageListing(gathering, gathering.watermark)
+    services = Services(worker, stores, gathering, reports, intake, outages, events, fleet, registry, token)
     with TestClient(create_api(services)) as client:
-        yield Api(client, worker, group, reports, registry, published, rows, feed, fleet, outages)
+        yield Api(client, worker, stores, reports, registry, published, gathering, feed, fleet, outages)
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ def _ids(body: dict[str, Any]) -> list[str]:
 
 
 def test_the_summary_counts_standings_and_spreads_uptime(api: Api) -> None:
-    api.rows.latest, api.rows.fleet_rows, api.worker.pending = AS_OF, list(ROWS), 7
+    api.gathering.latest, api.gathering.fleet_rows, api.worker.pending = AS_OF, list(ROWS), 7
     body = api.client.get("/api/fleet").json()
     assert body["as_of"] == "2023-01-25T18:00:00Z" and body["lag_messages"] == 7
     assert (body["stores"], body["open_now"], body["up"], body["down"], body["silent"], body["closed"]) == (
@@ -72,20 +72,20 @@ def test_the_summary_is_counted_once_per_gathering_and_its_lag_is_live(
         return fleet_summary(as_of, rows)
 
     monkeypatch.setattr(fleet, "fleet_summary", counting)
-    api.rows.latest, api.rows.fleet_rows, api.worker.pending = AS_OF, list(ROWS), 7
+    api.gathering.latest, api.gathering.fleet_rows, api.worker.pending = AS_OF, list(ROWS), 7
     assert api.client.get("/api/fleet").json()["lag_messages"] == 7
     api.worker.pending = 2
     body = api.client.get("/api/fleet").json()
     assert (body["up"], body["down"], body["lag_messages"]) == (1, 1, 2)
     assert counted == [AS_OF]
-    api.rows.latest = AS_OF + HOUR  # a new gathering is counted again
+    api.gathering.latest = AS_OF + HOUR  # a new gathering is counted again
     api.fleet.now.recent.fresh = 0.0
     assert api.client.get("/api/fleet").json()["as_of"] == "2023-01-25T19:00:00Z"
     assert counted == [AS_OF, AS_OF + HOUR]
 
 
 def test_stores_sort_search_filter_and_page(api: Api) -> None:
-    api.rows.latest, api.rows.fleet_rows = AS_OF, list(ROWS)
+    api.gathering.latest, api.gathering.fleet_rows = AS_OF, list(ROWS)
     get = api.client.get
     most_down = ["b-1", "a-2", "a-1", "b-2"]  # the most downtime of the week first, ties by id
     assert _ids(get("/api/fleet/stores").json()) == most_down
@@ -112,28 +112,28 @@ def test_stores_sort_search_filter_and_page(api: Api) -> None:
 
 
 def test_a_stores_timeline_is_svg_from_its_owner(api: Api) -> None:
-    api.group.bodies["timeline:s1"] = b"<svg/>"
+    api.stores.bodies["timeline:s1"] = b"<svg/>"
     response = api.client.get("/api/stores/s1/timeline.svg")
     assert response.status_code == 200 and response.headers["content-type"] == "image/svg+xml"
     assert api.client.get("/api/stores/s2/timeline.svg").status_code == 404
 
 
 def test_progress_answers_the_watermark_and_lag_without_gathering_the_fleet(api: Api) -> None:
-    api.rows.latest, api.rows.fleet_rows, api.worker.pending = AS_OF, list(ROWS), 3
+    api.gathering.latest, api.gathering.fleet_rows, api.worker.pending = AS_OF, list(ROWS), 3
     assert api.client.get("/api/fleet/progress").json() == {
         "as_of": "2023-01-25T18:00:00Z",
         "lag_messages": 3,
     }
-    assert api.rows.gatherings == []
+    assert api.gathering.gatherings == []
 
 
 def test_a_reader_accepting_stale_answers_gets_the_fleet_kept_ready_in_the_background(api: Api) -> None:
-    api.rows.latest, api.rows.fleet_rows = AS_OF, list(ROWS)
+    api.gathering.latest, api.gathering.fleet_rows = AS_OF, list(ROWS)
     api.fleet.now.recent.fresh = 0.0  # no sharing of the watermark between asks
     stale_ok = {"Cache-Control": "max-stale=60"}
     first = api.client.get("/api/fleet", headers=stale_ok).json()  # nothing ready yet: gathered at once
-    assert first["as_of"] == "2023-01-25T18:00:00Z" and api.rows.gatherings == [AS_OF]
-    api.rows.latest = AS_OF + HOUR
+    assert first["as_of"] == "2023-01-25T18:00:00Z" and api.gathering.gatherings == [AS_OF]
+    api.gathering.latest = AS_OF + HOUR
     for path in ("/api/fleet", "/api/fleet/stores"):
         assert api.client.get(path, headers=stale_ok).json()["as_of"] == "2023-01-25T18:00:00Z"
         assert api.client.get(path).json()["as_of"] == "2023-01-25T19:00:00Z"
@@ -145,7 +145,7 @@ def test_a_reader_accepting_stale_answers_gets_the_fleet_kept_ready_in_the_backg
     assert api.client.portal is not None
     api.client.portal.call(api.fleet.now.refresh)  # the background pass: to the watermark
     assert api.client.get("/api/fleet", headers=stale_ok).json()["as_of"] == "2023-01-25T19:00:00Z"
-    assert api.rows.gatherings == [AS_OF, AS_OF + HOUR]
+    assert api.gathering.gatherings == [AS_OF, AS_OF + HOUR]
 
 
 def test_an_as_of_before_year_one_in_utc_is_answered_not_a_server_error(api: Api) -> None:

@@ -123,7 +123,7 @@ def test_a_broker_that_does_not_acknowledge_is_503_and_safe_to_retry(api: Api) -
 
 
 def test_the_profile_is_answered_by_the_group(api: Api) -> None:
-    api.group.bodies["profile:s1"] = b'{"store_id":"s1"}'
+    api.stores.bodies["profile:s1"] = b'{"store_id":"s1"}'
     assert api.client.get("/api/stores/s1/profile").json() == {"store_id": "s1"}
 
 

@@ -34,7 +34,7 @@ def _listed(body: dict[str, Any]) -> list[tuple[str, float]]:
 
 
 def test_open_outages_come_first_then_the_costliest(api: Api) -> None:
-    api.rows.latest, api.rows.found = AS_OF, list(FLEET)
+    api.gathering.latest, api.gathering.found = AS_OF, list(FLEET)
     body = api.client.get("/api/outages").json()
     assert body["as_of"] == "2023-01-23T21:30:00Z" and body["next_cursor"] is None
     assert _listed(body) == [("d", 300.0), ("b", 30.0), ("a", 120.0), ("c", 45.0), ("a", 0.0)]
@@ -47,7 +47,7 @@ def test_open_outages_come_first_then_the_costliest(api: Api) -> None:
 
 
 def test_filters_narrow_the_listing(api: Api) -> None:
-    api.rows.latest, api.rows.found = AS_OF, list(FLEET)
+    api.gathering.latest, api.gathering.found = AS_OF, list(FLEET)
 
     def get(**params: object) -> list[tuple[str, float]]:
         return _listed(api.client.get("/api/outages", params=params).json())
@@ -63,7 +63,7 @@ def test_filters_narrow_the_listing(api: Api) -> None:
 
 
 def test_pages_follow_one_snapshot_through_the_cursor(api: Api) -> None:
-    api.rows.latest, api.rows.found = AS_OF, list(FLEET)
+    api.gathering.latest, api.gathering.found = AS_OF, list(FLEET)
     seen: list[tuple[str, float]] = []
     params: dict[str, object] = {"limit": 2, "status": "all"}
     pages = 0
@@ -73,17 +73,19 @@ def test_pages_follow_one_snapshot_through_the_cursor(api: Api) -> None:
         pages += 1
         if body["next_cursor"] is None:
             break
-        api.rows.latest = AS_OF + HOUR  # the watermark moves on; the cursor keeps its as_of
+        api.gathering.latest = AS_OF + HOUR  # the watermark moves on; the cursor keeps its as_of
         params["cursor"] = body["next_cursor"]
         assert body["as_of"] == "2023-01-23T21:30:00Z"
     assert pages == 3 and seen == _listed(
         api.client.get("/api/outages", params={"as_of": "2023-01-23T21:30:00Z"}).json()
     )
-    assert api.rows.gatherings == [AS_OF]  # the pages, and a request naming their as_of, share one gathering
+    assert api.gathering.gatherings == [
+        AS_OF
+    ]  # the pages, and a request naming their as_of, share one gathering
 
 
 def test_a_cursor_is_refused_for_other_filters_or_when_unreadable(api: Api) -> None:
-    api.rows.latest, api.rows.found = AS_OF, list(FLEET)
+    api.gathering.latest, api.gathering.found = AS_OF, list(FLEET)
     cursor = api.client.get("/api/outages", params={"limit": 1}).json()["next_cursor"]
     refused = api.client.get("/api/outages", params={"limit": 1, "cursor": cursor, "status": "open"})
     assert refused.status_code == 422 and "cursor" in refused.json()["detail"]
@@ -95,7 +97,7 @@ def test_nothing_processed_yet_is_an_empty_listing(api: Api) -> None:
 
 
 def test_a_stores_outages_are_the_services_body(api: Api) -> None:
-    api.group.bodies["outages:s1"] = b'{"store_id":"s1","as_of":"","outages":[]}'
+    api.stores.bodies["outages:s1"] = b'{"store_id":"s1","as_of":"","outages":[]}'
     assert api.client.get("/api/stores/s1/outages").json()["store_id"] == "s1"
     assert api.client.get("/api/stores/s2/outages").status_code == 404
 
@@ -108,12 +110,12 @@ def test_outages_need_the_token_when_one_is_set(secured: Api) -> None:
 
 
 def test_a_reader_accepting_stale_answers_gets_the_outages_kept_ready_in_the_background(api: Api) -> None:
-    api.rows.latest, api.rows.found = AS_OF, list(FLEET)
+    api.gathering.latest, api.gathering.found = AS_OF, list(FLEET)
     api.outages.now.recent.fresh = 0.0
     stale_ok = {"Cache-Control": "max-stale=30"}
     assert api.client.get("/api/outages", headers=stale_ok).json()["as_of"] == "2023-01-23T21:30:00Z"
-    api.rows.latest = AS_OF + HOUR
+    api.gathering.latest = AS_OF + HOUR
     stale = api.client.get("/api/outages", headers=stale_ok).json()
     assert stale["as_of"] == "2023-01-23T21:30:00Z" and len(stale["outages"]) == len(FLEET)
     assert api.client.get("/api/outages").json()["as_of"] == "2023-01-23T22:30:00Z"
-    assert api.rows.gatherings == [AS_OF, AS_OF + HOUR]
+    assert api.gathering.gatherings == [AS_OF, AS_OF + HOUR]

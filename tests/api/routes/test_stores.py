@@ -8,7 +8,7 @@ from tests.api.routes.conftest import Api
 
 
 def test_a_lookup_answers_the_services_body_as_json(api: Api) -> None:
-    api.group.bodies["s1"] = b'{"store_id":"s1"}'
+    api.stores.bodies["s1"] = b'{"store_id":"s1"}'
     response = api.client.get("/api/stores/s1")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
@@ -22,7 +22,7 @@ def test_unknown_store_is_404(api: Api) -> None:
 
 def test_moving_partitions_and_unreachable_peers_are_503_with_a_retry_hint(api: Api) -> None:
     for failure in (PartitionsMoving(), PeerUnreachable("http://127.0.0.1:2", "connection refused")):
-        api.group.failure = failure
+        api.stores.failure = failure
         response = api.client.get("/api/stores/s1")
         assert response.status_code == 503, failure
         assert response.headers["retry-after"] == "1"
@@ -34,13 +34,13 @@ def test_over_long_ids_are_422(api: Api) -> None:
 
 
 def test_internal_routes_check_instants_before_the_service_sees_them(api: Api) -> None:
-    api.group.bodies["s1"] = b"{}"
+    api.stores.bodies["s1"] = b"{}"
     for path in ("/api/internal/stores/s1", "/api/internal/report-part"):
         assert api.client.get(path, params={"as_of_us": 5}).status_code == 200
         for bad in ("soon", -1, LATEST, 10**21):
             refused = api.client.get(path, params={"as_of_us": bad})
             assert refused.status_code == 422, (path, bad)
         assert api.client.get(path).status_code == 422
-    assert api.group.asked == [5, 5]
-    api.group.failure = OutsideHorizon("as_of is too far from the watermark")
+    assert api.stores.asked == [5] and api.gathering.asked == [5]
+    api.gathering.failure = OutsideHorizon("as_of is too far from the watermark")
     assert api.client.get("/api/internal/report-part", params={"as_of_us": 5}).status_code == 422

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from prometheus_client import CollectorRegistry, Histogram
 
 from api.errors import OutsideHorizon, UnknownReport
+from api.ports import PartOf
 from api.schemas import REPORT_ID_PATTERN, ReportStatus
 from api.services.records import ReportRecord
 from api.services.reports import STALE, ReportService
@@ -18,13 +20,14 @@ from streams.engine.units import LATEST
 from streams.gathering import FleetRow, PlacedOutage, merged_report
 from tests.api.fakes import MemoryReportLog
 
+T = TypeVar("T")
 WATERMARK = 100 * WEEK
 ME, PEER = "http://127.0.0.1:1", "http://127.0.0.1:2"
 NOW = 1_700_000_000.0
 
 
-class StubCluster:
-    """Stands in for the worker group: a fixed watermark and one row, or a failure."""
+class StubGathering:
+    """Stands in for the worker group's gatherings: a fixed watermark and one row, or a failure."""
 
     def __init__(self, fail: bool = False, watermark: int | None = WATERMARK) -> None:
         self.fail = fail
@@ -47,12 +50,17 @@ class StubCluster:
     async def fleet(self, as_of: int) -> list[FleetRow]:
         return []
 
+    async def here(self, part: PartOf[T], as_of: int) -> tuple[frozenset[int], T]:
+        return await part(as_of)
 
-def service(log: MemoryReportLog, cluster: StubCluster | None = None) -> ReportService:
+
+def service(log: MemoryReportLog, gathering: StubGathering | None = None) -> ReportService:
     duration = Histogram("d", "d", ["status"], registry=CollectorRegistry())
+    gathering = gathering or StubGathering()
     return ReportService(
         log,
-        cluster or StubCluster(),
+        gathering,
+        gathering.watermark,
         duration,
         DEFAULT_RETENTION,
         ME,
@@ -63,7 +71,7 @@ def service(log: MemoryReportLog, cluster: StubCluster | None = None) -> ReportS
 
 def test_ids_are_unguessable_and_reports_complete_or_fail_with_a_reason(tmp_path: Path) -> None:
     good_log, bad_log = MemoryReportLog(tmp_path), MemoryReportLog(tmp_path)
-    good, bad = service(good_log), service(bad_log, StubCluster(fail=True))
+    good, bad = service(good_log), service(bad_log, StubGathering(fail=True))
 
     async def scenario() -> tuple[list[str], list[str]]:
         ok = [await good.trigger(None) for _ in range(200)]
@@ -88,12 +96,12 @@ def test_the_default_as_of_is_recorded_before_the_rows_are_gathered(tmp_path: Pa
     log = MemoryReportLog(tmp_path)
     seen_while_gathering: list[int | None] = []
 
-    class WatchingCluster(StubCluster):
+    class WatchingGathering(StubGathering):
         async def report_csv(self, as_of: int) -> tuple[str, int]:
             seen_while_gathering.extend(record.as_of_us for record in log.saved.values())
             return await super().report_csv(as_of)
 
-    reports = service(log, WatchingCluster())
+    reports = service(log, WatchingGathering())
 
     async def scenario() -> None:
         await reports.trigger(None)
@@ -155,8 +163,8 @@ def test_ids_that_could_leave_the_folder_never_match() -> None:
 
 
 def test_concurrent_reports_at_one_as_of_share_one_gathering(tmp_path: Path) -> None:
-    cluster = StubCluster()
-    reports = service(MemoryReportLog(tmp_path), cluster)
+    gathering = StubGathering()
+    reports = service(MemoryReportLog(tmp_path), gathering)
 
     async def scenario() -> list[ReportStatus]:
         ids = [await reports.trigger(WATERMARK - HOUR) for _ in range(10)]
@@ -164,14 +172,14 @@ def test_concurrent_reports_at_one_as_of_share_one_gathering(tmp_path: Path) -> 
         return [(await reports.record(i)).status for i in ids]
 
     assert asyncio.run(scenario()) == [ReportStatus.COMPLETE] * 10
-    assert cluster.gatherings == 1
+    assert gathering.gatherings == 1
 
 
 def test_an_explicit_as_of_must_lie_in_the_retained_horizon(tmp_path: Path) -> None:
     earliest = WATERMARK - (DEFAULT_RETENTION - WEEK)
 
-    async def trigger(as_of: int, cluster: StubCluster | None = None) -> str:
-        reports = service(MemoryReportLog(tmp_path), cluster)
+    async def trigger(as_of: int, gathering: StubGathering | None = None) -> str:
+        reports = service(MemoryReportLog(tmp_path), gathering)
         report_id = await reports.trigger(as_of)
         await reports.wait_idle()
         return report_id
@@ -180,7 +188,7 @@ def test_an_explicit_as_of_must_lie_in_the_retained_horizon(tmp_path: Path) -> N
         with pytest.raises(OutsideHorizon, match="as_of must lie"):
             asyncio.run(trigger(outside))
     with pytest.raises(OutsideHorizon, match="no pings have been processed yet"):
-        asyncio.run(trigger(WATERMARK, StubCluster(watermark=None)))
+        asyncio.run(trigger(WATERMARK, StubGathering(watermark=None)))
     for inside in (earliest, WATERMARK):
         assert re.fullmatch(REPORT_ID_PATTERN, asyncio.run(trigger(inside)))
 

@@ -8,7 +8,7 @@ from collections.abc import Hashable
 import pytest
 
 from api.errors import BadCursor
-from api.services.snapshots import Ready, RecentWatermark, Snapshots, make_cursor, read_cursor
+from api.services.listings import Listings, Ready, RecentWatermark, make_cursor, read_cursor
 
 
 def test_concurrent_asks_share_one_gathering_and_a_failed_one_is_not_kept() -> None:
@@ -22,7 +22,7 @@ def test_concurrent_asks_share_one_gathering_and_a_failed_one_is_not_kept() -> N
         return [1, 2]
 
     async def scenario() -> None:
-        kept = Snapshots(gather)
+        kept = Listings(gather)
         assert list(await asyncio.gather(kept.at(5), kept.at(5))) == [[1, 2], [1, 2]]
         for _ in range(2):
             with pytest.raises(RuntimeError):
@@ -32,7 +32,7 @@ def test_concurrent_asks_share_one_gathering_and_a_failed_one_is_not_kept() -> N
     assert calls == [5, "bad", "bad"]
 
 
-def test_a_snapshot_is_kept_while_it_is_asked_for_and_dropped_once_idle() -> None:
+def test_a_listing_is_kept_while_it_is_asked_for_and_dropped_once_idle() -> None:
     now, calls = [0.0], []
 
     async def gather(key: Hashable) -> list[int]:
@@ -40,7 +40,7 @@ def test_a_snapshot_is_kept_while_it_is_asked_for_and_dropped_once_idle() -> Non
         return [len(calls)]
 
     async def scenario() -> None:
-        kept = Snapshots(gather, keep_seconds=10.0, clock=lambda: now[0])
+        kept = Listings(gather, keep_seconds=10.0, clock=lambda: now[0])
         for instant in (0.0, 9.0, 18.0, 27.0):  # each ask within 10 s of the one before
             now[0] = instant
             assert await kept.at("a") == [1]

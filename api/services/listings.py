@@ -1,9 +1,10 @@
-"""Answers gathered from the whole group, kept while they are read, and cursors that page through them.
+"""Listings gathered from the whole group, kept while they are read, and cursors that page through them.
 
 Listings (outages, the fleet's stores) are gathered at one ``as_of`` and kept while they are read, so
-paging reads one snapshot: a cursor names its ``as_of``, its position and a digest of the filters it
-was made for, and the next page is a slice of the same list. A gathering at the group's watermark
-is kept ready in the background (``Ready``) for readers that accept an answer a few seconds old.
+paging reads one listing however the stream moves meanwhile: a cursor names its ``as_of``, its
+position and a digest of the filters it was made for, and the next page is a slice of the same list.
+A gathering at the group's watermark is kept ready in the background (``Ready``) for readers that
+accept an answer a few seconds old.
 """
 
 from __future__ import annotations
@@ -24,16 +25,17 @@ from typing import Any, Generic, TypeVar
 from api.errors import BadCursor
 from api.services.repeating import repeating
 
+K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 
 
-class Snapshots(Generic[T]):
+class Listings(Generic[K, T]):
     """``gather(key)`` once per key however many ask at once; kept while it is asked for at least every
     ``keep_seconds``, at most ``kept`` of them (the least recently asked go first)."""
 
     def __init__(
         self,
-        gather: Callable[[Hashable], Coroutine[Any, Any, list[T]]],
+        gather: Callable[[K], Coroutine[Any, Any, list[T]]],
         keep_seconds: float = 30.0,
         kept: int = 4,
         clock: Callable[[], float] = time.monotonic,
@@ -42,9 +44,9 @@ class Snapshots(Generic[T]):
         self.keep_seconds = keep_seconds
         self.kept = kept
         self.clock = clock
-        self._held: OrderedDict[Hashable, tuple[float, asyncio.Task[list[T]]]] = OrderedDict()
+        self._held: OrderedDict[K, tuple[float, asyncio.Task[list[T]]]] = OrderedDict()
 
-    async def at(self, key: Hashable) -> list[T]:
+    async def at(self, key: K) -> list[T]:
         now = self.clock()
         for old, (asked, _) in list(self._held.items()):
             if now - asked > self.keep_seconds:

@@ -1,0 +1,102 @@
+"""The other workers of the group: who holds a store, the group's watermark, and HTTP to them.
+
+Each worker holds some partitions of the tables. What a store's answer needs is asked of the worker
+holding it (``at_owner``), and the group's watermark, the latest ping any worker holds, is gathered
+from every worker once a second rather than per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import httpx
+
+from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable, UnknownStore
+from api.ports import LocalWorker
+from api.services.repeating import repeating
+from streams.engine import DEFAULT_RETENTION, WEEK
+from streams.engine.instants import iso_text
+
+# How far a peer's instant may lie beyond this worker's view of the group's watermark (refreshed every
+# second; a replay at full speed moves it days per second). It bounds what one request can cost: the
+# engine's work grows with the time between a store's last ping and the instant asked about.
+PEER_SLACK = WEEK
+
+
+def _latest(*instants: int | None) -> int | None:
+    known = [instant for instant in instants if instant is not None]
+    return max(known) if known else None
+
+
+class Peers:
+    def __init__(
+        self, worker: LocalWorker, token: str | None = None, retention: int = DEFAULT_RETENTION
+    ) -> None:
+        self.worker = worker
+        self.retention = retention
+        self.me = worker.canonical_url
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        self.client = httpx.AsyncClient(timeout=30.0, headers=headers)
+        self._watermark: int | None = None
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    def others(self) -> list[str]:
+        return [url for url in self.worker.peer_urls() if url != self.me]
+
+    async def get(self, base: str, path: str, params: dict[str, int] | None = None) -> dict[str, Any]:
+        """A peer's JSON answer; ``PeerUnreachable`` when it cannot be had."""
+        try:
+            response = await self.client.get(base + path, params=params)
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise PeerUnreachable(base, error) from None
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def at_owner(
+        self, store_id: str, suffix: str, params: dict[str, int], here: Callable[[], bytes]
+    ) -> bytes:
+        """``here()`` when this worker holds the store, else the holder's internal route for it."""
+        owner = self.worker.owner_url(store_id)
+        if owner is None:
+            raise PartitionsMoving()
+        if owner == self.me:
+            return here()
+        try:
+            response = await self.client.get(f"{owner}/api/internal/stores/{store_id}{suffix}", params=params)
+        except httpx.HTTPError as error:
+            raise PeerUnreachable(owner, error) from None
+        if response.status_code == httpx.codes.NOT_FOUND:
+            raise UnknownStore()
+        if response.is_error:
+            raise PeerUnreachable(owner, f"answered {response.status_code}")
+        return response.content
+
+    async def watermark(self) -> int | None:
+        """Latest ping instant held by any worker."""
+        bodies = await asyncio.gather(*(self.get(url, "/api/internal/watermark") for url in self.others()))
+        return _latest(self.worker.watermark(), *(body["watermark_us"] for body in bodies))
+
+    def cached_watermark(self) -> int | None:
+        """The group's watermark as last refreshed, never older than this worker's own."""
+        return _latest(self._watermark, self.worker.watermark())
+
+    def refreshing(self, every: float = 1.0) -> AbstractAsyncContextManager[None]:
+        """Keeps lookups off the network: the group watermark is gathered once a second, not per call."""
+        return repeating(every, self._refresh_watermark, "watermark refresh")
+
+    async def _refresh_watermark(self) -> None:
+        self._watermark = await self.watermark() if self.others() else None
+
+    def check_instant(self, as_of: int) -> None:
+        """Refuse an instant a peer could not have asked about: too far from the group's watermark."""
+        known = self.cached_watermark()
+        if known is not None and not known - self.retention <= as_of <= known + PEER_SLACK:
+            raise OutsideHorizon(
+                f"as_of {iso_text(as_of)} is too far from the watermark {iso_text(known)} known here"
+            )

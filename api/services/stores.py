@@ -1,0 +1,111 @@
+"""Answers about one store, from whichever worker holds it: its figures, profile, outages and timeline.
+
+Each answer is its response body, serialised once where the store is held (lookups are the API's hot
+path); a worker that does not hold the store forwards the question to the one that does.
+"""
+
+from __future__ import annotations
+
+from api.errors import UnknownStore
+from api.ports import LocalWorker
+from api.schemas import HoursEntry, OutageOut, ProfileOut, StoreOutages, StoreUptime
+from api.services.peers import Peers
+from api.services.timeline import timeline_svg
+from streams.engine import DEFAULT_PROFILE, StoreProfile, StoreState
+from streams.engine.instants import iso_text, to_datetime
+from streams.engine.outages import store_outages
+from streams.engine.schedule import clock_text
+from streams.outages.records import outage_record
+
+
+class RoutedStoreAnswers:
+    def __init__(self, peers: Peers, worker: LocalWorker) -> None:
+        self.peers = peers
+        self.worker = worker
+
+    async def lookup(self, store_id: str) -> bytes:
+        """The store's answer at the group's watermark."""
+        as_of = self.peers.cached_watermark()
+        if as_of is None:
+            raise UnknownStore()
+        return await self.peers.at_owner(
+            store_id, "", {"as_of_us": as_of}, lambda: self.lookup_here(store_id, as_of)
+        )
+
+    def lookup_here(self, store_id: str, as_of: int) -> bytes:
+        self.peers.check_instant(as_of)
+        found = self.worker.lookup(store_id, as_of)
+        if found is None:
+            raise UnknownStore()
+        body = StoreUptime(
+            as_of=to_datetime(as_of),
+            status="active" if found.active else "inactive",
+            last_ping=to_datetime(found.last_ping),
+            **found.row._asdict(),
+        )
+        return body.model_dump_json().encode()
+
+    async def profile(self, store_id: str) -> bytes:
+        return await self.peers.at_owner(store_id, "/profile", {}, lambda: self.profile_here(store_id))
+
+    def profile_here(self, store_id: str) -> bytes:
+        profile = self.worker.profile(store_id)
+        shown = profile or DEFAULT_PROFILE
+        body = ProfileOut(
+            store_id=store_id,
+            is_default=profile is None,
+            timezone=shown.timezone,
+            effective_timezone=shown.effective_timezone,
+            hours=[
+                HoursEntry(
+                    day=row.day, start_time_local=clock_text(row.start), end_time_local=clock_text(row.end)
+                )
+                for row in shown.hours
+            ],
+        )
+        return body.model_dump_json().encode()
+
+    async def outages(self, store_id: str, as_of: int | None) -> bytes:
+        """The store's outages in the week before ``as_of`` (default: the group's watermark)."""
+        at = self._instant(as_of)
+        return await self.peers.at_owner(
+            store_id, "/outages", {"as_of_us": at}, lambda: self.outages_here(store_id, at)
+        )
+
+    def outages_here(self, store_id: str, as_of: int) -> bytes:
+        state, profile = self._held(store_id, as_of)
+        zone = profile.effective_timezone
+        body = StoreOutages(
+            store_id=store_id,
+            as_of=iso_text(as_of),
+            outages=[
+                OutageOut.model_validate(outage_record(outage, zone))
+                for outage in store_outages(store_id, state, profile, as_of)
+            ],
+        )
+        return body.model_dump_json().encode()
+
+    async def timeline(self, store_id: str, as_of: int | None) -> bytes:
+        """The store's week up to ``as_of`` (default: the group's watermark) as an SVG timeline."""
+        at = self._instant(as_of)
+        return await self.peers.at_owner(
+            store_id, "/timeline.svg", {"as_of_us": at}, lambda: self.timeline_here(store_id, at)
+        )
+
+    def timeline_here(self, store_id: str, as_of: int) -> bytes:
+        return timeline_svg(store_id, *self._held(store_id, as_of), as_of).encode()
+
+    def _held(self, store_id: str, as_of: int) -> tuple[StoreState, StoreProfile]:
+        """State and profile of a store held here with a ping by ``as_of``, an instant near the watermark."""
+        self.peers.check_instant(as_of)
+        held = self.worker.store_state(store_id)
+        if held is None or held[0].last_ping_at(as_of) is None:
+            raise UnknownStore()
+        return held
+
+    def _instant(self, as_of: int | None) -> int:
+        """``as_of``, or the group's watermark; a group that has seen no ping knows no store."""
+        at = self.peers.cached_watermark() if as_of is None else as_of
+        if at is None:
+            raise UnknownStore()
+        return at

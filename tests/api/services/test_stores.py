@@ -1,0 +1,73 @@
+"""Answers about one store over a fake worker: wherever the store is held, at the group's watermark."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable, UnknownStore
+from streams.engine import HOUR, WEEK, StoreProfile, StoreState
+from tests.api.fakes import FakeWorker
+from tests.api.services.group import AS_OF, CLOSED_PORT, LAST, ROW, run, worker
+
+
+def test_a_store_held_here_is_answered_at_the_group_watermark() -> None:
+    body = json.loads(run(worker(), lambda g: g.stores.lookup("s1")))
+    assert body == {
+        "store_id": "s1",
+        "as_of": "2023-01-23T21:30:00Z",
+        "status": "active",
+        "last_ping": "2023-01-23T19:00:00Z",
+        **{name: value for name, value in ROW._asdict().items() if name != "store_id"},
+    }
+
+
+def test_lookup_failures_are_domain_errors() -> None:
+    with pytest.raises(UnknownStore):
+        run(worker(), lambda g: g.stores.lookup("s2"))
+    with pytest.raises(UnknownStore):
+        run(FakeWorker(latest=None), lambda g: g.stores.lookup("s1"))  # nothing processed yet
+    with pytest.raises(UnknownStore):
+        run(worker(), lambda g: g.stores.lookup_here("s1", LAST - HOUR))  # no ping by then
+    with pytest.raises(OutsideHorizon, match="too far from the watermark"):
+        run(worker(), lambda g: g.stores.lookup_here("s1", AS_OF + WEEK + 1))
+    with pytest.raises(PartitionsMoving):
+        run(FakeWorker(latest=AS_OF, owner=None), lambda g: g.stores.lookup("s1"))
+    with pytest.raises(PeerUnreachable, match=r"127\.0\.0\.1:9"):
+        run(FakeWorker(latest=AS_OF, owner=CLOSED_PORT), lambda g: g.stores.lookup("s1"))
+
+
+def test_a_stores_outages_are_answered_where_it_is_held_with_local_times() -> None:
+    held = worker()
+    held.profiles["s1"] = new_york = StoreProfile("America/New_York")
+    pings = [(LAST - 4 * HOUR, True), (LAST - 3 * HOUR, False), (LAST, True)]
+    held.states["s1"] = StoreState.from_pings(pings, new_york)
+    body = json.loads(run(held, lambda g: g.stores.outages("s1", None)))
+    assert body["as_of"] == "2023-01-23T21:30:00Z"
+    assert body["outages"] == [
+        {
+            "store_id": "s1",
+            "started_at": "2023-01-23T16:00:00Z",
+            "ended_at": "2023-01-23T19:00:00Z",
+            "began_before_window": False,
+            "business_started_at": "2023-01-23T16:00:00Z",
+            "business_downtime_minutes": 180.0,
+            "timezone": "America/New_York",
+            "started_at_local": "2023-01-23T11:00:00-05:00",
+            "ended_at_local": "2023-01-23T14:00:00-05:00",
+            "business_started_at_local": "2023-01-23T11:00:00-05:00",
+        }
+    ]
+    with pytest.raises(UnknownStore):
+        run(held, lambda g: g.stores.outages("s2", None))
+    with pytest.raises(OutsideHorizon):
+        run(held, lambda g: g.stores.outages_here("s1", AS_OF + 2 * WEEK))
+
+
+def test_a_stores_profile_is_its_own_or_the_default() -> None:
+    held = worker()
+    held.profiles["s1"] = StoreProfile("America/New_York")
+    assert json.loads(run(held, lambda g: g.stores.profile("s1")))["timezone"] == "America/New_York"
+    default = json.loads(run(held, lambda g: g.stores.profile("s2")))
+    assert default["is_default"] is True and default["store_id"] == "s2"
