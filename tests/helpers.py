@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any, cast
 
+from fastapi.routing import iter_route_contexts
+
+from api.main import create_api
 from streams.engine.instants import to_instant
 
 # The offline report's CSV text of a dataset, optionally at an ``as_of``.
@@ -47,3 +52,15 @@ def read_report(path: Path) -> dict[str, tuple[float, ...]]:
         reader = csv.reader(handle)
         next(reader)
         return {row[0]: tuple(float(v) for v in row[1:]) for row in reader}
+
+
+def secured_calls() -> list[tuple[str, str]]:
+    """(method, path) of every route under ``/api``, from the app's own route table, path parameters
+    filled in: each must refuse a request without the token, so a new route is covered as it lands."""
+    app = create_api(cast(Any, None))  # the route table does not depend on the services
+    return sorted(
+        (method, re.sub(r"\{[^}]+\}", "1", route.path))
+        for route in iter_route_contexts(app.routes)
+        if route.path is not None and route.path.startswith("/api/")
+        for method in route.methods or ()
+    )

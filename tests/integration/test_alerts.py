@@ -76,8 +76,9 @@ def test_the_event_stream_carries_every_change_in_order_across_a_disconnect_and_
         try:
             await second.wait_ready()
             await replay
+            # Caught up means committed, and a commit waits until every outage record before it is
+            # acknowledged: the topic's ends are final now.
             await deployment.wait_caught_up()
-            await asyncio.sleep(1.0)  # the last outage records leave the producer
             await asyncio.wait_for(listen(second, last, await ends_of(deployment)), timeout=60)
         finally:
             second.stop()

@@ -16,7 +16,7 @@ import pytest
 from storemon.local import Deployment, WorkerProcess, fetch_report
 from streams.engine import CSV_HEADER
 from streams.engine.instants import to_instant
-from tests.helpers import OfflineCsv
+from tests.helpers import OfflineCsv, secured_calls
 
 pytestmark = pytest.mark.kafka
 TOKEN = "s3cret-token"
@@ -42,14 +42,7 @@ def secured(kafka: str, sample: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 def test_every_api_route_needs_the_token(secured: WorkerProcess) -> None:
     with httpx.Client(base_url=secured.url) as client:
-        calls = [
-            ("POST", "/api/trigger_report"),
-            ("GET", "/api/get_report?report_id=AAAAAAAAAAAAAAAAAAAAAA"),
-            ("GET", "/api/stores/1"),
-            ("GET", "/api/worker/status"),
-            ("GET", "/api/internal/watermark"),
-        ]
-        for method, path in calls:
+        for method, path in secured_calls():
             assert client.request(method, path).status_code == 401, path
             assert (
                 client.request(method, path, headers={"Authorization": "Bearer nope"}).status_code == 401
@@ -91,6 +84,25 @@ def test_lookup_matches_the_report_row(secured: WorkerProcess) -> None:
     assert body["last_ping"] <= body["as_of"]
 
 
+async def group_watermark_known(first: WorkerProcess, second: WorkerProcess, store_id: str) -> None:
+    """Wait until both workers answer lookups at the group's watermark: each refreshes its view of the
+    other's every second."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        own = [
+            (await client.get(f"{w.url}/api/internal/watermark")).json()["watermark_us"]
+            for w in (first, second)
+        ]
+        group = max(own)
+        for _ in range(200):
+            seen = [
+                (await client.get(f"{w.url}/api/stores/{store_id}")).json()["as_of"] for w in (first, second)
+            ]
+            if all(to_instant(datetime.fromisoformat(as_of)) == group for as_of in seen):
+                return
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"lookups did not reach the group's watermark: {seen}")
+
+
 def test_two_workers_share_partitions_and_answer_for_every_store(
     deployment: Deployment, sample: Path, offline_csv: OfflineCsv
 ) -> None:
@@ -101,7 +113,7 @@ def test_two_workers_share_partitions_and_answer_for_every_store(
         await asyncio.gather(first.wait_ready(), second.wait_ready())
         await deployment.replay(sample)
         await deployment.wait_caught_up()
-        await asyncio.sleep(2)  # one watermark refresh on both workers
+        await group_watermark_known(first, second, next(iter(rows_of(expected))))
         from_first, from_second = await fetch_report(first.url), await fetch_report(second.url)
         looked_up = {}
         async with httpx.AsyncClient(timeout=30) as client:
