@@ -1,7 +1,8 @@
 """The stream side of one worker process, assembled: app, topics, tables, agents, and what it answers.
 
-Each concern has its own module (``app``, ``topics``, ``tables``, ``agents``, ``metrics``,
-``progress``, ``routing``, ``snapshot``); this class wires them together and is what the API sees.
+Each concern has its own module or package (``app``, ``topics``, ``state``, ``agents``, ``outages``,
+``gathering``, ``metrics``, ``progress``, ``routing``); this class wires them together and is what the
+API sees.
 """
 
 from __future__ import annotations
@@ -84,8 +85,9 @@ class StreamWorker:
         return await self._part(report_part_at, as_of)
 
     async def warm(self) -> None:
-        """Catch the report processes up with what was ingested since the last time (``snapshot.warm``),
-        so that the first gathering after a replay or a restart does not do it all."""
+        """Catch the report processes up with what was ingested since the last time
+        (``streams.gathering.warm``), so that the first gathering after a replay or a restart does not
+        do it all."""
         processed = sum(
             offset for offsets in self.progress.next_offsets.values() for offset in offsets.values()
         )

@@ -51,7 +51,7 @@ async def fleet_stores(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> FleetPage:
     """Stores sorted by ``sort`` (the most business downtime of the week first by default), paged
-    through one snapshot."""
+    through one listing."""
     return await fleet.stores(
         sort, order == "desc", q or None, standing, _instant(as_of), limit, cursor, max_stale
     )

@@ -28,6 +28,6 @@ async def outages(
     cursor: Annotated[str | None, Query(max_length=200, description="next_cursor of the page before")] = None,
 ) -> OutagePage:
     """Outages of every store in the week before ``as_of``; ``next_cursor`` pages on through the
-    same snapshot (it carries the ``as_of``)."""
+    same listing (it carries the ``as_of``)."""
     where = OutageFilter(status, store_id, None if since is None else to_instant(since), min_minutes)
     return await listing.page(where, None if as_of is None else to_instant(as_of), limit, cursor, max_stale)

@@ -62,7 +62,7 @@ def test_filters_narrow_the_listing(api: Api) -> None:
     assert api.client.get("/api/outages", params={"limit": 0}).status_code == 422
 
 
-def test_pages_follow_one_snapshot_through_the_cursor(api: Api) -> None:
+def test_pages_follow_one_listing_through_the_cursor(api: Api) -> None:
     api.gathering.latest, api.gathering.found = AS_OF, list(FLEET)
     seen: list[tuple[str, float]] = []
     params: dict[str, object] = {"limit": 2, "status": "all"}
