@@ -17,15 +17,21 @@ from streams.worker import StreamWorker
 from tests.streams.conftest import PARTITIONS
 
 
-def test_reads_and_raw_items_see_exactly_what_the_tables_hold(
-    stream_worker: StreamWorker, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def ingest_three_stores(worker: StreamWorker) -> None:
+    """Pings of stores a, b and c, written to partitions 0, 1 and 0."""
+
     async def scenario() -> None:
-        async with stream_worker.ingest.pings.test_context() as agent:
+        async with worker.ingest.pings.test_context() as agent:
             for i, key in enumerate((b"a", b"b", b"c")):
                 await agent.put(encode_pings([(10**15 + i, True)]), key=key, partition=i % PARTITIONS)
 
     asyncio.run(scenario())
+
+
+def test_reads_and_raw_items_see_exactly_what_the_tables_hold(
+    stream_worker: StreamWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest_three_stores(stream_worker)
     states = stream_worker.tables.states
     changelog = states.changelog_topic.get_topic_name()
     # All three ids hash to partition 0; b"b" was written to partition 1 and is found there all the same.
@@ -45,12 +51,7 @@ def test_reads_and_raw_items_see_exactly_what_the_tables_hold(
 def test_a_secondary_instance_at_the_database_path_reads_the_tables_items_without_fausts_own(
     stream_worker: StreamWorker, tmp_path: Path
 ) -> None:
-    async def scenario() -> None:
-        async with stream_worker.ingest.pings.test_context() as agent:
-            for i, key in enumerate((b"a", b"b", b"c")):
-                await agent.put(encode_pings([(10**15 + i, True)]), key=key, partition=i % PARTITIONS)
-
-    asyncio.run(scenario())
+    ingest_three_stores(stream_worker)
     states = stream_worker.tables.states
     secondaries = Secondaries(tmp_path / "scratch")
     try:
