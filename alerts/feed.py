@@ -17,6 +17,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from connectors.kafka import clients
+from connectors.kafka.connection import KafkaConnection
 from streams.outages.log import OutageLogError, notice_of
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class OutageReader:
 
 @dataclass(frozen=True)
 class OutageFeed:
-    bootstrap: str
+    kafka: KafkaConnection
     topic: str
     partitions: int
 
@@ -104,7 +105,7 @@ class OutageFeed:
     @asynccontextmanager
     async def reading(self, start: Position | None) -> AsyncIterator[OutageReader]:
         """A reader from ``start`` (None: from now on)."""
-        consumer = clients.consumer(self.bootstrap)
+        consumer = clients.consumer(self.kafka)
         await consumer.start()
         try:
             tps = [TopicPartition(self.topic, p) for p in range(self.partitions)]

@@ -28,6 +28,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from alerts.feed import readable_notice
 from connectors.kafka import clients
+from connectors.kafka.connection import KafkaConnection
 
 log = logging.getLogger(__name__)
 DELIVERED_EVENTS = frozenset({"opened", "closed"})
@@ -91,7 +92,7 @@ class WebhookDelivery:
     def __init__(
         self,
         url: str,
-        bootstrap: str,
+        kafka: KafkaConnection,
         topic: str,
         group: str,
         registry: CollectorRegistry,
@@ -102,7 +103,7 @@ class WebhookDelivery:
         client: httpx.AsyncClient | None = None,
     ) -> None:
         self.url = url
-        self.bootstrap = bootstrap
+        self.kafka = kafka
         self.topic = topic
         self.group = group
         self.secret = secret
@@ -121,7 +122,7 @@ class WebhookDelivery:
         A failure (the broker gone, a commit refused after a rebalance) ends the run; what was not
         committed is delivered again by the next run, here or on the worker that took the partition.
         """
-        consumer = clients.consumer(self.bootstrap, self.topic, group_id=self.group, max_poll_records=100)
+        consumer = clients.consumer(self.kafka, self.topic, group_id=self.group, max_poll_records=100)
         await consumer.start()
         committing: asyncio.Task[None] | None = None
         try:

@@ -95,8 +95,8 @@ async def listen(url: str, arrivals: Arrivals) -> None:
 async def webhooks_pending(deployment: Deployment) -> int:
     """Outage records the webhook delivery has not committed yet."""
     tps = [TopicPartition(deployment.topics.outages, p) for p in range(deployment.partitions)]
-    ends = await end_offsets(deployment.bootstrap, tps)
-    done = await committed_offsets(deployment.bootstrap, f"{deployment.name}-webhooks")
+    ends = await end_offsets(deployment.kafka, tps)
+    done = await committed_offsets(deployment.kafka, f"{deployment.name}-webhooks")
     return sum(end - done.get(tp, 0) for tp, end in ends.items())
 
 
@@ -119,7 +119,7 @@ async def run(source: Path, rate: int, root: Path) -> None:
             after = (await client.get("/api/internal/watermark")).json()["watermark_us"] + SECOND
         listener = asyncio.create_task(listen(worker.url, arrivals))
         await asyncio.sleep(1.0)  # connected, reading from now on
-        producer = clients.producer(deployment.bootstrap, linger_ms=0)
+        producer = clients.producer(deployment.kafka, linger_ms=0)
         await producer.start()
         stores = [f"bench-{i}" for i in range(STORES)]
         try:

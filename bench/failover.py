@@ -66,7 +66,7 @@ async def first_full_report(url: str, timeout: float) -> float:
 
 async def run(source: Path, workers: int, standby: int, root: Path, expected: str, pings: int) -> None:
     with LocalBroker(root / "broker") as broker:
-        deployment = Deployment(broker.bootstrap, root, partitions=8, standby_replicas=standby)
+        deployment = Deployment(broker.connection(), root, partitions=8, standby_replicas=standby)
         group = [deployment.worker().start() for _ in range(workers)]
         try:
             await asyncio.gather(*(worker.wait_ready() for worker in group))

@@ -80,7 +80,7 @@ async def kafka_single_pings(deployment: Deployment, worker: WorkerProcess, ping
     bytes_before = await metric(worker.url, "storemon_changelog_bytes_total")
     disk_before = changelog_bytes(root / "broker", deployment.name)
     cpu_before = cpu_seconds(pid)
-    publisher = Publisher(deployment.bootstrap, linger_ms=5)
+    publisher = Publisher(deployment.kafka, linger_ms=5)
     await publisher.start()
     started = time.perf_counter()
     try:

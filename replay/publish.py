@@ -18,13 +18,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from connectors.kafka.publisher import Publisher
+from connectors.kafka import KafkaConnection, Publisher
 from replay.reader import iter_pings, read_profiles
 from replay.rejects import Reject, Rejects
 from replay.source import open_dataset
 from streams.contract.messages import encode_pings, encode_profile
 from streams.engine import DAY, SECOND
-from streams.topics import Topics, ensure_topics
+from streams.layout import ensure_layout, planned_layout
+from streams.topics import Topics
 
 _TICK = 0.25  # seconds of wall time per frame in a paced replay
 # Dataset time per frame at full speed: about 48 hourly pings per store and message.
@@ -47,16 +48,18 @@ class ReplaySummary:
 
 async def publish_dataset(
     source: str | Path,
-    bootstrap: str,
+    kafka: KafkaConnection,
     topics: Topics,
     partitions: int,
+    replication: int | None = None,
     speed: float | None = None,
     frame: int = DEFAULT_FRAME,
     progress: bool = True,
 ) -> ReplaySummary:
     """Publish ``source``; ``speed`` None means as fast as possible, else dataset seconds per wall second.
 
-    The topics are created first when missing (``partitions`` for pings and profiles).
+    The topics are created first when missing (``partitions`` for pings and profiles, ``replication``
+    replicas each: by default three, or every broker when fewer).
     """
     started = time.perf_counter()
     summary = ReplaySummary()
@@ -75,8 +78,8 @@ async def publish_dataset(
             flags.append(active)
     order = sorted(range(len(instants)), key=instants.__getitem__)
 
-    await ensure_topics(bootstrap, topics, partitions)
-    producer = Publisher(bootstrap)
+    await ensure_layout(kafka, await planned_layout(kafka, topics, partitions, replication, None))
+    producer = Publisher(kafka)
     await producer.start()
     try:
         summary.profiles = await producer.send_all(

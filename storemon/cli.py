@@ -16,12 +16,15 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from connectors.kafka import SaslMechanism, SecurityProtocol
 from replay.parsing import RowError, parse_timestamp
 from replay.publish import DEFAULT_FRAME
 from replay.source import DatasetError
 from storemon.settings import Settings
 from streams.engine import HOUR
 from streams.engine.instants import iso_text
+from streams.faust_internals.probe import KafkaUnreachable
+from streams.layout import TopicLayoutError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -108,17 +111,35 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+# Options that override a setting of the same name (the Kafka ones with ``kafka_`` before it).
+_OVERRIDES = ("broker", "data_dir", "partitions", "api_port", "replication_factor", "app_id", "topic_prefix")
+_KAFKA_OVERRIDES = (
+    "security_protocol",
+    "sasl_mechanism",
+    "sasl_username",
+    "ssl_cafile",
+    "ssl_certfile",
+    "ssl_keyfile",
+)
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     """Environment settings, overridden by whichever options were given on the command line."""
+    given = {name: getattr(args, name, None) for name in (*_OVERRIDES, *_KAFKA_OVERRIDES)}
     overrides = {
-        name: getattr(args, name)
-        for name in ("broker", "data_dir", "partitions", "api_port")
-        if getattr(args, name, None) is not None
+        (f"kafka_{name}" if name in _KAFKA_OVERRIDES else name): value
+        for name, value in given.items()
+        if value is not None
     }
     try:
         return Settings(**overrides)
     except ValidationError as error:
-        problems = (f"STOREMON_{str(e['loc'][0]).upper()}: {e['msg']}" for e in error.errors())
+        problems = (
+            f"STOREMON_{str(e['loc'][0]).upper()}: {e['msg']}"
+            if e["loc"]
+            else str(e["msg"]).removeprefix("Value error, ")
+            for e in error.errors()
+        )
         raise ValueError("; ".join(problems)) from None
 
 
@@ -142,16 +163,19 @@ def _broker(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     from replay.publish import publish_dataset
+    from streams.faust_internals.probe import probe
 
     settings = _settings(args)
     speed = args.speed
 
     async def run() -> int:
+        await probe(settings.kafka)
         summary = await publish_dataset(
             args.source,
-            settings.broker,
+            settings.kafka,
             settings.topics,
             settings.partitions,
+            settings.replication_factor,
             speed=speed,
             frame=int(args.frame_hours * HOUR),
         )
@@ -164,6 +188,12 @@ def _replay(args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(run())
+
+
+def _topics(args: argparse.Namespace) -> int:
+    from storemon.topics import run_topics
+
+    return asyncio.run(run_topics(args.action, _settings(args)))
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -182,6 +212,25 @@ def _demo(args: argparse.Namespace) -> int:
 def _examples(*lines: str) -> str:
     heading = "example:" if len(lines) == 1 else "examples:"
     return heading + "\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _kafka_options(parser: argparse.ArgumentParser) -> None:
+    """How to reach the cluster, for every command that does. The SASL password is taken from
+    STOREMON_KAFKA_SASL_PASSWORD only: on a command line, other users could read it."""
+    group = parser.add_argument_group("Kafka (default: the STOREMON_* settings)")
+    group.add_argument("--broker", help="bootstrap servers, host:port[,host:port]")
+    group.add_argument("--security-protocol", choices=[p.value for p in SecurityProtocol])
+    group.add_argument("--sasl-mechanism", choices=[m.value for m in SaslMechanism])
+    group.add_argument("--sasl-username", help="with the password in STOREMON_KAFKA_SASL_PASSWORD")
+    group.add_argument("--ssl-cafile", type=Path, help="PEM certificates to trust (default: the system's)")
+    group.add_argument("--ssl-certfile", type=Path, help="PEM client certificate, for mutual TLS")
+    group.add_argument("--ssl-keyfile", type=Path, help="PEM key of the client certificate")
+    group.add_argument("--partitions", type=PARTITIONS, help="partitions of the keyed topics and tables")
+    group.add_argument(
+        "--replication-factor",
+        type=PARTITIONS,
+        help="replicas of each topic (default: 3, or every broker if fewer)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -256,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
         "storemon replay store-monitoring-data.zip --broker 127.0.0.1:9092 --speed 3600",
     )
     replay.add_argument("source", help="dataset: zip file, http(s) zip URL or folder")
-    replay.add_argument("--broker", help="Kafka bootstrap host:port (default: STOREMON_BROKER)")
+    _kafka_options(replay)
     replay.add_argument(
         "--speed",
         type=_speed,
@@ -269,7 +318,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_FRAME / HOUR,
         help="dataset hours per batch at max speed",
     )
-    replay.add_argument("--partitions", type=PARTITIONS, help="partitions when creating the topics")
     replay.set_defaults(handler=_replay)
 
     worker = command(
@@ -277,13 +325,29 @@ def build_parser() -> argparse.ArgumentParser:
         "run the stream worker with its HTTP API (reports, lookups, metrics) in one process",
         "storemon worker --broker 127.0.0.1:9092 --port 8000",
     )
-    worker.add_argument("--broker", help="Kafka bootstrap host:port (default: STOREMON_BROKER)")
+    _kafka_options(worker)
     worker.add_argument(
         "--port", dest="api_port", type=PORT, help="HTTP API port (default: STOREMON_API_PORT)"
     )
     worker.add_argument("--data-dir", type=Path, help="tables and reports (default: STOREMON_DATA_DIR)")
-    worker.add_argument("--partitions", type=PARTITIONS, help="partitions of topics and tables")
     worker.set_defaults(handler=_worker)
+
+    topics = command(
+        "topics",
+        "print, create or check the topics the product needs, with their partitions and replication",
+        "storemon topics plan --replication-factor 3 > layout.txt",
+        "storemon topics create --broker kafka-1:9093 --security-protocol SASL_SSL --sasl-username admin",
+        "storemon topics check --broker kafka-1:9093",
+    )
+    topics.add_argument(
+        "action", choices=("plan", "create", "check"),
+        help="plan: print the layout and the commands that make it; create: make what is missing; "
+        "check: compare the cluster's topics with the layout (exit 1 on any difference)",
+    )  # fmt: skip
+    topics.add_argument("--app-id", help="the workers' STOREMON_APP_ID, which names the changelogs")
+    topics.add_argument("--topic-prefix", help="STOREMON_TOPIC_PREFIX")
+    _kafka_options(topics)
+    topics.set_defaults(handler=_topics)
 
     demo = command(
         "demo",
@@ -307,6 +371,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DatasetError, ValueError) as error:
         print(f"storemon {args.command}: {error}", file=sys.stderr)
         return 2
+    except (KafkaUnreachable, TopicLayoutError) as error:
+        print(f"storemon {args.command}: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -21,10 +21,11 @@ from typing import IO
 import httpx
 from aiokafka import TopicPartition
 
-from connectors.kafka import committed_offsets, end_offsets
+from connectors.kafka import KafkaConnection, committed_offsets, end_offsets
 from replay.publish import ReplaySummary, publish_dataset
 from storemon.broker import LocalBroker, free_port
 from storemon.processes import terminate
+from storemon.settings import kafka_environment
 from streams.topics import Topics
 
 
@@ -41,12 +42,13 @@ def fresh_name() -> str:
 class Deployment:
     """One product deployment on a broker, isolated by its own topic prefix and consumer group."""
 
-    bootstrap: str
+    kafka: KafkaConnection
     root: Path
     name: str = field(default_factory=fresh_name)
     partitions: int = 4
     token: str | None = None
     standby_replicas: int = 0
+    replication: int | None = None  # default: three, or every broker when fewer
     settings: dict[str, str] = field(default_factory=dict)  # more STOREMON_* for its workers
 
     @property
@@ -55,8 +57,8 @@ class Deployment:
 
     def env(self, port: int, data_dir: Path) -> dict[str, str]:
         env = dict(os.environ)
+        env.update(kafka_environment(self.kafka))
         env.update(
-            STOREMON_BROKER=self.bootstrap,
             STOREMON_APP_ID=self.name,
             STOREMON_TOPIC_PREFIX=self.name,
             STOREMON_PARTITIONS=str(self.partitions),
@@ -66,6 +68,8 @@ class Deployment:
         )
         if self.token:
             env["STOREMON_API_TOKEN"] = self.token
+        if self.replication is not None:
+            env["STOREMON_REPLICATION_FACTOR"] = str(self.replication)
         env.update(self.settings)
         return env
 
@@ -78,7 +82,7 @@ class Deployment:
         self, source: str | Path, speed: float | None = None, progress: bool = False
     ) -> ReplaySummary:
         return await publish_dataset(
-            source, self.bootstrap, self.topics, self.partitions, speed=speed, progress=progress
+            source, self.kafka, self.topics, self.partitions, self.replication, speed=speed, progress=progress
         )
 
     async def serve(
@@ -97,12 +101,12 @@ class Deployment:
 
     async def end_offsets(self) -> dict[tuple[str, int], int]:
         tps = [TopicPartition(t, p) for t in self.topics.consumed for p in range(self.partitions)]
-        ends = await end_offsets(self.bootstrap, tps)
+        ends = await end_offsets(self.kafka, tps)
         return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}
 
     async def committed_offsets(self) -> dict[tuple[str, int], int]:
         """The group's committed offsets (next offset to read) per topic partition."""
-        committed = await committed_offsets(self.bootstrap, self.name)
+        committed = await committed_offsets(self.kafka, self.name)
         return {(tp.topic, tp.partition): offset for tp, offset in committed.items()}
 
     async def caught_up(self) -> bool:
@@ -215,7 +219,7 @@ async def local_deployment(
     broker.start()
     worker = None
     try:
-        deployment = Deployment(broker.bootstrap, root, name or fresh_name(), partitions)
+        deployment = Deployment(broker.connection(), root, name or fresh_name(), partitions)
         worker = deployment.worker(port=port).start()
         await worker.wait_ready()
         yield broker, deployment, worker

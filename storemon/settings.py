@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alerts.webhooks import WebhookFormat
+from connectors.kafka import KafkaConnection, SaslMechanism, SecurityProtocol
 from streams.engine import DEFAULT_RETENTION, HOUR
 from streams.topics import Topics
 
@@ -18,6 +19,22 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STOREMON_", env_file=".env", extra="ignore")
 
     broker: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, host:port[,host:port]")
+    kafka_security_protocol: SecurityProtocol = Field(
+        SecurityProtocol.PLAINTEXT, description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL"
+    )
+    kafka_sasl_mechanism: SaslMechanism = Field(
+        SaslMechanism.PLAIN, description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"
+    )
+    kafka_sasl_username: str | None = Field(None, description="the SASL user")
+    kafka_sasl_password: SecretStr | None = Field(None, description="the SASL user's password")
+    kafka_ssl_cafile: Path | None = Field(
+        None, description="PEM file of the certificates to trust (default: the system's)"
+    )
+    kafka_ssl_certfile: Path | None = Field(None, description="PEM client certificate, for mutual TLS")
+    kafka_ssl_keyfile: Path | None = Field(None, description="PEM key of the client certificate")
+    replication_factor: int | None = Field(
+        None, ge=1, description="replicas of every topic (default: 3, or every broker when fewer)"
+    )
     app_id: str = Field(
         "storemon", description="the worker's Kafka consumer group (and table changelog prefix)"
     )
@@ -79,10 +96,44 @@ class Settings(BaseSettings):
         description="seconds between background gatherings of the fleet and its outages at the watermark",
     )
 
-    @field_validator("api_token", "webhook_url", "webhook_secret", mode="before")
+    @field_validator(
+        "api_token",
+        "webhook_url",
+        "webhook_secret",
+        "kafka_sasl_username",
+        "kafka_sasl_password",
+        "kafka_ssl_cafile",
+        "kafka_ssl_certfile",
+        "kafka_ssl_keyfile",
+        mode="before",
+    )
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _connection_complete(self) -> Settings:
+        try:
+            self.kafka  # noqa: B018 (built to be checked)
+        except ValidationError as error:
+            raise ValueError(
+                "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
+            ) from None
+        return self
+
+    @property
+    def kafka(self) -> KafkaConnection:
+        """How every Kafka client of the product reaches the cluster."""
+        return KafkaConnection(
+            bootstrap=self.broker,
+            security_protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            sasl_username=self.kafka_sasl_username,
+            sasl_password=self.kafka_sasl_password,
+            ssl_cafile=self.kafka_ssl_cafile,
+            ssl_certfile=self.kafka_ssl_certfile,
+            ssl_keyfile=self.kafka_ssl_keyfile,
+        )
 
     @property
     def canonical_url(self) -> str:
@@ -95,3 +146,18 @@ class Settings(BaseSettings):
     @property
     def topics(self) -> Topics:
         return Topics.with_prefix(self.topic_prefix)
+
+
+def kafka_environment(kafka: KafkaConnection) -> dict[str, str]:
+    """The ``STOREMON_*`` variables that give another process the same connection."""
+    values = {
+        "BROKER": kafka.bootstrap,
+        "KAFKA_SECURITY_PROTOCOL": kafka.security_protocol.value,
+        "KAFKA_SASL_MECHANISM": kafka.sasl_mechanism.value,
+        "KAFKA_SASL_USERNAME": kafka.sasl_username,
+        "KAFKA_SASL_PASSWORD": kafka.secret(),
+        "KAFKA_SSL_CAFILE": kafka.ssl_cafile,
+        "KAFKA_SSL_CERTFILE": kafka.ssl_certfile,
+        "KAFKA_SSL_KEYFILE": kafka.ssl_keyfile,
+    }
+    return {f"STOREMON_{name}": str(value) for name, value in values.items() if value is not None}

@@ -34,13 +34,14 @@ from api.services.repeating import repeating
 from api.services.report_log import KafkaReportLog
 from api.services.reports import ReportService
 from api.services.stores import RoutedStoreAnswers
-from connectors.kafka.publisher import Publisher
+from connectors.kafka import KafkaConnection, Publisher
 from dashboard.pages import install_dashboard
 from storemon.logs import configure_logging
 from storemon.settings import Settings
 from streams.app import StreamsConfig
 from streams.engine import HOUR, SECOND
-from streams.topics import ensure_topics
+from streams.faust_internals.probe import probe
+from streams.layout import ensure_layout, planned_layout
 from streams.worker import StreamWorker
 
 log = logging.getLogger(__name__)
@@ -51,10 +52,10 @@ STOP_TIMEOUT = 15.0
 WARM_EVERY = 20.0
 
 
-def streams_config(settings: Settings) -> StreamsConfig:
+def streams_config(settings: Settings, kafka: KafkaConnection) -> StreamsConfig:
     return StreamsConfig(
         app_id=settings.app_id,
-        bootstrap=settings.broker,
+        kafka=kafka,
         partitions=settings.partitions,
         data_dir=settings.data_dir,
         topics=settings.topics,
@@ -89,9 +90,20 @@ async def faust_running(app: faust.App) -> AsyncIterator[None]:
             log.warning("the stream processor did not stop within %.0f s; exiting anyway", STOP_TIMEOUT)
 
 
-def build_api(settings: Settings) -> FastAPI:
-    """The worker's whole object graph behind its HTTP API, started and stopped by the API's lifespan."""
-    streams = StreamWorker(streams_config(settings))
+async def prepare_cluster(kafka: KafkaConnection, settings: Settings) -> None:
+    """Reach the cluster and make sure it holds the topic layout, before anything starts: a cluster
+    that cannot be reached, or a wrong layout, ends the worker with one line saying why."""
+    await probe(kafka)
+    layout = await planned_layout(
+        kafka, settings.topics, settings.partitions, settings.replication_factor, settings.app_id
+    )
+    await ensure_layout(kafka, layout)
+
+
+def build_api(settings: Settings, kafka: KafkaConnection) -> FastAPI:
+    """The worker's whole object graph behind its HTTP API, started and stopped by the API's lifespan;
+    ``kafka`` is how every Kafka client of it connects."""
+    streams = StreamWorker(streams_config(settings, kafka))
     token = settings.api_token.get_secret_value() if settings.api_token is not None else None
     peers = Peers(streams, token, settings.retention)
     gathering = GroupGathering(peers, streams, streams.side, settings.partitions)
@@ -101,7 +113,7 @@ def build_api(settings: Settings) -> FastAPI:
         ["status"],
         registry=streams.metrics.registry,
     )
-    report_log = KafkaReportLog(settings.broker, settings.topics.reports, settings.data_dir / "reports")
+    report_log = KafkaReportLog(kafka, settings.topics.reports, settings.data_dir / "reports")
     reports = ReportService(
         report_log,
         gathering,
@@ -115,7 +127,7 @@ def build_api(settings: Settings) -> FastAPI:
     # The dashboard's listings, kept ready at the watermark in the background.
     outages = OutageListing(gathering, peers.watermark)
     fleet = FleetView(gathering, peers.watermark, streams)
-    publisher = Publisher(settings.broker, linger_ms=1)  # live input waits on its acknowledgement
+    publisher = Publisher(kafka, linger_ms=1)  # live input waits on its acknowledgement
     intake = Intake(publisher, settings.topics, streams.metrics.registry, settings.ingest_max_pings)
 
     webhooks = None
@@ -123,7 +135,7 @@ def build_api(settings: Settings) -> FastAPI:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         webhooks = WebhookDelivery(
             settings.webhook_url,
-            settings.broker,
+            kafka,
             settings.topics.outages,
             f"{settings.app_id}-webhooks",
             streams.metrics.registry,
@@ -146,9 +158,6 @@ def build_api(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await ensure_topics(
-            settings.broker, settings.topics, settings.partitions, streams.tables.changelog_topics
-        )
         side_started = asyncio.ensure_future(streams.side.start())
         try:
             if streams.ingest.deriving:
@@ -180,7 +189,7 @@ def build_api(settings: Settings) -> FastAPI:
             streams.side.close()
             await peers.close()
 
-    feed = OutageFeed(settings.broker, settings.topics.outages, settings.partitions)
+    feed = OutageFeed(kafka, settings.topics.outages, settings.partitions)
     events = Events(feed, settings.events_heartbeat_seconds)
     services = Services(
         streams,
@@ -206,8 +215,10 @@ def run_worker(settings: Settings) -> None:
     # back; at the default 5 ms each hand-over can hold the loop up that long.
     sys.setswitchinterval(0.0005)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    kafka = settings.kafka
+    asyncio.run(prepare_cluster(kafka, settings))
     config = uvicorn.Config(
-        build_api(settings),
+        build_api(settings, kafka),
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,  # keep the JSON logging configured above

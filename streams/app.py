@@ -7,7 +7,7 @@ from pathlib import Path
 
 import faust
 
-from connectors.kafka.clients import faust_brokers
+from connectors.kafka import KafkaConnection
 from streams.engine import DEFAULT_RETENTION
 from streams.faust_internals.commits import Deliveries
 from streams.faust_internals.transport import WorkerTransport
@@ -17,7 +17,7 @@ from streams.topics import Topics
 @dataclass(frozen=True)
 class StreamsConfig:
     app_id: str
-    bootstrap: str
+    kafka: KafkaConnection
     partitions: int
     data_dir: Path
     topics: Topics
@@ -32,11 +32,14 @@ def create_app(config: StreamsConfig, deliveries: Deliveries) -> faust.App:
     """The worker's Faust app, on the transport that commits only what was delivered (``deliveries``)."""
     app = faust.App(
         config.app_id,
-        broker=faust_brokers(config.bootstrap),
+        **config.kafka.faust_settings(),
         store="rocksdb://",
         datadir=str(config.data_dir / "tables"),
         topic_partitions=config.partitions,
-        topic_replication_factor=1,
+        # The layout (streams.layout) makes every topic, so the worker needs no right to create any.
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        producer_acks=-1,  # every in-sync replica
         web_enabled=False,
         canonical_url=config.canonical_url,
         consumer_auto_offset_reset="earliest",

@@ -1,23 +1,13 @@
-"""The product's topics: their names, their creation with explicit partition counts, their declaration."""
+"""The product's topics: their names, and the worker's input streams declared on its Faust app.
+
+What the cluster must hold of them (partitions, replication, cleanup) is ``streams.layout``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import faust
-from aiokafka.admin import NewTopic
-
-from connectors.kafka import create_missing
-
-COMPACTED = {"cleanup.policy": "compact"}
-# Outage records stay uncompacted for a week, so a listener resuming from a position within it
-# sees every change, not only each outage's latest.
-OUTAGES_CONFIG = {**COMPACTED, "min.compaction.lag.ms": str(7 * 24 * 3600 * 1000)}
-
-
-class TopicLayoutError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -89,30 +79,3 @@ class SourceTopics:
             stream(topics.pings, topics.pings_repartition),
             stream(topics.profiles, topics.profiles_repartition),
         )
-
-
-async def ensure_topics(
-    bootstrap: str, topics: Topics, partitions: int, changelogs: Sequence[str] = ()
-) -> None:
-    """Create the topics if missing; pings, profiles, their repartition topics, outages and the tables'
-    changelogs are co-partitioned, profiles, outages, changelogs and the reports log compacted.
-
-    The worker passes its tables' changelogs: left to Faust, they are created while its agents
-    start, and an agent that checks a changelog before its metadata has settled sees 0 partitions
-    and crashes. An existing topic with another partition count is an error: the tables would stop
-    lining up with their source partitions.
-    """
-    wanted = [
-        NewTopic(topics.pings, partitions, 1),
-        NewTopic(topics.profiles, partitions, 1, topic_configs=COMPACTED),
-        NewTopic(topics.pings_repartition, partitions, 1),
-        NewTopic(topics.profiles_repartition, partitions, 1, topic_configs=COMPACTED),
-        NewTopic(topics.outages, partitions, 1, topic_configs=OUTAGES_CONFIG),
-        NewTopic(topics.rejects, 1, 1),
-        NewTopic(topics.reports, 1, 1, topic_configs=COMPACTED),
-        *(NewTopic(name, partitions, 1, topic_configs=COMPACTED) for name in changelogs),
-    ]
-    counts = await create_missing(bootstrap, wanted, [*topics.keyed, *changelogs])
-    for name, count in counts.items():
-        if count != partitions:
-            raise TopicLayoutError(f"topic {name} has {count} partitions, expected {partitions}")

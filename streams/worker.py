@@ -52,7 +52,7 @@ class StreamWorker:
         self._watermark = Watermark(self.metrics.watermark, self.tables.encoded_states, self._rebalance())
         self.open_outages = OpenOutages(self.tables.encoded_items, self.tables.profile, self._rebalance())
         self.metrics.outages_open.set_function(self.open_outages.count)
-        self.send_outage = OutageSender(config.bootstrap, config.topics.outages, self.deliveries)
+        self.send_outage = OutageSender(config.kafka, config.topics.outages, self.deliveries)
         publishing = OutagePublishing(self.open_outages, self.send_outage) if config.outages else None
         self.ingest = Ingest(
             self.app, self.topics, self.tables, self.progress, self._watermark, self.metrics, publishing

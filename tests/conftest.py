@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.kafka import KafkaConnection
 from storemon.broker import LocalBroker
 
 REPO = Path(__file__).resolve().parents[1]
@@ -19,8 +20,8 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real single-node Apache Kafka broker on loopback for the whole session; its bootstrap address.
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaConnection]:
+    """A real single-node Apache Kafka broker on loopback for the whole session; how to reach it.
 
     Apache Kafka only: the tests marked ``kafka`` prove the product against the real thing, so a
     machine without Java and Maven fails here rather than falling back to another broker.
@@ -28,6 +29,6 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     broker = LocalBroker(tmp_path_factory.mktemp("kafka"), engine="kafka")
     broker.start()
     try:
-        yield broker.bootstrap
+        yield broker.connection()
     finally:
         broker.stop()

@@ -22,7 +22,7 @@ LAYERS = [
     ["streams.state"],
     ["streams.outages"],
     ["streams.gathering"],
-    ["streams.topics", "streams.app", "streams.routing", "streams.agents"],
+    ["streams.topics", "streams.layout", "streams.app", "streams.routing", "streams.agents"],
     ["streams.worker"],
     ["replay"],
     ["alerts"],

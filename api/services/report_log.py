@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from api.services.records import ReportRecord, write_atomically
 from connectors.kafka import clients
+from connectors.kafka.connection import KafkaConnection
 
 log = logging.getLogger(__name__)
 PIECE_BYTES = 512 * 1024
@@ -29,8 +30,8 @@ _RECORD, _PIECE = "r/", "c/"
 
 
 class KafkaReportLog:
-    def __init__(self, bootstrap: str, topic: str, folder: Path) -> None:
-        self.bootstrap = bootstrap
+    def __init__(self, kafka: KafkaConnection, topic: str, folder: Path) -> None:
+        self.kafka = kafka
         self.partition = TopicPartition(topic, 0)
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -50,8 +51,8 @@ class KafkaReportLog:
 
     async def _start(self) -> None:
         # aiokafka clients belong to the loop they are made on, so they are made here.
-        self._producer = clients.producer(self.bootstrap, max_request_size=2 * PIECE_BYTES, linger_ms=5)
-        self._consumer = clients.consumer(self.bootstrap)
+        self._producer = clients.producer(self.kafka, max_request_size=2 * PIECE_BYTES, linger_ms=5)
+        self._consumer = clients.consumer(self.kafka)
         await self._producer.start()
         self._started.insert(0, self._producer)
         await self._consumer.start()

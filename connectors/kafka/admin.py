@@ -1,54 +1,124 @@
-"""Topics and group offsets as an administrator sees them."""
+"""Topics, brokers and group offsets as an administrator sees them."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from connectors.kafka import clients
+from connectors.kafka.connection import KafkaConnection
 
 
-async def create_missing(
-    bootstrap: str, wanted: Sequence[NewTopic], counted: Sequence[str]
-) -> dict[str, int]:
-    """Create the ``wanted`` topics that do not exist yet; the partition count of each ``counted`` one.
+class TopicCreationError(RuntimeError):
+    """The cluster refused to create a topic (``code`` is Kafka's error code)."""
 
-    Another process may create the same topics meanwhile: that is not an error.
+    def __init__(self, topic: str, code: int, message: str | None) -> None:
+        self.topic = topic
+        self.code = code
+        self.refusal = for_code(code).__name__
+        super().__init__(
+            f"creating topic {topic} was refused: {self.refusal}{f' ({message})' if message else ''}"
+        )
+
+
+@dataclass(frozen=True)
+class TopicState:
+    """A topic as the cluster holds it."""
+
+    partitions: int
+    replication: int
+    config: dict[str, str]
+
+
+async def create_missing(kafka: KafkaConnection, wanted: Sequence[NewTopic]) -> list[str]:
+    """Create the ``wanted`` topics that do not exist yet; the names of those created.
+
+    Another process may create the same topics meanwhile: that is not an error. Any other refusal
+    (no right to create topics, too few brokers for the replication factor) raises ``TopicCreationError``.
     """
-    admin = clients.admin(bootstrap)
+    admin = clients.admin(kafka)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [topic for topic in wanted if topic.name not in existing]
-        if missing:
-            with suppress(TopicAlreadyExistsError):
-                await admin.create_topics(missing)
-        return await _partition_counts(admin, list(counted))
+        if not missing:
+            return []
+        response = await admin.create_topics(missing)
+        for topic, code, message in response.topic_errors:
+            if code and for_code(code) is not TopicAlreadyExistsError:
+                raise TopicCreationError(topic, code, message)
+        created = [topic.name for topic in missing]
+        await _settled(admin, created, until_known=True)
+        return created
     finally:
         await admin.close()
 
 
-async def _partition_counts(
-    admin: AIOKafkaAdminClient, names: list[str], attempts: int = 40
-) -> dict[str, int]:
-    """Partition count per topic; a topic just created may show none until its metadata settles."""
-    counts: dict[str, int] = {}
+async def broker_count(kafka: KafkaConnection) -> int:
+    admin = clients.admin(kafka)
+    await admin.start()
+    try:
+        return len((await admin.describe_cluster())["brokers"])
+    finally:
+        await admin.close()
+
+
+async def describe_topics(kafka: KafkaConnection, names: Sequence[str]) -> dict[str, TopicState]:
+    """Each of ``names`` that exists: its partitions, replication factor and configuration."""
+    admin = clients.admin(kafka)
+    await admin.start()
+    try:
+        described = await _settled(admin, list(names))
+        found = {name: topic for name, topic in described.items() if topic["partitions"]}
+        if not found:
+            return {}
+        resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in found]
+        configs: dict[str, dict[str, str]] = {}
+        for response in await admin.describe_configs(resources):
+            for resource in response.to_object()["resources"]:
+                entries = resource["config_entries"]
+                configs[resource["resource_name"]] = {e["config_names"]: e["config_value"] for e in entries}
+        return {
+            name: TopicState(len(topic["partitions"]), len(topic["partitions"][0]["replicas"]), configs[name])
+            for name, topic in found.items()
+        }
+    finally:
+        await admin.close()
+
+
+async def _settled(
+    admin: AIOKafkaAdminClient, names: list[str], until_known: bool = False, attempts: int = 40
+) -> dict[str, dict[str, Any]]:
+    """Topic metadata by name. A topic just created may be unknown, then show no partitions, until its
+    metadata settles: those that show none are asked again for a while, and with ``until_known``
+    (topics just created) so are those still unknown."""
+    described: dict[str, dict[str, Any]] = {}
     for _ in range(attempts):
-        counts = {d["topic"]: len(d["partitions"]) for d in await admin.describe_topics(names)}
-        if all(counts.get(name, 0) for name in names):
+        described = {d["topic"]: d for d in await admin.describe_topics(names)}
+        settling = [
+            name
+            for name in names
+            if not described.get(name, {}).get("partitions")
+            and (until_known or described.get(name, {}).get("error_code") == 0)
+        ]
+        if not settling:
             break
         await asyncio.sleep(0.25)
-    return counts
+    return described
 
 
-async def end_offsets(bootstrap: str, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+async def end_offsets(
+    kafka: KafkaConnection, partitions: Sequence[TopicPartition]
+) -> dict[TopicPartition, int]:
     """The next offset to be written to each partition."""
-    consumer = clients.consumer(bootstrap)
+    consumer = clients.consumer(kafka)
     await consumer.start()
     try:
         ends: dict[TopicPartition, int] = await consumer.end_offsets(list(partitions))
@@ -57,9 +127,9 @@ async def end_offsets(bootstrap: str, partitions: Sequence[TopicPartition]) -> d
         await consumer.stop()
 
 
-async def committed_offsets(bootstrap: str, group: str) -> dict[TopicPartition, int]:
+async def committed_offsets(kafka: KafkaConnection, group: str) -> dict[TopicPartition, int]:
     """A consumer group's committed offsets (the next offset it reads) per partition."""
-    admin = clients.admin(bootstrap)
+    admin = clients.admin(kafka)
     await admin.start()
     try:
         committed = await admin.list_consumer_group_offsets(group)

@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.producer.message_accumulator import BatchBuilder
 
 from connectors.kafka import clients
+from connectors.kafka.connection import KafkaConnection
 
 
 class Publisher:
@@ -18,15 +19,15 @@ class Publisher:
     Keys go through the client's default partitioner (murmur2), the partition of each store's state.
     """
 
-    def __init__(self, bootstrap: str, linger_ms: int = 20) -> None:
-        self.bootstrap = bootstrap
+    def __init__(self, kafka: KafkaConnection, linger_ms: int = 20) -> None:
+        self.kafka = kafka
         self.linger_ms = linger_ms
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
         """Connect; the client is made here because aiokafka binds it to the running loop."""
         self._producer = clients.producer(
-            self.bootstrap,
+            self.kafka,
             linger_ms=self.linger_ms,
             max_batch_size=1 << 20,
             max_request_size=8 << 20,

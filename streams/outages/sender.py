@@ -24,6 +24,7 @@ from typing import Any
 
 from aiokafka.producer.message_accumulator import BatchBuilder
 
+from connectors.kafka.connection import KafkaConnection
 from connectors.kafka.publisher import Publisher
 from streams.faust_internals.commits import Deliveries
 
@@ -47,11 +48,13 @@ class OutageSender:
     """Sends each outage record to its store's partition, in the order sent; start before, stop after
     the agents that send."""
 
-    def __init__(self, bootstrap: str, topic: str, deliveries: Deliveries, linger: float = LINGER) -> None:
+    def __init__(
+        self, kafka: KafkaConnection, topic: str, deliveries: Deliveries, linger: float = LINGER
+    ) -> None:
         self.topic = topic
         self.deliveries = deliveries
         self.linger = linger
-        self.publisher = Publisher(bootstrap, linger_ms=0)
+        self.publisher = Publisher(kafka, linger_ms=0)
         self._gathering: dict[int, _Gathering] = {}
         self._full: defaultdict[int, deque[_Gathering]] = defaultdict(deque)
         self._senders: dict[int, asyncio.Task[None]] = {}

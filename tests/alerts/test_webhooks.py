@@ -11,6 +11,7 @@ import httpx
 from prometheus_client import CollectorRegistry
 
 from alerts.webhooks import Backoff, WebhookDelivery, WebhookFormat, signature
+from connectors.kafka import KafkaConnection
 
 BODY = {
     "event": "closed",
@@ -43,7 +44,7 @@ def delivery(receiver: Receiver, registry: CollectorRegistry, **kwargs: object) 
     client = httpx.AsyncClient(transport=httpx.MockTransport(receiver))
     return WebhookDelivery(
         "http://receiver.test/hook",
-        "127.0.0.1:9",
+        KafkaConnection(bootstrap="127.0.0.1:9"),
         "t-outages",
         "t-webhooks",
         registry,

@@ -19,6 +19,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
+from connectors.kafka import KafkaConnection
 from dashboard.browser import headless_chromium
 from storemon.local import Deployment, WorkerProcess
 from tests.helpers import write_dataset
@@ -75,7 +76,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def worker(kafka: str, tmp_path: Path) -> Iterator[tuple[Deployment, WorkerProcess]]:
+def worker(kafka: KafkaConnection, tmp_path: Path) -> Iterator[tuple[Deployment, WorkerProcess]]:
     deployment = Deployment(kafka, tmp_path, token=TOKEN, settings={"STOREMON_LISTING_REFRESH_SECONDS": "1"})
     served = run_async(deployment.serve(week_dataset(tmp_path / "data")))
     try:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.kafka import KafkaConnection
 from storemon.local import Deployment
 from storemon.offline import offline_report
 from tests.conftest import REPO
@@ -34,6 +35,6 @@ def offline_csv(tmp_path: Path) -> OfflineCsv:
 
 
 @pytest.fixture
-def deployment(kafka: str, tmp_path: Path) -> Deployment:
+def deployment(kafka: KafkaConnection, tmp_path: Path) -> Deployment:
     """A deployment of its own (topics, consumer group) on the session's broker."""
     return Deployment(kafka, tmp_path)

@@ -14,7 +14,7 @@ TopicRecord = tuple[int, int, dict[str, Any]]
 
 
 async def read_outage_topic(deployment: Deployment) -> list[TopicRecord]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=deployment.bootstrap, auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(bootstrap_servers=deployment.kafka.bootstrap, auto_offset_reset="earliest")
     await consumer.start()
     try:
         tps = [TopicPartition(deployment.topics.outages, p) for p in range(deployment.partitions)]

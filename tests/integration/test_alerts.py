@@ -36,7 +36,7 @@ def place(previous: str, event: Event) -> tuple[int, int]:
 
 
 async def ends_of(deployment: Deployment) -> str:
-    consumer = AIOKafkaConsumer(bootstrap_servers=deployment.bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=deployment.kafka.bootstrap)
     await consumer.start()
     try:
         tps = [TopicPartition(deployment.topics.outages, p) for p in range(deployment.partitions)]

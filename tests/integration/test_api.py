@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from connectors.kafka import KafkaConnection
 from storemon.local import Deployment, WorkerProcess, fetch_report
 from streams.engine import CSV_HEADER
 from streams.engine.instants import to_instant
@@ -30,7 +31,9 @@ def rows_of(text: str) -> dict[str, list[float]]:
 
 
 @pytest.fixture(scope="module")
-def secured(kafka: str, sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
+def secured(
+    kafka: KafkaConnection, sample: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerProcess]:
     """One worker with a token, the bundled sample replayed and processed."""
     deployment = Deployment(kafka, tmp_path_factory.mktemp("secured"), token=TOKEN)
     worker = asyncio.run(deployment.serve(sample))

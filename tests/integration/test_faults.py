@@ -67,7 +67,7 @@ def test_broker_restarted_mid_replay(tmp_path: Path, offline_csv: OfflineCsv) ->
     expected = offline_csv(source)
     broker = LocalBroker(tmp_path / "broker", port=free_port(), engine="kafka")
     broker.start()
-    deployment = Deployment(broker.bootstrap, tmp_path)
+    deployment = Deployment(broker.connection(), tmp_path)
     worker = deployment.worker()
 
     async def scenario() -> str:
@@ -95,7 +95,7 @@ def test_broker_restarted_mid_replay(tmp_path: Path, offline_csv: OfflineCsv) ->
 def test_worker_stops_on_sigterm_when_the_broker_is_gone(tmp_path: Path) -> None:
     broker = LocalBroker(tmp_path / "broker", port=free_port(), engine="kafka")
     broker.start()
-    worker = Deployment(broker.bootstrap, tmp_path).worker()
+    worker = Deployment(broker.connection(), tmp_path).worker()
     try:
         worker.start()
         asyncio.run(worker.wait_ready())

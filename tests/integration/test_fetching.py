@@ -11,6 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from connectors.kafka import KafkaConnection
 from streams.faust_internals.fetching import DeliverablePartitions
 
 pytestmark = pytest.mark.kafka
@@ -22,18 +23,20 @@ async def taken(consumer: AIOKafkaConsumer, partitions: Any) -> dict[int, int]:
     return {tp.partition: len(batch) for tp, batch in records.items()}
 
 
-def test_no_deliverable_partition_takes_nothing_where_an_empty_set_takes_everything(kafka: str) -> None:
+def test_no_deliverable_partition_takes_nothing_where_an_empty_set_takes_everything(
+    kafka: KafkaConnection,
+) -> None:
     topic = f"fetching-{uuid.uuid4().hex[:10]}"
     first, second = TopicPartition(topic, 0), TopicPartition(topic, 1)
 
     async def scenario() -> list[dict[int, int]]:
-        admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+        admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
         await admin.start()
         try:
             await admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=1)])
         finally:
             await admin.close()
-        producer = AIOKafkaProducer(bootstrap_servers=kafka)
+        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap)
         await producer.start()
         try:
             for partition in (0, 1):
@@ -41,7 +44,7 @@ def test_no_deliverable_partition_takes_nothing_where_an_empty_set_takes_everyth
                     await producer.send_and_wait(topic, b"%d" % n, partition=partition)
         finally:
             await producer.stop()
-        consumer = AIOKafkaConsumer(bootstrap_servers=kafka, auto_offset_reset="earliest")
+        consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap, auto_offset_reset="earliest")
         await consumer.start()
         try:
             consumer.assign([first, second])

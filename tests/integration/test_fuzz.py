@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from connectors.kafka import KafkaConnection
 from storemon.local import Deployment
 
 pytestmark = pytest.mark.kafka
 
 
-def test_no_5xx_for_any_generated_request(kafka: str, sample: Path, tmp_path: Path) -> None:
+def test_no_5xx_for_any_generated_request(kafka: KafkaConnection, sample: Path, tmp_path: Path) -> None:
     worker = asyncio.run(Deployment(kafka, tmp_path, token="fuzz-token").serve(sample))
     try:
         cli = shutil.which("schemathesis", path=str(Path(sys.executable).parent))

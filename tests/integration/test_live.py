@@ -94,14 +94,16 @@ def test_pings_and_profiles_from_every_door_equal_one_replay_of_everything(
             await worker.wait_ready()
             await deployment.replay(source)
             await deployment.wait_caught_up()
-            kcat(deployment.bootstrap, deployment.topics.pings, [(by_kcat, encode_pings(live[by_kcat]))])
             kcat(
-                deployment.bootstrap,
+                deployment.kafka.bootstrap, deployment.topics.pings, [(by_kcat, encode_pings(live[by_kcat]))]
+            )
+            kcat(
+                deployment.kafka.bootstrap,
                 deployment.topics.pings,
                 [(by_kcat_murmur, encode_pings(live[by_kcat_murmur]))],
                 partitioner="murmur2_random",
             )
-            kcat(deployment.bootstrap, deployment.topics.profiles, [(by_kcat, encode_profile(nights))])
+            kcat(deployment.kafka.bootstrap, deployment.topics.profiles, [(by_kcat, encode_profile(nights))])
             async with httpx.AsyncClient(base_url=worker.url, timeout=30) as client:
                 items = [
                     {

@@ -10,9 +10,11 @@ from collections.abc import Awaitable, Callable
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from connectors.kafka import KafkaConnection
 from streams.faust_internals.commits import Deliveries
+from streams.layout import ensure_layout, topic_layout
 from streams.outages.sender import OutageSender
-from streams.topics import Topics, ensure_topics
+from streams.topics import Topics
 
 pytestmark = pytest.mark.kafka
 
@@ -31,8 +33,8 @@ class Recorded(Deliveries):
         super().track(future)
 
 
-async def _read(kafka: str, topic: str, partition: int, count: int) -> list[Record]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, auto_offset_reset="earliest")
+async def _read(kafka: KafkaConnection, topic: str, partition: int, count: int) -> list[Record]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap, auto_offset_reset="earliest")
     await consumer.start()
     try:
         consumer.assign([TopicPartition(topic, partition)])
@@ -47,12 +49,12 @@ async def _read(kafka: str, topic: str, partition: int, count: int) -> list[Reco
 
 
 def _with_sender(
-    kafka: str, linger: float, scenario: Callable[[OutageSender, Recorded, str], Awaitable[None]]
+    kafka: KafkaConnection, linger: float, scenario: Callable[[OutageSender, Recorded, str], Awaitable[None]]
 ) -> None:
     topics = Topics.with_prefix(f"t{uuid.uuid4().hex[:10]}")
 
     async def run() -> None:
-        await ensure_topics(kafka, topics, 2)
+        await ensure_layout(kafka, topic_layout(topics, 2, 1, None))
         deliveries = Recorded()
         sender = OutageSender(kafka, topics.outages, deliveries, linger=linger)
         await sender.start()
@@ -64,7 +66,9 @@ def _with_sender(
     asyncio.run(run())
 
 
-def test_live_records_land_in_their_partition_in_order_and_are_tracked_until_acknowledged(kafka: str) -> None:
+def test_live_records_land_in_their_partition_in_order_and_are_tracked_until_acknowledged(
+    kafka: KafkaConnection,
+) -> None:
     sent: list[Record] = [(b"store-a/1", b"opened"), (b"store-a/1", b"closed"), (b"store-a/2", None)]
 
     async def scenario(sender: OutageSender, deliveries: Recorded, topic: str) -> None:
@@ -78,7 +82,7 @@ def test_live_records_land_in_their_partition_in_order_and_are_tracked_until_ack
     _with_sender(kafka, 60.0, scenario)  # live records never wait for the linger
 
 
-def test_records_behind_a_backlog_share_one_batch_and_a_commit_hurries_it(kafka: str) -> None:
+def test_records_behind_a_backlog_share_one_batch_and_a_commit_hurries_it(kafka: KafkaConnection) -> None:
     sent: list[Record] = [(b"store-b/%d" % i, b"closed %d" % i) for i in range(50)]
 
     async def scenario(sender: OutageSender, deliveries: Recorded, topic: str) -> None:
@@ -95,7 +99,9 @@ def test_records_behind_a_backlog_share_one_batch_and_a_commit_hurries_it(kafka:
     _with_sender(kafka, 60.0, scenario)
 
 
-def test_batches_gathering_in_several_partitions_leave_together_at_the_first_tick(kafka: str) -> None:
+def test_batches_gathering_in_several_partitions_leave_together_at_the_first_tick(
+    kafka: KafkaConnection,
+) -> None:
     """So the client sends them in one request: one linger for the sender, not one per partition."""
 
     async def scenario(sender: OutageSender, deliveries: Recorded, topic: str) -> None:
@@ -112,7 +118,9 @@ def test_batches_gathering_in_several_partitions_leave_together_at_the_first_tic
     _with_sender(kafka, 0.5, scenario)
 
 
-def test_a_full_batch_leaves_at_once_and_a_live_record_takes_the_lingering_one_along(kafka: str) -> None:
+def test_a_full_batch_leaves_at_once_and_a_live_record_takes_the_lingering_one_along(
+    kafka: KafkaConnection,
+) -> None:
     big = b"x" * 300_000  # batches hold 1 MiB: the fourth record starts the next one
     sent: list[Record] = [(b"store-c/%d" % i, big) for i in range(4)]
     sent.append((b"store-c/live", b"closed"))
@@ -134,7 +142,7 @@ def test_a_full_batch_leaves_at_once_and_a_live_record_takes_the_lingering_one_a
 
 def test_a_sender_not_started_refuses() -> None:
     async def scenario() -> None:
-        sender = OutageSender("127.0.0.1:9", "outages", Deliveries())
+        sender = OutageSender(KafkaConnection(bootstrap="127.0.0.1:9"), "outages", Deliveries())
         with pytest.raises(RuntimeError, match="not started"):
             sender(key=b"k", value=b"v", partition=0, backlog=False)
 

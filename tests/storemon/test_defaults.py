@@ -25,10 +25,13 @@ def test_empty_token_means_no_token(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_local_broker_listens_on_loopback_only(tmp_path: Path) -> None:
-    broker = LocalBroker(tmp_path, port=19999)
-    config = broker.write_config().read_text()
-    listeners = [
-        line for line in config.splitlines() if "listeners=" in line and not line.startswith("controller")
-    ]
-    assert listeners and all("127.0.0.1" in line and "0.0.0.0" not in line for line in listeners)
-    assert broker.bootstrap == "127.0.0.1:19999"
+    broker = LocalBroker(tmp_path, port=19999, nodes=3)
+    for node in broker.nodes:
+        config = broker.write_config(node).read_text()
+        listeners = [
+            line for line in config.splitlines() if "listeners=" in line and not line.startswith("controller")
+        ]
+        assert listeners and all("127.0.0.1" in line and "0.0.0.0" not in line for line in listeners)
+        voters = next(line for line in config.splitlines() if line.startswith("controller.quorum.voters="))
+        assert voters.count("@127.0.0.1:") == 3
+    assert broker.bootstrap.split(",")[0] == "127.0.0.1:19999" and broker.bootstrap.count("127.0.0.1:") == 3

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import pytest
 
+from connectors.kafka import KafkaConnection
 from streams.agents import OutagePublishing
 from streams.app import StreamsConfig
 from streams.topics import Topics
@@ -18,7 +19,7 @@ PARTITIONS = 2
 def new_stream_worker(data_dir: Path) -> StreamWorker:
     config = StreamsConfig(
         app_id="agents",
-        bootstrap="127.0.0.1:9",  # never contacted: events go straight to the agents
+        kafka=KafkaConnection(bootstrap="127.0.0.1:9"),  # never contacted: events go to the agents
         partitions=PARTITIONS,
         data_dir=data_dir,
         topics=Topics.with_prefix("agents"),
