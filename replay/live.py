@@ -12,10 +12,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from replay.parsing import RowError, parse_clock, parse_day, parse_status, parse_store_id, parse_timestamp
+from replay.parsing import (
+    RowError,
+    parse_clock,
+    parse_day,
+    parse_status,
+    parse_store_id,
+    parse_timestamp,
+    refuse_from_the_future,
+)
 from replay.reader import Ping, iter_pings
-from replay.rejects import Reject, Rejects
+from replay.rejects import Rejects
 from replay.source import DataFile, Dataset, FileKind, classify_header
+from streams.contract.rejects import Reject
 from streams.engine import HoursRow, StoreProfile, is_known_timezone
 
 CSV_SOURCE = "request body"
@@ -31,8 +40,9 @@ class Parsed:
     rejects: list[Reject] = field(default_factory=list)
 
 
-def pings_from_items(items: list[Any]) -> Parsed:
-    """Pings from JSON objects with the dataset's field names and timestamp forms."""
+def pings_from_items(items: list[Any], not_after: int | None = None) -> Parsed:
+    """Pings from JSON objects with the dataset's field names and timestamp forms; none stamped after
+    ``not_after`` (the receiving clock plus its allowance)."""
     parsed = Parsed()
     for index, item in enumerate(items):
         try:
@@ -44,33 +54,34 @@ def pings_from_items(items: list[Any]) -> Parsed:
             store, status, timestamp = (item[name] for name in PING_FIELDS)
             if not (isinstance(store, str) and isinstance(status, str) and isinstance(timestamp, str)):
                 raise RowError("bad_item", "store_id, status and timestamp_utc must be strings")
-            parsed.pings.append((parse_store_id(store), parse_timestamp(timestamp), parse_status(status)))
+            instant = refuse_from_the_future(parse_timestamp(timestamp), not_after)
+            parsed.pings.append((parse_store_id(store), instant, parse_status(status)))
         except RowError as error:
             row = tuple(str(value) for value in item.values()) if isinstance(item, Mapping) else (repr(item),)
             parsed.rejects.append(Reject(CSV_SOURCE, index, error.reason, error.detail, row))
     return parsed
 
 
-def pings_from_body(body: bytes, media_type: str) -> Parsed:
+def pings_from_body(body: bytes, media_type: str, not_after: int | None = None) -> Parsed:
     """Pings from a request body: CSV for ``text/csv`` (or ``text/plain``), else JSON, one object or a
     list. A body that cannot be read at all is one refused entry."""
     if media_type in CSV_TYPES:
         try:
-            return pings_from_csv(body.decode("utf-8"))
+            return pings_from_csv(body.decode("utf-8"), not_after)
         except UnicodeDecodeError:
             return _refused("bad_encoding", "the body is not UTF-8")
     try:
         items: Any = json.loads(body)
     except ValueError as error:
         return _refused("bad_json", str(error))
-    return pings_from_items(items if isinstance(items, list) else [items])
+    return pings_from_items(items if isinstance(items, list) else [items], not_after)
 
 
 def _refused(reason: str, detail: str) -> Parsed:
     return Parsed(rejects=[Reject(CSV_SOURCE, 0, reason, detail, ())])
 
 
-def pings_from_csv(text: str) -> Parsed:
+def pings_from_csv(text: str, not_after: int | None = None) -> Parsed:
     """Pings from CSV in the dataset's pings format, header first, read by the replay's reader."""
     parsed = Parsed()
     rejects = Rejects(sink=parsed.rejects.append)
@@ -80,7 +91,7 @@ def pings_from_csv(text: str) -> Parsed:
         rejects.add(CSV_SOURCE, 1, "bad_header", "expected the header store_id,status,timestamp_utc", header)
         return parsed
     data_file = DataFile(CSV_SOURCE, FileKind.PINGS, layout[1], lambda: io.StringIO(text))
-    parsed.pings.extend(iter_pings(Dataset([data_file], rejects)))
+    parsed.pings.extend(iter_pings(Dataset([data_file], rejects), not_after=not_after))
     return parsed
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from streams.engine.instants import to_instant
+from streams.contract.rejects import FROM_THE_FUTURE
+from streams.engine.instants import iso_text, to_instant
 from streams.engine.units import EARLIEST, LATEST, SECOND
 
 EPOCH_DAY = date(1970, 1, 1).toordinal()
@@ -28,6 +29,16 @@ class RowError(ValueError):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+
+def refuse_from_the_future(instant: int, not_after: int | None) -> int:
+    """``instant``, unless it lies after ``not_after``: the receiving clock plus its allowance. One
+    device whose clock runs ahead must not move the fleet's ``now``."""
+    if not_after is not None and instant > not_after:
+        raise RowError(
+            FROM_THE_FUTURE, f"{iso_text(instant)} is after {iso_text(not_after)}, the latest accepted now"
+        )
+    return instant
 
 
 def parse_timestamp(text: str) -> int:

@@ -10,7 +10,6 @@ second of wall time so pacing stays smooth.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,10 +19,12 @@ from tqdm import tqdm
 
 from connectors.kafka import KafkaConnection, Publisher
 from replay.reader import iter_pings, read_profiles
-from replay.rejects import Reject, Rejects
+from replay.rejects import Rejects
 from replay.source import open_dataset
 from streams.contract.messages import encode_pings, encode_profile
+from streams.contract.rejects import Reject, encode_reject
 from streams.engine import DAY, SECOND
+from streams.engine.instants import EventTimeGuard
 from streams.layout import ensure_layout, planned_layout
 from streams.topics import Topics
 
@@ -55,11 +56,13 @@ async def publish_dataset(
     speed: float | None = None,
     frame: int = DEFAULT_FRAME,
     progress: bool = True,
+    guard: EventTimeGuard | None = None,
 ) -> ReplaySummary:
     """Publish ``source``; ``speed`` None means as fast as possible, else dataset seconds per wall second.
 
     The topics are created first when missing (``partitions`` for pings and profiles, ``replication``
-    replicas each: by default three, or every broker when fewer).
+    replicas each: by default three, or every broker when fewer). A ping stamped further after this
+    clock than ``guard`` allows (default: five minutes) is refused ``from_the_future``, like any bad row.
     """
     started = time.perf_counter()
     summary = ReplaySummary()
@@ -71,7 +74,11 @@ async def publish_dataset(
     with open_dataset(source, rejects) as dataset:
         profiles = read_profiles(dataset)
         for store_id, instant, active in tqdm(
-            iter_pings(dataset), desc="reading", unit=" pings", disable=not progress or None, mininterval=0.5
+            iter_pings(dataset, not_after=(guard or EventTimeGuard()).not_after()),
+            desc="reading",
+            unit=" pings",
+            disable=not progress or None,
+            mininterval=0.5,
         ):
             stores.append(store_id)
             instants.append(instant)
@@ -86,9 +93,7 @@ async def publish_dataset(
             topics.profiles,
             ((store_id, encode_profile(profile)) for store_id, profile in sorted(profiles.items())),
         )
-        await producer.send_all(
-            topics.rejects, ((r.source, json.dumps(r._asdict()).encode()) for r in rejected)
-        )
+        await producer.send_all(topics.rejects, ((r.source, encode_reject(r)) for r in rejected))
         if speed is not None:
             frame = min(frame, int(_TICK * speed * SECOND))
         bar = tqdm(

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from replay.parsing import RowError, parse_clock, parse_day, parse_status, parse_store_id, parse_timestamp
+from replay.parsing import (
+    RowError,
+    parse_clock,
+    parse_day,
+    parse_status,
+    parse_store_id,
+    parse_timestamp,
+    refuse_from_the_future,
+)
 from replay.partition import Partition
 from replay.source import DataFile, Dataset, FileKind
 from streams.engine import HoursRow, StoreProfile
@@ -14,10 +22,13 @@ from streams.engine import HoursRow, StoreProfile
 Ping = tuple[str, int, bool]
 
 
-def iter_pings(dataset: Dataset, partition: Partition | None = None) -> Iterator[Ping]:
+def iter_pings(
+    dataset: Dataset, partition: Partition | None = None, not_after: int | None = None
+) -> Iterator[Ping]:
     """Valid pings in file order; every invalid row goes to the dataset's rejects with its reason.
 
-    With ``partition``, only rows whose store belongs to it are read (and rejected).
+    With ``partition``, only rows whose store belongs to it are read (and rejected). A ping stamped
+    after ``not_after`` (the reading clock plus its allowance) is refused ``from_the_future``.
     """
     rejects = dataset.rejects
     for data_file in dataset.of_kind(FileKind.PINGS):
@@ -30,7 +41,7 @@ def iter_pings(dataset: Dataset, partition: Partition | None = None) -> Iterator
             try:
                 yield (
                     parse_store_id(row[store_col]),
-                    parse_timestamp(row[time_col]),
+                    refuse_from_the_future(parse_timestamp(row[time_col]), not_after),
                     parse_status(row[status_col]),
                 )
             except RowError as error:

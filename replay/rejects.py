@@ -7,18 +7,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO
 
-
-class Reject(NamedTuple):
-    """One refused row (``line`` > 0) or file (``line`` == 0) with why it was refused."""
-
-    source: str
-    line: int
-    reason: str
-    detail: str
-    row: tuple[str, ...]
-
+from streams.contract.rejects import Reject
 
 RejectSink = Callable[[Reject], None]
 

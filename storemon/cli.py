@@ -70,8 +70,9 @@ def _instant(text: str) -> int:
 def _report(args: argparse.Namespace) -> int:
     from storemon.offline import offline_report
 
+    guard = _settings(args).guard
     summary = offline_report(
-        args.source, args.out, as_of=args.as_of, workers=args.workers, outages_out=args.outages
+        args.source, args.out, as_of=args.as_of, workers=args.workers, outages_out=args.outages, guard=guard
     )
     outages = f", {summary.outages} outages -> {args.outages}" if args.outages else ""
     print(
@@ -178,6 +179,7 @@ def _replay(args: argparse.Namespace) -> int:
             settings.replication_factor,
             speed=speed,
             frame=int(args.frame_hours * HOUR),
+            guard=settings.guard,
         )
         print(
             f"replay: {summary.pings} pings in {summary.messages} messages and {summary.profiles} profiles "

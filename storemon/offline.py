@@ -20,8 +20,9 @@ from tqdm import tqdm
 
 from replay.partition import Partition
 from replay.reader import iter_pings, read_profiles
-from replay.rejects import DeadLetterFile, Reject, Rejects
+from replay.rejects import DeadLetterFile, Rejects
 from replay.source import DatasetError, FileKind, open_dataset
+from streams.contract.rejects import Reject
 from streams.engine import (
     DEFAULT_PROFILE,
     DEFAULT_RETENTION,
@@ -30,6 +31,7 @@ from streams.engine import (
     uptime_row,
     write_report_csv,
 )
+from streams.engine.instants import EventTimeGuard
 from streams.engine.outages import store_outages
 from streams.outages.records import OutageRecord, outage_record, write_outages_csv
 
@@ -57,14 +59,26 @@ class _PartitionOutcome:
     warnings: Counter[str]
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What every partition reads, and how: the dataset, the pings kept, whether outages are wanted,
+    and the latest instant a ping may carry (the reading clock plus its allowance)."""
+
+    source: str | Path
+    retention: int
+    outages: bool
+    not_after: int
+
+
 class _PartitionRun:
     """Everything one partition does: read its rows, build its stores' states, answer at as_of."""
 
-    def __init__(self, source: str | Path, partition: Partition, retention: int, outages: bool) -> None:
-        self.source = source
+    def __init__(self, job: _Job, partition: Partition) -> None:
+        self.source = job.source
         self.partition = partition
-        self.retention = retention
-        self.with_outages = outages
+        self.retention = job.retention
+        self.with_outages = job.outages
+        self.not_after = job.not_after
         self.rejected: list[Reject] = []
         self.rejects = Rejects(sink=self.rejected.append)
         # Each ping as one int64, instant * 2 + active: a tenth of the memory of (instant, active) tuples,
@@ -84,7 +98,7 @@ class _PartitionRun:
                 unit=" pings", desc=label, position=self.partition.index, disable=None, mininterval=0.5
             )
             with progress:
-                for store_id, instant, active in iter_pings(dataset, self.partition):
+                for store_id, instant, active in iter_pings(dataset, self.partition, self.not_after):
                     by_store[store_id].append(instant * 2 + active)
                     self.pings += 1
                     if not self.pings & 0xFFFF:
@@ -112,12 +126,10 @@ class _PartitionRun:
         )
 
 
-def _serve(
-    connection: Connection, source: str | Path, partition: Partition, retention: int, outages: bool
-) -> None:
+def _serve(connection: Connection, job: _Job, partition: Partition) -> None:
     """Child side of a partition: send the latest instant, receive as_of, send the outcome."""
     try:
-        run = _PartitionRun(source, partition, retention, outages)
+        run = _PartitionRun(job, partition)
         connection.send(("latest", run.load()))
         as_of = connection.recv()
         connection.send(("outcome", run.finish(as_of)))
@@ -143,11 +155,13 @@ def offline_report(
     retention: int = DEFAULT_RETENTION,
     workers: int | None = None,
     outages_out: Path | None = None,
+    guard: EventTimeGuard | None = None,
 ) -> OfflineSummary:
     """Write the report CSV for ``source`` at ``as_of`` (default: the latest valid ping), and with
     ``outages_out`` the outages in the week before it, by store and start.
 
-    Rejected rows go to ``<out stem>.rejects.csv`` beside the report, created only when there are any.
+    Rejected rows go to ``<out stem>.rejects.csv`` beside the report, created only when there are any;
+    a ping stamped further after this clock than ``guard`` allows (default: five minutes) is one.
     """
     started = time.perf_counter()
     dead_letters = DeadLetterFile(out.with_name(out.stem + ".rejects.csv"))
@@ -158,13 +172,14 @@ def offline_report(
         for kind in FileKind:
             dataset.of_kind(kind)
     count = max(1, workers or os.cpu_count() or 1)
+    job = _Job(source, retention, outages_out is not None, (guard or EventTimeGuard()).not_after())
     if count == 1:
-        run = _PartitionRun(source, Partition(0, 1), retention, outages_out is not None)
+        run = _PartitionRun(job, Partition(0, 1))
         latest = run.load()
         as_of = as_of if as_of is not None else latest
         outcomes = [run.finish(as_of if as_of is not None else 0)]
     else:
-        outcomes, as_of = _run_partitions(source, count, as_of, retention, outages_out is not None)
+        outcomes, as_of = _run_partitions(job, count, as_of)
 
     summary = OfflineSummary(as_of=as_of, rejected=Counter(rejects.counts))
     for reject in file_rejects:
@@ -195,17 +210,13 @@ def offline_report(
     return summary
 
 
-def _run_partitions(
-    source: str | Path, count: int, as_of: int | None, retention: int, outages: bool
-) -> tuple[list[_PartitionOutcome], int | None]:
+def _run_partitions(job: _Job, count: int, as_of: int | None) -> tuple[list[_PartitionOutcome], int | None]:
     context = multiprocessing.get_context("fork")
     connections = []
     processes = []
     for index in range(count):
         parent_end, child_end = context.Pipe()
-        process = context.Process(
-            target=_serve, args=(child_end, source, Partition(index, count), retention, outages), daemon=True
-        )
+        process = context.Process(target=_serve, args=(child_end, job, Partition(index, count)), daemon=True)
         process.start()
         child_end.close()
         connections.append(parent_end)

@@ -9,7 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alerts.webhooks import WebhookFormat
 from connectors.kafka import KafkaConnection, SaslMechanism, SecurityProtocol
-from streams.engine import DEFAULT_RETENTION, HOUR
+from streams.engine import DEFAULT_RETENTION, HOUR, SECOND
+from streams.engine.instants import MAX_FUTURE, EventTimeGuard
 from streams.topics import Topics
 
 
@@ -32,6 +33,11 @@ class Settings(BaseSettings):
     )
     kafka_ssl_certfile: Path | None = Field(None, description="PEM client certificate, for mutual TLS")
     kafka_ssl_keyfile: Path | None = Field(None, description="PEM key of the client certificate")
+    max_future_seconds: float = Field(
+        MAX_FUTURE / SECOND,
+        ge=0,
+        description="how far after the receiving clock a ping may be stamped; later ones are refused",
+    )
     replication_factor: int | None = Field(
         None, ge=1, description="replicas of every topic (default: 3, or every broker when fewer)"
     )
@@ -134,6 +140,11 @@ class Settings(BaseSettings):
             ssl_certfile=self.kafka_ssl_certfile,
             ssl_keyfile=self.kafka_ssl_keyfile,
         )
+
+    @property
+    def guard(self) -> EventTimeGuard:
+        """What every door refuses as ``from_the_future``."""
+        return EventTimeGuard(allowance=int(self.max_future_seconds * SECOND))
 
     @property
     def canonical_url(self) -> str:

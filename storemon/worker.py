@@ -64,6 +64,7 @@ def streams_config(settings: Settings, kafka: KafkaConnection) -> StreamsConfig:
         standby_replicas=settings.standby_replicas,
         outages=settings.outages,
         report_processes=settings.report_processes,
+        guard=settings.guard,
     )
 
 
@@ -128,7 +129,9 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> FastAPI:
     outages = OutageListing(gathering, peers.watermark)
     fleet = FleetView(gathering, peers.watermark, streams)
     publisher = Publisher(kafka, linger_ms=1)  # live input waits on its acknowledgement
-    intake = Intake(publisher, settings.topics, streams.metrics.registry, settings.ingest_max_pings)
+    intake = Intake(
+        publisher, settings.topics, streams.metrics.registry, settings.ingest_max_pings, settings.guard
+    )
 
     webhooks = None
     if settings.webhook_url:

@@ -17,7 +17,9 @@ import faust
 
 from connectors.kafka import partition_of
 from streams.contract.messages import MessageError, decode_pings
+from streams.contract.rejects import FROM_THE_FUTURE, Reject, encode_reject
 from streams.engine import AddResult, StoreProfile, StoreState
+from streams.engine.instants import EventTimeGuard, iso_text
 from streams.engine.outages import (
     Outage,
     OutageChange,
@@ -32,9 +34,12 @@ from streams.outages.open_count import OpenOutages
 from streams.progress import Progress, Watermark
 from streams.state.changelog import LogPosition
 from streams.state.tables import StoreTables
-from streams.topics import SourceTopics, Stream
+from streams.topics import Stream, WorkerTopics
 
 T = TypeVar("T")
+Ping = tuple[int, bool]  # instant, active
+# Most characters of a refused message's key or value kept with it in the rejects topic.
+SHOWN = 1_000
 AgentBody = Callable[[faust.StreamT[bytes]], Awaitable[None]]
 RawAgent = faust.types.AgentT[bytes]
 log = logging.getLogger(__name__)
@@ -68,14 +73,16 @@ class Ingest:
     def __init__(
         self,
         app: faust.App,
-        topics: SourceTopics,
+        topics: WorkerTopics,
         tables: StoreTables,
         progress: Progress,
         watermark: Watermark,
         metrics: StreamMetrics,
         outages: OutagePublishing | None,
+        guard: EventTimeGuard,
     ) -> None:
         self.app = app
+        self.guard = guard
         self.topics = topics
         self.tables = tables
         self.progress = progress
@@ -131,24 +138,53 @@ class Ingest:
         return True
 
     def _decode(self, event: Any, decode: Callable[[bytes | None], T]) -> T | None:
-        """The event's decoded value; None (counted, and moved past) when it breaks the wire format."""
+        """The event's decoded value; None (counted, kept in the rejects topic, and moved past) when it
+        breaks the wire format."""
         try:
             if not event.key:
                 raise MessageError("message without a store id key")
             return decode(event.value)
-        except MessageError:
+        except MessageError as error:
             message = event.message
             self.metrics.messages_rejected.labels(message.topic).inc()
             self.progress.outcomes["rejected_message"] += 1
+            shown = [_shown(event.key), _shown(event.value)]
+            self._dead_letter(
+                Reject(message.topic, message.offset, "rejected_message", str(error), tuple(shown))
+            )
             self.progress.advance(message.topic, message.partition, message.offset)
             return None
+
+    def _dead_letter(self, reject: Reject) -> None:
+        """Keep ``reject`` in the rejects topic; a commit waits for it like for any record sent."""
+        self.topics.rejects.send_soon(key=b"worker", value=encode_reject(reject))
+
+    def _from_the_future(self, event: Any, pings: list[Ping]) -> list[Ping]:
+        """The pings of a message that the worker's clock allows; the others are refused (counted and
+        kept in the rejects topic): they never reach the state, so they never move the watermark."""
+        not_after = self.guard.not_after()
+        if all(instant <= not_after for instant, _ in pings):
+            return pings
+        message, store_id = event.message, event.key.decode("utf-8", "replace")
+        for instant, active in pings:
+            if instant > not_after:
+                detail = f"{iso_text(instant)} is after {iso_text(not_after)}, the latest accepted now"
+                row = (store_id, iso_text(instant), "active" if active else "inactive")
+                self._dead_letter(Reject(message.topic, message.offset, FROM_THE_FUTURE, detail, row))
+        refused = sum(1 for instant, _ in pings if instant > not_after)
+        self.metrics.pings_processed.labels(FROM_THE_FUTURE).inc(refused)
+        self.progress.outcomes[FROM_THE_FUTURE] += refused
+        return [ping for ping in pings if ping[0] <= not_after]
 
     async def _ingest_pings(self, stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             if await self._forwarded(event, self.topics.pings, "ingest-pings"):
                 continue
-            pings = self._decode(event, decode_pings)
-            if pings is None:
+            decoded = self._decode(event, decode_pings)
+            pings = None if decoded is None else self._from_the_future(event, decoded)
+            if not pings:
+                if decoded is not None:  # refused whole: moved past all the same
+                    self._done("ingest-pings", event.message)
                 continue
             message, key = event.message, event.key
             store_id = key.decode("utf-8", "replace")
@@ -271,3 +307,8 @@ def _restated(outages: dict[int, Outage], changes: list[OutageChange]) -> list[O
         for start, outage in sorted(outages.items())
         if start not in changed
     ]
+
+
+def _shown(raw: bytes | None) -> str:
+    """A refused message's key or value as text to keep: its start, decoded whatever its bytes."""
+    return "" if raw is None else raw[:SHOWN].decode("utf-8", "replace")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import faust
 
 from connectors.kafka import KafkaConnection
 from streams.engine import DEFAULT_RETENTION
+from streams.engine.instants import EventTimeGuard
 from streams.faust_internals.commits import Deliveries
 from streams.faust_internals.transport import WorkerTransport
 from streams.topics import Topics
@@ -26,6 +27,8 @@ class StreamsConfig:
     standby_replicas: int = 0
     outages: bool = True  # derive outages and publish them to the outage topic
     report_processes: int = 2  # child processes a gathering's reading and computing is split among
+    # Pings stamped too far after the worker's clock are refused.
+    guard: EventTimeGuard = field(default_factory=EventTimeGuard)
 
 
 def create_app(config: StreamsConfig, deliveries: Deliveries) -> faust.App:

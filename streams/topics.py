@@ -60,14 +60,16 @@ class Stream:
 
 
 @dataclass(frozen=True)
-class SourceTopics:
-    """The worker's co-partitioned input streams, declared on its Faust app."""
+class WorkerTopics:
+    """The worker's topics on its Faust app: its co-partitioned input streams, and where it keeps what
+    it refuses."""
 
     pings: Stream
     profiles: Stream
+    rejects: faust.TopicT
 
     @classmethod
-    def declare(cls, app: faust.App, topics: Topics, partitions: int) -> SourceTopics:
+    def declare(cls, app: faust.App, topics: Topics, partitions: int) -> WorkerTopics:
         # Bytes in and out: the wire format (streams.contract.messages) has its own encoding.
         def raw(*names: str) -> faust.TopicT:
             return app.topic(*names, partitions=partitions, key_serializer="raw", value_serializer="raw")
@@ -78,4 +80,5 @@ class SourceTopics:
         return cls(
             stream(topics.pings, topics.pings_repartition),
             stream(topics.profiles, topics.profiles_repartition),
+            app.topic(topics.rejects, partitions=1, key_serializer="raw", value_serializer="raw"),
         )

@@ -34,7 +34,7 @@ from streams.progress import AfterRebalance, Progress, Watermark
 from streams.routing import Routing
 from streams.state.cut import Cut
 from streams.state.tables import StoreTables
-from streams.topics import SourceTopics
+from streams.topics import WorkerTopics
 
 T = TypeVar("T")
 
@@ -45,7 +45,7 @@ class StreamWorker:
         self.metrics = StreamMetrics()
         self.deliveries = Deliveries()
         self.app = create_app(config, self.deliveries)
-        self.topics = SourceTopics.declare(self.app, config.topics, config.partitions)
+        self.topics = WorkerTopics.declare(self.app, config.topics, config.partitions)
         self.tables = StoreTables(self.app, config.partitions, config.retention, self.metrics)
         self.progress = Progress()
         self.routing = Routing(self.app, config.topics.pings, config.canonical_url)
@@ -55,7 +55,14 @@ class StreamWorker:
         self.send_outage = OutageSender(config.kafka, config.topics.outages, self.deliveries)
         publishing = OutagePublishing(self.open_outages, self.send_outage) if config.outages else None
         self.ingest = Ingest(
-            self.app, self.topics, self.tables, self.progress, self._watermark, self.metrics, publishing
+            self.app,
+            self.topics,
+            self.tables,
+            self.progress,
+            self._watermark,
+            self.metrics,
+            publishing,
+            config.guard,
         )
         self.side = ReportProcesses(config.report_processes)
         self._warmed = 0  # processed offsets (summed) when the report processes were last warmed

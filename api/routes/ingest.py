@@ -6,7 +6,6 @@ second path. A 2xx means the broker has acknowledged: the input is durable.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
@@ -15,7 +14,7 @@ from api.deps import IntakeDep, StoresDep
 from api.errors import TooLarge
 from api.schemas import PingsAccepted, ProfileIn, ProfileOut
 from replay.live import pings_from_body, pings_from_items
-from streams.engine.instants import dataset_text, to_instant
+from streams.engine.instants import dataset_text
 
 router = APIRouter(prefix="/api", tags=["ingest"])
 StoreId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[^/]+$")]
@@ -65,7 +64,7 @@ async def _body(request: Request) -> bytes:
 async def post_pings(request: Request, intake: IntakeDep) -> dict[str, int]:
     """Publish one ping or a batch, as JSON objects with the dataset's field names, or as CSV rows."""
     media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    parsed = pings_from_body(await _body(request), media)
+    parsed = pings_from_body(await _body(request), media, intake.not_after())
     return await intake.pings(parsed)
 
 
@@ -77,9 +76,9 @@ async def push_ping(
     timestamp_utc: Annotated[str | None, Query(description="default: the time of receipt")] = None,
 ) -> dict[str, int]:
     """A push URL for simple devices: one ping of this store, at the time of receipt unless given."""
-    when = timestamp_utc or dataset_text(to_instant(datetime.now(UTC)))
+    when = timestamp_utc or dataset_text(intake.now())
     items = [{"store_id": store_id, "status": status_, "timestamp_utc": when}]
-    return await intake.pings(pings_from_items(items))
+    return await intake.pings(pings_from_items(items, intake.not_after()))
 
 
 @router.get(

@@ -9,7 +9,6 @@ worker's state counts a ping once however often it arrives.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 
@@ -18,8 +17,9 @@ from prometheus_client import CollectorRegistry, Counter
 from api.errors import BrokerUnavailable, RejectedInput, TooLarge
 from api.ports import Publisher
 from replay.live import Parsed, ProfileError, profile_from_body
-from replay.rejects import Reject
 from streams.contract.messages import encode_pings, encode_profile
+from streams.contract.rejects import Reject, encode_reject
+from streams.engine.instants import EventTimeGuard
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -31,11 +31,17 @@ def _rejected(rejects: list[Reject]) -> list[dict[str, object]]:
 
 class Intake:
     def __init__(
-        self, publisher: Publisher, topics: Topics, registry: CollectorRegistry, max_pings: int
+        self,
+        publisher: Publisher,
+        topics: Topics,
+        registry: CollectorRegistry,
+        max_pings: int,
+        guard: EventTimeGuard | None = None,
     ) -> None:
         self.publisher = publisher
         self.topics = topics
         self.max_pings = max_pings
+        self.guard = guard or EventTimeGuard()
         self.pings_received = Counter(
             "storemon_intake_pings", "pings received over HTTP, by outcome", ["outcome"], registry=registry
         )
@@ -51,6 +57,13 @@ class Intake:
             ["kind"],
             registry=registry,
         )
+
+    def now(self) -> int:
+        return self.guard.clock()
+
+    def not_after(self) -> int:
+        """The latest instant a ping received now may carry: this clock plus the allowance."""
+        return self.guard.not_after()
 
     async def pings(self, parsed: Parsed) -> dict[str, int]:
         """Publish the pings of a request in which every entry is valid; refuse it otherwise."""
@@ -101,9 +114,7 @@ class Intake:
         """Refused entries go to the rejects topic with their reasons, as the replay's do. The caller
         gets them in the answer either way, so a broker that is down does not turn the 422 into a 503."""
         try:
-            await self._send(
-                self.topics.rejects, [("api", json.dumps(r._asdict()).encode()) for r in rejects]
-            )
+            await self._send(self.topics.rejects, [("api", encode_reject(r)) for r in rejects])
         except BrokerUnavailable as error:
             log.warning("%d refused entries not kept in the rejects topic: %s", len(rejects), error)
 

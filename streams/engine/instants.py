@@ -7,11 +7,15 @@ command line alike.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from streams.engine.units import SECOND
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# How far after the receiving component's clock a ping may be stamped (STOREMON_MAX_FUTURE_SECONDS).
+MAX_FUTURE = 300 * SECOND
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -42,3 +46,21 @@ def dataset_text(instant: int) -> str:
     text = to_datetime(seconds * SECOND).strftime("%Y-%m-%d %H:%M:%S")
     fraction = f"{micros:06d}".rstrip("0")
     return f"{text}.{fraction} UTC" if fraction else f"{text} UTC"
+
+
+def wall_clock() -> int:
+    """Now, in microseconds since the epoch: what the receiving component's clock says."""
+    return to_instant(datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class EventTimeGuard:
+    """How far after its own clock a component accepts a ping's instant: one device whose clock runs
+    ahead must not move the fleet's ``now``."""
+
+    allowance: int = MAX_FUTURE
+    clock: Callable[[], int] = wall_clock
+
+    def not_after(self) -> int:
+        """The latest instant a ping received now may carry."""
+        return self.clock() + self.allowance

@@ -161,3 +161,54 @@ def test_pings_and_profiles_from_every_door_equal_one_replay_of_everything(
     assert (looked_up["last_ping"], looked_up["status"]) == (iso_text(live[by_kcat][-1][0]), "inactive")
     assert shown["timezone"] == "Asia/Tokyo" and not shown["is_default"]
     assert repartitioned == 2  # kcat's default partitioner: one ping message and one profile misplaced
+
+
+def test_one_device_with_a_clock_decades_ahead_moves_nothing_whichever_door_it_uses(
+    deployment: Deployment, sample: Path, offline_csv: OfflineCsv
+) -> None:
+    """The case found by trying: one ping stamped 2099 used to become every store's ``now``."""
+    ahead = instant("2099-06-01T00:00:00")
+    expected = offline_csv(sample)
+
+    async def scenario() -> tuple[str, str, list[str], dict[str, int]]:
+        worker = await deployment.serve(sample)
+        try:
+            async with httpx.AsyncClient(base_url=worker.url, timeout=30) as client:
+                store = expected.splitlines()[1].split(",")[0]
+                before = (await client.get(f"/api/stores/{store}")).json()["as_of"]
+                refused = [
+                    await client.post(
+                        "/api/pings",
+                        json=[
+                            {
+                                "store_id": store,
+                                "status": "inactive",
+                                "timestamp_utc": "2099-06-01 00:00:00 UTC",
+                            }
+                        ],
+                    ),
+                    await client.post(
+                        f"/api/stores/{store}/ping", params={"timestamp_utc": "2099-06-01T00:00:00Z"}
+                    ),
+                ]
+                reasons = [
+                    answer.json()["rejected"][0]["reason"] for answer in refused if answer.status_code == 422
+                ]
+                kcat(
+                    deployment.kafka.bootstrap,
+                    deployment.topics.pings,
+                    [(store, encode_pings([(ahead, False)]))],
+                )
+                await deployment.wait_caught_up()
+                after = (await client.get(f"/api/stores/{store}")).json()["as_of"]
+                outcomes = (await client.get("/api/worker/status")).json()["outcomes"]
+                report = await fetch_report(worker.url)
+            assert after == before
+            return report, after, reasons, outcomes
+        finally:
+            worker.stop()
+
+    report, _, reasons, outcomes = asyncio.run(scenario())
+    assert reasons == ["from_the_future", "from_the_future"]
+    assert outcomes["from_the_future"] == 1  # the ping that went straight to the topic, refused by the worker
+    assert report == expected

@@ -135,3 +135,25 @@ def test_each_bad_row_is_counted_and_kept_once_whatever_the_processes(
 def test_missing_dataset_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", str(tmp_path / "absent"), "--out", str(tmp_path / "r.csv")]) == 2
     assert "dataset not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_ping_stamped_after_the_reading_clock_allows_is_refused_and_kept(
+    tmp_path: Path, workers: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = write_dataset(
+        tmp_path / "data",
+        pings=[["s1", "active", "2023-01-25 10:00:00 UTC"], ["s1", "inactive", "2099-06-01 00:00:00 UTC"]],
+        hours=[],
+        timezones=[],
+    )
+    out = tmp_path / "report.csv"
+    monkeypatch.setenv("STOREMON_MAX_FUTURE_SECONDS", "60")
+    assert main(["report", str(data), "--out", str(out), "--workers", str(workers)]) == 0
+    assert "rejected 1: from_the_future 1" in capsys.readouterr().err
+    assert read_report(out) == {
+        "s1": pytest.approx([60.0, 24.0, 168.0, 0.0, 0.0, 0.0])
+    }  # as_of: the 10:00 ping
+    [kept] = list(csv.DictReader(out.with_name("report.rejects.csv").open()))
+    assert (kept["reason"], kept["line"]) == ("from_the_future", "3")
+    assert kept["detail"].startswith("2099-06-01T00:00:00Z is after ")

@@ -10,13 +10,14 @@ import pytest
 from connectors.kafka import KafkaConnection
 from streams.agents import OutagePublishing
 from streams.app import StreamsConfig
+from streams.engine.instants import EventTimeGuard
 from streams.topics import Topics
 from streams.worker import StreamWorker
 
 PARTITIONS = 2
 
 
-def new_stream_worker(data_dir: Path) -> StreamWorker:
+def new_stream_worker(data_dir: Path, guard: EventTimeGuard | None = None) -> StreamWorker:
     config = StreamsConfig(
         app_id="agents",
         kafka=KafkaConnection(bootstrap="127.0.0.1:9"),  # never contacted: events go to the agents
@@ -24,6 +25,7 @@ def new_stream_worker(data_dir: Path) -> StreamWorker:
         data_dir=data_dir,
         topics=Topics.with_prefix("agents"),
         canonical_url="http://127.0.0.1:1",
+        guard=guard or EventTimeGuard(),
     )
     worker = StreamWorker(config)
     worker.app.finalize()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from faust.types import TP
@@ -13,8 +15,8 @@ from faust.types import TP
 from connectors.kafka import partition_of
 from streams.agents import BACKLOG
 from streams.contract.messages import encode_pings, encode_profile
-from streams.engine import DEFAULT_PROFILE, HOUR, HoursRow, StoreProfile, StoreState
-from streams.engine.instants import iso_text
+from streams.engine import DEFAULT_PROFILE, HOUR, SECOND, HoursRow, StoreProfile, StoreState
+from streams.engine.instants import EventTimeGuard, iso_text
 from streams.faust_internals.storage import read
 from streams.outages.log import notice_of
 from streams.outages.open_count import OpenOutages
@@ -74,8 +76,26 @@ def test_a_profile_before_or_after_the_pings_gives_the_same_state(stream_worker:
     assert tables.profile(b"dropped") == DEFAULT_PROFILE
 
 
-def test_messages_that_break_the_wire_format_are_counted_and_moved_past(
-    stream_worker: StreamWorker,
+class DeadLetters:
+    """Stands in for the rejects topic: keeps each record sent to it, decoded."""
+
+    def __init__(self) -> None:
+        self.kept: list[dict[str, Any]] = []
+
+    def send_soon(self, *, key: bytes, value: bytes) -> None:
+        assert key == b"worker"
+        self.kept.append(json.loads(value))
+
+
+@pytest.fixture
+def dead_letters(stream_worker: StreamWorker, monkeypatch: pytest.MonkeyPatch) -> DeadLetters:
+    letters = DeadLetters()
+    monkeypatch.setattr(stream_worker.topics.rejects, "send_soon", letters.send_soon)
+    return letters
+
+
+def test_messages_that_break_the_wire_format_are_counted_kept_and_moved_past(
+    stream_worker: StreamWorker, dead_letters: DeadLetters
 ) -> None:
     async def scenario() -> None:
         async with (
@@ -93,6 +113,47 @@ def test_messages_that_break_the_wire_format_are_counted_and_moved_past(
     assert stream_worker.progress.next_offsets == {TEST_TOPIC: {0: 2, 1: 1}}
     registry = stream_worker.metrics.registry
     assert registry.get_sample_value("storemon_messages_rejected_total", {"topic": TEST_TOPIC}) == 3
+    assert [(d["line"], d["reason"], d["row"][0]) for d in dead_letters.kept] == [
+        (0, "rejected_message", "s1"),
+        (1, "rejected_message", ""),
+        (0, "rejected_message", "s1"),
+    ]
+    assert (
+        dead_letters.kept[0]["row"][1] == "[[1, 2, 3]]"
+        and "bad pings message" in dead_letters.kept[0]["detail"]
+    )
+
+
+def test_pings_stamped_after_the_workers_clock_allows_are_refused_kept_and_never_move_the_watermark(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = START + 60 * HOUR
+    worker = new_stream_worker(tmp_path, guard=EventTimeGuard(allowance=300 * SECOND, clock=lambda: now))
+    letters = DeadLetters()
+    monkeypatch.setattr(worker.topics.rejects, "send_soon", letters.send_soon)
+    ahead = [(now + 301 * SECOND, True), (instant("2099-06-01T00:00:00"), False)]
+
+    async def scenario() -> None:
+        async with worker.ingest.pings.test_context() as agent:
+            await agent.put(encode_pings([*PINGS[:5], *ahead]), key=b"s1", partition=0)
+            await agent.put(encode_pings(ahead[1:]), key=b"s2", partition=0)  # refused whole
+            await agent.put(
+                encode_pings([(now + 300 * SECOND, True)]), key=b"s3", partition=0
+            )  # just allowed
+
+    asyncio.run(scenario())
+    assert state_of(worker.tables, b"s1") == StoreState.from_pings(PINGS[:5], DEFAULT_PROFILE)
+    assert state_of(worker.tables, b"s2") is None
+    assert worker.watermark() == now + 300 * SECOND
+    assert worker.progress.outcomes == {"added": 6, "from_the_future": 3}
+    assert worker.progress.next_offsets == {TEST_TOPIC: {0: 3}}
+    registry = worker.metrics.registry
+    assert registry.get_sample_value("storemon_pings_processed_total", {"outcome": "from_the_future"}) == 3
+    assert [(d["line"], d["reason"], d["row"]) for d in letters.kept] == [
+        (0, "from_the_future", ["s1", iso_text(ahead[0][0]), "active"]),
+        (0, "from_the_future", ["s1", "2099-06-01T00:00:00Z", "inactive"]),
+        (1, "from_the_future", ["s2", "2099-06-01T00:00:00Z", "inactive"]),
+    ]
 
 
 def test_a_crashed_agent_is_recorded_until_it_processes_an_event_again(

@@ -6,7 +6,8 @@ import json
 import time
 
 from streams.contract.messages import decode_pings, decode_profile
-from streams.engine import HoursRow, StoreProfile
+from streams.engine import SECOND, HoursRow, StoreProfile
+from streams.engine.instants import dataset_text, wall_clock
 from tests.api.routes.conftest import TOKEN, Api
 from tests.helpers import instant
 
@@ -70,6 +71,23 @@ def test_bad_entries_are_answered_with_index_and_reason_and_nothing_is_published
     assert api.registry.get_sample_value("storemon_intake_refused_total", {"reason": "bad_status"}) == 1
     not_json = api.client.post("/api/pings", content=b"{", headers={"content-type": "application/json"})
     assert not_json.status_code == 422 and not_json.json()["rejected"][0]["reason"] == "bad_json"
+
+
+def test_pings_stamped_after_the_receiving_clock_allows_are_refused_at_every_http_door(api: Api) -> None:
+    soon = dataset_text(wall_clock() + 240 * SECOND)  # within the five minutes allowed
+    far = "2099-06-01 00:00:00 UTC"
+    items = [{"store_id": "a", "status": "active", "timestamp_utc": t} for t in (T1, soon, far)]
+    response = api.client.post("/api/pings", json=items)
+    assert response.status_code == 422
+    assert [(e["index"], e["reason"]) for e in response.json()["rejected"]] == [(2, "from_the_future")]
+    csv_body = f"store_id,status,timestamp_utc\na,active,{T1}\na,inactive,{far}\n"
+    as_csv = api.client.post("/api/pings", content=csv_body, headers={"content-type": "text/csv"})
+    assert [(e["index"], e["reason"]) for e in as_csv.json()["rejected"]] == [(3, "from_the_future")]
+    pushed = api.client.post("/api/stores/dev-1/ping", params={"timestamp_utc": "2099-06-01T00:00:00Z"})
+    assert pushed.status_code == 422 and pushed.json()["rejected"][0]["reason"] == "from_the_future"
+    assert published_pings(api) == {}
+    assert api.registry.get_sample_value("storemon_intake_refused_total", {"reason": "from_the_future"}) == 3
+    assert api.client.post("/api/pings", json=items[:2]).status_code == 200
 
 
 def test_more_pings_than_a_request_may_carry_is_413(api: Api) -> None:

@@ -1,0 +1,25 @@
+"""The rejects topic's records: refused input with where it came from and why, never dropped silently."""
+
+from __future__ import annotations
+
+import json
+from typing import NamedTuple
+
+# A ping stamped later than the receiving component's clock allows (``EventTimeGuard``).
+FROM_THE_FUTURE = "from_the_future"
+
+
+class Reject(NamedTuple):
+    """One refused row (``line`` > 0) or file (``line`` == 0) with why it was refused. In the worker,
+    ``source`` is the topic the message came from and ``line`` its offset."""
+
+    source: str
+    line: int
+    reason: str
+    detail: str
+    row: tuple[str, ...]
+
+
+def encode_reject(reject: Reject) -> bytes:
+    """A record of ``<prefix>-rejects``: the reject's fields as a JSON object."""
+    return json.dumps(reject._asdict()).encode()
