@@ -25,6 +25,7 @@ from streams.engine import HOUR
 from streams.engine.instants import iso_text
 from streams.faust_internals.probe import KafkaUnreachable
 from streams.layout import TopicLayoutError
+from streams.state.changelog import StateFormatError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -373,7 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DatasetError, ValueError) as error:
         print(f"storemon {args.command}: {error}", file=sys.stderr)
         return 2
-    except (KafkaUnreachable, TopicLayoutError) as error:
+    except (KafkaUnreachable, TopicLayoutError, StateFormatError) as error:
         print(f"storemon {args.command}: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -42,6 +42,7 @@ from streams.app import StreamsConfig
 from streams.engine import HOUR, SECOND
 from streams.faust_internals.probe import probe
 from streams.layout import ensure_layout, planned_layout
+from streams.state.changelog import StateFormatError
 from streams.worker import StreamWorker
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ async def prepare_cluster(kafka: KafkaConnection, settings: Settings) -> None:
     await ensure_layout(kafka, layout)
 
 
-def build_api(settings: Settings, kafka: KafkaConnection) -> FastAPI:
+def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, StreamWorker]:
     """The worker's whole object graph behind its HTTP API, started and stopped by the API's lifespan;
     ``kafka`` is how every Kafka client of it connects."""
     streams = StreamWorker(streams_config(settings, kafka))
@@ -208,7 +209,7 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> FastAPI:
     )
     api = create_api(services, lifespan)
     install_dashboard(api)
-    return api
+    return api, streams
 
 
 def run_worker(settings: Settings) -> None:
@@ -220,8 +221,9 @@ def run_worker(settings: Settings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     kafka = settings.kafka
     asyncio.run(prepare_cluster(kafka, settings))
+    api, streams = build_api(settings, kafka)
     config = uvicorn.Config(
-        build_api(settings, kafka),
+        api,
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,  # keep the JSON logging configured above
@@ -229,4 +231,8 @@ def run_worker(settings: Settings) -> None:
         http="httptools",  # the C parser: a lookup spends a third less time in the server than with h11
         timeout_graceful_shutdown=10,
     )
-    uvicorn.Server(config).run()
+    server = uvicorn.Server(config)
+    streams.stop_process = lambda: setattr(server, "should_exit", True)
+    server.run()
+    if streams.fatal is not None:
+        raise StateFormatError(streams.fatal)

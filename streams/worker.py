@@ -7,6 +7,7 @@ API sees.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import partial
 from itertools import chain
@@ -33,10 +34,11 @@ from streams.outages.sender import OutageSender
 from streams.progress import AfterRebalance, Progress, Watermark
 from streams.routing import Routing
 from streams.state.cut import Cut
-from streams.state.tables import StoreTables
+from streams.state.tables import StoreTables, claim_local_format
 from streams.topics import WorkerTopics
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class StreamWorker:
@@ -46,7 +48,11 @@ class StreamWorker:
         self.deliveries = Deliveries()
         self.app = create_app(config, self.deliveries)
         self.topics = WorkerTopics.declare(self.app, config.topics, config.partitions)
-        self.tables = StoreTables(self.app, config.partitions, config.retention, self.metrics)
+        claim_local_format(config.data_dir / "tables")
+        self.tables = StoreTables(self.app, config.partitions, config.retention, self.metrics, self._fail)
+        self.fatal: str | None = None  # why the worker stops, when it must
+        # How the process is asked to stop: the worker's command makes it shut the server down.
+        self.stop_process: Callable[[], None] = lambda: None
         self.progress = Progress()
         self.routing = Routing(self.app, config.topics.pings, config.canonical_url)
         self._watermark = Watermark(self.metrics.watermark, self.tables.encoded_states, self._rebalance())
@@ -159,4 +165,11 @@ class StreamWorker:
     @property
     def ready(self) -> bool:
         """Settled, no agent down, and every changelog record the broker refused written since."""
-        return self.settled and not self.progress.crashed and not self.tables.unwritten
+        return self.settled and not self.progress.crashed and not self.tables.unwritten and not self.fatal
+
+    def _fail(self, reason: str) -> None:
+        """Stop the process: it met state it must not go on without."""
+        if self.fatal is None:
+            log.critical("stopping: %s", reason)
+            self.fatal = reason
+            self.stop_process()

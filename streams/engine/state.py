@@ -24,6 +24,7 @@ DEFAULT_RETENTION = 8 * DAY
 
 _HEADER = struct.Struct("<BqI")
 _FORMAT_VERSION = 1
+STATE_FORMAT = _FORMAT_VERSION  # of an encoded state: a version that changes it says so here
 
 
 class AddResult(Enum):

@@ -22,6 +22,11 @@ and stale records only repeat pings that the state keeps or prunes again.
 A state changed by a worker run that has since ended may be ahead of its changelog (a crash loses
 the producer's unsent records, and the messages are then processed again as duplicates). So the
 first write for a store in each run (``epoch``) is a snapshot. Nothing here touches Kafka.
+
+Records carry their format: the kind byte of the key (``d`` and ``s``) names format 1, and a later
+format takes other kind bytes, so no version reads another's records as its own. A record this
+version cannot read stops the worker (``StateFormatError``) rather than being skipped: skipping it
+would silently lose the pings it holds.
 """
 
 from __future__ import annotations
@@ -48,8 +53,15 @@ _GENERATION = struct.Struct("<I")
 _POSITION = struct.Struct("<III")
 
 
+FORMAT_VERSION = 1  # the record kinds below
+
+
 class ChangelogError(ValueError):
     """A changelog record this version cannot read."""
+
+
+class StateFormatError(RuntimeError):
+    """State this version cannot read: the worker stops, saying what and what to do."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +96,7 @@ def parse_key(key: bytes) -> tuple[bytes, bytes, int]:
         raise ChangelogError(f"changelog key too short: {key!r}")
     kind, number = _TAIL.unpack_from(key, len(key) - _TAIL.size)
     if kind not in (DELTA, SNAPSHOT):
-        raise ChangelogError(f"unknown changelog record kind {kind!r}")
+        raise ChangelogError(f"record kind {kind!r} is not one of format {FORMAT_VERSION}")
     return key[: -_TAIL.size], kind, number
 
 

@@ -23,12 +23,15 @@ from faust.types import TP, EventT
 
 from connectors.kafka import partition_of
 from streams.engine import StoreProfile, StoreState
+from streams.engine.state import STATE_FORMAT
 from streams.faust_internals.storage import bookkeeping_key, database_path, raw_items, read
 from streams.metrics import StreamMetrics
 from streams.state.changelog import (
+    FORMAT_VERSION,
     ChangelogError,
     LogPosition,
     Ping,
+    StateFormatError,
     changelog_records,
     decode_record,
     local_value,
@@ -90,6 +93,7 @@ class StateTable(faust.Table[bytes, bytes]):
         profile_of: Callable[[bytes], StoreProfile],
         retention: int,
         metrics: StreamMetrics,
+        on_unreadable: Callable[[str], None],
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -98,12 +102,16 @@ class StateTable(faust.Table[bytes, bytes]):
         self.profile_of = profile_of
         self.retention = retention
         self.metrics = metrics
+        self.on_unreadable = on_unreadable
 
     def on_key_set(self, key: bytes, value: bytes) -> None:
         """Nothing: a set writes the local store only; ``StoreTables.put_state`` writes the records."""
 
     def apply_changelog_batch(self, batch: Iterable[EventT[bytes]]) -> None:
-        """Fold the records of each store into its local value, in one write per store per batch."""
+        """Fold the records of each store into its local value, in one write per store per batch.
+
+        A record this version cannot read (written by another version, or damaged) is not skipped,
+        which would lose its pings: nothing of the batch is applied and the worker stops."""
         grouped: dict[tuple[TP, bytes], list[tuple[int, list[Ping]]]] = defaultdict(list)
         offsets: dict[tuple[TP, bytes], int] = {}
         for event in batch:
@@ -113,8 +121,12 @@ class StateTable(faust.Table[bytes, bytes]):
                 record = None if message.value is None else decode_record(message.value)
             except ChangelogError as error:
                 self.metrics.changelog_records_unreadable.inc()
-                log.error("skipping a changelog record of %s at %d: %s", message.tp, message.offset, error)
-                continue
+                self.on_unreadable(
+                    f"the changelog record of {message.tp.topic}[{message.tp.partition}] at offset "
+                    f"{message.offset} cannot be read by this version ({error}): it was written by another "
+                    "storemon version, or damaged. Run the version that wrote it; the state is kept as it is"
+                )
+                return
             place = (message.tp, store)
             offsets[place] = max(offsets.get(place, -1), message.offset)
             if record is not None:
@@ -144,7 +156,14 @@ def _same(value: Any) -> Any:
 
 
 class StoreTables:
-    def __init__(self, app: faust.App, partitions: int, retention: int, metrics: StreamMetrics) -> None:
+    def __init__(
+        self,
+        app: faust.App,
+        partitions: int,
+        retention: int,
+        metrics: StreamMetrics,
+        on_unreadable: Callable[[str], None],
+    ) -> None:
         self.metrics = metrics
         self.partitions = partitions
         self.retention = retention
@@ -159,6 +178,7 @@ class StoreTables:
             profile_of=self.profile,
             retention=retention,
             metrics=metrics,
+            on_unreadable=on_unreadable,
         )
         app.tables.add(self.states)
         # Set once per worker run: a store's first write in a run is a snapshot (see streams.state.changelog).
@@ -263,3 +283,20 @@ class StoreTables:
             bookkeeping_key(self.states),
             scratch,
         )
+
+
+# The format of the local tables' values (an encoded state, then its log position).
+LOCAL_FORMAT = f"state {STATE_FORMAT}, changelog {FORMAT_VERSION}"
+
+
+def claim_local_format(folder: Path) -> None:
+    """Mark ``folder`` (the worker's tables) as holding this version's format, or stop when it holds
+    another's: its values would be misread. They can always be rebuilt from the changelog topics."""
+    marker = folder / "FORMAT"
+    if marker.exists() and (found := marker.read_text().strip()) != LOCAL_FORMAT:
+        raise StateFormatError(
+            f"the tables in {folder} hold format {found!r}, this version reads {LOCAL_FORMAT!r}: remove "
+            f"{folder} and start again, and the worker rebuilds them from the changelog topics"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    marker.write_text(LOCAL_FORMAT + "\n")

@@ -8,9 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from replay.synth import synthesize
-from storemon.local import Deployment, fetch_report
+from storemon.local import Deployment, WorkerProcess, fetch_report
 from tests.helpers import OfflineCsv
 
 pytestmark = pytest.mark.kafka
@@ -80,3 +81,40 @@ def test_crash_restart_replay_twice_and_replacement_give_identical_reports(
     assert after_crash == expected
     assert after_second_replay == expected
     assert from_changelogs == expected
+
+
+def test_a_changelog_record_of_another_format_stops_a_recovering_worker_with_one_line(
+    deployment: Deployment, sample: Path
+) -> None:
+    """An upgrade that changed the changelog's format must not silently lose the state it holds."""
+
+    async def scenario() -> WorkerProcess:
+        first = await deployment.serve(sample)
+        first.stop()
+        producer = AIOKafkaProducer(**deployment.kafka.client_options())
+        await producer.start()
+        try:
+            future_kind = b"some-store" + b"x" + (7).to_bytes(4, "big")  # no kind this version writes
+            await producer.send_and_wait(
+                f"{deployment.name}-store-states-changelog", b"\x00" * 13, key=future_kind, partition=0
+            )
+        finally:
+            await producer.stop()
+        replacement = deployment.worker().start()  # an empty data dir: it recovers from the changelogs
+        assert replacement.process is not None
+        for _ in range(600):
+            if replacement.process.poll() is not None:
+                break
+            await asyncio.sleep(0.2)
+        return replacement
+
+    replacement = asyncio.run(scenario())
+    try:
+        assert replacement.process is not None and replacement.process.returncode == 1
+        last = replacement.log.read_text().strip().splitlines()[-1]
+        assert last.startswith("storemon worker: the changelog record of ")
+        assert (
+            "at offset" in last and "cannot be read by this version" in last and "not one of format 1" in last
+        )
+    finally:
+        replacement.stop()

@@ -21,8 +21,8 @@ from streams.faust_internals.storage import read
 from streams.outages.log import notice_of
 from streams.outages.open_count import OpenOutages
 from streams.progress import AfterRebalance
-from streams.state.changelog import LogPosition, changelog_records, decode_record
-from streams.state.tables import StoreTables
+from streams.state.changelog import LogPosition, StateFormatError, changelog_records, decode_record
+from streams.state.tables import LOCAL_FORMAT, StoreTables
 from streams.worker import StreamWorker
 from tests.helpers import instant
 from tests.streams.conftest import PARTITIONS, OutageSink, new_stream_worker
@@ -273,23 +273,43 @@ def test_a_refused_changelog_record_is_counted_and_sent_again_and_the_worker_wai
     assert decode_record(value)[1] == PINGS[:5]
 
 
-def test_a_changelog_record_this_version_cannot_read_is_counted_and_skipped(
-    stream_worker: StreamWorker,
+@pytest.mark.parametrize(
+    ("unreadable", "cause"),
+    [
+        ((b"s1" + b"x\x00\x00\x00\x01", b"\x00" * 13), "record kind b'x' is not one of format 1"),
+        (None, "is not a whole number of pings"),  # the good record's value, cut short
+    ],
+)
+def test_a_changelog_record_this_version_cannot_read_stops_the_worker_and_loses_nothing(
+    stream_worker: StreamWorker, unreadable: tuple[bytes, bytes] | None, cause: str
 ) -> None:
     states = stream_worker.tables.states
     topic = states.changelog_topic.get_topic_name()
-    good = changelog_records(
+    (key, value), *_ = changelog_records(
         b"s1", StoreState.from_pings(PINGS[:3], DEFAULT_PROFILE), PINGS[:3], LogPosition(), 1
-    )
-    events = [
-        changelog_event(topic, 0, 0, b"s1" + b"x\x00\x00\x00\x01", b"\x00" * 13),  # unknown kind
-        changelog_event(topic, 0, 1, good[1][0][0], good[1][0][1][:-1]),  # truncated value
-        changelog_event(topic, 0, 2, *good[1][0]),
-    ]
+    )[1]
+    stops: list[str] = []
+    stream_worker.stop_process = lambda: stops.append("stop")
+    bad = unreadable or (key, value[:-1])
+    events = [changelog_event(topic, 0, 0, key, value), changelog_event(topic, 0, 1, *bad)]
     states.apply_changelog_batch(events)  # type: ignore[arg-type]
-    assert state_of(stream_worker.tables, b"s1") == StoreState.from_pings(PINGS[:3], DEFAULT_PROFILE)
+    assert stops == ["stop"] and not stream_worker.ready
+    assert stream_worker.fatal is not None and cause in stream_worker.fatal
+    assert f"of {topic}[0] at offset 1 cannot be read by this version" in stream_worker.fatal
+    assert (
+        state_of(stream_worker.tables, b"s1") is None
+    )  # nothing of the batch applied, so nothing half-applied
     registry = stream_worker.metrics.registry
-    assert registry.get_sample_value("storemon_changelog_records_unreadable_total") == 2
+    assert registry.get_sample_value("storemon_changelog_records_unreadable_total") == 1
+
+
+def test_tables_written_in_another_format_stop_the_worker_before_it_starts(tmp_path: Path) -> None:
+    new_stream_worker(tmp_path)  # claims the folder for this version's format
+    assert (tmp_path / "tables" / "FORMAT").read_text().strip() == LOCAL_FORMAT
+    new_stream_worker(tmp_path)  # the same format: fine
+    (tmp_path / "tables" / "FORMAT").write_text("state 9, changelog 9\n")
+    with pytest.raises(StateFormatError, match=r"hold format 'state 9, changelog 9'.*remove .*tables"):
+        new_stream_worker(tmp_path)
 
 
 def _notices(worker: StreamWorker) -> list[tuple[str, str, str, str | None]]:
