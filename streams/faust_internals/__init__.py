@@ -17,6 +17,9 @@ version, read each failure against the module named here, then move the pins the
   - faust ``Producer.send_soon``, ``Producer.flush`` and ``Transport.create_producer``, public but
     relied on to carry every changelog record and to run before each commit: a commit waits for every
     record sent before it (``commits``).
+``probe``: aiokafka ``conn.create_conn``, which its clients bootstrap with: a first contact that can
+  tell wrong credentials (``SaslAuthenticationFailed``) from an untrusted certificate or nothing
+  listening, where aiokafka's clients only log the cause.
 ``recovery``: faust ``Recovery._recovery_started_at``, ``_active_events_received_at`` and
   ``signal_recovery_start``: a table recovery that stalls is started again.
 ``storage``: faust's RocksDB ``Store._dbs``, ``_iteritems``, ``partition_path`` and ``offset_key``:

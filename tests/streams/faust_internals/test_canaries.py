@@ -14,7 +14,10 @@ from importlib.metadata import version
 from typing import Any
 
 import pytest
+from aiokafka.client import AIOKafkaClient
+from aiokafka.conn import AIOKafkaConnection, create_conn
 from aiokafka.consumer.fetcher import Fetcher
+from aiokafka.errors import SaslAuthenticationFailed, for_code
 from faust.app.base import App
 from faust.stores.rocksdb import Store
 from faust.tables.base import Collection
@@ -25,6 +28,7 @@ from faust.transport.consumer import Consumer, ThreadDelegateConsumer
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from mode.utils.collections import ManagedUserDict
 
+from connectors.kafka import KafkaConnection
 from tests.conftest import REPO
 
 # The versions every crossing was written and checked against. Moving a pin means moving it here as
@@ -115,3 +119,14 @@ def test_faust_still_calls_the_table_hooks_the_state_table_overrides() -> None:
     assert "self.on_key_set(key, value)" in source(ManagedUserDict.__setitem__)
     assert "table.apply_changelog_batch(" in source(Recovery.flush_buffers)
     assert "to_key=" in source(Collection.apply_changelog_batch)
+
+
+def test_aiokafka_still_bootstraps_with_create_conn_taking_the_security_options_the_probe_passes() -> None:
+    parameters = inspect.signature(create_conn).parameters
+    probe_passes = {"request_timeout_ms", *KafkaConnection(bootstrap="h:1").security_options()}
+    probe_passes |= {"ssl_context", "sasl_mechanism", "sasl_plain_username", "sasl_plain_password"}
+    assert probe_passes <= set(parameters)
+    assert "await create_conn(" in source(AIOKafkaClient.bootstrap)
+    # The broker answers a failed SASL authentication with error 58, which aiokafka raises as this class.
+    assert "Errors.for_code(resp.error_code)" in source(AIOKafkaConnection._do_sasl_handshake)
+    assert for_code(58) is SaslAuthenticationFailed
