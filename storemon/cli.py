@@ -148,15 +148,15 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _broker(args: argparse.Namespace) -> int:
     from storemon.broker import LocalBroker
 
-    broker = LocalBroker(args.data_dir, port=args.port, engine=args.engine)
+    broker = LocalBroker(args.data_dir, port=args.port, engine=args.engine, nodes=args.nodes)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     print(broker.start(), flush=True)
     try:
         while not stop.wait(1.0):
-            if broker.process is None or broker.process.poll() is not None:
-                print("storemon broker: the broker exited; see broker.log in its data dir", file=sys.stderr)
+            if any(node.process is None or node.process.poll() is not None for node in broker.nodes):
+                print("storemon broker: a broker exited; see broker.log in its data dir", file=sys.stderr)
                 return 1
     finally:
         broker.stop()
@@ -291,10 +291,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     broker = command(
         "broker",
-        "run a local single-node Kafka broker (KRaft) on loopback and print its address",
+        "run a local Kafka (KRaft) on loopback, one node or a cluster, and print its bootstrap address",
         "storemon broker --port 9092",
+        "storemon broker --nodes 3 --data-dir .storemon/cluster",
     )
-    broker.add_argument("--port", type=PORT, help="listener port (default: a free one)")
+    broker.add_argument("--port", type=PORT, help="listener port of the first node (default: a free one)")
+    broker.add_argument(
+        "--nodes", type=_number(int, 1, 9), default=1, help="KRaft nodes, each a broker and a controller"
+    )
     broker.add_argument("--data-dir", type=Path, default=Path(".storemon/broker"), help="logs and metadata")
     broker.add_argument(
         "--engine", choices=("auto", "kafka", "tansu"), default="auto",

@@ -23,7 +23,7 @@ from aiokafka import TopicPartition
 
 from connectors.kafka import KafkaConnection, committed_offsets, end_offsets
 from replay.publish import ReplaySummary, publish_dataset
-from storemon.broker import LocalBroker, free_port
+from storemon.broker import ClientSecurity, LocalBroker, free_port
 from storemon.processes import terminate
 from storemon.settings import kafka_environment
 from streams.topics import Topics
@@ -212,10 +212,18 @@ async def fetch_report(
 
 @asynccontextmanager
 async def local_deployment(
-    root: Path, name: str | None = None, partitions: int = 4, port: int | None = None
+    root: Path,
+    name: str | None = None,
+    partitions: int = 4,
+    port: int | None = None,
+    nodes: int = 1,
+    security: ClientSecurity | None = None,
 ) -> AsyncIterator[tuple[LocalBroker, Deployment, WorkerProcess]]:
-    """A fresh local broker and one ready worker under ``root``, both stopped afterwards whatever happens."""
-    broker = LocalBroker(root / "broker")
+    """A fresh local broker (or cluster of ``nodes``, with a SASL_SSL listener given ``security``) and
+    one ready worker under ``root``, all stopped afterwards whatever happens."""
+    broker = LocalBroker(
+        root / "broker", nodes=nodes, security=security, heap="512m" if nodes == 1 else "384m"
+    )
     broker.start()
     worker = None
     try:

@@ -115,8 +115,3 @@ class KafkaConnection(BaseModel):
 
     def secret(self) -> str | None:
         return None if self.sasl_password is None else self.sasl_password.get_secret_value()
-
-    def describe(self) -> str:
-        """The connection as a person reads it in a message: never the password."""
-        who = f" as {self.sasl_username} ({self.sasl_mechanism})" if self.security_protocol.sasl else ""
-        return f"{self.bootstrap} over {self.security_protocol}{who}"

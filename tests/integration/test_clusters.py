@@ -103,14 +103,20 @@ def test_replay_worker_and_report_are_exact_over_sasl_ssl(
 ) -> None:
     deployment = Deployment(secured.connection(), tmp_path)
 
-    async def scenario() -> str:
+    async def scenario() -> tuple[str, str]:
         worker = await deployment.serve(sample)
         try:
-            return await fetch_report(worker.url)
+            async with httpx.AsyncClient(base_url=worker.url) as client:
+                shown = "".join(
+                    [(await client.get(path)).text for path in ("/api/worker/status", "/metrics")]
+                )
+            return await fetch_report(worker.url), shown + worker.log.read_text()
         finally:
             worker.stop()
 
-    assert asyncio.run(scenario()) == offline_csv(sample)
+    report, shown = asyncio.run(scenario())
+    assert report == offline_csv(sample)
+    assert "s3cret-pw" not in shown  # the password is in none of the worker's logs, status or metrics
 
 
 def run_command(*args: str, kafka: KafkaConnection) -> subprocess.CompletedProcess[str]:
@@ -152,4 +158,4 @@ def test_a_wrong_password_an_untrusted_authority_or_nothing_listening_ends_a_com
         lines = done.stderr.strip().splitlines()
         assert done.returncode == 1, done.stderr
         assert len(lines) == 1 and cause in lines[0], done.stderr
-        assert "wrong-pw" not in done.stderr and "s3cret-pw" not in done.stderr
+        assert "wrong-pw" not in done.stdout + done.stderr and "s3cret-pw" not in done.stdout + done.stderr

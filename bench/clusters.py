@@ -1,0 +1,125 @@
+"""Benchmark: the replay on the kinds of cluster users run, each against a one-broker plaintext run.
+
+    python -m bench.clusters [--stores 10000] [--days 7.5] [--partitions 8] [--rounds 1]
+
+Each round replays the generated dataset at full speed into one ``storemon worker`` and stops the
+clock when the worker has processed every message, on:
+
+1. one broker, plaintext: the reference;
+2. three brokers, every topic replicated three times with ``min.insync.replicas`` 2;
+3. one broker with a SASL_SSL listener (SCRAM-SHA-512, TLS), the worker and the replay on it;
+4. three brokers again, one of them killed (-9) once the worker has processed a tenth of the pings:
+   the seconds from the kill until the worker has written again to every changelog partition the
+   killed broker led (its producing resumed through the new leaders), and the rate end to end.
+
+Every run's report is compared with the reference's. The two bars: three brokers at least half the
+reference's rate, SASL_SSL at least 80 % of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from statistics import median
+
+import httpx
+from aiokafka import TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from bench.harness import run_against_worker
+from connectors.kafka import KafkaConnection, end_offsets
+from storemon.broker import ClientSecurity, LocalBroker
+from storemon.local import Deployment, WorkerProcess, fetch_report, local_deployment
+from streams.layout import changelog_topics
+
+KINDS = ("one broker", "three brokers", "SASL_SSL", "three brokers, one killed")
+
+
+async def run(source: Path, partitions: int, root: Path, rounds: int) -> None:
+    rates: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    for round_ in range(1, rounds + 1):
+        reference = ""
+        for kind in KINDS:
+            print(f"--- round {round_} of {rounds}: {kind}")
+            rate, report = await run_once(source, partitions, root / f"{round_}-{KINDS.index(kind)}", kind)
+            reference = reference or report
+            print(f"report equal to the one-broker run's: {'yes' if report == reference else 'NO'}")
+            rates[kind].append(rate)
+    base = median(rates["one broker"])
+    for kind in KINDS:
+        rate = median(rates[kind])
+        print(f"median of {rounds}, {kind}: {rate:,.0f} pings/s = {rate / base:.0%} of one broker's")
+    print("bars: three brokers >= 50 %, SASL_SSL >= 80 %")
+
+
+async def run_once(source: Path, partitions: int, root: Path, kind: str) -> tuple[float, str]:
+    nodes = 3 if kind.startswith("three") else 1
+    security = ClientSecurity() if kind == "SASL_SSL" else None
+    async with local_deployment(root, partitions=partitions, nodes=nodes, security=security) as (
+        broker,
+        deployment,
+        worker,
+    ):
+        started = time.perf_counter()
+        replay = asyncio.create_task(deployment.replay(source))
+        if kind.endswith("killed"):
+            await kill_and_time(broker, deployment, worker)
+        summary = await replay
+        ends = await deployment.end_offsets()
+        while not await worker.processed_up_to(ends):
+            await asyncio.sleep(0.2)
+        elapsed = time.perf_counter() - started
+        print(
+            f"end to end: {summary.pings / elapsed:,.0f} pings/s ({summary.pings:,} pings in {elapsed:.1f} s)"
+        )
+        return summary.pings / elapsed, await fetch_report(worker.url, timeout=300)
+
+
+async def kill_and_time(broker: LocalBroker, deployment: Deployment, worker: WorkerProcess) -> None:
+    """Kill the first broker once a tenth of the pings are processed; print how long until the worker
+    has written to every changelog partition that broker led."""
+    while await processed(worker) < 170_000:
+        await asyncio.sleep(0.1)
+    kafka = deployment.kafka
+    led = await led_by(kafka, changelog_topics(deployment.name), node=broker.nodes[0].node_id)
+    survivors = kafka.model_copy(update={"bootstrap": ",".join(broker.bootstrap.split(",")[1:])})
+    before = await end_offsets(survivors, led)
+    broker.kill_node(0)
+    killed = time.perf_counter()
+    waiting = set(led)
+    while waiting:
+        now = await end_offsets(survivors, list(waiting))
+        waiting = {tp for tp in waiting if now[tp] <= before[tp]}
+        await asyncio.sleep(0.05)
+    print(f"broker killed: the worker wrote again to all {len(led)} changelog partitions it led "
+          f"{time.perf_counter() - killed:.1f} s after the kill")  # fmt: skip
+
+
+async def led_by(kafka: KafkaConnection, topics: list[str], node: int) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(**kafka.client_options())
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    return [
+        TopicPartition(topic["topic"], partition["partition"])
+        for topic in described
+        for partition in topic["partitions"]
+        if partition["leader"] == node
+    ]
+
+
+async def processed(worker: WorkerProcess) -> int:
+    async with httpx.AsyncClient(base_url=worker.url) as client:
+        outcomes = (await client.get("/api/worker/status")).json()["outcomes"]
+    return int(outcomes.get("added", 0)) + int(outcomes.get("duplicate", 0))
+
+
+def main() -> None:
+    run_against_worker(__doc__, "partitions", 8, run, rounds=1)
+
+
+if __name__ == "__main__":
+    main()
