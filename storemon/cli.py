@@ -20,7 +20,7 @@ from connectors.kafka import SaslMechanism, SecurityProtocol
 from replay.parsing import RowError, parse_timestamp
 from replay.publish import DEFAULT_FRAME
 from replay.source import DatasetError
-from storemon.settings import Settings
+from storemon.settings import KAFKA_SETTINGS, Settings
 from streams.engine import HOUR
 from streams.engine.instants import iso_text
 from streams.faust_internals.probe import KafkaUnreachable
@@ -115,14 +115,8 @@ def _synth(args: argparse.Namespace) -> int:
 
 # Options that override a setting of the same name (the Kafka ones with ``kafka_`` before it).
 _OVERRIDES = ("broker", "data_dir", "partitions", "api_port", "replication_factor", "app_id", "topic_prefix")
-_KAFKA_OVERRIDES = (
-    "security_protocol",
-    "sasl_mechanism",
-    "sasl_username",
-    "ssl_cafile",
-    "ssl_certfile",
-    "ssl_keyfile",
-)
+# The password has no option: on a command line other users could read it.
+_KAFKA_OVERRIDES = tuple(name for name in KAFKA_SETTINGS if name != "sasl_password")
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -13,6 +13,17 @@ from streams.engine import DEFAULT_RETENTION, HOUR, SECOND
 from streams.engine.instants import MAX_FUTURE, EventTimeGuard
 from streams.topics import Topics
 
+# The connection's settings besides the servers: STOREMON_KAFKA_<NAME> is its <name>.
+KAFKA_SETTINGS = (
+    "security_protocol",
+    "sasl_mechanism",
+    "sasl_username",
+    "sasl_password",
+    "ssl_cafile",
+    "ssl_certfile",
+    "ssl_keyfile",
+)
+
 
 class Settings(BaseSettings):
     """Every knob of the worker, the API and the replay; the README's configuration table lists them."""
@@ -131,14 +142,7 @@ class Settings(BaseSettings):
     def kafka(self) -> KafkaConnection:
         """How every Kafka client of the product reaches the cluster."""
         return KafkaConnection(
-            bootstrap=self.broker,
-            security_protocol=self.kafka_security_protocol,
-            sasl_mechanism=self.kafka_sasl_mechanism,
-            sasl_username=self.kafka_sasl_username,
-            sasl_password=self.kafka_sasl_password,
-            ssl_cafile=self.kafka_ssl_cafile,
-            ssl_certfile=self.kafka_ssl_certfile,
-            ssl_keyfile=self.kafka_ssl_keyfile,
+            bootstrap=self.broker, **{name: getattr(self, f"kafka_{name}") for name in KAFKA_SETTINGS}
         )
 
     @property
@@ -161,14 +165,11 @@ class Settings(BaseSettings):
 
 def kafka_environment(kafka: KafkaConnection) -> dict[str, str]:
     """The ``STOREMON_*`` variables that give another process the same connection."""
-    values = {
-        "BROKER": kafka.bootstrap,
-        "KAFKA_SECURITY_PROTOCOL": kafka.security_protocol.value,
-        "KAFKA_SASL_MECHANISM": kafka.sasl_mechanism.value,
-        "KAFKA_SASL_USERNAME": kafka.sasl_username,
-        "KAFKA_SASL_PASSWORD": kafka.secret(),
-        "KAFKA_SSL_CAFILE": kafka.ssl_cafile,
-        "KAFKA_SSL_CERTFILE": kafka.ssl_certfile,
-        "KAFKA_SSL_KEYFILE": kafka.ssl_keyfile,
-    }
-    return {f"STOREMON_{name}": str(value) for name, value in values.items() if value is not None}
+    found = {"STOREMON_BROKER": kafka.bootstrap}
+    for name in KAFKA_SETTINGS:
+        value = getattr(kafka, name)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is not None:
+            found[f"STOREMON_KAFKA_{name.upper()}"] = str(value)
+    return found

@@ -13,7 +13,7 @@ from storemon.settings import Settings
 def test_api_binds_to_loopback_and_needs_no_token_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("STOREMON_API_HOST", "STOREMON_API_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.api_host == "127.0.0.1"
     assert settings.api_token is None
     assert settings.canonical_url == "http://127.0.0.1:8000"
@@ -21,7 +21,7 @@ def test_api_binds_to_loopback_and_needs_no_token_by_default(monkeypatch: pytest
 
 def test_empty_token_means_no_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STOREMON_API_TOKEN", "")
-    assert Settings(_env_file=None).api_token is None  # type: ignore[call-arg]
+    assert Settings(_env_file=None).api_token is None
 
 
 def test_local_broker_listens_on_loopback_only(tmp_path: Path) -> None:
