@@ -73,6 +73,10 @@ class TooLarge(DomainError):
     pass
 
 
+class UnsupportedMediaType(DomainError):
+    pass
+
+
 class BrokerUnavailable(DomainError):
     def __init__(self, reason: object) -> None:
         super().__init__(
@@ -91,6 +95,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     BadCursor: status.HTTP_422_UNPROCESSABLE_CONTENT,
     BadEventId: status.HTTP_422_UNPROCESSABLE_CONTENT,
     TooLarge: status.HTTP_413_CONTENT_TOO_LARGE,
+    UnsupportedMediaType: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     BrokerUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 

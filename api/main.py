@@ -11,6 +11,7 @@ from contextlib import AbstractAsyncContextManager
 
 from fastapi import Depends, FastAPI
 
+from api.body_limit import BodyLimit
 from api.deps import Services, require_token
 from api.errors import install_error_handlers
 from api.routes import events, fleet, health, ingest, internal, outages, reports, stores, worker
@@ -24,6 +25,7 @@ def create_api(services: Services, lifespan: Lifespan | None = None) -> FastAPI:
     )
     api.state.services = services
     install_error_handlers(api)
+    api.add_middleware(BodyLimit)
     api.include_router(health.router)
     secured = [Depends(require_token)]
     for module in (reports, ingest, stores, outages, events, fleet, worker, internal):

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 REPORT_ID_PATTERN = r"^[A-Za-z0-9_-]{22}$"
 
@@ -38,14 +38,22 @@ class StoreUptime(UptimeFigures):
 class HoursEntry(BaseModel):
     """One business-hours row, as the hours file holds it (day 0 is Monday; times local)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     day: int | str
     start_time_local: str
     end_time_local: str
 
 
 class ProfileIn(BaseModel):
-    timezone: str | None = None
-    hours: list[HoursEntry] = []
+    """A store's whole profile: both fields, nothing else. A misspelt field must not silently replace
+    the store's hours with 24x7 (``"hours": []`` says that on purpose; ``"timezone": null``, the
+    default zone)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str | None
+    hours: list[HoursEntry]
 
 
 class ProfileOut(BaseModel):

@@ -11,14 +11,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from api.deps import IntakeDep, StoresDep
-from api.errors import TooLarge
+from api.errors import UnsupportedMediaType
 from api.schemas import PingsAccepted, ProfileIn, ProfileOut
-from replay.live import pings_from_body, pings_from_items
+from replay.live import CSV_TYPES, pings_from_body, pings_from_items
 from streams.engine.instants import dataset_text
 
 router = APIRouter(prefix="/api", tags=["ingest"])
 StoreId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[^/]+$")]
-MAX_BODY = 16 << 20
+PING_TYPES = ("application/json", *CSV_TYPES)
 _PING_ITEM = {
     "type": "object",
     "required": ["store_id", "status", "timestamp_utc"],
@@ -30,19 +30,10 @@ _PING_ITEM = {
 }
 _REFUSED: dict[int | str, dict[str, Any]] = {
     413: {"description": "more pings or bytes than one request may carry"},
+    415: {"description": "a body type the route does not take"},
     422: {"description": "entries refused, each with its index and reason; nothing was published"},
     503: {"description": "the broker did not acknowledge; resending is safe"},
 }
-
-
-async def _body(request: Request) -> bytes:
-    size = int(request.headers.get("content-length") or 0)
-    if size > MAX_BODY:
-        raise TooLarge(f"request body of {size} bytes; at most {MAX_BODY}")
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise TooLarge(f"request body of {len(body)} bytes; at most {MAX_BODY}")
-    return body
 
 
 @router.post(
@@ -64,7 +55,9 @@ async def _body(request: Request) -> bytes:
 async def post_pings(request: Request, intake: IntakeDep) -> dict[str, int]:
     """Publish one ping or a batch, as JSON objects with the dataset's field names, or as CSV rows."""
     media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    parsed = pings_from_body(await _body(request), media, intake.not_after())
+    if media not in PING_TYPES:
+        raise UnsupportedMediaType(f"{media} is not a pings body: send {', '.join(PING_TYPES)}")
+    parsed = pings_from_body(await request.body(), media, intake.not_after())  # bounded: api.body_limit
     return await intake.pings(parsed)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 
 from streams.contract.messages import decode_pings, decode_profile
 from streams.engine import SECOND, HoursRow, StoreProfile
@@ -12,6 +13,7 @@ from tests.api.routes.conftest import TOKEN, Api
 from tests.helpers import instant
 
 T1, T2 = "2023-01-25 18:13:22.479220 UTC", "2023-01-25T19:13:22Z"
+JSON = {"content-type": "application/json"}
 
 
 def published_pings(api: Api) -> dict[str, list[tuple[int, bool]]]:
@@ -152,3 +154,39 @@ def test_live_input_needs_the_token(secured: Api) -> None:
     assert secured.client.put("/api/stores/a/profile", json={}).status_code == 401
     auth = {"Authorization": f"Bearer {TOKEN}"}
     assert secured.client.post("/api/pings", json=body, headers=auth).status_code == 200
+
+
+def test_a_chunked_body_past_the_limit_is_413_on_every_route_that_reads_one(api: Api) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b"["
+        for _ in range(17):
+            yield b" " * (1 << 20)  # 17 MiB, sent without a length
+
+    assert api.client.post("/api/pings", content=chunks()).status_code == 413
+    assert api.client.put("/api/stores/s1/profile", content=chunks(), headers=JSON).status_code == 413
+    assert api.published.messages == {}
+
+
+def test_a_body_type_the_route_does_not_take_is_415(api: Api) -> None:
+    body = json.dumps([{"store_id": "a", "status": "active", "timestamp_utc": T1}])
+    for media in ("application/xml", "application/x-www-form-urlencoded"):
+        assert api.client.post("/api/pings", content=body, headers={"content-type": media}).status_code == 415
+    assert api.client.post("/api/pings", content=body, headers=JSON).status_code == 200
+
+
+def test_a_profile_with_an_unknown_or_a_missing_field_is_refused_naming_it(api: Api) -> None:
+    hours = [{"day": 0, "start_time_local": "09:00", "end_time_local": "17:00"}]
+    cases = {
+        "business_hours": {"timezone": "Asia/Tokyo", "business_hours": hours},
+        "tz": {"tz": "Asia/Tokyo", "hours": hours},
+        "hours": {"timezone": "Asia/Tokyo"},
+        "timezone": {"hours": hours},
+        "opens": {"timezone": None, "hours": [{**hours[0], "opens": "08:00"}]},
+    }
+    for field, body in cases.items():
+        refused = api.client.put("/api/stores/s1/profile", json=body)
+        assert refused.status_code == 422, field
+        assert field in {str(part) for error in refused.json()["detail"] for part in error["loc"]}, field
+    assert api.client.put("/api/stores/s1/profile", json={}).status_code == 422
+    assert api.published.messages == {}
+    assert api.client.put("/api/stores/s1/profile", json={"timezone": None, "hours": []}).status_code == 202
