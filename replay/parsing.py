@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from streams.contract.messages import MAX_KEY_CHARACTERS
 from streams.contract.rejects import FROM_THE_FUTURE
 from streams.engine.instants import iso_text, to_instant
 from streams.engine.units import EARLIEST, LATEST, SECOND
@@ -14,7 +15,7 @@ EPOCH_DAY = date(1970, 1, 1).toordinal()
 _FAST_TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?: UTC|Z)?")
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
-_MAX_ID_LENGTH = 128
+_MAX_ID_LENGTH = MAX_KEY_CHARACTERS  # the topic contract's, so every door agrees
 _CACHE_LIMIT = 1 << 20
 _day_cache: dict[str, int] = {}
 _minute_cache: dict[str, int] = {}

@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 import faust
 
 from connectors.kafka import partition_of
-from streams.contract.messages import MessageError, decode_pings
+from streams.contract.messages import MessageError, check_store_key, decode_pings
 from streams.contract.rejects import FROM_THE_FUTURE, Reject, encode_reject
 from streams.engine import AddResult, StoreProfile, StoreState
 from streams.engine.instants import EventTimeGuard, iso_text
@@ -141,8 +141,7 @@ class Ingest:
         """The event's decoded value; None (counted, kept in the rejects topic, and moved past) when it
         breaks the wire format."""
         try:
-            if not event.key:
-                raise MessageError("message without a store id key")
+            check_store_key(event.key)
             return decode(event.value)
         except MessageError as error:
             message = event.message

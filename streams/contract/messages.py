@@ -34,6 +34,27 @@ class MessageError(ValueError):
     """A message that does not follow the format; the worker counts and dead-letters it."""
 
 
+# A store id as a key: 1 to 128 characters of UTF-8, printable, no "/" (a URL path segment carries it
+# to its lookup), no space at either end (every door trims ids).
+MAX_KEY_CHARACTERS = 128
+
+
+def check_store_key(key: bytes | None) -> None:
+    """Refuse a message key that breaks the contract: its store could never be looked up."""
+    if not key:
+        raise MessageError("message without a store id key")
+    try:
+        text = key.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MessageError("store id key is not UTF-8") from None
+    if len(text) > MAX_KEY_CHARACTERS:
+        raise MessageError(f"store id key of {len(text)} characters; at most {MAX_KEY_CHARACTERS}")
+    if "/" in text or not text.isprintable() or text != text.strip():
+        raise MessageError(
+            f"store id key {text[:40]!r} has a '/', an unprintable character or spaces at an end"
+        )
+
+
 def encode_pings(pings: Iterable[tuple[int, bool]]) -> bytes:
     return json.dumps([[instant, int(active)] for instant, active in pings], separators=(",", ":")).encode()
 

@@ -124,6 +124,23 @@ def test_messages_that_break_the_wire_format_are_counted_kept_and_moved_past(
     )
 
 
+@pytest.mark.parametrize("key", [b"a/b", b"x" * 129, b"\xff\xfe", b" pad ", b"tab\tin"])
+def test_a_key_that_breaks_the_contract_is_refused_like_a_bad_value(
+    stream_worker: StreamWorker, dead_letters: DeadLetters, key: bytes
+) -> None:
+    """Its store could never be looked up: it would be in reports but answer 404 for ever."""
+
+    async def scenario() -> None:
+        async with stream_worker.ingest.pings.test_context() as pings:
+            await pings.put(encode_pings(PINGS[:3]), key=key, partition=0)
+
+    asyncio.run(scenario())
+    assert state_of(stream_worker.tables, key) is None
+    assert stream_worker.progress.outcomes == {"rejected_message": 1}
+    [kept] = dead_letters.kept
+    assert kept["reason"] == "rejected_message" and "store id key" in kept["detail"]
+
+
 def test_pings_stamped_after_the_workers_clock_allows_are_refused_kept_and_never_move_the_watermark(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
