@@ -104,15 +104,20 @@ class OutageFeed:
 
     @asynccontextmanager
     async def reading(self, start: Position | None) -> AsyncIterator[OutageReader]:
-        """A reader from ``start`` (None: from now on)."""
+        """A reader from ``start`` (None: from now on). A position past the log's end, which this
+        log cannot have given (an id kept from a deployment since wiped or recreated), reads from
+        now on too: read from where it says, it would mix that position with real ones."""
         consumer = clients.consumer(self.kafka)
         await consumer.start()
         try:
             tps = [TopicPartition(self.topic, p) for p in range(self.partitions)]
             consumer.assign(tps)
-            if start is None:
-                ends = await consumer.end_offsets(tps)
-                start = Position(tuple(ends[tp] for tp in tps))
+            ends = await consumer.end_offsets(tps)
+            now = Position(tuple(ends[tp] for tp in tps))
+            if start is None or any(
+                offset > end for offset, end in zip(start.offsets, now.offsets, strict=True)
+            ):
+                start = now
             for tp, offset in zip(tps, start.offsets, strict=True):
                 consumer.seek(tp, offset)  # below the log's start (compacted away): from its start
             yield OutageReader(consumer, start)
