@@ -195,7 +195,7 @@ async def check_layout(kafka: KafkaConnection, specs: list[TopicSpec]) -> list[D
             "`storemon topics plan` prints, or the settings changed to match it"
         )
     for difference in found:
-        log.warning("%s: the product runs, with less protection against losing a broker", difference)
+        log.warning("%s; the product runs, but not as the layout plans (`storemon topics plan`)", difference)
     return found
 
 
