@@ -71,11 +71,16 @@ async def broker_count(kafka: KafkaConnection) -> int:
 
 
 async def describe_topics(kafka: KafkaConnection, names: Sequence[str]) -> dict[str, TopicState]:
-    """Each of ``names`` that exists: its partitions, replication factor and configuration."""
+    """Each of ``names`` that exists: its partitions, replication factor and configuration.
+
+    Only topics the cluster lists are asked about: a broker that creates topics on demand (Kafka's
+    default) would make any other one, with its own defaults, merely for being named.
+    """
     admin = clients.admin(kafka)
     await admin.start()
     try:
-        described = await _settled(admin, list(names))
+        existing = set(await admin.list_topics())
+        described = await _settled(admin, [name for name in names if name in existing])
         found = {name: topic for name, topic in described.items() if topic["partitions"]}
         if not found:
             return {}

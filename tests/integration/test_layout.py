@@ -6,11 +6,11 @@ import asyncio
 import uuid
 
 import pytest
-from aiokafka.admin import NewTopic
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from connectors.kafka import KafkaConnection
 from connectors.kafka.admin import create_missing, describe_topics
-from streams.layout import TopicLayoutError, ensure_layout, planned_layout, topic_layout
+from streams.layout import TopicLayoutError, check_layout, ensure_layout, planned_layout, topic_layout
 from streams.topics import Topics
 
 pytestmark = pytest.mark.kafka
@@ -68,3 +68,29 @@ def test_a_layout_the_cluster_refuses_to_create_is_one_clear_error(kafka: KafkaC
         TopicLayoutError, match=r"was refused: InvalidReplicationFactorError.*storemon topics create"
     ):
         asyncio.run(ensure_layout(kafka, topic_layout(topics, 3, 3, app_id)))  # three replicas, one broker
+
+
+def test_checking_a_cluster_without_the_topics_reports_them_missing_and_creates_none(
+    kafka: KafkaConnection,
+) -> None:
+    """The session's broker creates a topic a client merely asks about (auto.create.topics.enable, as
+    Kafka's default is): a check that asked about each topic would make them, with the broker's
+    defaults, and the layout could then never be created right."""
+    app_id, topics = fresh()
+    layout = topic_layout(topics, 3, 1, app_id)
+
+    async def scenario() -> set[str]:
+        with pytest.raises(TopicLayoutError, match=rf"topic {topics.pings} is missing"):
+            await check_layout(kafka, layout)
+        admin = AIOKafkaAdminClient(**kafka.client_options())
+        await admin.start()
+        try:
+            held: set[str] = set()
+            for _ in range(20):  # a broker creates an asked-about topic in the background: watch a while
+                held |= set(await admin.list_topics())
+                await asyncio.sleep(0.2)
+            return held
+        finally:
+            await admin.close()
+
+    assert not {spec.name for spec in layout} & asyncio.run(scenario())
