@@ -47,6 +47,9 @@ class TopicSpec:
     cleanup: str
     purpose: str
     extra: dict[str, str] = field(default_factory=dict)
+    # Whether another partition count makes the product wrong: it does for the keyed topics (a store's
+    # state lives in its partition) and the reports log (read from its one partition), not the rejects.
+    exact_partitions: bool = True
 
     @property
     def config(self) -> dict[str, str]:
@@ -100,7 +103,9 @@ def topic_layout(topics: Topics, partitions: int, replication: int, app_id: str 
             "outages, keyed by store and start",
             **{"min.compaction.lag.ms": WEEK_MS},
         ),
-        spec(topics.rejects, 1, DELETE, "rejected input, with its reason"),
+        TopicSpec(
+            topics.rejects, 1, replication, DELETE, "rejected input, with its reason", exact_partitions=False
+        ),
         spec(topics.reports, 1, COMPACT, "reports and their CSV, shared by every worker"),
     ]
     if app_id is not None:
@@ -145,7 +150,7 @@ def differences(specs: list[TopicSpec], existing: dict[str, TopicState]) -> list
         if state is None:
             found.append(Difference(spec.name, "existence", "none", "the topic", fatal=True))
             continue
-        if state.partitions != spec.partitions:
+        if spec.exact_partitions and state.partitions != spec.partitions:
             found.append(
                 Difference(spec.name, "partitions", str(state.partitions), str(spec.partitions), True)
             )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,17 @@ class TopicCreationError(RuntimeError):
         )
 
 
+@asynccontextmanager
+async def _admin(kafka: KafkaConnection) -> AsyncIterator[AIOKafkaAdminClient]:
+    """An admin client, started, and closed however its use ends."""
+    admin = clients.admin(kafka)
+    await admin.start()
+    try:
+        yield admin
+    finally:
+        await admin.close()
+
+
 @dataclass(frozen=True)
 class TopicState:
     """A topic as the cluster holds it."""
@@ -43,9 +55,7 @@ async def create_missing(kafka: KafkaConnection, wanted: Sequence[NewTopic]) -> 
     Another process may create the same topics meanwhile: that is not an error. Any other refusal
     (no right to create topics, too few brokers for the replication factor) raises ``TopicCreationError``.
     """
-    admin = clients.admin(kafka)
-    await admin.start()
-    try:
+    async with _admin(kafka) as admin:
         existing = set(await admin.list_topics())
         missing = [topic for topic in wanted if topic.name not in existing]
         if not missing:
@@ -57,17 +67,11 @@ async def create_missing(kafka: KafkaConnection, wanted: Sequence[NewTopic]) -> 
         created = [topic.name for topic in missing]
         await _settled(admin, created, until_known=True)
         return created
-    finally:
-        await admin.close()
 
 
 async def broker_count(kafka: KafkaConnection) -> int:
-    admin = clients.admin(kafka)
-    await admin.start()
-    try:
+    async with _admin(kafka) as admin:
         return len((await admin.describe_cluster())["brokers"])
-    finally:
-        await admin.close()
 
 
 async def describe_topics(kafka: KafkaConnection, names: Sequence[str]) -> dict[str, TopicState]:
@@ -76,11 +80,10 @@ async def describe_topics(kafka: KafkaConnection, names: Sequence[str]) -> dict[
     Only topics the cluster lists are asked about: a broker that creates topics on demand (Kafka's
     default) would make any other one, with its own defaults, merely for being named.
     """
-    admin = clients.admin(kafka)
-    await admin.start()
-    try:
+    async with _admin(kafka) as admin:
         existing = set(await admin.list_topics())
-        described = await _settled(admin, [name for name in names if name in existing])
+        asked = [name for name in names if name in existing]
+        described = await _settled(admin, asked) if asked else {}
         found = {name: topic for name, topic in described.items() if topic["partitions"]}
         if not found:
             return {}
@@ -94,8 +97,6 @@ async def describe_topics(kafka: KafkaConnection, names: Sequence[str]) -> dict[
             name: TopicState(len(topic["partitions"]), len(topic["partitions"][0]["replicas"]), configs[name])
             for name, topic in found.items()
         }
-    finally:
-        await admin.close()
 
 
 async def _settled(
@@ -134,10 +135,6 @@ async def end_offsets(
 
 async def committed_offsets(kafka: KafkaConnection, group: str) -> dict[TopicPartition, int]:
     """A consumer group's committed offsets (the next offset it reads) per partition."""
-    admin = clients.admin(kafka)
-    await admin.start()
-    try:
+    async with _admin(kafka) as admin:
         committed = await admin.list_consumer_group_offsets(group)
-    finally:
-        await admin.close()
     return {tp: meta.offset for tp, meta in committed.items()}

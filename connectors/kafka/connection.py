@@ -39,7 +39,7 @@ class SaslMechanism(StrEnum):
 
 
 class KafkaConnection(BaseModel):
-    """Bootstrap servers and security settings; ``ConnectionSettingsError`` names what is missing."""
+    """Bootstrap servers and security settings; an incomplete set is refused, naming what is missing."""
 
     model_config = ConfigDict(frozen=True)
 

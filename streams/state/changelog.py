@@ -53,7 +53,7 @@ _GENERATION = struct.Struct("<I")
 _POSITION = struct.Struct("<III")
 
 
-FORMAT_VERSION = 1  # the record kinds below
+FORMAT_VERSION = 1  # the record kinds DELTA and SNAPSHOT
 
 
 class ChangelogError(ValueError):

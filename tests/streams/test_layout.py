@@ -46,6 +46,9 @@ def test_missing_topics_and_other_partitions_or_cleanup_are_fatal_weaker_replica
     held[TOPICS.pings] = TopicState(8, 3, held[TOPICS.pings].config)
     held[TOPICS.profiles] = TopicState(4, 3, {**held[TOPICS.profiles].config, "cleanup.policy": "delete"})
     held[TOPICS.outages] = TopicState(4, 1, {**held[TOPICS.outages].config, "min.insync.replicas": "1"})
+    held[TOPICS.rejects] = TopicState(3, 3, held[TOPICS.rejects].config)  # any count serves the rejects
+    assert differences(layout, held) == []
+    held[TOPICS.reports] = TopicState(3, 3, held[TOPICS.reports].config)  # read from its one partition
     del held[TOPICS.rejects]
     found = {(d.topic, d.setting, d.found, d.expected, d.fatal) for d in differences(layout, held)}
     assert found == {
@@ -54,6 +57,7 @@ def test_missing_topics_and_other_partitions_or_cleanup_are_fatal_weaker_replica
         (TOPICS.outages, "replication factor", "1", "3", False),
         (TOPICS.outages, "min.insync.replicas", "1", "2", False),
         (TOPICS.rejects, "existence", "none", "the topic", True),
+        (TOPICS.reports, "partitions", "3", "1", True),
     }
 
 
