@@ -43,11 +43,11 @@ def test_missing_topics_and_other_partitions_or_cleanup_are_fatal_weaker_replica
     layout = topic_layout(TOPICS, 4, 3, None)
     held = {spec.name: TopicState(spec.partitions, spec.replication, dict(spec.config)) for spec in layout}
     assert differences(layout, held) == []
+    held[TOPICS.rejects] = TopicState(3, 3, held[TOPICS.rejects].config)  # any count serves the rejects
+    assert differences(layout, held) == []
     held[TOPICS.pings] = TopicState(8, 3, held[TOPICS.pings].config)
     held[TOPICS.profiles] = TopicState(4, 3, {**held[TOPICS.profiles].config, "cleanup.policy": "delete"})
     held[TOPICS.outages] = TopicState(4, 1, {**held[TOPICS.outages].config, "min.insync.replicas": "1"})
-    held[TOPICS.rejects] = TopicState(3, 3, held[TOPICS.rejects].config)  # any count serves the rejects
-    assert differences(layout, held) == []
     held[TOPICS.reports] = TopicState(3, 3, held[TOPICS.reports].config)  # read from its one partition
     del held[TOPICS.rejects]
     found = {(d.topic, d.setting, d.found, d.expected, d.fatal) for d in differences(layout, held)}
