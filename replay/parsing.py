@@ -6,8 +6,8 @@ import re
 from datetime import date, datetime
 
 from streams.contract.messages import MAX_KEY_CHARACTERS
-from streams.contract.rejects import FROM_THE_FUTURE
-from streams.engine.instants import iso_text, to_instant
+from streams.contract.rejects import FROM_THE_FUTURE, from_the_future
+from streams.engine.instants import to_instant
 from streams.engine.units import EARLIEST, LATEST, SECOND
 
 EPOCH_DAY = date(1970, 1, 1).toordinal()
@@ -36,9 +36,7 @@ def refuse_from_the_future(instant: int, not_after: int | None) -> int:
     """``instant``, unless it lies after ``not_after``: the receiving clock plus its allowance. One
     device whose clock runs ahead must not move the fleet's ``now``."""
     if not_after is not None and instant > not_after:
-        raise RowError(
-            FROM_THE_FUTURE, f"{iso_text(instant)} is after {iso_text(not_after)}, the latest accepted now"
-        )
+        raise RowError(FROM_THE_FUTURE, from_the_future(instant, not_after))
     return instant
 
 

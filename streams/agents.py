@@ -17,7 +17,7 @@ import faust
 
 from connectors.kafka import partition_of
 from streams.contract.messages import MessageError, check_store_key, decode_pings
-from streams.contract.rejects import FROM_THE_FUTURE, Reject, encode_reject
+from streams.contract.rejects import FROM_THE_FUTURE, Reject, encode_reject, from_the_future
 from streams.engine import AddResult, StoreProfile, StoreState
 from streams.engine.instants import EventTimeGuard, iso_text
 from streams.engine.outages import (
@@ -162,17 +162,16 @@ class Ingest:
         """The pings of a message that the worker's clock allows; the others are refused (counted and
         kept in the rejects topic): they never reach the state, so they never move the watermark."""
         not_after = self.guard.not_after()
-        if all(instant <= not_after for instant, _ in pings):
+        refused = [ping for ping in pings if ping[0] > not_after]
+        if not refused:
             return pings
         message, store_id = event.message, event.key.decode("utf-8", "replace")
-        for instant, active in pings:
-            if instant > not_after:
-                detail = f"{iso_text(instant)} is after {iso_text(not_after)}, the latest accepted now"
-                row = (store_id, iso_text(instant), "active" if active else "inactive")
-                self._dead_letter(Reject(message.topic, message.offset, FROM_THE_FUTURE, detail, row))
-        refused = sum(1 for instant, _ in pings if instant > not_after)
-        self.metrics.pings_processed.labels(FROM_THE_FUTURE).inc(refused)
-        self.progress.outcomes[FROM_THE_FUTURE] += refused
+        for instant, active in refused:
+            row = (store_id, iso_text(instant), "active" if active else "inactive")
+            detail = from_the_future(instant, not_after)
+            self._dead_letter(Reject(message.topic, message.offset, FROM_THE_FUTURE, detail, row))
+        self.metrics.pings_processed.labels(FROM_THE_FUTURE).inc(len(refused))
+        self.progress.outcomes[FROM_THE_FUTURE] += len(refused)
         return [ping for ping in pings if ping[0] <= not_after]
 
     async def _ingest_pings(self, stream: faust.StreamT[bytes]) -> None:

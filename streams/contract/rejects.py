@@ -5,8 +5,15 @@ from __future__ import annotations
 import json
 from typing import NamedTuple
 
+from streams.engine.instants import iso_text
+
 # A ping stamped later than the receiving component's clock allows (``EventTimeGuard``).
 FROM_THE_FUTURE = "from_the_future"
+
+
+def from_the_future(instant: int, not_after: int) -> str:
+    """Why a ping stamped at ``instant`` is refused ``FROM_THE_FUTURE``, in every door's words."""
+    return f"{iso_text(instant)} is after {iso_text(not_after)}, the latest accepted now"
 
 
 class Reject(NamedTuple):
