@@ -9,8 +9,9 @@ clock when the worker has processed every message, on:
 2. three brokers, every topic replicated three times with ``min.insync.replicas`` 2;
 3. one broker with a SASL_SSL listener (SCRAM-SHA-512, TLS), the worker and the replay on it;
 4. three brokers again, one of them killed (-9) once the worker has processed a tenth of the pings:
-   the seconds from the kill until the worker has written again to every changelog partition the
-   killed broker led (its producing resumed through the new leaders), and the rate end to end.
+   the seconds from the kill until every changelog partition it led has a new leader (the earliest
+   the worker's writes to them can resume), until the worker has processed another tenth, and the
+   rate end to end with the broker down.
 
 Every run's report is compared with the reference's. The two bars: three brokers at least half the
 reference's rate, SASL_SSL at least 80 % of it.

@@ -162,13 +162,13 @@ def _replay(args: argparse.Namespace) -> int:
     from streams.faust_internals.probe import probe
 
     settings = _settings(args)
-    speed = args.speed
+    kafka, speed = settings.kafka, args.speed
 
     async def run() -> int:
-        await probe(settings.kafka)
+        await probe(kafka)
         summary = await publish_dataset(
             args.source,
-            settings.kafka,
+            kafka,
             settings.topics,
             settings.partitions,
             settings.replication_factor,

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,12 +125,22 @@ class Deployment:
 
 
 class WorkerProcess:
-    """``storemon worker`` in a subprocess, as operators run it."""
+    """``storemon worker`` in a subprocess, as operators run it (or ``command``, run in ``cwd``: the
+    container image's own, say)."""
 
-    def __init__(self, port: int, data_dir: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        port: int,
+        data_dir: Path,
+        env: dict[str, str],
+        command: Sequence[str] = (sys.executable, "-m", "storemon.cli", "worker"),
+        cwd: Path | None = None,
+    ) -> None:
         self.port = port
         self.data_dir = data_dir
         self.env = env
+        self.command = list(command)
+        self.cwd = cwd
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
         self.log = data_dir.parent / f"worker-{port}.log"
@@ -140,10 +150,7 @@ class WorkerProcess:
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         self._log_handle = self.log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "storemon.cli", "worker"],
-            env=self.env,
-            stdout=self._log_handle,
-            stderr=subprocess.STDOUT,
+            self.command, env=self.env, cwd=self.cwd, stdout=self._log_handle, stderr=subprocess.STDOUT
         )
         return self
 

@@ -17,7 +17,7 @@ import httpx
 from dashboard.browser import headless_chromium
 from storemon.local import local_deployment
 
-SAMPLE = Path(__file__).resolve().parent.parent / "storemon" / "samples" / "demo.zip"
+SAMPLE = Path(__file__).resolve().parent / "samples" / "demo.zip"
 
 
 def photograph(url: str, store: str, out: Path) -> None:

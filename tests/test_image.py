@@ -20,12 +20,11 @@ import sysconfig
 import tomllib
 from pathlib import Path
 
-import httpx
 import pytest
 
 from connectors.kafka import KafkaConnection
 from storemon.broker import free_port
-from storemon.local import fresh_name
+from storemon.local import WorkerProcess, fresh_name
 from storemon.settings import kafka_environment
 from tests.conftest import REPO
 
@@ -160,28 +159,10 @@ def test_the_images_command_starts_a_worker_and_its_health_check_passes(
         STOREMON_TOPIC_PREFIX=name,
         STOREMON_PARTITIONS="2",
     )
-    worker = subprocess.Popen(
-        command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    worker = WorkerProcess(port, tmp_path / "data", env, command, cwd=tmp_path).start()
     try:
-        asyncio.run(ready(f"http://127.0.0.1:{port}", worker))
+        asyncio.run(worker.wait_ready())
         checked = subprocess.run(health, env=env, cwd=tmp_path, capture_output=True, text=True)
         assert checked.returncode == 0, checked.stderr
     finally:
-        worker.terminate()
-        worker.wait(30)
-
-
-async def ready(url: str, worker: subprocess.Popen[bytes]) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(600):
-            if worker.poll() is not None:
-                said = worker.stderr.read().decode()[-3000:] if worker.stderr else ""
-                raise AssertionError(f"the image's command exited: {said}")
-            try:
-                if (await client.get(f"{url}/readyz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError("the image's worker was not ready in two minutes")
+        worker.stop()

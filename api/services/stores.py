@@ -6,6 +6,8 @@ path); a worker that does not hold the store forwards the question to the one th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from api.errors import UnknownStore
 from api.ports import LocalWorker
 from api.schemas import HoursEntry, OutageOut, ProfileOut, StoreOutages, StoreUptime
@@ -25,12 +27,7 @@ class RoutedStoreAnswers:
 
     async def lookup(self, store_id: str) -> bytes:
         """The store's answer at the group's watermark."""
-        as_of = self.peers.cached_watermark()
-        if as_of is None:
-            raise UnknownStore()
-        return await self.peers.at_owner(
-            store_id, "", {"as_of_us": as_of}, lambda: self.lookup_here(store_id, as_of)
-        )
+        return await self._at_owner(store_id, "", self._instant(None), self.lookup_here)
 
     def lookup_here(self, store_id: str, as_of: int) -> bytes:
         self.peers.check_instant(as_of)
@@ -67,10 +64,7 @@ class RoutedStoreAnswers:
 
     async def outages(self, store_id: str, as_of: int | None) -> bytes:
         """The store's outages in the week before ``as_of`` (default: the group's watermark)."""
-        at = self._instant(as_of)
-        return await self.peers.at_owner(
-            store_id, "/outages", {"as_of_us": at}, lambda: self.outages_here(store_id, at)
-        )
+        return await self._at_owner(store_id, "/outages", self._instant(as_of), self.outages_here)
 
     def outages_here(self, store_id: str, as_of: int) -> bytes:
         state, profile = self._held(store_id, as_of)
@@ -87,10 +81,7 @@ class RoutedStoreAnswers:
 
     async def timeline(self, store_id: str, as_of: int | None) -> bytes:
         """The store's week up to ``as_of`` (default: the group's watermark) as an SVG timeline."""
-        at = self._instant(as_of)
-        return await self.peers.at_owner(
-            store_id, "/timeline.svg", {"as_of_us": at}, lambda: self.timeline_here(store_id, at)
-        )
+        return await self._at_owner(store_id, "/timeline.svg", self._instant(as_of), self.timeline_here)
 
     def timeline_here(self, store_id: str, as_of: int) -> bytes:
         return timeline_svg(store_id, *self._held(store_id, as_of), as_of).encode()
@@ -102,6 +93,12 @@ class RoutedStoreAnswers:
         if held is None or held[0].last_ping_at(as_of) is None:
             raise UnknownStore()
         return held
+
+    async def _at_owner(
+        self, store_id: str, suffix: str, as_of: int, here: Callable[[str, int], bytes]
+    ) -> bytes:
+        """``here(store_id, as_of)`` where the store is held: here, or through its holder's route."""
+        return await self.peers.at_owner(store_id, suffix, {"as_of_us": as_of}, lambda: here(store_id, as_of))
 
     def _instant(self, as_of: int | None) -> int:
         """``as_of``, or the group's watermark; a group that has seen no ping knows no store."""

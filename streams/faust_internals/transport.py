@@ -10,7 +10,7 @@ the transport through its ``transport`` property (``streams.app.create_app``).
 from __future__ import annotations
 
 from collections.abc import Set
-from typing import Any
+from typing import Any, cast
 
 from faust.transport.drivers import aiokafka as driver
 from faust.types import TP, AppT
@@ -31,14 +31,17 @@ class WorkerConsumerThread(driver.AIOKafkaConsumerThread):
     ) -> Any:
         partitions: Any = None  # a client-only app's: every partition
         if active_partitions is not None:
-            faust_consumer: Any = self.consumer
+            buffered = cast(Any, self.consumer)._buffered_partitions
             partitions = DeliverablePartitions(
-                active_partitions,
-                faust_consumer._buffered_partitions,
-                lambda tp: bool(faust_consumer._is_changelog_tp(tp)),
-                lambda: bool(self.app.rebalancing),
+                active_partitions, buffered, self._is_changelog, self._rebalancing
             )
         return await super()._fetch_records(consumer, partitions, timeout=timeout, max_records=max_records)
+
+    def _is_changelog(self, tp: TP) -> bool:
+        return bool(cast(Any, self.consumer)._is_changelog_tp(tp))
+
+    def _rebalancing(self) -> bool:
+        return bool(self.app.rebalancing)
 
 
 class WorkerConsumer(driver.Consumer):
