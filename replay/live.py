@@ -12,20 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from replay.parsing import (
-    RowError,
-    parse_clock,
-    parse_day,
-    parse_status,
-    parse_store_id,
-    parse_timestamp,
-    refuse_from_the_future,
-)
-from replay.reader import Ping, iter_pings
+from replay.parsing import Ping, RowError, parse_hours, parse_ping
+from replay.reader import iter_pings
 from replay.rejects import Rejects
 from replay.source import DataFile, Dataset, FileKind, classify_header
 from streams.contract.rejects import Reject
-from streams.engine import HoursRow, StoreProfile, is_known_timezone
+from streams.engine import StoreProfile, is_known_timezone
 
 CSV_SOURCE = "request body"
 CSV_TYPES = ("text/csv", "text/plain")
@@ -54,8 +46,7 @@ def pings_from_items(items: list[Any], not_after: int | None = None) -> Parsed:
             store, status, timestamp = (item[name] for name in PING_FIELDS)
             if not (isinstance(store, str) and isinstance(status, str) and isinstance(timestamp, str)):
                 raise RowError("bad_item", "store_id, status and timestamp_utc must be strings")
-            instant = refuse_from_the_future(parse_timestamp(timestamp), not_after)
-            parsed.pings.append((parse_store_id(store), instant, parse_status(status)))
+            parsed.pings.append(parse_ping(store, status, timestamp, not_after))
         except RowError as error:
             row = tuple(str(value) for value in item.values()) if isinstance(item, Mapping) else (repr(item),)
             parsed.rejects.append(Reject(CSV_SOURCE, index, error.reason, error.detail, row))
@@ -112,7 +103,7 @@ def profile_from_body(timezone: str | None, hours: list[tuple[str, str, str]]) -
     rows = []
     for index, (day, start, end) in enumerate(hours):
         try:
-            rows.append(HoursRow(parse_day(day), parse_clock(start), parse_clock(end)))
+            rows.append(parse_hours(day, start, end))
         except RowError as error:
             problems.append((f"hours[{index}]", error.reason, error.detail))
     if problems:

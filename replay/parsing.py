@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from streams.contract.messages import MAX_KEY_CHARACTERS
 from streams.contract.rejects import FROM_THE_FUTURE, from_the_future
+from streams.engine import HoursRow
 from streams.engine.instants import to_instant
 from streams.engine.units import EARLIEST, LATEST, SECOND
 
@@ -22,6 +23,9 @@ _minute_cache: dict[str, int] = {}
 _id_cache: dict[str, str] = {}
 _STATUS = {"active": True, "inactive": False}
 
+# (store_id, instant in microseconds, active); a plain tuple because millions are made per run.
+Ping = tuple[str, int, bool]
+
 
 class RowError(ValueError):
     """A field that cannot be used; ``reason`` is a stable slug for counting."""
@@ -30,6 +34,20 @@ class RowError(ValueError):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+
+def parse_ping(store_id: str, status: str, timestamp: str, not_after: int | None) -> Ping:
+    """A ping from its three fields as the dataset writes them, refused if stamped after ``not_after``."""
+    return (
+        parse_store_id(store_id),
+        refuse_from_the_future(parse_timestamp(timestamp), not_after),
+        parse_status(status),
+    )
+
+
+def parse_hours(day: str, start: str, end: str) -> HoursRow:
+    """One weekly business-hours row from its three fields as the dataset writes them."""
+    return HoursRow(parse_day(day), parse_clock(start), parse_clock(end))
 
 
 def refuse_from_the_future(instant: int, not_after: int | None) -> int:

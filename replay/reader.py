@@ -5,21 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from replay.parsing import (
-    RowError,
-    parse_clock,
-    parse_day,
-    parse_status,
-    parse_store_id,
-    parse_timestamp,
-    refuse_from_the_future,
-)
+from replay.parsing import Ping, RowError, parse_hours, parse_ping, parse_store_id
 from replay.partition import Partition
 from replay.source import DataFile, Dataset, FileKind
 from streams.engine import HoursRow, StoreProfile
-
-# (store_id, instant in microseconds, active); a plain tuple because millions are made per run.
-Ping = tuple[str, int, bool]
 
 
 def iter_pings(
@@ -39,11 +28,7 @@ def iter_pings(
             if partition is not None and not partition.owns(row[store_col]):
                 continue
             try:
-                yield (
-                    parse_store_id(row[store_col]),
-                    refuse_from_the_future(parse_timestamp(row[time_col]), not_after),
-                    parse_status(row[status_col]),
-                )
+                yield parse_ping(row[store_col], row[status_col], row[time_col], not_after)
             except RowError as error:
                 rejects.add(data_file.name, line, error.reason, error.detail, row)
 
@@ -59,11 +44,7 @@ def read_profiles(dataset: Dataset, partition: Partition | None = None) -> dict[
     for data_file, line, row, store_id in _rows_with_store(dataset, FileKind.HOURS, partition):
         cols = data_file.columns
         try:
-            entry = HoursRow(
-                parse_day(row[cols["day"]]),
-                parse_clock(row[cols["start_time_local"]]),
-                parse_clock(row[cols["end_time_local"]]),
-            )
+            entry = parse_hours(row[cols["day"]], row[cols["start_time_local"]], row[cols["end_time_local"]])
         except RowError as error:
             rejects.add(data_file.name, line, error.reason, error.detail, row)
             continue
