@@ -22,6 +22,11 @@ class UnknownStore(DomainError):
         super().__init__("unknown store")
 
 
+class NoProfile(DomainError):
+    def __init__(self) -> None:
+        super().__init__("the store has no profile set; the default applies")
+
+
 class UnknownReport(DomainError):
     def __init__(self) -> None:
         super().__init__("no report with that id")
@@ -87,6 +92,7 @@ class BrokerUnavailable(DomainError):
 STATUS_OF: dict[type[DomainError], int] = {
     UnknownStore: status.HTTP_404_NOT_FOUND,
     UnknownReport: status.HTTP_404_NOT_FOUND,
+    NoProfile: status.HTTP_404_NOT_FOUND,
     OutsideHorizon: status.HTTP_422_UNPROCESSABLE_CONTENT,
     PartitionsMoving: status.HTTP_503_SERVICE_UNAVAILABLE,
     PeerUnreachable: status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -33,6 +33,11 @@ class LocalWorker(Protocol):
     def ready(self) -> bool: ...
 
     @property
+    def kafka_unreachable(self) -> str | None:
+        """Why the cluster does not answer, while it does not."""
+        ...
+
+    @property
     def settled(self) -> bool:
         """In its group, not rebalancing, its tables recovered: what it holds is complete."""
         ...

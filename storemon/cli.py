@@ -20,6 +20,7 @@ from connectors.kafka import SaslMechanism, SecurityProtocol
 from replay.parsing import RowError, parse_timestamp
 from replay.publish import DEFAULT_FRAME
 from replay.source import DatasetError
+from storemon.listening import PortInUse
 from storemon.settings import KAFKA_SETTINGS, Settings
 from streams.engine import HOUR
 from streams.engine.instants import iso_text
@@ -372,7 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DatasetError, ValueError) as error:
         print(f"storemon {args.command}: {error}", file=sys.stderr)
         return 2
-    except (KafkaUnreachable, TopicLayoutError, StateFormatError) as error:
+    except (KafkaUnreachable, TopicLayoutError, StateFormatError, PortInUse) as error:
         print(f"storemon {args.command}: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -107,6 +107,15 @@ class Settings(BaseSettings):
         ge=1,
         description="processes a report or listing is computed in, each reading a share of the partitions",
     )
+    broker_wait_seconds: float = Field(
+        60.0, ge=0, description="how long a starting worker waits for Kafka to answer before it gives up"
+    )
+    ingest_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=120,
+        description="how long live input waits for the broker's acknowledgement before answering 503",
+    )
     listing_refresh_seconds: float = Field(
         10.0,
         gt=0,

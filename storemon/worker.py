@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -36,11 +37,12 @@ from api.services.reports import ReportService
 from api.services.stores import RoutedStoreAnswers
 from connectors.kafka import KafkaConnection, Publisher
 from dashboard.pages import install_dashboard
+from storemon.listening import claim_port
 from storemon.logs import configure_logging
 from storemon.settings import Settings
 from streams.app import StreamsConfig
 from streams.engine import HOUR, SECOND
-from streams.faust_internals.probe import probe
+from streams.faust_internals.probe import wait_for_kafka
 from streams.layout import ensure_layout, planned_layout
 from streams.state.changelog import StateFormatError
 from streams.worker import StreamWorker
@@ -95,16 +97,17 @@ async def faust_running(app: faust.App) -> AsyncIterator[None]:
 async def prepare_cluster(kafka: KafkaConnection, settings: Settings) -> None:
     """Reach the cluster and make sure it holds the topic layout, before anything starts: a cluster
     that cannot be reached, or a wrong layout, ends the worker with one line saying why."""
-    await probe(kafka)
+    await wait_for_kafka(kafka, settings.broker_wait_seconds)
     layout = await planned_layout(
         kafka, settings.topics, settings.partitions, settings.replication_factor, settings.app_id
     )
     await ensure_layout(kafka, layout)
 
 
-def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, StreamWorker]:
+def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, StreamWorker, Events]:
     """The worker's whole object graph behind its HTTP API, started and stopped by the API's lifespan;
-    ``kafka`` is how every Kafka client of it connects."""
+    ``kafka`` is how every Kafka client of it connects. The event streams are returned too: the
+    server ends them when it stops."""
     streams = StreamWorker(streams_config(settings, kafka))
     token = settings.api_token.get_secret_value() if settings.api_token is not None else None
     peers = Peers(streams, token, settings.retention)
@@ -131,7 +134,12 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
     fleet = FleetView(gathering, peers.watermark, streams)
     publisher = Publisher(kafka, linger_ms=1)  # live input waits on its acknowledgement
     intake = Intake(
-        publisher, settings.topics, streams.metrics.registry, settings.ingest_max_pings, settings.guard
+        publisher,
+        settings.topics,
+        streams.metrics.registry,
+        settings.ingest_max_pings,
+        settings.guard,
+        settings.ingest_timeout_seconds,
     )
 
     webhooks = None
@@ -164,6 +172,7 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         side_started = asyncio.ensure_future(streams.side.start())
         try:
+            await streams.discard_unbacked_state()
             if streams.ingest.deriving:
                 await streams.send_outage.start()
             async with faust_running(streams.app):
@@ -180,6 +189,7 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
                         peers.refreshing(),
                         reports.supervising(),
                         repeating(5.0, streams.restart_stalled_recovery, "recovery watch"),
+                        repeating(5.0, streams.kafka.check, "Kafka watch"),
                         repeating(WARM_EVERY, streams.warm, "report processes warm-up"),
                         fleet.now.refreshing(settings.listing_refresh_seconds),
                         outages.now.refreshing(settings.listing_refresh_seconds),
@@ -209,7 +219,20 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
     )
     api = create_api(services, lifespan)
     install_dashboard(api)
-    return api, streams
+    return api, streams, events
+
+
+class WorkerServer(uvicorn.Server):
+    """uvicorn's server, ending every open event stream as its stop begins: the stop waits for open
+    responses to finish, which an event stream never does, then cancels them mid-write."""
+
+    def __init__(self, config: uvicorn.Config, streams_closing: asyncio.Event) -> None:
+        super().__init__(config)
+        self.streams_closing = streams_closing
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.streams_closing.set()
+        await super().shutdown(sockets)
 
 
 def run_worker(settings: Settings) -> None:
@@ -218,10 +241,11 @@ def run_worker(settings: Settings) -> None:
     # feeder and result threads. A thread that let go of the GIL waits up to this interval to get it
     # back; at the default 5 ms each hand-over can hold the loop up that long.
     sys.setswitchinterval(0.0005)
+    listening = claim_port(settings.api_host, settings.api_port)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     kafka = settings.kafka
     asyncio.run(prepare_cluster(kafka, settings))
-    api, streams = build_api(settings, kafka)
+    api, streams, events = build_api(settings, kafka)
     config = uvicorn.Config(
         api,
         host=settings.api_host,
@@ -231,8 +255,8 @@ def run_worker(settings: Settings) -> None:
         http="httptools",  # the C parser: a lookup spends a third less time in the server than with h11
         timeout_graceful_shutdown=10,
     )
-    server = uvicorn.Server(config)
+    server = WorkerServer(config, events.closing)
     streams.stop_process = lambda: setattr(server, "should_exit", True)
-    server.run()
+    server.run(sockets=[listening])
     if streams.fatal is not None:
         raise StateFormatError(streams.fatal)

@@ -8,15 +8,20 @@ API sees.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable
 from functools import partial
 from itertools import chain
 from typing import Any, TypeVar, cast
 
+from aiokafka import TopicPartition
+
+from connectors.kafka import end_offsets
 from streams.agents import Ingest, OutagePublishing
 from streams.app import StreamsConfig, create_app
 from streams.engine import StoreProfile, StoreState, StoreStatus, store_status
 from streams.faust_internals.commits import Deliveries
+from streams.faust_internals.probe import KafkaWatch
 from streams.faust_internals.recovery import restart_if_stalled
 from streams.gathering import (
     FleetRow,
@@ -45,6 +50,7 @@ class StreamWorker:
     def __init__(self, config: StreamsConfig) -> None:
         self.config = config
         self.metrics = StreamMetrics()
+        self.kafka = KafkaWatch(config.kafka)
         self.deliveries = Deliveries()
         self.app = create_app(config, self.deliveries)
         self.topics = WorkerTopics.declare(self.app, config.topics, config.partitions)
@@ -157,6 +163,32 @@ class StreamWorker:
         if restart_if_stalled(cast(Any, self.app.tables).recovery):
             self.metrics.recoveries_restarted.inc()
 
+    async def discard_unbacked_state(self) -> None:
+        """Remove each local table database that holds more of its changelog than the changelog has.
+
+        Its topics were deleted or made anew since (a wiped cluster, a data directory reused for
+        another deployment): its state is backed by no log, and Faust would refuse to recover it
+        (``ConsistencyError``) and never become ready. Without the database the partition is
+        recovered from its changelog, as on a new worker. Runs before Faust opens any database.
+        """
+        held = self.tables.persisted()
+        if not held:
+            return
+        ends = await end_offsets(self.config.kafka, [TopicPartition(*changelog) for changelog in held])
+        for (topic, partition), (path, offset) in held.items():
+            end = ends.get(TopicPartition(topic, partition), 0)
+            if offset >= end:
+                log.warning(
+                    "%s holds %s[%d] up to offset %d, but that changelog ends at %d: its topics were "
+                    "deleted or recreated since; discarding it, its partition is recovered from the log",
+                    path,
+                    topic,
+                    partition,
+                    offset,
+                    end,
+                )
+                shutil.rmtree(path)
+
     @property
     def settled(self) -> bool:
         """Started, in its group, and not recovering tables or rebalancing."""
@@ -164,8 +196,20 @@ class StreamWorker:
 
     @property
     def ready(self) -> bool:
-        """Settled, no agent down, and every changelog record the broker refused written since."""
-        return self.settled and not self.progress.crashed and not self.tables.unwritten and not self.fatal
+        """Settled, no agent down, Kafka answering, and every changelog record the broker refused written
+        since."""
+        return (
+            self.settled
+            and not self.progress.crashed
+            and not self.tables.unwritten
+            and not self.fatal
+            and self.kafka_unreachable is None
+        )
+
+    @property
+    def kafka_unreachable(self) -> str | None:
+        """Why the cluster does not answer, while it does not."""
+        return self.kafka.unreachable
 
     def _fail(self, reason: str) -> None:
         """Stop the process: it met state it must not go on without."""

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
 from api.deps import EventsDep
+from api.params import StoreIdFilter
 from api.services.events import event_stream, start_of
 
 router = APIRouter(prefix="/api", tags=["events"])
@@ -28,13 +29,13 @@ async def events(
         str | None,
         Query(max_length=4096, description="an event id to resume after, for clients without headers"),
     ] = None,
-    store_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+    store_id: StoreIdFilter = None,
 ) -> StreamingResponse:
     """Every store's outage changes from now on, or after the event id given; any worker serves the
     whole fleet, and an id from one resumes on another."""
     start = start_of(events.feed, last_event_id or after)
     return StreamingResponse(
-        event_stream(events.feed, start, events.heartbeat, store_id),
+        event_stream(events, start, store_id),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -18,10 +18,14 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(worker: WorkerDep, response: Response) -> dict[str, str]:
-    """Ready when the worker has joined its group, its tables are not recovering and its agents run."""
+    """Ready when Kafka answers, the worker has joined its group, its tables are not recovering and its
+    agents run."""
     if worker.ready:
         return {"status": "ready"}
     response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    unreachable = worker.kafka_unreachable
+    if unreachable is not None:
+        return {"status": "Kafka unreachable", "detail": unreachable}
     crashed = worker.progress.crashed
     if crashed:
         return {

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from api.deps import IntakeDep, StoresDep
-from api.errors import UnsupportedMediaType
+from api.errors import NoProfile, UnsupportedMediaType
+from api.params import StoreId
 from api.schemas import PingsAccepted, ProfileIn, ProfileOut
 from replay.live import CSV_TYPES, pings_from_body, pings_from_items
 from streams.engine.instants import dataset_text
 
 router = APIRouter(prefix="/api", tags=["ingest"])
-StoreId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[^/]+$")]
 PING_TYPES = ("application/json", *CSV_TYPES)
 _PING_ITEM = {
     "type": "object",
@@ -77,7 +77,7 @@ async def push_ping(
 @router.get(
     "/stores/{store_id}/profile",
     response_model=ProfileOut,
-    responses={503: {"description": "partitions moving"}},
+    responses={404: {"description": "unknown store"}, 503: {"description": "partitions moving"}},
 )
 async def get_profile(store_id: StoreId, stores: StoresDep) -> Response:
     """The store's timezone and weekly hours as the worker holding it has them."""
@@ -92,8 +92,16 @@ async def put_profile(store_id: StoreId, body: ProfileIn, intake: IntakeDep) -> 
     return {"status": "published"}
 
 
-@router.delete("/stores/{store_id}/profile", status_code=status.HTTP_202_ACCEPTED, responses=_REFUSED)
-async def delete_profile(store_id: StoreId, intake: IntakeDep) -> dict[str, str]:
-    """Remove the store's profile: it falls back to 24x7 in the default zone."""
+@router.delete(
+    "/stores/{store_id}/profile",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={404: {"description": "unknown store, or no profile set"}, **_REFUSED},
+)
+async def delete_profile(store_id: StoreId, intake: IntakeDep, stores: StoresDep) -> dict[str, str]:
+    """Remove the store's profile: it falls back to 24x7 in the default zone. A store without one, as
+    its worker holds it (a profile put but not yet applied counts as none), is a 404 and nothing is
+    published."""
+    if ProfileOut.model_validate_json(await stores.profile(store_id)).is_default:
+        raise NoProfile()
     await intake.delete_profile(store_id)
     return {"status": "published"}

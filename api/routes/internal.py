@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from api.deps import GatheringDep, StoresDep, WorkerDep
+from api.params import StoreId
 from api.schemas import ProfileOut, StoreOutages, StoreUptime
 from api.services.gathering import fleet_row_fields, placed_outage_fields
 from streams.engine.units import EARLIEST, LATEST
 
 # Instants the engine accepts, checked before anything is computed.
 Instant = Annotated[int, Query(ge=EARLIEST, lt=LATEST, description="microseconds since the Unix epoch")]
-StoreId = Annotated[str, Path(min_length=1, max_length=128)]
 router = APIRouter(prefix="/api/internal", tags=["internal"], include_in_schema=False)
 
 

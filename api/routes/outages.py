@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import MaxStale, OutagesDep
+from api.params import StoreIdFilter
 from api.schemas import OutagePage
 from api.services.outages import OutageFilter, OutageStatus
 from streams.engine.instants import to_instant
@@ -20,7 +21,7 @@ async def outages(
     listing: OutagesDep,
     max_stale: MaxStale,
     status: OutageStatus = OutageStatus.ALL,
-    store_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+    store_id: StoreIdFilter = None,
     since: Annotated[datetime | None, Query(description="only outages going on at or after it")] = None,
     min_minutes: Annotated[float | None, Query(ge=0, description="least business downtime")] = None,
     as_of: Annotated[datetime | None, Query(description="default: the stream's watermark")] = None,

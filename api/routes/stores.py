@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from api.deps import StoresDep
+from api.params import StoreId
 from api.schemas import StoreOutages, StoreUptime
 from streams.engine.instants import to_instant
 
@@ -19,9 +20,7 @@ router = APIRouter(prefix="/api/stores", tags=["stores"])
     response_model=StoreUptime,
     responses={404: {"description": "unknown store"}, 503: {"description": "partitions moving"}},
 )
-async def store_uptime(
-    store_id: Annotated[str, Path(min_length=1, max_length=128)], stores: StoresDep
-) -> Response:
+async def store_uptime(store_id: StoreId, stores: StoresDep) -> Response:
     """The store's six figures at the stream's watermark, its current status and its last ping."""
     return Response(await stores.lookup(store_id), media_type="application/json")
 
@@ -32,7 +31,7 @@ async def store_uptime(
     responses={404: {"description": "unknown store"}, 422: {"description": "as_of outside the horizon"}},
 )
 async def store_outages(
-    store_id: Annotated[str, Path(min_length=1, max_length=128)],
+    store_id: StoreId,
     stores: StoresDep,
     as_of: Annotated[datetime | None, Query(description="default: the stream's watermark")] = None,
 ) -> Response:
@@ -47,7 +46,7 @@ async def store_outages(
     responses={200: {"content": {"image/svg+xml": {}}}, 404: {"description": "unknown store"}},
 )
 async def store_timeline(
-    store_id: Annotated[str, Path(min_length=1, max_length=128)],
+    store_id: StoreId,
     stores: StoresDep,
     as_of: Annotated[datetime | None, Query(description="default: the stream's watermark")] = None,
 ) -> Response:

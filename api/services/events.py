@@ -3,9 +3,10 @@ between them, ids that resume the stream (``alerts.feed.Position``)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable
+from dataclasses import dataclass, field
 
 from alerts.feed import BadPosition, Notice, Position
 from api.errors import BadEventId
@@ -19,6 +20,9 @@ RECONNECT_MS = 2000
 class Events:
     feed: EventFeed
     heartbeat: float = 15.0  # seconds of silence before a heartbeat comment
+    # Set when the server stops: every open stream ends at once, so the stop does not wait out its
+    # graceful timeout and then cancel them mid-write.
+    closing: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def start_of(feed: EventFeed, last_event_id: str | None) -> Position | None:
@@ -36,17 +40,33 @@ def frame(notice: Notice) -> bytes:
     return f"id: {notice.position}\nevent: outage.{notice.event}\ndata: {data}\n\n".encode()
 
 
+async def _unless_closing(read: Awaitable[list[Notice]], closing: asyncio.Event) -> list[Notice] | None:
+    """What ``read`` gives, or None (the read cancelled) once ``closing`` is set."""
+    reading = asyncio.ensure_future(read)
+    stopping = asyncio.ensure_future(closing.wait())
+    try:
+        await asyncio.wait((reading, stopping), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (reading, stopping):
+            task.cancel()
+        await asyncio.gather(reading, stopping, return_exceptions=True)
+    return None if closing.is_set() else reading.result()
+
+
 async def event_stream(
-    feed: EventFeed, start: Position | None, heartbeat: float, store_id: str | None = None
+    events: Events, start: Position | None, store_id: str | None = None
 ) -> AsyncIterator[bytes]:
     """Frames of every outage change after ``start`` (of ``store_id`` only, when given), until the
-    client goes; a comment line whenever ``heartbeat`` seconds pass without one, so proxies and
-    clients can tell a quiet stream from a dead one."""
-    async with feed.reading(start) as reader:
+    client goes or the server stops; a comment line whenever ``heartbeat`` seconds pass without one,
+    so proxies and clients can tell a quiet stream from a dead one."""
+    async with events.feed.reading(start) as reader:
         yield f"retry: {RECONNECT_MS}\n: from {reader.position}\n\n".encode()
         while True:
+            notices = await _unless_closing(reader.read(events.heartbeat), events.closing)
+            if notices is None:
+                return
             sent = False
-            for notice in await reader.read(heartbeat):
+            for notice in notices:
                 if store_id is None or notice.body.get("store_id") == store_id:
                     sent = True
                     yield frame(notice)

@@ -4,11 +4,14 @@ A request is validated whole with the replay's parsers; with any bad entry it is
 entry's position and reason) and nothing is published, so a caller can fix and resend it as is.
 Valid pings travel one message per store, keyed by its id; the answer comes once the broker has
 acknowledged every message. If the broker fails part-way, the caller gets a 503 and resends: the
-worker's state counts a ping once however often it arrives.
+worker's state counts a ping once however often it arrives. A broker that does not acknowledge within
+the timeout (``STOREMON_INGEST_TIMEOUT_SECONDS``) is the same 503: messages already handed to the
+client may still arrive, which a resend makes harmless.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 
@@ -37,8 +40,10 @@ class Intake:
         registry: CollectorRegistry,
         max_pings: int,
         guard: EventTimeGuard | None = None,
+        timeout: float = 5.0,
     ) -> None:
         self.publisher = publisher
+        self.timeout = timeout  # seconds to wait for the broker's acknowledgement
         self.topics = topics
         self.max_pings = max_pings
         self.guard = guard or EventTimeGuard()
@@ -120,6 +125,8 @@ class Intake:
 
     async def _send(self, topic: str, messages: list[tuple[str, bytes | None]]) -> None:
         try:
-            await self.publisher.send_all(topic, messages)
+            await asyncio.wait_for(self.publisher.send_all(topic, messages), self.timeout)
+        except TimeoutError:
+            raise BrokerUnavailable(f"no acknowledgement within {self.timeout:g} s") from None
         except Exception as error:  # any client failure means: not durable, say so and let the caller retry
             raise BrokerUnavailable(error) from error

@@ -46,7 +46,11 @@ class RoutedStoreAnswers:
         return await self.peers.at_owner(store_id, "/profile", {}, lambda: self.profile_here(store_id))
 
     def profile_here(self, store_id: str) -> bytes:
+        """The store's own profile, or the default for a store with pings and none set; a store with
+        neither is unknown here, as its lookup says."""
         profile = self.worker.profile(store_id)
+        if profile is None and self.worker.store_state(store_id) is None:
+            raise UnknownStore()
         shown = profile or DEFAULT_PROFILE
         body = ProfileOut(
             store_id=store_id,

@@ -23,7 +23,8 @@ version, read each failure against the module named here, then move the pins the
 ``recovery``: faust ``Recovery._recovery_started_at``, ``_active_events_received_at`` and
   ``signal_recovery_start``: a table recovery that stalls is started again.
 ``storage``: faust's RocksDB ``Store._dbs``, ``_iteritems``, ``partition_path`` and ``offset_key``:
-  store reads by partition, raw items for the watermark, database paths for the report processes.
+  store reads by partition, raw items for the watermark, database paths for the report processes, and
+  the changelog offset each database keeps under ``offset_key``, read at start.
 ``streams.state.tables`` overrides faust's public hooks ``Table.on_key_set`` and
   ``Collection.apply_changelog_batch``: the state table writes its own changelog records and folds them
   on recovery. Pinned here too, since Faust must keep calling them.

@@ -1,10 +1,11 @@
 """The one door to Faust's private storage API.
 
-Three paths lean on a table's store driver: a store read (``Table.get`` reads twice, a membership
+Four paths lean on a table's store driver: a store read (``Table.get`` reads twice, a membership
 test and then the value, and needs an index of every key to know its partition), the watermark scan
-(Faust's decoded ``items()`` costs three times the driver's raw items), and a gathering, which reads
-each partition's RocksDB database from the report process and needs to know where it lies and which
-key is Faust's own. All lean on faust-streaming internals (listed in ``streams.faust_internals``).
+(Faust's decoded ``items()`` costs three times the driver's raw items), a gathering, which reads each
+partition's RocksDB database from the report process and needs to know where it lies and which key
+is Faust's own, and the check at start that each database holds no more of its changelog than the
+changelog has. All lean on faust-streaming internals (listed in ``streams.faust_internals``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, cast
 
 import faust
 from faust.stores.base import SerializedStore
+from rocksdict import AccessType, Options, Rdict
 
 RawTable = faust.types.TableT[bytes, bytes]
 
@@ -47,3 +49,18 @@ def bookkeeping_key(table: RawTable) -> bytes:
     """The key under which the store driver keeps its changelog offset in each database."""
     key: bytes = cast(Any, table.data).offset_key
     return key
+
+
+def persisted_offset(table: RawTable, partition: int) -> int | None:
+    """The changelog offset up to which the table's database of ``partition`` says it holds the log
+    (the store driver's bookkeeping), read before Faust opens it; None when there is no database or
+    it has no offset yet."""
+    path = database_path(table, partition)
+    if not (path / "CURRENT").exists():
+        return None
+    database = Rdict(str(path), Options(raw_mode=True), access_type=AccessType.read_only())
+    try:
+        raw = database.get(bookkeeping_key(table))
+    finally:
+        database.close()
+    return None if raw is None else int(raw)

@@ -24,7 +24,7 @@ from faust.types import TP, EventT
 from connectors.kafka import partition_of
 from streams.engine import StoreProfile, StoreState
 from streams.engine.state import STATE_FORMAT
-from streams.faust_internals.storage import bookkeeping_key, database_path, raw_items, read
+from streams.faust_internals.storage import bookkeeping_key, database_path, persisted_offset, raw_items, read
 from streams.metrics import StreamMetrics
 from streams.state.changelog import (
     FORMAT_VERSION,
@@ -188,6 +188,17 @@ class StoreTables:
         self._latest: dict[bytes, int] = {}  # key -> its latest record in flight
         self._sends = 0
         metrics.changelog_unwritten.set_function(lambda: len(self.unwritten))
+
+    def persisted(self) -> dict[tuple[str, int], tuple[Path, int]]:
+        """Each local database with a changelog offset: its changelog partition, path and offset."""
+        found = {}
+        for table in (self.states, self.profiles):
+            topic = table.changelog_topic.get_topic_name()
+            for partition in range(self.partitions):
+                offset = persisted_offset(table, partition)
+                if offset is not None:
+                    found[topic, partition] = (database_path(table, partition), offset)
+        return found
 
     @property
     def changelog_topics(self) -> list[str]:

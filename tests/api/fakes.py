@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,7 @@ class FakeWorker:
     peers: list[str] = field(default_factory=lambda: [ME])
     partitions: frozenset[int] = frozenset({0})
     is_ready: bool = True
+    kafka_unreachable: str | None = None
     is_settled: bool = True
     progress: Progress = field(default_factory=Progress)
     lag_updates: int = 0
@@ -116,6 +118,8 @@ class FakeStoreAnswers:
     def profile_here(self, store_id: str) -> bytes:
         if self.failure is not None:
             raise self.failure
+        if f"profile:{store_id}" not in self.bodies:
+            raise UnknownStore()
         return self.bodies[f"profile:{store_id}"]
 
     async def outages(self, store_id: str, as_of: int | None) -> bytes:
@@ -237,14 +241,18 @@ class MemoryReportLog:
 
 @dataclass
 class FakePublisher:
-    """Keeps what was published by topic; fails every send while ``down``."""
+    """Keeps what was published by topic; fails every send while ``down``, and never answers one while
+    ``silent`` (a broker gone quiet, which a client waits on until its own timeout)."""
 
     messages: dict[str, list[tuple[str, bytes | None]]] = field(default_factory=dict)
     down: bool = False
+    silent: bool = False
 
     async def send_all(self, topic: str, messages: Iterable[tuple[str, bytes | None]]) -> int:
         if self.down:
             raise ConnectionError("broker unreachable")
+        if self.silent:
+            await asyncio.Event().wait()
         sent = list(messages)
         self.messages.setdefault(topic, []).extend(sent)
         return len(sent)
@@ -252,7 +260,8 @@ class FakePublisher:
 
 @dataclass
 class FakeReader:
-    """Hands out the feed's notices after its position, a few per read, then nothing."""
+    """Hands out the feed's notices after its position, a few per read, then nothing after waiting
+    ``timeout``, as a consumer with nothing to read does."""
 
     notices: list[Notice]
     position: Position
@@ -261,6 +270,8 @@ class FakeReader:
         later = [n for n in self.notices if n.position.offsets > self.position.offsets][:2]
         if later:
             self.position = later[-1].position
+        else:
+            await asyncio.sleep(timeout)
         return later
 
 

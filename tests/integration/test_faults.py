@@ -7,6 +7,7 @@ import contextlib
 import csv
 import io
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,142 @@ def test_worker_stops_on_sigterm_when_the_broker_is_gone(tmp_path: Path) -> None
     finally:
         worker.stop()
         broker.stop()
+
+
+async def readiness(url: str) -> dict[str, Any] | None:
+    """What ``/readyz`` answers; None while nothing answers."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        try:
+            return dict((await client.get(f"{url}/readyz")).json())
+        except httpx.HTTPError:
+            return None
+
+
+async def until(check: Any, wanted: Any, timeout: float = 90.0) -> Any:
+    """``await check()`` again every 0.3 s until it answers ``wanted(answer)``; the last answer."""
+    for _ in range(int(timeout / 0.3)):
+        answer = await check()
+        if wanted(answer):
+            break
+        await asyncio.sleep(0.3)
+    return answer
+
+
+def test_a_worker_waits_for_its_broker_and_is_not_ready_while_it_is_away(tmp_path: Path) -> None:
+    broker = LocalBroker(tmp_path / "broker", port=free_port(), engine="kafka")
+    deployment = Deployment(broker.connection(), tmp_path, settings={"STOREMON_INGEST_TIMEOUT_SECONDS": "2"})
+    worker = deployment.worker()
+    ping = {"store_id": "s1", "status": "active", "timestamp_utc": "2023-01-25 18:13:22 UTC"}
+
+    async def scenario() -> tuple[dict[str, Any] | None, httpx.Response, httpx.Response]:
+        worker.start()  # before its broker: it waits, saying so, instead of dying
+        await until(lambda: asyncio.sleep(0, worker.log.read_text()), lambda text: "trying again" in text)
+        broker.start()
+        await worker.wait_ready()
+        broker.stop()
+        away = await until(
+            lambda: readiness(worker.url), lambda answer: answer and answer["status"] != "ready"
+        )
+        # Shorter than aiokafka's own 40 s request timeout, so only the worker's own bound answers in time.
+        async with httpx.AsyncClient(base_url=worker.url, timeout=25) as client:
+            refused = await client.post("/api/pings", json=ping)
+            broker.start()
+            await worker.wait_ready()
+            accepted = await client.post("/api/pings", json=ping)
+        return away, refused, accepted
+
+    try:
+        away, refused, accepted = asyncio.run(scenario())
+    finally:
+        worker.stop()
+        broker.stop()
+    assert away is not None and away["status"] == "Kafka unreachable", away
+    assert f"cannot reach Kafka at {broker.bootstrap}" in away["detail"]
+    assert refused.status_code == 503 and refused.headers["retry-after"] == "1", refused.text
+    assert accepted.status_code == 200, accepted.text
+
+
+def test_a_worker_on_a_taken_port_stops_before_it_joins_the_group(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    first = deployment.worker().start()
+    second = deployment.worker(data_dir=tmp_path / "second" / "data", port=first.port)
+    try:
+        asyncio.run(first.wait_ready())
+        second.start()
+        assert second.process is not None and second.process.wait(timeout=60) == 1
+    finally:
+        second.stop()
+        first.stop()
+    lines = second.log.read_text().strip().splitlines()
+    assert len(lines) == 1 and f"cannot listen on 127.0.0.1:{first.port}" in lines[0], lines
+
+
+def test_a_data_directory_reused_on_a_wiped_cluster_is_recovered_from_the_new_logs(
+    tmp_path: Path, offline_csv: OfflineCsv
+) -> None:
+    before = synthesize(tmp_path / "before.zip", stores=150, days=8, seed=11).path
+    after = synthesize(tmp_path / "after.zip", stores=100, days=8, seed=12).path
+    expected = offline_csv(after)
+    first = LocalBroker(tmp_path / "first", port=free_port(), engine="kafka")
+    wiped = LocalBroker(tmp_path / "wiped", port=free_port(), engine="kafka")
+    data_dir = tmp_path / "kept" / "data"
+
+    async def scenario() -> str:
+        with first:
+            deployment = Deployment(first.connection(), tmp_path)
+            (await deployment.serve(before, data_dir=data_dir)).stop()
+        with wiped:  # same deployment name, same data directory: its changelogs are gone
+            again = Deployment(wiped.connection(), tmp_path, name=deployment.name)
+            worker = again.worker(data_dir=data_dir).start()
+            try:
+                await worker.wait_ready()
+                await again.replay(after)
+                await again.wait_caught_up()
+                return await fetch_report(worker.url)
+            finally:
+                worker.stop()
+
+    assert asyncio.run(scenario()) == expected
+    log = (tmp_path / "kept").glob("worker-*.log")
+    assert any("its topics were deleted or recreated since" in path.read_text() for path in log)
+
+
+def test_ctrl_c_with_event_streams_open_ends_them_and_stops_without_an_error(deployment: Deployment) -> None:
+    worker = deployment.worker().start()
+
+    async def listen(client: httpx.AsyncClient, opened: asyncio.Event) -> list[str]:
+        async with client.stream("GET", "/api/events") as response:
+            lines = []
+            async for line in response.aiter_lines():
+                lines.append(line)
+                opened.set()
+            return lines  # the server ended the stream: no error, nothing cut
+
+    async def scenario() -> tuple[list[list[str]], float]:
+        await worker.wait_ready()
+        async with httpx.AsyncClient(base_url=worker.url, timeout=60) as client:
+            opened = [asyncio.Event() for _ in range(3)]
+            streams = [asyncio.create_task(listen(client, event)) for event in opened]
+            await asyncio.gather(*(event.wait() for event in opened))
+            assert worker.process is not None
+            worker.process.send_signal(signal.SIGINT)
+            began = time.monotonic()
+            ended = await asyncio.gather(*streams)
+            await asyncio.to_thread(worker.process.wait, 60)
+            return ended, time.monotonic() - began
+
+    try:
+        ended, took = asyncio.run(scenario())
+    finally:
+        worker.stop()
+    print(f"stopped {took:.1f} s after Ctrl-C")
+    assert all(lines and lines[0].startswith("retry: ") for lines in ended)
+    stopping = worker.log.read_text().partition("Shutting down")[2]
+    assert stopping, "the worker logs its stop"
+    assert "graceful shutdown exceeded" not in stopping and "Traceback" not in stopping
+    assert '"levelname": "ERROR"' not in stopping, [line for line in stopping.splitlines() if "ERROR" in line]
+    assert worker.process is not None and worker.process.returncode in (130, -signal.SIGINT)
 
 
 def test_reports_running_when_the_worker_is_killed_finish_after_restart(

@@ -27,6 +27,7 @@ from tests.api.fakes import (
 )
 
 TOKEN = "route-test-token"
+ACK_TIMEOUT = 0.2  # seconds live input waits for the (fake) broker's acknowledgement
 
 
 @dataclass
@@ -48,7 +49,7 @@ def build(tmp_path: Path, token: str | None) -> Iterator[Api]:
     registry = CollectorRegistry()
     Counter("storemon_test_events", "a metric the fake registry holds", registry=registry).inc()
     published, gathering, feed = FakePublisher(), FakeGathering(), FakeFeed()
-    intake = Intake(published, Topics.with_prefix("t"), registry, max_pings=100)
+    intake = Intake(published, Topics.with_prefix("t"), registry, max_pings=100, timeout=ACK_TIMEOUT)
     events = Events(feed, heartbeat=0.01)
     fleet = FleetView(gathering, gathering.watermark, worker)
     outages = OutageListing(gathering, gathering.watermark)

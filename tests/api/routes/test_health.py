@@ -22,6 +22,10 @@ def test_readiness_follows_the_worker(api: Api) -> None:
     crashed = api.client.get("/readyz")
     assert crashed.status_code == 503
     assert crashed.json() == {"status": "agent crashed", "detail": "ingest-pings: RuntimeError: disk full"}
+    api.worker.kafka_unreachable = "cannot reach Kafka at 127.0.0.1:9 over PLAINTEXT"
+    away = api.client.get("/readyz")
+    assert away.status_code == 503
+    assert away.json() == {"status": "Kafka unreachable", "detail": api.worker.kafka_unreachable}
 
 
 def test_metrics_serve_the_registry_with_fresh_lag(api: Api) -> None:

@@ -13,6 +13,10 @@ from tests.api.routes.conftest import TOKEN, Api
 from tests.helpers import instant
 
 T1, T2 = "2023-01-25 18:13:22.479220 UTC", "2023-01-25T19:13:22Z"
+HELD_PROFILE = json.dumps(
+    {"store_id": "s", "is_default": False, "timezone": None, "effective_timezone": "UTC", "hours": []},
+    separators=(",", ":"),
+).encode()
 JSON = {"content-type": "application/json"}
 
 
@@ -129,17 +133,23 @@ def test_a_profile_is_validated_like_the_hours_file_then_published_and_deleted_w
     assert bad.status_code == 422
     problems = [(entry["field"], entry["reason"]) for entry in bad.json()["rejected"]]
     assert problems == [("timezone", "unknown_timezone"), ("hours[0]", "bad_day")]
+    api.stores.bodies["profile:s1"] = HELD_PROFILE
     assert api.client.delete("/api/stores/s1/profile").status_code == 202
     assert api.published.messages["t-profiles"][-1] == ("s1", None)
 
 
 def test_a_broker_that_does_not_acknowledge_is_503_and_safe_to_retry(api: Api) -> None:
     api.published.down = True
+    api.stores.bodies["profile:s1"] = HELD_PROFILE
     response = api.client.post("/api/pings", json={"store_id": "a", "status": "active", "timestamp_utc": T1})
     assert response.status_code == 503 and response.headers["retry-after"] == "1"
     assert api.client.delete("/api/stores/s1/profile").status_code == 503
     bad = api.client.post("/api/pings", json={"store_id": "a", "status": "asleep", "timestamp_utc": T1})
     assert bad.status_code == 422  # refused input is answered as such whatever the broker does
+    api.published.down, api.published.silent = False, True  # a broker gone quiet: no answer, no error
+    quiet = api.client.post("/api/pings", json={"store_id": "a", "status": "active", "timestamp_utc": T1})
+    assert quiet.status_code == 503 and "no acknowledgement within 0.2 s" in quiet.json()["detail"]
+    assert api.client.delete("/api/stores/s1/profile").status_code == 503
 
 
 def test_the_profile_is_answered_by_the_group(api: Api) -> None:
@@ -190,3 +200,27 @@ def test_a_profile_with_an_unknown_or_a_missing_field_is_refused_naming_it(api: 
     assert api.client.put("/api/stores/s1/profile", json={}).status_code == 422
     assert api.published.messages == {}
     assert api.client.put("/api/stores/s1/profile", json={"timezone": None, "hours": []}).status_code == 202
+
+
+def test_deleting_a_profile_a_store_does_not_have_is_404_and_publishes_nothing(api: Api) -> None:
+    assert api.client.delete("/api/stores/never-seen/profile").status_code == 404
+    api.stores.bodies["profile:pinged"] = HELD_PROFILE.replace(b'"is_default":false', b'"is_default":true')
+    refused = api.client.delete("/api/stores/pinged/profile")
+    assert refused.status_code == 404 and "no profile" in refused.json()["detail"]
+    assert api.published.messages == {}
+
+
+def test_store_ids_are_trimmed_at_every_door(api: Api) -> None:
+    api.stores.bodies["pad"] = b'{"store_id":"pad"}'
+    api.stores.bodies["profile:pad"] = HELD_PROFILE
+    assert api.client.get("/api/stores/%20pad%20").json() == {"store_id": "pad"}
+    assert api.client.get("/api/stores/%20pad/profile").status_code == 200
+    assert api.client.post("/api/stores/pad%20/ping").status_code == 200
+    hours = {"timezone": None, "hours": []}
+    assert api.client.put("/api/stores/%09pad%20/profile", json=hours).status_code == 202
+    assert api.client.delete("/api/stores/%20pad%20/profile").status_code == 202
+    assert [key for key, _ in api.published.messages["t-profiles"]] == ["pad", "pad"]
+    assert list(published_pings(api)) == ["pad"]
+    for bad in ("%20%20", "8.14E%2B18", "a%E2%80%8Bb%00"):
+        refused = api.client.get(f"/api/stores/{bad}/profile")
+        assert refused.status_code == 422, bad

@@ -69,5 +69,9 @@ def test_a_stores_profile_is_its_own_or_the_default() -> None:
     held = worker()
     held.profiles["s1"] = StoreProfile("America/New_York")
     assert json.loads(run(held, lambda g: g.stores.profile("s1")))["timezone"] == "America/New_York"
-    default = json.loads(run(held, lambda g: g.stores.profile("s2")))
-    assert default["is_default"] is True and default["store_id"] == "s2"
+    held.states["s3"] = StoreState.from_pings([(LAST, True)], held.profiles["s1"])
+    default = json.loads(run(held, lambda g: g.stores.profile("s3")))
+    assert default["is_default"] is True and default["store_id"] == "s3"
+    assert "s1" not in held.states  # a profile set before any ping makes the store known
+    with pytest.raises(UnknownStore):  # neither pings nor a profile: its lookup is 404 too
+        run(held, lambda g: g.stores.profile("s2"))

@@ -113,6 +113,8 @@ def test_the_rocksdb_store_keeps_what_storage_reads() -> None:
     assert "_dbs: MutableMapping[int, DB]" in store
     assert "def _iteritems(self)" in store and "def partition_path(self, partition: int)" in store
     assert Store.offset_key == b"__faust\0offset__"
+    # The offset a database keeps is the decimal text storage.persisted_offset reads.
+    assert "self.offset_key, str(offset).encode()" in source(Store.set_persisted_offset)
 
 
 def test_faust_still_calls_the_table_hooks_the_state_table_overrides() -> None:
