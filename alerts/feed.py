@@ -8,10 +8,12 @@ live in Kafka, so nothing a restart loses is needed to resume.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -41,6 +43,19 @@ class Position:
             raise BadPosition(f"event id {text!r} does not name {partitions} partitions")
         return cls(offsets)
 
+    def within(self, low: Position, high: Position) -> bool:
+        """At or after ``low`` and at or before ``high`` in every partition."""
+        return all(a <= b <= c for a, b, c in zip(low.offsets, self.offsets, high.offsets, strict=True))
+
+    def joined(self, other: Position) -> Position:
+        """The later offset of each partition: where a reader stands that has read up to both. Either
+        itself, when it holds the later of each, so a notice's position is shared, not copied."""
+        if all(a >= b for a, b in zip(self.offsets, other.offsets, strict=True)):
+            return self
+        if all(a <= b for a, b in zip(self.offsets, other.offsets, strict=True)):
+            return other
+        return Position(tuple(map(max, self.offsets, other.offsets)))
+
     def after(self, partition: int, offset: int) -> Position:
         offsets = list(self.offsets)
         offsets[partition] = offset + 1
@@ -52,14 +67,26 @@ class Position:
 
 @dataclass(frozen=True)
 class Notice:
-    """One outage change as listeners see it, and the position just after it."""
+    """One outage change as listeners see it, the position just after it, and its partition."""
 
     position: Position
     body: dict[str, Any]
+    partition: int = 0
 
     @property
     def event(self) -> str:
         return str(self.body["event"])
+
+    @property
+    def offset(self) -> int:
+        return self.position.offsets[self.partition] - 1
+
+    @cached_property
+    def frame(self) -> bytes:
+        """The notice as a Server-Sent Events frame, its position the event id: made once, however
+        many clients it is sent to."""
+        data = json.dumps(self.body, separators=(",", ":"))
+        return f"id: {self.position}\nevent: outage.{self.event}\ndata: {data}\n\n".encode()
 
 
 def readable_notice(record: ConsumerRecord[bytes, bytes]) -> dict[str, Any] | None:
@@ -89,7 +116,7 @@ class OutageReader:
                 self.position = self.position.after(tp.partition, record.offset)
                 body = readable_notice(record)
                 if body is not None:
-                    found.append(Notice(self.position, body))
+                    found.append(Notice(self.position, body, tp.partition))
         return found
 
 

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from faust.contrib.asgi import faust_app_running
 from prometheus_client import Histogram
 
+from alerts.broadcast import OutageBroadcast
 from alerts.feed import OutageFeed
 from alerts.webhooks import Backoff, WebhookDelivery
 from api.deps import Services
@@ -194,6 +195,7 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
                         fleet.now.refreshing(settings.listing_refresh_seconds),
                         outages.now.refreshing(settings.listing_refresh_seconds),
                         delivering(),
+                        repeating(2.0, feed.follow, "following the outage topic"),
                     ):
                         yield
                 finally:
@@ -203,7 +205,9 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
             streams.side.close()
             await peers.close()
 
-    feed = OutageFeed(kafka, settings.topics.outages, settings.partitions)
+    feed = OutageBroadcast(
+        OutageFeed(kafka, settings.topics.outages, settings.partitions), streams.metrics.registry
+    )
     events = Events(feed, settings.events_heartbeat_seconds)
     services = Services(
         streams,

@@ -4,8 +4,7 @@ between them, ids that resume the stream (``alerts.feed.Position``)."""
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from dataclasses import dataclass, field
 
 from alerts.feed import BadPosition, Notice, Position
@@ -14,6 +13,7 @@ from api.ports import EventFeed
 
 # How long a client waits before reconnecting after the connection drops, in milliseconds.
 RECONNECT_MS = 2000
+WRITE_BYTES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,6 @@ def start_of(feed: EventFeed, last_event_id: str | None) -> Position | None:
         return feed.position(last_event_id)
     except BadPosition as error:
         raise BadEventId(str(error)) from None
-
-
-def frame(notice: Notice) -> bytes:
-    data = json.dumps(notice.body, separators=(",", ":"))
-    return f"id: {notice.position}\nevent: outage.{notice.event}\ndata: {data}\n\n".encode()
 
 
 async def _unless_closing(read: Awaitable[list[Notice]], closing: asyncio.Event) -> list[Notice] | None:
@@ -65,10 +60,23 @@ async def event_stream(
             notices = await _unless_closing(reader.read(events.heartbeat), events.closing)
             if notices is None:
                 return
-            sent = False
-            for notice in notices:
-                if store_id is None or notice.body.get("store_id") == store_id:
-                    sent = True
-                    yield frame(notice)
-            if not sent:
+            frames = [n.frame for n in notices if store_id is None or n.body.get("store_id") == store_id]
+            if not frames:
                 yield b": heartbeat\n\n"
+            for piece in _pieces(frames):
+                yield piece
+
+
+def _pieces(frames: list[bytes]) -> Iterator[bytes]:
+    """Frames joined into writes of about ``WRITE_BYTES``: a burst costs a client a few sends, not one
+    per change, and no client holds more than one such write the network has not taken yet."""
+    piece: list[bytes] = []
+    size = 0
+    for frame in frames:
+        piece.append(frame)
+        size += len(frame)
+        if size >= WRITE_BYTES:
+            yield b"".join(piece)
+            piece, size = [], 0
+    if piece:
+        yield b"".join(piece)

@@ -97,6 +97,64 @@ def test_the_event_stream_carries_every_change_in_order_across_a_disconnect_and_
     ]
 
 
+async def gauge(worker: WorkerProcess, name: str, until: float | None = None) -> float:
+    """A gauge of the worker's metrics; with ``until``, asked again for up to 10 s until it says that."""
+    async with httpx.AsyncClient() as client:
+        for _ in range(100):
+            text = (await client.get(f"{worker.url}/metrics")).text
+            value = next(float(line.split()[1]) for line in text.splitlines() if line.startswith(f"{name} "))
+            if until is None or value == until:
+                break
+            await asyncio.sleep(0.1)
+    return value
+
+
+def test_fifty_clients_share_one_reader_of_the_topic_and_each_gets_every_change_once(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    source = synthesize(tmp_path / "data", stores=STORES, days=DAYS, seed=6).path
+    received: list[list[Event]] = [[] for _ in range(50)]
+
+    async def listen(worker: WorkerProcess, got: list[Event]) -> None:
+        async with httpx.AsyncClient(base_url=worker.url) as client:
+            async for event in events(client):
+                got.append(event)
+
+    async def scenario() -> tuple[str, float, float]:
+        worker = deployment.worker().start()
+        try:
+            await worker.wait_ready()
+            start = await ends_of(deployment)
+            listening = [asyncio.create_task(listen(worker, got)) for got in received]
+            assert await gauge(worker, "storemon_event_clients", until=len(received)) == len(received)
+            await deployment.replay(source)
+            await deployment.wait_caught_up()  # every outage record acknowledged: the ends are final
+            readers = await gauge(worker, "storemon_event_readers")
+            ends = await ends_of(deployment)
+            for _ in range(600):
+                if all(got and got[-1].id == ends for got in received):
+                    break
+                await asyncio.sleep(0.1)
+            for task in listening:
+                task.cancel()
+            await asyncio.gather(*listening, return_exceptions=True)
+            return start, readers, await gauge(worker, "storemon_event_clients", until=0)
+        finally:
+            worker.stop()
+
+    start, readers, left = asyncio.run(scenario())
+    assert readers == 1  # the worker's own: no client has a reader of its own
+    assert left == 0
+    expected = asyncio.run(read_outage_topic(deployment))
+    assert len(expected) > 20
+    for got in received:
+        places = [
+            place(before, event) for before, event in zip([start, *(e.id for e in got)], got, strict=False)
+        ]
+        assert sorted((*at, event.data) for at, event in zip(places, got, strict=True)) == expected
+        assert [(event.id, event.name) for event in got] == [(e.id, e.name) for e in received[0]]
+
+
 class Receiver(BaseHTTPRequestHandler):
     """A webhook receiver that answers 500 to its first ``failures`` POSTs."""
 

@@ -70,6 +70,46 @@ def test_bad_input_is_4xx_never_5xx(secured: WorkerProcess) -> None:
         assert client.get("/api/stores/no-such-store").status_code == 404
 
 
+def peak_rss_mib(pid: int) -> float:
+    """The process's peak resident set so far (VmHWM), as the kernel counts it: measured from outside."""
+    line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+async def chunked_upload(port: int, mib: int) -> bytes:
+    """POST ``mib`` MiB of pings body in chunks without a length, until the worker answers; its answer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = f"POST /api/pings HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {TOKEN}\r\n"
+    writer.write(f"{head}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".encode())
+    answer = asyncio.create_task(reader.readuntil(b"\r\n\r\n"))
+    chunk = b"100000\r\n" + b" " * (1 << 20) + b"\r\n"
+    try:
+        for _ in range(mib):
+            if answer.done():
+                break
+            writer.write(chunk)
+            await writer.drain()
+        else:
+            writer.write(b"0\r\n\r\n")  # the body's end
+            await writer.drain()
+    except ConnectionError:
+        pass  # the worker answered and closed: the answer is read below
+    try:
+        return await asyncio.wait_for(answer, timeout=60)
+    finally:
+        writer.close()
+
+
+def test_a_600_mib_chunked_upload_is_refused_without_the_worker_holding_it(secured: WorkerProcess) -> None:
+    assert secured.process is not None
+    before = peak_rss_mib(secured.process.pid)
+    answer = asyncio.run(chunked_upload(secured.port, 600))
+    grown = peak_rss_mib(secured.process.pid) - before
+    print(f"worker peak RSS {before:.0f} MiB before, grew {grown:.0f} MiB")
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert grown < 64  # the body is refused past 16 MiB, never held whole (it was: 132 -> 1,330 MiB)
+
+
 def test_report_at_an_explicit_as_of_equals_the_offline_report(
     secured: WorkerProcess, sample: Path, offline_csv: OfflineCsv
 ) -> None:

@@ -216,7 +216,7 @@ def test_store_ids_are_trimmed_at_every_door(api: Api) -> None:
     assert api.client.get("/api/stores/%20pad%20").json() == {"store_id": "pad"}
     assert api.client.get("/api/stores/%20pad/profile").status_code == 200
     assert api.client.post("/api/stores/pad%20/ping").status_code == 200
-    hours = {"timezone": None, "hours": []}
+    hours: dict[str, object] = {"timezone": None, "hours": []}
     assert api.client.put("/api/stores/%09pad%20/profile", json=hours).status_code == 202
     assert api.client.delete("/api/stores/%20pad%20/profile").status_code == 202
     assert [key for key, _ in api.published.messages["t-profiles"]] == ["pad", "pad"]

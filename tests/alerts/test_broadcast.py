@@ -1,0 +1,146 @@
+"""One follower of the outage topic serves every client: each gets every change after its position
+once, in each partition's order, with the ids a reader of its own would send; a client from an older
+position, or too slow for the notices kept, reads on its own until it reaches them."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from prometheus_client import CollectorRegistry
+
+from alerts.broadcast import OutageBroadcast
+from alerts.feed import Notice, Position
+
+PARTITIONS = 3
+
+
+class MemoryTopic:
+    """An outage topic in memory, read as ``alerts.feed.OutageFeed`` reads Kafka's."""
+
+    def __init__(self) -> None:
+        self.records: list[list[dict[str, str]]] = [[] for _ in range(PARTITIONS)]
+        self.writing = True
+
+    def append(self, partition: int) -> None:
+        self.records[partition].append({"event": "opened", "store_id": f"s{len(self.records[partition])}"})
+
+    def end(self) -> Position:
+        return Position(tuple(len(records) for records in self.records))
+
+    def position(self, text: str) -> Position:
+        return Position.parse(text, PARTITIONS)
+
+    @asynccontextmanager
+    async def reading(self, start: Position | None) -> AsyncIterator[MemoryReader]:
+        yield MemoryReader(self, self.end() if start is None else start)
+
+
+class MemoryReader:
+    def __init__(self, topic: MemoryTopic, position: Position) -> None:
+        self.topic = topic
+        self.position = position
+
+    async def read(self, timeout: float) -> list[Notice]:
+        found = []
+        for partition, records in enumerate(self.topic.records):
+            for offset in range(self.position.offsets[partition], len(records))[:3]:
+                self.position = self.position.after(partition, offset)
+                found.append(Notice(self.position, records[offset], partition))
+        if not found:
+            await asyncio.sleep(min(timeout, 0.002))
+        return found
+
+
+@asynccontextmanager
+async def following(broadcast: OutageBroadcast) -> AsyncIterator[None]:
+    """The broadcast following its topic meanwhile, as the worker runs it."""
+    task = asyncio.create_task(broadcast.follow())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def expected_after(topic: MemoryTopic, start: Position) -> set[tuple[int, int]]:
+    return {
+        (partition, offset)
+        for partition, records in enumerate(topic.records)
+        for offset in range(start.offsets[partition], len(records))
+    }
+
+
+async def listen(broadcast: OutageBroadcast, topic: MemoryTopic, start: Position | None, slow: bool) -> bool:
+    """Read until the end of the topic as it stands once writing stopped; check what came."""
+    async with broadcast.reading(start) as listener:
+        began = listener.position
+        got: list[Notice] = []
+        while listener.position != topic.end() or topic.writing:
+            got += await listener.read(0.01)
+            if slow:
+                await asyncio.sleep(0.003)
+    seen = [(notice.partition, notice.offset) for notice in got]
+    assert len(seen) == len(set(seen)) and set(seen) == expected_after(topic, began)
+    delivered: set[tuple[int, int]] = set()
+    for before, notice in zip([None, *got], got, strict=False):
+        assert before is None or before.position.joined(notice.position) == notice.position  # ids move on
+        assert notice.body is topic.records[notice.partition][notice.offset]  # shared, not copied
+        delivered.add((notice.partition, notice.offset))
+        # Its id says the client has every change before it: resuming from it loses none.
+        for partition in range(PARTITIONS):
+            wanted = range(began.offsets[partition], notice.position.offsets[partition])
+            assert all((partition, offset) in delivered for offset in wanted)
+    return True
+
+
+def gauge(registry: CollectorRegistry, name: str) -> float | None:
+    return registry.get_sample_value(name)
+
+
+def test_every_client_gets_every_change_after_its_position_once_whatever_its_start_and_pace() -> None:
+    topic = MemoryTopic()
+    rng = random.Random(7)
+    registry = CollectorRegistry()
+    broadcast = OutageBroadcast(topic, registry, kept=20)  # type: ignore[arg-type]
+
+    async def scenario() -> list[bool]:
+        for _ in range(30):
+            topic.append(rng.randrange(PARTITIONS))
+        async with following(broadcast):
+            await asyncio.sleep(0.02)
+            listeners = [
+                asyncio.create_task(listen(broadcast, topic, start, slow))
+                for start, slow in [
+                    (None, False),
+                    (Position((0, 0, 0)), False),  # older than any notice kept
+                    (topic.end(), False),  # the position the broadcast stands at
+                    (Position((2, 1, 0)), True),
+                    (None, True),  # falls behind the notices kept, catches up alone
+                ]
+            ]
+            for _ in range(400):
+                topic.append(rng.randrange(PARTITIONS))
+                if rng.random() < 0.3:
+                    await asyncio.sleep(0.001)
+            topic.writing = False
+            return await asyncio.gather(*listeners)
+
+    assert asyncio.run(scenario()) == [True] * 5
+    assert gauge(registry, "storemon_event_readers") == 0 and gauge(registry, "storemon_event_clients") == 0
+
+
+def test_clients_from_now_share_the_one_follower() -> None:
+    topic = MemoryTopic()
+    registry = CollectorRegistry()
+    broadcast = OutageBroadcast(topic, registry)  # type: ignore[arg-type]
+
+    async def scenario() -> tuple[float | None, float | None]:
+        async with following(broadcast):
+            await asyncio.sleep(0.01)
+            async with broadcast.reading(None), broadcast.reading(None), broadcast.reading(None):
+                return gauge(registry, "storemon_event_readers"), gauge(registry, "storemon_event_clients")
+
+    assert asyncio.run(scenario()) == (1, 3)
