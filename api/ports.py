@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from alerts.feed import Notice, Position
-from api.schemas import ReportStatus
+from api.schemas import ReportListed, ReportStatus
 from api.services.records import ReportRecord
 from streams.engine import StoreProfile, StoreState, StoreStatus
 from streams.gathering import FleetRow, PlacedOutage
@@ -159,6 +159,10 @@ class Reports(Protocol):
     async def trigger(self, as_of: int | None) -> str: ...
 
     async def record(self, report_id: str) -> ReportRecordView: ...
+
+    async def listed(self) -> list[ReportListed]:
+        """Every report kept, newest first."""
+        ...
 
     def csv_path(self, report_id: str) -> Path: ...
 

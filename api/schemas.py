@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 REPORT_ID_PATTERN = r"^[A-Za-z0-9_-]{22}$"
 
@@ -131,3 +131,20 @@ class FleetSummary(FleetProgress):
     # business time in the window are left out.
     uptime_last_day: list[int]
     uptime_last_week: list[int]
+
+
+class ReportListed(BaseModel):
+    """A kept report as the reports list shows it."""
+
+    report_id: str
+    as_of: datetime | None = Field(
+        description="the instant it describes; null until a report triggered without one starts"
+    )
+    status: ReportStatus
+    created_at: datetime
+    finished_at: datetime | None = None
+    error: str | None = None
+
+
+class ReportList(BaseModel):
+    reports: list[ReportListed] = Field(description="newest first")

@@ -30,6 +30,9 @@ async def run_demo(root: Path, port: int, keep_running: bool) -> int:
         report = root / "report.csv"
         report.write_text(text)
         print(f"\nreport with {text.count(chr(10)) - 1} stores: {report}")
+        if not keep_running:
+            say("stopped after the report (--exit); run `storemon demo` without it to keep the dashboard up")
+            return 0
         print(
             f"\nOpen the dashboard at {worker.url}/ and try the API (docs at {worker.url}/docs):\n"
             f"  curl -X POST {worker.url}/api/trigger_report\n"
@@ -40,11 +43,10 @@ async def run_demo(root: Path, port: int, keep_running: bool) -> int:
             f"  curl {worker.url}/metrics\n",
             flush=True,
         )
-        if keep_running:
-            say("running; press Ctrl-C to stop")
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(signum, stop.set)
-            await stop.wait()
+        say("running; press Ctrl-C to stop")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
     return 0

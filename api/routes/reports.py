@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from api.deps import ReportsDep
-from api.schemas import REPORT_ID_PATTERN, ReportStatus
+from api.schemas import REPORT_ID_PATTERN, ReportList, ReportStatus
 from streams.engine.instants import to_instant
 
 router = APIRouter(prefix="/api", tags=["reports"])
@@ -58,3 +58,10 @@ async def get_report(
             reports.csv_path(report_id), media_type="text/csv", filename=f"store-uptime-{report_id}.csv"
         )
     return JSONResponse(ReportState(status=record.status, error=record.error).model_dump(exclude_none=True))
+
+
+@router.get("/reports", response_model=ReportList)
+async def list_reports(reports: ReportsDep) -> ReportList:
+    """The reports kept (``STOREMON_REPORT_RETENTION_HOURS`` after they finish), newest first, whichever
+    worker ran them."""
+    return ReportList(reports=await reports.listed())

@@ -14,17 +14,18 @@ import secrets
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prometheus_client import Histogram
 
 from api.errors import OutsideHorizon, ReportLogUnavailable, UnknownReport
 from api.ports import Gathering, GroupWatermark, ReportLog
-from api.schemas import ReportStatus
+from api.schemas import ReportListed, ReportStatus
 from api.services.records import ReportRecord
 from api.services.repeating import repeating
 from streams.engine import SECOND, WEEK
-from streams.engine.instants import iso_text
+from streams.engine.instants import iso_text, to_datetime
 
 log = logging.getLogger(__name__)
 HEARTBEAT = 5.0  # seconds between a running report's heartbeats
@@ -95,6 +96,23 @@ class ReportService:
         if record is None:
             raise UnknownReport()
         return record
+
+    async def listed(self) -> list[ReportListed]:
+        """Every report kept, newest first, those triggered on other workers a moment ago included."""
+        with suppress(TimeoutError):  # then the list is as complete as can be told now
+            await self.report_log.wait_caught_up()
+        records = sorted(self.report_log.records(), key=lambda record: record.created, reverse=True)
+        return [
+            ReportListed(
+                report_id=record.report_id,
+                as_of=None if record.as_of_us is None else to_datetime(record.as_of_us),
+                status=record.status,
+                created_at=datetime.fromtimestamp(record.created, UTC),
+                finished_at=None if record.finished is None else datetime.fromtimestamp(record.finished, UTC),
+                error=record.error,
+            )
+            for record in records
+        ]
 
     def csv_path(self, report_id: str) -> Path:
         return self.report_log.csv_path(report_id)

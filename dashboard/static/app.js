@@ -336,50 +336,60 @@ async function storePage() {
 
 // ---- reports page -----------------------------------------------------------------------------
 
-const REPORTS_KEY = "storemon-reports";
+// Every report the workers keep, whoever triggered it; reloaded while any is still running.
+let reportsReload = null;
 
-function knownReports() {
-  return JSON.parse(sessionStorage.getItem(REPORTS_KEY) || "[]");
+async function downloadReport(id) {
+  const blob = await (await api(`/api/get_report?report_id=${id}`)).blob();
+  const link = el("a", { href: URL.createObjectURL(blob), download: `store-uptime-${id}.csv` });
+  document.body.append(link);
+  link.click();
+  link.remove();
 }
 
-async function reportRow(report) {
-  const row = el("tr", { "data-report": report.id }, el("td", { text: report.id }), el("td", { text: report.asOf || "watermark" }));
-  const status = el("td", { text: "Running" });
-  const link = el("td");
-  row.append(status, link);
-  const poll = async () => {
-    const response = await api(`/api/get_report?report_id=${report.id}`);
-    if ((response.headers.get("content-type") || "").startsWith("text/csv")) {
-      const blob = await response.blob();
-      status.textContent = "Complete";
-      link.replaceChildren(el("a", { href: URL.createObjectURL(blob), download: `store-uptime-${report.id}.csv`, text: "Download CSV" }));
-      return;
-    }
-    const body = await response.json();
-    status.textContent = body.status + (body.error ? `: ${body.error}` : "");
-    if (body.status === "Running") setTimeout(() => poll().catch(showError), 500);
-  };
-  poll().catch(showError);
-  return row;
+function reportRow(report) {
+  const csv = el("td");
+  if (report.status === "Complete") {
+    const button = el("button", { type: "button", text: "Download CSV" });
+    button.addEventListener("click", () => downloadReport(report.report_id).catch(showError));
+    csv.append(button);
+  }
+  return el(
+    "tr",
+    { "data-report": report.report_id },
+    el("td", { text: report.report_id }),
+    el("td", { text: report.as_of ? utc(report.as_of) : "the latest ping, once it starts" }),
+    el("td", { text: report.status + (report.error ? `: ${report.error}` : "") }),
+    el("td", { text: utc(report.created_at) }),
+    csv,
+  );
+}
+
+async function loadReports() {
+  clearTimeout(reportsReload);
+  const { reports } = await json("/api/reports");
+  const rows = reports.map(reportRow);
+  if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: "5", text: "No report kept yet: trigger one." })));
+  document.querySelector("#reports tbody").replaceChildren(...rows);
+  if (reports.some((report) => report.status === "Running")) {
+    reportsReload = setTimeout(() => loadReports().catch(showError), 1000);
+  }
 }
 
 async function reportsPage() {
   await header();
-  const body = document.querySelector("#reports tbody");
-  for (const report of knownReports()) body.prepend(await reportRow(report));
+  await loadReports();
   document.getElementById("trigger-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
       const value = document.getElementById("as-of").value;
       const asOf = value ? `${value.length === 16 ? `${value}:00` : value}Z` : null;
-      const answer = await json("/api/trigger_report", {
+      await json("/api/trigger_report", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(asOf ? { as_of: asOf } : {}),
       });
-      const report = { id: answer.report_id, asOf };
-      sessionStorage.setItem(REPORTS_KEY, JSON.stringify([...knownReports(), report]));
-      body.prepend(await reportRow(report));
+      await loadReports();
     } catch (error) {
       showError(error);
     }

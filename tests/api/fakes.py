@@ -12,7 +12,7 @@ from typing import TypeVar
 from alerts.feed import Notice, Position
 from api.errors import DomainError, UnknownReport, UnknownStore
 from api.ports import PartOf
-from api.schemas import ReportStatus
+from api.schemas import ReportListed, ReportStatus
 from api.services.records import ReportRecord
 from streams.engine import DEFAULT_PROFILE, StoreProfile, StoreState, StoreStatus
 from streams.engine.outages import Outage
@@ -180,6 +180,7 @@ class FakeReports:
     records: dict[str, FakeRecord] = field(default_factory=dict)
     triggered: list[int | None] = field(default_factory=list)
     failure: DomainError | None = None
+    listing: list[ReportListed] = field(default_factory=list)
 
     async def trigger(self, as_of: int | None) -> str:
         if self.failure is not None:
@@ -193,6 +194,9 @@ class FakeReports:
         if report_id not in self.records:
             raise UnknownReport()
         return self.records[report_id]
+
+    async def listed(self) -> list[ReportListed]:
+        return list(self.listing)
 
     def csv_path(self, report_id: str) -> Path:
         return self.folder / f"{report_id}.csv"

@@ -199,13 +199,21 @@ def test_fleet_and_store_pages_show_the_apis_figures_and_draw_the_week(
         re.compile(r"2023-11-05 01:30:00-06:00")
     )
 
+    # A report triggered elsewhere (another tab, a script, another worker) is listed as well.
+    elsewhere = httpx.post(served.url + "/api/trigger_report", headers=AUTH, timeout=30).json()["report_id"]
     page.get_by_role("link", name="Reports").click()
+    expect(page.locator(f"#reports tbody tr[data-report='{elsewhere}']")).to_have_count(1)
     page.get_by_label("As of (UTC, optional)").fill("2023-11-06T11:00:00")
     page.get_by_role("button", name="Trigger report").click()
-    expect(page.locator("#reports tbody tr td").nth(2)).to_have_text("Complete", timeout=30_000)
+    rows = page.locator("#reports tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0).locator("td").nth(1)).to_have_text("2023-11-06 11:00:00 UTC")  # newest first
+    expect(rows.nth(1)).to_have_attribute("data-report", elsewhere)
+    for row in range(2):
+        expect(rows.nth(row).locator("td").nth(2)).to_have_text("Complete", timeout=30_000)
     assert wcag_violations(page) == []
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download CSV").click()
+        rows.nth(0).get_by_role("button", name="Download CSV").click()
     lines = Path(download.value.path()).read_text().splitlines()
     assert lines[0].startswith("store_id,uptime_last_hour") and len(lines) == 1 + summary["stores"]
     assert errors == []

@@ -96,7 +96,7 @@ def test_reports_are_answered_by_every_worker_and_outlive_the_one_that_ran_them(
     expected = offline_csv(sample)
     first, second = deployment.worker().start(), deployment.worker().start()
 
-    async def scenario() -> tuple[list[int], list[str]]:
+    async def scenario() -> tuple[list[str], list[int], list[str], list[str], list[str]]:
         await asyncio.gather(first.wait_ready(), second.wait_ready())
         await deployment.replay(sample)
         await deployment.wait_caught_up()
@@ -108,16 +108,21 @@ def test_reports_are_answered_by_every_worker_and_outlive_the_one_that_ran_them(
                 (await client.get(f"{second.url}/api/get_report", params={"report_id": i})).status_code
                 for i in ids
             ]
+            listed = (await client.get(f"{second.url}/api/reports")).json()["reports"]
             first.kill()
-            return seen_elsewhere, [await fetch_report_by_id(client, second.url, i) for i in ids]
+            reports = [await fetch_report_by_id(client, second.url, i) for i in ids]
+            after = (await client.get(f"{second.url}/api/reports")).json()["reports"]
+        return ids, seen_elsewhere, [r["report_id"] for r in listed], reports, [r["status"] for r in after]
 
     try:
-        seen_elsewhere, reports = asyncio.run(scenario())
+        ids, seen_elsewhere, listed, reports, statuses = asyncio.run(scenario())
     finally:
         first.stop()
         second.stop()
     assert seen_elsewhere == [200] * 5
+    assert sorted(listed) == sorted(ids)  # the other worker lists them too
     assert reports == [expected] * 5
+    assert statuses == ["Complete"] * 5
 
 
 async def fetch_report_by_id(

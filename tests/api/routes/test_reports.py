@@ -1,9 +1,11 @@
-"""``POST /api/trigger_report`` and ``GET /api/get_report`` over a fake report service."""
+"""``POST /api/trigger_report``, ``GET /api/get_report`` and ``/api/reports`` over a fake report service."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from api.errors import OutsideHorizon, PeerUnreachable, ReportLogUnavailable
-from api.schemas import ReportStatus
+from api.schemas import ReportListed, ReportStatus
 from tests.api.fakes import FakeRecord
 from tests.api.routes.conftest import Api
 from tests.helpers import instant
@@ -53,3 +55,23 @@ def test_get_report_refusals(api: Api) -> None:
     assert api.client.get("/api/get_report", params={"report_id": "../../etc/passwd"}).status_code == 422
     unknown = api.client.get("/api/get_report", params={"report_id": "A" * 22})
     assert unknown.status_code == 404 and unknown.json() == {"detail": "no report with that id"}
+
+
+def test_the_reports_list_is_answered_as_the_service_lists_them(api: Api) -> None:
+    assert api.client.get("/api/reports").json() == {"reports": []}
+    created = datetime(2023, 1, 25, 12, tzinfo=UTC)
+    api.reports.listing = [
+        ReportListed(report_id="b" * 22, as_of=None, status=ReportStatus.RUNNING, created_at=created),
+        ReportListed(
+            report_id="a" * 22,
+            as_of=created,
+            status=ReportStatus.COMPLETE,
+            created_at=created,
+            finished_at=created,
+        ),
+    ]
+    listed = api.client.get("/api/reports").json()["reports"]
+    assert [(r["report_id"], r["as_of"], r["status"]) for r in listed] == [
+        ("b" * 22, None, "Running"),
+        ("a" * 22, "2023-01-25T12:00:00Z", "Complete"),
+    ]

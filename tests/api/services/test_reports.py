@@ -16,6 +16,7 @@ from api.schemas import REPORT_ID_PATTERN, ReportStatus
 from api.services.records import ReportRecord
 from api.services.reports import STALE, ReportService
 from streams.engine import DEFAULT_RETENTION, HOUR, WEEK
+from streams.engine.instants import iso_text
 from streams.engine.units import LATEST
 from streams.gathering import FleetRow, PlacedOutage, merged_report
 from tests.api.fakes import MemoryReportLog
@@ -196,3 +197,38 @@ def test_an_explicit_as_of_must_lie_in_the_retained_horizon(tmp_path: Path) -> N
 def test_unknown_reports(tmp_path: Path) -> None:
     with pytest.raises(UnknownReport):
         asyncio.run(service(MemoryReportLog(tmp_path)).record("A" * 22))
+
+
+def test_the_list_holds_every_kept_report_newest_first_wherever_it_was_triggered(tmp_path: Path) -> None:
+    log = MemoryReportLog(tmp_path)
+    elsewhere = ReportRecord("e" * 22, ReportStatus.RUNNING, None, NOW - 60, owner=PEER, heartbeat=NOW)
+    finished = ReportRecord(
+        "f" * 22, ReportStatus.FAILED, WATERMARK - HOUR, NOW - 120, NOW - 110, error="gone"
+    )
+
+    async def scenario() -> list[dict[str, object]]:
+        await log.save(finished)
+        await log.save(elsewhere)  # another worker's, not started yet: no as_of so far
+        reports = service(log)
+        mine = await reports.trigger(WATERMARK - 2 * HOUR)
+        await reports.wait_idle()
+        listed = [entry.model_dump(mode="json") for entry in await reports.listed()]
+        assert listed[0]["report_id"] == mine
+        return listed
+
+    mine, running, failed = asyncio.run(scenario())
+    assert (mine["status"], mine["as_of"]) == ("Complete", iso_text(WATERMARK - 2 * HOUR))
+    assert mine["created_at"] == mine["finished_at"] == "2023-11-14T22:13:20Z"
+    assert running == {
+        "report_id": "e" * 22,
+        "as_of": None,
+        "status": "Running",
+        "created_at": "2023-11-14T22:12:20Z",
+        "finished_at": None,
+        "error": None,
+    }
+    assert (failed["status"], failed["error"], failed["as_of"]) == (
+        "Failed",
+        "gone",
+        iso_text(WATERMARK - HOUR),
+    )
