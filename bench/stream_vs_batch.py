@@ -1,0 +1,98 @@
+"""Benchmark: the stream against the batch report on the same data, back to back, in the same hour.
+
+    python -m bench.stream_vs_batch [--stores 10000] [--days 7.5] [--trigger-every 5]
+
+First the offline report of the dataset (``storemon report``: the same engine, no Kafka). Then a fresh
+broker and one worker: the replay at full speed while a report is triggered every ``trigger-every``
+seconds, as users do while a backfill runs; once the worker has processed every message, one more
+report, checked equal to the offline one. Prints the offline time, the stream's (replay start to that
+exact report) and their ratio (bar: <= 3x, moonshot 1.5x), and where the stream's time went: the
+replay alone, the catch-up after it, the final report, with each process's CPU seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import tempfile
+import time
+from contextlib import suppress
+from pathlib import Path
+
+import httpx
+
+from bench.harness import cpu_seconds, dataset, dataset_parser
+from storemon.local import fetch_report, local_deployment
+from storemon.offline import offline_report
+
+
+async def triggering(url: str, every: float, stop: asyncio.Event) -> int:
+    """Reports triggered every ``every`` seconds until ``stop``; how many."""
+    count = 0
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        while not stop.is_set():
+            if (await client.post("/api/trigger_report")).status_code == 200:
+                count += 1
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
+    return count
+
+
+async def stream(source: Path, root: Path, every: float, expected: str) -> float:
+    async with local_deployment(root, partitions=8) as (broker, deployment, worker):
+        assert broker.process is not None and worker.process is not None
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        worker_cpu, broker_cpu = cpu_seconds(worker.process.pid), cpu_seconds(broker.process.pid)
+        stop = asyncio.Event()
+        started = time.perf_counter()
+        triggers = asyncio.create_task(triggering(worker.url, every, stop))
+        summary = await deployment.replay(source)
+        published = time.perf_counter() - started
+        ends = await deployment.end_offsets()
+        while not await worker.processed_up_to(ends):
+            await asyncio.sleep(0.1)
+        caught_up = time.perf_counter() - started
+        stop.set()
+        triggered = await triggers
+        final = await fetch_report(worker.url, timeout=300)
+        elapsed = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        replay_cpu = after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime
+        worker_cpu = cpu_seconds(worker.process.pid) - worker_cpu
+        broker_cpu = cpu_seconds(broker.process.pid) - broker_cpu
+    exact = "equal to" if final == expected else "DIFFERENT FROM"
+    print(
+        f"stream: {summary.pings:,} pings in {summary.messages:,} messages; "
+        f"{triggered} reports triggered meanwhile"
+    )
+    print(
+        f"  replay alone {published:.1f} s; caught up {caught_up - published:.1f} s after it; final "
+        f"report {elapsed - caught_up:.1f} s; replay start -> exact report {elapsed:.1f} s "
+        f"({exact} the offline report)"
+    )
+    print(
+        f"  CPU seconds: replay (this process) {replay_cpu:.1f}, worker {worker_cpu:.1f}, "
+        f"broker {broker_cpu:.1f}"
+    )
+    return elapsed
+
+
+def main() -> None:
+    parser = dataset_parser(__doc__)
+    parser.add_argument("--trigger-every", type=float, default=5.0)
+    args = parser.parse_args()
+    source = dataset(args.stores, args.days, args.seed)
+    with tempfile.TemporaryDirectory(prefix="storemon-bench-") as tmp:
+        root = Path(tmp)
+        started = time.perf_counter()
+        summary = offline_report(source, root / "report.csv")
+        batch = time.perf_counter() - started
+        print(f"offline report: {summary.pings:,} pings, {summary.rows:,} rows in {batch:.2f} s")
+        took = asyncio.run(
+            stream(source, root / "stream", args.trigger_every, (root / "report.csv").read_text())
+        )
+    print(f"stream / batch: {took:.1f} s / {batch:.2f} s = {took / batch:.1f}x  (bar: <= 3x, moonshot 1.5x)")
+
+
+if __name__ == "__main__":
+    main()
