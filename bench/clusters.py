@@ -71,10 +71,7 @@ async def run_once(source: Path, partitions: int, root: Path, kind: str) -> tupl
             await kill_and_time(broker, deployment, worker)
         summary = await replay
         ends = await deployment.end_offsets()
-        for _ in range(3000):  # ten minutes at most
-            if await worker.processed_up_to(ends):
-                break
-            await asyncio.sleep(0.2)
+        await worker.wait_processed(ends)
         elapsed = time.perf_counter() - started
         print(
             f"end to end: {summary.pings / elapsed:,.0f} pings/s ({summary.pings:,} pings in {elapsed:.1f} s)"

@@ -47,8 +47,7 @@ async def run_once(source: Path, partitions: int, root: Path) -> float:
         summary = await deployment.replay(source, progress=True)
         published = time.perf_counter() - started
         ends = await deployment.end_offsets()
-        while not await worker.processed_up_to(ends):
-            await asyncio.sleep(0.2)
+        await worker.wait_processed(ends)
         elapsed = time.perf_counter() - started
         own = resource.getrusage(resource.RUSAGE_SELF)
         replay_cpu = own.ru_utime + own.ru_stime - cpu_before[0].ru_utime - cpu_before[0].ru_stime

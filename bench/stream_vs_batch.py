@@ -49,8 +49,7 @@ async def stream(source: Path, root: Path, every: float, expected: str) -> float
         summary = await deployment.replay(source)
         published = time.perf_counter() - started
         ends = await deployment.end_offsets()
-        while not await worker.processed_up_to(ends):
-            await asyncio.sleep(0.1)
+        await worker.wait_processed(ends)
         caught_up = time.perf_counter() - started
         stop.set()
         triggered = await triggers

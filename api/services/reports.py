@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT = 5.0  # seconds between a running report's heartbeats
 STALE = 20.0  # a Running report whose heartbeat is older than this is taken over
 DEFAULT_KEEP = WEEK / SECOND  # seconds a finished report is kept
+JOIN_SECONDS = 0.01  # how long a gathering waits for reports triggered together to join it
 
 
 class ReportService:
@@ -60,8 +61,9 @@ class ReportService:
         self.keep = keep
         self.clock = clock
         self._running: dict[str, asyncio.Task[None]] = {}
-        # Reports at the same as_of that run at the same time share one gathering and one CSV text.
-        self._building: dict[int, asyncio.Task[tuple[str, int]]] = {}
+        # Per as_of: the gathering reading now, and the one that reports triggered since will share.
+        self._reading: dict[int, asyncio.Task[tuple[str, int]]] = {}
+        self._next: dict[int, asyncio.Task[tuple[str, int]]] = {}
 
     async def trigger(self, as_of_us: int | None) -> str:
         """Start a report at ``as_of_us`` (default: the group's watermark when it runs); its id."""
@@ -179,15 +181,36 @@ class ReportService:
         self.duration.labels(record.status.value).observe(time.perf_counter() - started)
 
     async def _csv(self, as_of: int) -> tuple[str, int]:
-        task = self._building.get(as_of)
+        """The CSV at ``as_of`` from a gathering that begins reading after this report was triggered.
+
+        A gathering already reading may miss what was processed since it began (a late ping moves no
+        watermark), so a report joins the next one instead: it begins once the current one is done,
+        and every report triggered meanwhile shares it. Reports triggered together share one.
+        """
+        task = self._next.get(as_of)
         if task is None:
-            task = asyncio.get_running_loop().create_task(self._build_csv(as_of))
-            self._building[as_of] = task
-            task.add_done_callback(lambda _: self._building.pop(as_of, None))
+            task = asyncio.get_running_loop().create_task(self._gather_next(as_of))
+            self._next[as_of] = task
         return await asyncio.shield(task)
 
-    async def _build_csv(self, as_of: int) -> tuple[str, int]:
-        return await self.gathering.report_csv(as_of)
+    async def _gather_next(self, as_of: int) -> tuple[str, int]:
+        me = asyncio.current_task()
+        assert me is not None
+        try:
+            current = self._reading.get(as_of)
+            if current is None:
+                await asyncio.sleep(JOIN_SECONDS)
+            else:
+                await asyncio.wait([current])  # its outcome is its own reports'
+        finally:
+            if self._next.get(as_of) is me:
+                del self._next[as_of]  # from here on it reads: reports triggered later wait for the next
+        self._reading[as_of] = me
+        try:
+            return await self.gathering.report_csv(as_of)
+        finally:
+            if self._reading.get(as_of) is me:
+                del self._reading[as_of]
 
     async def wait_idle(self) -> None:
         while self._running:

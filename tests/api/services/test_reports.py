@@ -176,6 +176,41 @@ def test_concurrent_reports_at_one_as_of_share_one_gathering(tmp_path: Path) -> 
     assert gathering.gatherings == 1
 
 
+class ChangingGathering(StubGathering):
+    """A group whose state changes while the watermark stands (a late ping, say): each gathering's
+    CSV holds the state version it read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.version = 0
+        self.reading = asyncio.Event()
+
+    async def report_csv(self, as_of: int) -> tuple[str, int]:
+        self.gatherings += 1
+        read = self.version
+        self.reading.set()
+        await asyncio.sleep(0.05)
+        return merged_report([f"s1,{read}.0,1.0,2.0,0.0,0.0,0.0\n"])
+
+
+def test_a_report_never_shares_a_gathering_that_began_reading_before_it_was_triggered(tmp_path: Path) -> None:
+    gathering = ChangingGathering()
+    reports = service(MemoryReportLog(tmp_path), gathering)
+
+    async def scenario() -> list[str]:
+        first = await reports.trigger(WATERMARK - HOUR)
+        await gathering.reading.wait()  # the first report's gathering is reading the state
+        gathering.version = 1  # processed meanwhile, without moving the watermark
+        later = [await reports.trigger(WATERMARK - HOUR) for _ in range(5)]
+        await reports.wait_idle()
+        return [reports.csv_path(i).read_text().splitlines()[1] for i in (first, *later)]
+
+    first, *later = asyncio.run(scenario())
+    assert first.startswith("s1,0.0,")
+    assert all(row.startswith("s1,1.0,") for row in later)  # every one sees what came before it
+    assert gathering.gatherings == 2  # the later ones still share one gathering
+
+
 def test_an_explicit_as_of_must_lie_in_the_retained_horizon(tmp_path: Path) -> None:
     earliest = WATERMARK - (DEFAULT_RETENTION - WEEK)
 
