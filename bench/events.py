@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import re
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -95,7 +95,7 @@ async def one_round(
     await asyncio.gather(*(listener.connected.wait() for listener in listeners))
     await asyncio.sleep(1.0)  # every stream past its first read
     messages = burst_messages(burst, round_number)
-    wanted = {EVENT_ID.search(value).group(1) for _, value in messages}  # type: ignore[union-attr]
+    wanted = {json.loads(value)["event_id"].encode() for _, value in messages}
     producer = clients.producer(deployment.kafka, linger_ms=5)
     await producer.start()
     stop = asyncio.Event()
@@ -152,7 +152,6 @@ def main() -> None:
     source = dataset(args.stores, args.days, args.seed)
     with tempfile.TemporaryDirectory(prefix="storemon-bench-") as tmp:
         asyncio.run(run(source, counts, args.burst, Path(tmp)))
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -9,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
+import httpx
 from fastapi.routing import iter_route_contexts
 
 from api.main import create_api
@@ -64,3 +66,10 @@ def secured_calls() -> list[tuple[str, str]]:
         if route.path is not None and route.path.startswith("/api/")
         for method in route.methods or ()
     )
+
+
+async def first_pings_added(url: str) -> None:
+    """Until the worker at ``url`` has added a ping to its state: a replay is under way in it."""
+    async with httpx.AsyncClient(base_url=url) as client:
+        while not (await client.get("/api/worker/status")).json()["outcomes"].get("added", 0):
+            await asyncio.sleep(0.05)

@@ -23,14 +23,9 @@ from replay.synth import synthesize
 from storemon.broker import ClientSecurity, LocalBroker
 from storemon.local import Deployment, fetch_report
 from storemon.settings import kafka_environment
-from tests.helpers import OfflineCsv
+from tests.helpers import OfflineCsv, first_pings_added
 
 pytestmark = pytest.mark.kafka
-
-
-async def processed(url: str) -> int:
-    async with httpx.AsyncClient(base_url=url) as client:
-        return int((await client.get("/api/worker/status")).json()["outcomes"].get("added", 0))
 
 
 async def in_sync_everywhere(kafka: KafkaConnection, names: list[str], node: int) -> bool:
@@ -58,8 +53,7 @@ def test_a_broker_killed_mid_replay_loses_nothing_and_rejoins(
         worker.start()
         await worker.wait_ready()
         replay = asyncio.create_task(deployment.replay(source))
-        while await processed(worker.url) == 0:
-            await asyncio.sleep(0.05)
+        await first_pings_added(worker.url)
         cluster.kill_node(0)  # the first bootstrap server, as a machine lost: its disk stays
         await replay
         await deployment.wait_caught_up(timeout=240)

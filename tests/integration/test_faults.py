@@ -16,16 +16,11 @@ import pytest
 
 from replay.synth import synthesize
 from storemon.broker import LocalBroker, free_port
-from storemon.local import Deployment, fetch_report
-from tests.helpers import OfflineCsv
+from storemon.local import Deployment, WorkerProcess, fetch_report
+from tests.helpers import OfflineCsv, first_pings_added
 
 pytestmark = pytest.mark.kafka
 WINDOW_LIMITS = (60.0, 24.0, 168.0)  # minutes, hours, hours
-
-
-async def added(url: str) -> int:
-    async with httpx.AsyncClient(base_url=url) as client:
-        return int((await client.get("/api/worker/status")).json()["outcomes"].get("added", 0))
 
 
 def assert_internally_consistent(text: str) -> None:
@@ -75,8 +70,7 @@ def test_broker_restarted_mid_replay(tmp_path: Path, offline_csv: OfflineCsv) ->
         worker.start()
         await worker.wait_ready()
         replay = asyncio.create_task(deployment.replay(source))
-        while await added(worker.url) == 0:
-            await asyncio.sleep(0.05)
+        await first_pings_added(worker.url)
         broker.stop()
         await asyncio.sleep(2)
         broker.start()
@@ -110,23 +104,24 @@ def test_worker_stops_on_sigterm_when_the_broker_is_gone(tmp_path: Path) -> None
         broker.stop()
 
 
-async def readiness(url: str) -> dict[str, Any] | None:
-    """What ``/readyz`` answers; None while nothing answers."""
-    async with httpx.AsyncClient(timeout=10) as client:
-        try:
-            return dict((await client.get(f"{url}/readyz")).json())
-        except httpx.HTTPError:
-            return None
-
-
-async def until(check: Any, wanted: Any, timeout: float = 90.0) -> Any:
-    """``await check()`` again every 0.3 s until it answers ``wanted(answer)``; the last answer."""
+async def log_says(worker: WorkerProcess, text: str, timeout: float = 90.0) -> None:
+    """Until the worker's log holds ``text``."""
     for _ in range(int(timeout / 0.3)):
-        answer = await check()
-        if wanted(answer):
-            break
+        if text in worker.log.read_text():
+            return
         await asyncio.sleep(0.3)
-    return answer
+    raise AssertionError(f"the worker never logged {text!r}")
+
+
+async def not_ready(worker: WorkerProcess, timeout: float = 90.0) -> dict[str, Any]:
+    """The first answer of ``/readyz`` that is not ``ready``."""
+    async with httpx.AsyncClient(base_url=worker.url, timeout=10) as client:
+        for _ in range(int(timeout / 0.3)):
+            answer = dict((await client.get("/readyz")).json())
+            if answer["status"] != "ready":
+                return answer
+            await asyncio.sleep(0.3)
+    raise AssertionError("the worker stayed ready")
 
 
 def test_a_worker_waits_for_its_broker_and_is_not_ready_while_it_is_away(tmp_path: Path) -> None:
@@ -135,15 +130,13 @@ def test_a_worker_waits_for_its_broker_and_is_not_ready_while_it_is_away(tmp_pat
     worker = deployment.worker()
     ping = {"store_id": "s1", "status": "active", "timestamp_utc": "2023-01-25 18:13:22 UTC"}
 
-    async def scenario() -> tuple[dict[str, Any] | None, httpx.Response, httpx.Response]:
+    async def scenario() -> tuple[dict[str, Any], httpx.Response, httpx.Response]:
         worker.start()  # before its broker: it waits, saying so, instead of dying
-        await until(lambda: asyncio.sleep(0, worker.log.read_text()), lambda text: "trying again" in text)
+        await log_says(worker, "trying again")
         broker.start()
         await worker.wait_ready()
         broker.stop()
-        away = await until(
-            lambda: readiness(worker.url), lambda answer: answer and answer["status"] != "ready"
-        )
+        away = await not_ready(worker)
         # Shorter than aiokafka's own 40 s request timeout, so only the worker's own bound answers in time.
         async with httpx.AsyncClient(base_url=worker.url, timeout=25) as client:
             refused = await client.post("/api/pings", json=ping)
@@ -157,7 +150,7 @@ def test_a_worker_waits_for_its_broker_and_is_not_ready_while_it_is_away(tmp_pat
     finally:
         worker.stop()
         broker.stop()
-    assert away is not None and away["status"] == "Kafka unreachable", away
+    assert away["status"] == "Kafka unreachable", away
     assert f"cannot reach Kafka at {broker.bootstrap}" in away["detail"]
     assert refused.status_code == 503 and refused.headers["retry-after"] == "1", refused.text
     assert accepted.status_code == 200, accepted.text
@@ -319,8 +312,7 @@ def test_fifty_concurrent_reports_and_lookups_during_a_replay(
         worker.start()
         await worker.wait_ready()
         replay = asyncio.create_task(deployment.replay(source))
-        while await added(worker.url) == 0:
-            await asyncio.sleep(0.05)
+        await first_pings_added(worker.url)
         stop = asyncio.Event()
         looker = asyncio.create_task(lookups(stop))
         reports = await asyncio.gather(*(fetch_report(worker.url, timeout=300) for _ in range(50)))

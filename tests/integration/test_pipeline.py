@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaProducer
 
 from replay.synth import synthesize
 from storemon.local import Deployment, WorkerProcess, fetch_report
-from tests.helpers import OfflineCsv
+from tests.helpers import OfflineCsv, first_pings_added
 
 pytestmark = pytest.mark.kafka
 
@@ -46,17 +46,12 @@ def test_crash_restart_replay_twice_and_replacement_give_identical_reports(
     source = synthesize(tmp_path / "data.zip", stores=400, days=8, seed=11).path
     expected = offline_csv(source)
 
-    async def processed(url: str) -> int:
-        async with httpx.AsyncClient(base_url=url) as client:
-            return int((await client.get("/api/worker/status")).json()["outcomes"].get("added", 0))
-
     async def scenario() -> list[str]:
         reports = []
         worker = deployment.worker().start()
         await worker.wait_ready()
         replay = asyncio.create_task(deployment.replay(source))
-        while await processed(worker.url) == 0:
-            await asyncio.sleep(0.05)
+        await first_pings_added(worker.url)
         worker.kill()  # mid-replay, with table writes and offsets not yet committed
         restarted = deployment.worker(data_dir=worker.data_dir, port=worker.port).start()
         try:
