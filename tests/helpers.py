@@ -14,6 +14,8 @@ import httpx
 from fastapi.routing import iter_route_contexts
 
 from api.main import create_api
+from replay.publish import ReplaySummary
+from storemon.local import Deployment, WorkerProcess
 from streams.engine.instants import to_instant
 
 # The offline report's CSV text of a dataset, optionally at an ``as_of``.
@@ -68,8 +70,14 @@ def secured_calls() -> list[tuple[str, str]]:
     )
 
 
-async def first_pings_added(url: str) -> None:
-    """Until the worker at ``url`` has added a ping to its state: a replay is under way in it."""
-    async with httpx.AsyncClient(base_url=url) as client:
+async def replay_under_way(
+    deployment: Deployment, worker: WorkerProcess, source: Path
+) -> asyncio.Task[ReplaySummary]:
+    """``worker`` started and ready, ``source`` being replayed, and the worker's first pings added to its
+    state: the moment a fault injected mid-replay needs. The replay's task."""
+    await worker.start().wait_ready()
+    replay = asyncio.create_task(deployment.replay(source))
+    async with httpx.AsyncClient(base_url=worker.url) as client:
         while not (await client.get("/api/worker/status")).json()["outcomes"].get("added", 0):
             await asyncio.sleep(0.05)
+    return replay

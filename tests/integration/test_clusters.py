@@ -23,7 +23,7 @@ from replay.synth import synthesize
 from storemon.broker import ClientSecurity, LocalBroker
 from storemon.local import Deployment, fetch_report
 from storemon.settings import kafka_environment
-from tests.helpers import OfflineCsv, first_pings_added
+from tests.helpers import OfflineCsv, replay_under_way
 
 pytestmark = pytest.mark.kafka
 
@@ -50,10 +50,7 @@ def test_a_broker_killed_mid_replay_loses_nothing_and_rejoins(
     worker = deployment.worker()
 
     async def scenario() -> str:
-        worker.start()
-        await worker.wait_ready()
-        replay = asyncio.create_task(deployment.replay(source))
-        await first_pings_added(worker.url)
+        replay = await replay_under_way(deployment, worker, source)
         cluster.kill_node(0)  # the first bootstrap server, as a machine lost: its disk stays
         await replay
         await deployment.wait_caught_up(timeout=240)

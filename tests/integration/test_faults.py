@@ -17,7 +17,7 @@ import pytest
 from replay.synth import synthesize
 from storemon.broker import LocalBroker, free_port
 from storemon.local import Deployment, WorkerProcess, fetch_report
-from tests.helpers import OfflineCsv, first_pings_added
+from tests.helpers import OfflineCsv, replay_under_way
 
 pytestmark = pytest.mark.kafka
 WINDOW_LIMITS = (60.0, 24.0, 168.0)  # minutes, hours, hours
@@ -67,10 +67,7 @@ def test_broker_restarted_mid_replay(tmp_path: Path, offline_csv: OfflineCsv) ->
     worker = deployment.worker()
 
     async def scenario() -> str:
-        worker.start()
-        await worker.wait_ready()
-        replay = asyncio.create_task(deployment.replay(source))
-        await first_pings_added(worker.url)
+        replay = await replay_under_way(deployment, worker, source)
         broker.stop()
         await asyncio.sleep(2)
         broker.start()
@@ -309,10 +306,7 @@ def test_fifty_concurrent_reports_and_lookups_during_a_replay(
         return codes
 
     async def scenario() -> tuple[list[str], dict[int, int], str]:
-        worker.start()
-        await worker.wait_ready()
-        replay = asyncio.create_task(deployment.replay(source))
-        await first_pings_added(worker.url)
+        replay = await replay_under_way(deployment, worker, source)
         stop = asyncio.Event()
         looker = asyncio.create_task(lookups(stop))
         reports = await asyncio.gather(*(fetch_report(worker.url, timeout=300) for _ in range(50)))

@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaProducer
 
 from replay.synth import synthesize
 from storemon.local import Deployment, WorkerProcess, fetch_report
-from tests.helpers import OfflineCsv, first_pings_added
+from tests.helpers import OfflineCsv, replay_under_way
 
 pytestmark = pytest.mark.kafka
 
@@ -48,10 +48,8 @@ def test_crash_restart_replay_twice_and_replacement_give_identical_reports(
 
     async def scenario() -> list[str]:
         reports = []
-        worker = deployment.worker().start()
-        await worker.wait_ready()
-        replay = asyncio.create_task(deployment.replay(source))
-        await first_pings_added(worker.url)
+        worker = deployment.worker()
+        replay = await replay_under_way(deployment, worker, source)
         worker.kill()  # mid-replay, with table writes and offsets not yet committed
         restarted = deployment.worker(data_dir=worker.data_dir, port=worker.port).start()
         try:
