@@ -64,9 +64,7 @@ async def wait_for_kafka(kafka: KafkaConnection, wait: float, pause: float = 2.0
             if error.lasting or wait <= 0:
                 raise
             if left <= 0:
-                raise KafkaUnreachable(
-                    f"{error} (waited {wait:g} s: STOREMON_BROKER_WAIT_SECONDS)"
-                ) from None
+                raise KafkaUnreachable(f"{error} (waited {wait:g} s: STOREMON_BROKER_WAIT_SECONDS)") from None
             log.warning("%s; trying again for up to %.0f s more", error, left)
             await asyncio.sleep(min(pause, left))
 
