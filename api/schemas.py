@@ -116,7 +116,7 @@ class FleetPage(BaseModel):
 
 
 class FleetProgress(BaseModel):
-    as_of: str  # the group's watermark ("" before any ping)
+    as_of: str  # now: the group's watermark, or the wall clock ("" before any ping)
     lag_messages: int  # not yet processed by this worker
 
 

@@ -4,7 +4,9 @@ Pings are sent in frames of dataset time. Within a frame each store's pings trav
 keyed by its id, so per-store order is kept, frames follow each other in time, and the worker pays
 one event and one table write per store and frame instead of per ping. Paced replays (``speed``)
 send each frame when its dataset time comes round, scaled; the frame then shrinks to a quarter of a
-second of wall time so pacing stays smooth.
+second of wall time so pacing stays smooth. A replay shifted to now moves every ping by one amount, so
+that the last is stamped with the moment the dataset was read: history turned into a live fleet, for
+demos and for trying a deployment on the wall clock.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from replay.source import open_dataset
 from streams.contract.messages import encode_pings, encode_profile
 from streams.contract.rejects import Reject, encode_reject
 from streams.engine import DAY, SECOND
-from streams.engine.instants import EventTimeGuard
+from streams.engine.instants import EventTimeGuard, wall_clock
 from streams.layout import ensure_layout, planned_layout
 from streams.topics import Topics
 
@@ -38,6 +40,7 @@ class ReplaySummary:
     profiles: int = 0
     pings: int = 0
     messages: int = 0
+    shifted_by: int = 0  # microseconds added to every ping's instant
     elapsed: float = 0.0
     rejected: Counter[str] = field(default_factory=Counter)
     warnings: Counter[str] = field(default_factory=Counter)
@@ -57,12 +60,14 @@ async def publish_dataset(
     frame: int = DEFAULT_FRAME,
     progress: bool = True,
     guard: EventTimeGuard | None = None,
+    shift_to_now: bool = False,
 ) -> ReplaySummary:
     """Publish ``source``; ``speed`` None means as fast as possible, else dataset seconds per wall second.
 
     The topics are created first when missing (``partitions`` for pings and profiles, ``replication``
     replicas each: by default three, or every broker when fewer). A ping stamped further after this
     clock than ``guard`` allows (default: five minutes) is refused ``from_the_future``, like any bad row.
+    ``shift_to_now`` moves every ping so that the last is stamped now (refused pings keep their rows).
     """
     started = time.perf_counter()
     summary = ReplaySummary()
@@ -83,6 +88,9 @@ async def publish_dataset(
             stores.append(store_id)
             instants.append(instant)
             flags.append(active)
+    if shift_to_now and instants:
+        summary.shifted_by = wall_clock() - max(instants)
+        instants = [instant + summary.shifted_by for instant in instants]
     order = sorted(range(len(instants)), key=instants.__getitem__)
 
     await ensure_layout(kafka, await planned_layout(kafka, topics, partitions, replication, None))

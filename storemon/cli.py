@@ -176,12 +176,15 @@ def _replay(args: argparse.Namespace) -> int:
             speed=speed,
             frame=int(args.frame_hours * HOUR),
             guard=settings.guard,
+            shift_to_now=args.shift_to_now,
         )
         print(
             f"replay: {summary.pings} pings in {summary.messages} messages and {summary.profiles} profiles "
             f"to {settings.broker} in {summary.elapsed:.2f} s ({summary.rate:,.0f} pings/s)",
             file=sys.stderr,
         )
+        if summary.shifted_by:
+            print(f"replay: every ping shifted by {summary.shifted_by / HOUR:,.2f} h", file=sys.stderr)
         _print_rejects(summary.rejected, summary.warnings, None)
         return 0
 
@@ -319,6 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=_number(float, 0.1, 24 * 31),
         default=DEFAULT_FRAME / HOUR,
         help="dataset hours per batch at max speed",
+    )
+    replay.add_argument(
+        "--shift-to-now",
+        action="store_true",
+        help="move every ping by one amount so that the last is stamped now (for STOREMON_CLOCK=wall)",
     )
     replay.set_defaults(handler=_replay)
 

@@ -79,10 +79,21 @@ class Deployment:
         return WorkerProcess(port, data_dir, self.env(port, data_dir))
 
     async def replay(
-        self, source: str | Path, speed: float | None = None, progress: bool = False
+        self,
+        source: str | Path,
+        speed: float | None = None,
+        progress: bool = False,
+        shift_to_now: bool = False,
     ) -> ReplaySummary:
         return await publish_dataset(
-            source, self.kafka, self.topics, self.partitions, self.replication, speed=speed, progress=progress
+            source,
+            self.kafka,
+            self.topics,
+            self.partitions,
+            self.replication,
+            speed=speed,
+            progress=progress,
+            shift_to_now=shift_to_now,
         )
 
     async def serve(
@@ -232,16 +243,20 @@ async def local_deployment(
     port: int | None = None,
     nodes: int = 1,
     security: ClientSecurity | None = None,
+    settings: dict[str, str] | None = None,
 ) -> AsyncIterator[tuple[LocalBroker, Deployment, WorkerProcess]]:
     """A fresh local broker (or cluster of ``nodes``, with a SASL_SSL listener given ``security``) and
-    one ready worker under ``root``, all stopped afterwards whatever happens."""
+    one ready worker under ``root`` (``settings``: more ``STOREMON_*`` for it), all stopped afterwards
+    whatever happens."""
     broker = LocalBroker(
         root / "broker", nodes=nodes, security=security, heap="512m" if nodes == 1 else "384m"
     )
     broker.start()
     worker = None
     try:
-        deployment = Deployment(broker.connection(), root, name or fresh_name(), partitions)
+        deployment = Deployment(
+            broker.connection(), root, name or fresh_name(), partitions, settings=dict(settings or {})
+        )
         worker = deployment.worker(port=port).start()
         await worker.wait_ready()
         yield broker, deployment, worker

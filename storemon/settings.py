@@ -9,8 +9,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alerts.webhooks import WebhookFormat
 from connectors.kafka import KafkaConnection, SaslMechanism, SecurityProtocol
-from streams.engine import DEFAULT_RETENTION, HOUR, SECOND
-from streams.engine.instants import MAX_FUTURE, EventTimeGuard
+from streams.engine import DEFAULT_RETENTION, HOUR, MINUTE, SECOND
+from streams.engine.instants import MAX_FUTURE, ClockMode, EventTimeGuard
+from streams.engine.silences import DEFAULT_SILENCE
 from streams.topics import Topics
 
 # The connection's settings besides the servers: STOREMON_KAFKA_<NAME> is its <name>.
@@ -48,6 +49,15 @@ class Settings(BaseSettings):
         MAX_FUTURE / SECOND,
         ge=0,
         description="how far after the receiving clock a ping may be stamped; later ones are refused",
+    )
+    clock: ClockMode = Field(
+        ClockMode.EVENT,
+        description="now of lookups, the fleet, silence and default reports: event (latest ping) or wall",
+    )
+    silence_minutes: float = Field(
+        DEFAULT_SILENCE / MINUTE,
+        gt=0,
+        description="minutes without a ping after which a store open for business is silent",
     )
     replication_factor: int | None = Field(
         None, ge=1, description="replicas of every topic (default: 3, or every broker when fewer)"
@@ -162,6 +172,10 @@ class Settings(BaseSettings):
     @property
     def canonical_url(self) -> str:
         return (self.advertised_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+    @property
+    def silence(self) -> int:
+        return round(self.silence_minutes * MINUTE)
 
     @property
     def retention(self) -> int:

@@ -111,7 +111,7 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
     server ends them when it stops."""
     streams = StreamWorker(streams_config(settings, kafka))
     token = settings.api_token.get_secret_value() if settings.api_token is not None else None
-    peers = Peers(streams, token, settings.retention)
+    peers = Peers(streams, token, settings.retention, settings.clock)
     gathering = GroupGathering(peers, streams, streams.side, settings.partitions)
     duration = Histogram(
         "storemon_report_seconds",
@@ -128,11 +128,12 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
         settings.retention,
         streams.canonical_url,
         keep=settings.report_retention_hours * HOUR / SECOND,
+        now=peers.now,
     )
 
-    # The dashboard's listings, kept ready at the watermark in the background.
-    outages = OutageListing(gathering, peers.watermark)
-    fleet = FleetView(gathering, peers.watermark, streams)
+    # The dashboard's listings, kept ready at ``now`` in the background.
+    outages = OutageListing(gathering, peers.now)
+    fleet = FleetView(gathering, peers.now, streams, settings.silence)
     publisher = Publisher(kafka, linger_ms=1)  # live input waits on its acknowledgement
     intake = Intake(
         publisher,

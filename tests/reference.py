@@ -95,3 +95,22 @@ def reference_outages(
     if run is not None and run[1] >= 0:
         found.append((run[0], None, bool(run[3]), run[1], run[2]))
     return found
+
+
+def reference_silences(
+    zone_name: str, rows: list[tuple[int, int, int]], ping_times: list[int], silence_s: int, now_s: int
+) -> list[tuple[int, int, int | None]]:
+    """(fell silent, after the ping at, heard at or None) per silence up to ``now``: after each ping,
+    the first business minute at or after it plus the silence time that comes before the next ping
+    (or at or before ``now``)."""
+    zone = ZoneInfo(zone_name)
+    times = sorted({at for at in ping_times if at <= now_s})
+    found: list[tuple[int, int, int | None]] = []
+    for i, ping in enumerate(times):
+        heard = times[i + 1] if i + 1 < len(times) else None
+        end = now_s + 1 if heard is None else heard
+        for t in range(ping + silence_s, end, MINUTE_S):
+            if is_business(zone, rows, t):
+                found.append((t, ping, heard))
+                break
+    return found

@@ -11,12 +11,10 @@ from typing import Any, Literal
 from api.ports import Gathering, GroupWatermark, LocalWorker
 from api.schemas import FleetPage, FleetProgress, FleetStore, FleetSummary
 from api.services.listings import Listings, Ready, RecentWatermark, digest, page_of
-from streams.engine import HOUR
 from streams.engine.instants import iso_text
+from streams.engine.silences import DEFAULT_SILENCE
 from streams.gathering import FleetRow
 
-# An open store whose last ping is older than this is silent: up or down, nobody can tell.
-SILENCE = 2 * HOUR
 Standing = Literal["closed", "silent", "up", "down"]
 
 
@@ -34,10 +32,11 @@ class FleetSort(StrEnum):
 DEFAULT_SORT = FleetSort.DOWNTIME_LAST_WEEK  # the worst stores first, descending
 
 
-def standing(row: FleetRow, as_of: int) -> Standing:
+def standing(row: FleetRow, as_of: int, silence: int) -> Standing:
+    """An open store whose last ping is ``silence`` old or older is silent: up or down, nobody can tell."""
     if not row.open_now:
         return "closed"
-    if as_of - row.last_ping > SILENCE:
+    if as_of - row.last_ping >= silence:
         return "silent"
     return "up" if row.active else "down"
 
@@ -58,10 +57,13 @@ def _sort_key(sort: FleetSort) -> attrgetter[Any]:
 
 
 class FleetView:
-    def __init__(self, gathering: Gathering, watermark: GroupWatermark, worker: LocalWorker) -> None:
+    def __init__(
+        self, gathering: Gathering, now: GroupWatermark, worker: LocalWorker, silence: int = DEFAULT_SILENCE
+    ) -> None:
         self.gathering = gathering
         self.worker = worker
-        self.now = Ready(RecentWatermark(watermark), self._warm)
+        self.silence = silence
+        self.now = Ready(RecentWatermark(now), self._warm)
         self.rows: Listings[int, FleetRow] = Listings(self.gathering.fleet)
         self.ordered: Listings[tuple[int, FleetSort, bool], FleetRow] = Listings(self._order, kept=8)
         # One summary per gathering (a list of one): counting 100,000 rows takes a tenth of a second.
@@ -89,11 +91,11 @@ class FleetView:
         """The fleet at ``as_of``; by default at the watermark, or the ready gathering when it is at
         most ``max_stale`` seconds old."""
         at = await self._as_of(as_of, max_stale)
-        counted = fleet_summary(None, []) if at is None else (await self.counted.at(at))[0]
+        counted = fleet_summary(None, [], self.silence) if at is None else (await self.counted.at(at))[0]
         return counted.model_copy(update={"lag_messages": self.worker.lag()})
 
     async def _count(self, as_of: int) -> list[FleetSummary]:
-        return [fleet_summary(as_of, await self.rows.at(as_of))]
+        return [fleet_summary(as_of, await self.rows.at(as_of), self.silence)]
 
     async def stores(
         self,
@@ -117,7 +119,8 @@ class FleetView:
             return [
                 row
                 for row in rows
-                if needle in row.store_id.casefold() and (only is None or standing(row, at) == only)
+                if needle in row.store_id.casefold()
+                and (only is None or standing(row, at, self.silence) == only)
             ]
 
         filters = digest(sort, descending, search, only)
@@ -128,15 +131,15 @@ class FleetView:
             as_of=iso_text(page.as_of),
             total=page.total,
             offset=page.offset,
-            stores=[_shown(row, page.as_of) for row in page.items],
+            stores=[_shown(row, page.as_of, self.silence) for row in page.items],
             next_cursor=page.next_cursor,
             previous_cursor=page.previous_cursor,
         )
 
 
-def fleet_summary(as_of: int | None, rows: list[FleetRow]) -> FleetSummary:
+def fleet_summary(as_of: int | None, rows: list[FleetRow], silence: int) -> FleetSummary:
     """The counts and spreads of ``rows`` at ``as_of`` (the lag is the caller's to fill in)."""
-    standings = Counter(standing(row, as_of) for row in rows) if as_of is not None else Counter()
+    standings = Counter(standing(row, as_of, silence) for row in rows) if as_of is not None else Counter()
     return FleetSummary(
         as_of="" if as_of is None else iso_text(as_of),
         stores=len(rows),
@@ -151,11 +154,11 @@ def fleet_summary(as_of: int | None, rows: list[FleetRow]) -> FleetSummary:
     )
 
 
-def _shown(row: FleetRow, as_of: int) -> FleetStore:
+def _shown(row: FleetRow, as_of: int, silence: int) -> FleetStore:
     return FleetStore(
         **row.row._asdict(),
         status="active" if row.active else "inactive",
-        standing=standing(row, as_of),
+        standing=standing(row, as_of, silence),
         last_ping=iso_text(row.last_ping),
         open_now=row.open_now,
         timezone=row.timezone,

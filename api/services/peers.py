@@ -18,9 +18,9 @@ from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable, Unknow
 from api.ports import LocalWorker
 from api.services.repeating import repeating
 from streams.engine import DEFAULT_RETENTION, WEEK
-from streams.engine.instants import iso_text
+from streams.engine.instants import ClockMode, iso_text, present
 
-# How far a peer's instant may lie beyond this worker's view of the group's watermark (refreshed every
+# How far a peer's instant may lie beyond this worker's view of ``now`` (the watermark refreshed every
 # second; a replay at full speed moves it days per second). It bounds what one request can cost: the
 # engine's work grows with the time between a store's last ping and the instant asked about.
 PEER_SLACK = WEEK
@@ -33,10 +33,15 @@ def _latest(*instants: int | None) -> int | None:
 
 class Peers:
     def __init__(
-        self, worker: LocalWorker, token: str | None = None, retention: int = DEFAULT_RETENTION
+        self,
+        worker: LocalWorker,
+        token: str | None = None,
+        retention: int = DEFAULT_RETENTION,
+        clock: ClockMode = ClockMode.EVENT,
     ) -> None:
         self.worker = worker
         self.retention = retention
+        self.clock = clock
         self.me = worker.canonical_url
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
         self.client = httpx.AsyncClient(timeout=30.0, headers=headers)
@@ -86,6 +91,15 @@ class Peers:
         """The group's watermark as last refreshed, never older than this worker's own."""
         return _latest(self._watermark, self.worker.watermark())
 
+    async def now(self) -> int | None:
+        """``now`` of every answer asked without an instant: the group's watermark, or the wall clock
+        (``ClockMode``); None while the group holds no ping."""
+        return present(self.clock, await self.watermark())
+
+    def cached_now(self) -> int | None:
+        """``now`` from the group's watermark as last refreshed."""
+        return present(self.clock, self.cached_watermark())
+
     def refreshing(self, every: float = 1.0) -> AbstractAsyncContextManager[None]:
         """Keeps lookups off the network: the group watermark is gathered once a second, not per call."""
         return repeating(every, self._refresh_watermark, "watermark refresh")
@@ -94,9 +108,13 @@ class Peers:
         self._watermark = await self.watermark() if self.others() else None
 
     def check_instant(self, as_of: int) -> None:
-        """Refuse an instant a peer could not have asked about: too far from the group's watermark."""
-        known = self.cached_watermark()
-        if known is not None and not known - self.retention <= as_of <= known + PEER_SLACK:
+        """Refuse an instant a peer could not have asked about: before the pings the group keeps, or
+        too far after ``now`` as known here."""
+        known, now = self.cached_watermark(), self.cached_now()
+        if known is None or now is None:
+            return
+        earliest, latest = known - self.retention, now + PEER_SLACK
+        if not earliest <= as_of <= latest:
             raise OutsideHorizon(
-                f"as_of {iso_text(as_of)} is too far from the watermark {iso_text(known)} known here"
+                f"as_of {iso_text(as_of)} lies outside {iso_text(earliest)} .. {iso_text(latest)} known here"
             )

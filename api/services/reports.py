@@ -38,7 +38,8 @@ class ReportService:
     """Starts reports, runs them in the background to Complete or Failed, and finds them by id.
 
     An explicit ``as_of`` must lie in the retained horizon: the pings kept reach ``retention`` back
-    from the watermark, and a report needs a whole week of them before its instant.
+    from the watermark, a report needs a whole week of them before its instant, and it cannot lie
+    after ``now`` (by default the watermark; on the wall clock, the present).
     """
 
     def __init__(
@@ -51,10 +52,12 @@ class ReportService:
         me: str,
         keep: float = DEFAULT_KEEP,
         clock: Callable[[], float] = time.time,
+        now: GroupWatermark | None = None,
     ) -> None:
         self.report_log = report_log
         self.gathering = gathering
         self.watermark = watermark
+        self.now = now or watermark
         self.duration = duration
         self.retention = retention
         self.me = me
@@ -66,7 +69,7 @@ class ReportService:
         self._next: dict[int, asyncio.Task[tuple[str, int]]] = {}
 
     async def trigger(self, as_of_us: int | None) -> str:
-        """Start a report at ``as_of_us`` (default: the group's watermark when it runs); its id."""
+        """Start a report at ``as_of_us`` (default: ``now`` when it runs); its id."""
         if as_of_us is not None:
             await self._check_horizon(as_of_us)
         now = self.clock()
@@ -83,9 +86,11 @@ class ReportService:
         if watermark is None:
             raise OutsideHorizon("no pings have been processed yet, so there is no horizon to report in")
         earliest = watermark - (self.retention - WEEK)
-        if not earliest <= as_of_us <= watermark:
+        now = await self.now()
+        latest = watermark if now is None else now
+        if not earliest <= as_of_us <= latest:
             raise OutsideHorizon(
-                f"as_of must lie in the retained horizon {iso_text(earliest)} .. {iso_text(watermark)}"
+                f"as_of must lie in the retained horizon {iso_text(earliest)} .. {iso_text(latest)}"
             )
 
     async def record(self, report_id: str) -> ReportRecord:
@@ -156,7 +161,7 @@ class ReportService:
         beating = asyncio.get_running_loop().create_task(self._beat(record))
         try:
             if record.as_of_us is None:
-                record.as_of_us = await self.watermark()
+                record.as_of_us = await self.now()
                 if record.as_of_us is None:
                     raise RuntimeError("no pings have been processed yet, so there is no as_of to report at")
                 await self.report_log.save(record)  # a worker taking it over reports at the same instant

@@ -26,7 +26,7 @@ class RoutedStoreAnswers:
         self.worker = worker
 
     async def lookup(self, store_id: str) -> bytes:
-        """The store's answer at the group's watermark."""
+        """The store's answer at ``now``."""
         return await self._at_owner(store_id, "", self._instant(None), self.lookup_here)
 
     def lookup_here(self, store_id: str, as_of: int) -> bytes:
@@ -67,7 +67,7 @@ class RoutedStoreAnswers:
         return body.model_dump_json().encode()
 
     async def outages(self, store_id: str, as_of: int | None) -> bytes:
-        """The store's outages in the week before ``as_of`` (default: the group's watermark)."""
+        """The store's outages in the week before ``as_of`` (default: ``now``)."""
         return await self._at_owner(store_id, "/outages", self._instant(as_of), self.outages_here)
 
     def outages_here(self, store_id: str, as_of: int) -> bytes:
@@ -84,7 +84,7 @@ class RoutedStoreAnswers:
         return body.model_dump_json().encode()
 
     async def timeline(self, store_id: str, as_of: int | None) -> bytes:
-        """The store's week up to ``as_of`` (default: the group's watermark) as an SVG timeline."""
+        """The store's week up to ``as_of`` (default: ``now``) as an SVG timeline."""
         return await self._at_owner(store_id, "/timeline.svg", self._instant(as_of), self.timeline_here)
 
     def timeline_here(self, store_id: str, as_of: int) -> bytes:
@@ -105,8 +105,8 @@ class RoutedStoreAnswers:
         return await self.peers.at_owner(store_id, suffix, {"as_of_us": as_of}, lambda: here(store_id, as_of))
 
     def _instant(self, as_of: int | None) -> int:
-        """``as_of``, or the group's watermark; a group that has seen no ping knows no store."""
-        at = self.peers.cached_watermark() if as_of is None else as_of
+        """``as_of``, or ``now``; a group that has seen no ping knows no store."""
+        at = self.peers.cached_now() if as_of is None else as_of
         if at is None:
             raise UnknownStore()
         return at

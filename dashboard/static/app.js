@@ -91,7 +91,7 @@ function localClock(text) {
 }
 
 function showProgress(progress) {
-  document.getElementById("watermark").textContent = utc(progress.as_of) || "no pings yet";
+  document.getElementById("now").textContent = utc(progress.as_of) || "no pings yet";
   document.getElementById("lag").textContent = progress.lag_messages.toLocaleString("en");
 }
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from streams.engine.units import SECOND
 
@@ -53,6 +54,24 @@ def wall_clock() -> int:
     """Now, in microseconds since the epoch: what the receiving component's clock says. Asked once
     per message the worker processes, so read without making a datetime."""
     return time.time_ns() // 1_000
+
+
+class ClockMode(StrEnum):
+    """What ``now`` is for lookups, the fleet, silence and a report without an instant."""
+
+    EVENT = "event"  # the watermark: replays of history read as they did when they happened
+    WALL = "wall"  # the wall clock: live deployments, where pings that stop arriving must show
+
+
+def present(mode: ClockMode, watermark: int | None, wall: Callable[[], int] = wall_clock) -> int | None:
+    """``now`` by ``mode``, given the latest ping the group holds; None while it holds none.
+
+    The wall clock never reads earlier than the watermark: a ping stamped up to the allowed few
+    minutes ahead of its receiver's clock is never in the future of ``now``.
+    """
+    if watermark is None or mode is ClockMode.EVENT:
+        return watermark
+    return max(wall(), watermark)
 
 
 @dataclass(frozen=True)

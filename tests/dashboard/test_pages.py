@@ -144,7 +144,7 @@ def test_fleet_and_store_pages_show_the_apis_figures_and_draw_the_week(
     for name in ("stores", "up", "down", "silent", "closed"):
         expect(page.locator(f"#count-{name}")).to_have_text(f"{summary[name]:,}")
     expect(page.locator("#count-open")).to_have_text(f"{summary['open_now']:,}")
-    expect(page.locator("#watermark")).to_have_text("2023-11-06 12:00:00 UTC")
+    expect(page.locator("#now")).to_have_text("2023-11-06 12:00:00 UTC")
     expect(page.locator("#stores tbody tr")).to_have_count(50)
     assert wcag_violations(page) == []
 

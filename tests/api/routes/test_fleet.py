@@ -67,9 +67,9 @@ def test_the_summary_is_counted_once_per_gathering_and_its_lag_is_live(
 ) -> None:
     counted: list[int | None] = []
 
-    def counting(as_of: int | None, rows: list[FleetRow]) -> FleetSummary:
+    def counting(as_of: int | None, rows: list[FleetRow], silence: int) -> FleetSummary:
         counted.append(as_of)
-        return fleet_summary(as_of, rows)
+        return fleet_summary(as_of, rows, silence)
 
     monkeypatch.setattr(fleet, "fleet_summary", counting)
     api.gathering.latest, api.gathering.fleet_rows, api.worker.pending = AS_OF, list(ROWS), 7
@@ -152,3 +152,11 @@ def test_an_as_of_before_year_one_in_utc_is_answered_not_a_server_error(api: Api
     early = {"as_of": "0001-01-01T00:00:00+00:01"}
     for path in ("/api/fleet", "/api/fleet/stores"):
         assert api.client.get(path, params=early).status_code == 422
+
+
+def test_an_open_store_is_silent_from_the_instant_its_last_ping_is_the_silence_time_old() -> None:
+    row = _row("c-1", 1.0, 0.0, True, 0.0, True)
+    assert fleet.standing(row, AS_OF + 2 * HOUR - 1, 2 * HOUR) == "up"
+    assert fleet.standing(row, AS_OF + 2 * HOUR, 2 * HOUR) == "silent"
+    assert fleet.standing(row, AS_OF + 10 * 60_000_000, 10 * 60_000_000) == "silent"
+    assert fleet.standing(row._replace(open_now=False), AS_OF + 3 * HOUR, 2 * HOUR) == "closed"

@@ -11,6 +11,7 @@ from api.services.gathering import GroupGathering
 from api.services.peers import Peers
 from api.services.stores import RoutedStoreAnswers
 from streams.engine import StoreStatus, UptimeRow
+from streams.engine.instants import ClockMode
 from tests.api.fakes import FakeWorker, InlineSide
 from tests.helpers import instant
 
@@ -28,11 +29,13 @@ class Group:
     stores: RoutedStoreAnswers
 
 
-def run(worker: FakeWorker, call: Callable[[Group], Awaitable[Any] | Any]) -> Any:
+def run(
+    worker: FakeWorker, call: Callable[[Group], Awaitable[Any] | Any], clock: ClockMode = ClockMode.EVENT
+) -> Any:
     """``call`` on the services of a group of two partitions whose only worker is ``worker``."""
 
     async def scenario() -> Any:
-        peers = Peers(worker)
+        peers = Peers(worker, clock=clock)
         group = Group(
             peers,
             GroupGathering(peers, worker, InlineSide(), partitions=2),

@@ -6,6 +6,7 @@ import pytest
 
 from api.errors import OutsideHorizon, PeerUnreachable
 from streams.engine import DEFAULT_RETENTION, WEEK
+from streams.engine.instants import ClockMode, wall_clock
 from tests.api.fakes import FakeWorker
 from tests.api.services.group import AS_OF, CLOSED_PORT, run, worker
 
@@ -27,7 +28,25 @@ def test_instants_far_from_the_watermark_are_refused() -> None:
         run(worker(), lambda g: g.peers.check_instant(instant))
 
     for far in (AS_OF + WEEK + 1, AS_OF - DEFAULT_RETENTION - 1, 10**17):
-        with pytest.raises(OutsideHorizon, match="too far from the watermark"):
+        with pytest.raises(OutsideHorizon, match="lies outside"):
             check(far)
     for near in (AS_OF + WEEK, AS_OF - DEFAULT_RETENTION):
         check(near)
+
+
+def test_now_is_the_watermark_on_the_event_clock_and_the_present_on_the_wall_clock() -> None:
+    assert run(worker(), lambda g: g.peers.now()) == AS_OF
+    assert run(worker(), lambda g: g.peers.cached_now()) == AS_OF
+    before = wall_clock()
+    assert before <= run(worker(), lambda g: g.peers.now(), ClockMode.WALL) <= wall_clock()
+    assert before <= run(worker(), lambda g: g.peers.cached_now(), ClockMode.WALL) <= wall_clock()
+    assert run(FakeWorker(latest=None), lambda g: g.peers.now(), ClockMode.WALL) is None
+
+
+def test_on_the_wall_clock_instants_up_to_a_week_after_the_present_are_answered() -> None:
+    late = wall_clock() + WEEK - 60 * 1_000_000
+    run(worker(), lambda g: g.peers.check_instant(late), ClockMode.WALL)
+    with pytest.raises(OutsideHorizon, match="lies outside"):
+        run(worker(), lambda g: g.peers.check_instant(late))
+    with pytest.raises(OutsideHorizon, match="lies outside"):
+        run(worker(), lambda g: g.peers.check_instant(AS_OF - DEFAULT_RETENTION - 1), ClockMode.WALL)

@@ -55,9 +55,16 @@ class StubGathering:
         return await part(as_of)
 
 
-def service(log: MemoryReportLog, gathering: StubGathering | None = None) -> ReportService:
+def service(
+    log: MemoryReportLog, gathering: StubGathering | None = None, present: int | None = None
+) -> ReportService:
+    """``present``: ``now`` on the wall clock; by default ``now`` is the watermark (the event clock)."""
     duration = Histogram("d", "d", ["status"], registry=CollectorRegistry())
     gathering = gathering or StubGathering()
+
+    async def wall() -> int | None:
+        return present
+
     return ReportService(
         log,
         gathering,
@@ -67,6 +74,7 @@ def service(log: MemoryReportLog, gathering: StubGathering | None = None) -> Rep
         ME,
         keep=3600.0,
         clock=lambda: NOW,
+        now=None if present is None else wall,
     )
 
 
@@ -227,6 +235,25 @@ def test_an_explicit_as_of_must_lie_in_the_retained_horizon(tmp_path: Path) -> N
         asyncio.run(trigger(WATERMARK, StubGathering(watermark=None)))
     for inside in (earliest, WATERMARK):
         assert re.fullmatch(REPORT_ID_PATTERN, asyncio.run(trigger(inside)))
+
+
+def test_on_the_wall_clock_reports_reach_up_to_the_present(tmp_path: Path) -> None:
+    present = WATERMARK + 3 * WEEK
+    earliest = WATERMARK - (DEFAULT_RETENTION - WEEK)
+
+    async def trigger(as_of: int | None) -> ReportRecord:
+        log = MemoryReportLog(tmp_path)
+        reports = service(log, present=present)
+        report_id = await reports.trigger(as_of)
+        await reports.wait_idle()
+        return log.saved[report_id]
+
+    assert asyncio.run(trigger(None)).as_of_us == present
+    for inside in (earliest, WATERMARK + 1, present):
+        assert asyncio.run(trigger(inside)).status is ReportStatus.COMPLETE
+    for outside in (earliest - 1, present + 1):
+        with pytest.raises(OutsideHorizon, match="as_of must lie"):
+            asyncio.run(trigger(outside))
 
 
 def test_unknown_reports(tmp_path: Path) -> None:

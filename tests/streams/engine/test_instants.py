@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from replay.parsing import parse_timestamp
-from streams.engine.instants import dataset_text, iso_text, to_datetime, to_instant
+from streams.engine.instants import ClockMode, dataset_text, iso_text, present, to_datetime, to_instant
 from streams.engine.units import LATEST, SECOND
 
 instants = st.integers(min_value=0, max_value=LATEST - 1)
@@ -40,3 +40,15 @@ def test_an_instant_whose_utc_date_is_out_of_range_still_has_a_number() -> None:
     assert to_instant(early) == to_instant(datetime(1, 1, 1, tzinfo=UTC)) - 60 * 10**6
     late = datetime(9999, 12, 31, 23, 59, tzinfo=timezone(-timedelta(hours=1)))
     assert to_instant(late) == to_instant(datetime(9999, 12, 31, 23, 59, tzinfo=UTC)) + 3600 * 10**6
+
+
+def test_now_is_the_watermark_on_the_event_clock_and_never_before_it_on_the_wall_clock() -> None:
+    def wall() -> int:
+        return 1_000
+
+    assert present(ClockMode.EVENT, 500, wall) == 500
+    assert present(ClockMode.WALL, 500, wall) == 1_000
+    # A ping stamped a little ahead of the clock that received it: now is not before it.
+    assert present(ClockMode.WALL, 1_200, wall) == 1_200
+    assert present(ClockMode.EVENT, None, wall) is None
+    assert present(ClockMode.WALL, None, wall) is None
