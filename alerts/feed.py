@@ -20,7 +20,8 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from connectors.kafka import clients
 from connectors.kafka.connection import KafkaConnection
-from streams.outages.log import OutageLogError, notice_of
+from streams.episode_log import EpisodeLogError
+from streams.outages.log import OUTAGE
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +93,8 @@ class Notice:
 def readable_notice(record: ConsumerRecord[bytes, bytes]) -> dict[str, Any] | None:
     """What an outage record tells a listener; None (logged) for one this version cannot read."""
     try:
-        return notice_of(record.key or b"", record.value)
-    except OutageLogError as error:
+        return OUTAGE.notice_of(record.key or b"", record.value)
+    except EpisodeLogError as error:
         log.error(
             "skipping outage record at %s:%d:%d: %s", record.topic, record.partition, record.offset, error
         )

@@ -31,7 +31,8 @@ from bench.live import milliseconds
 from connectors.kafka import clients
 from storemon.local import Deployment, WorkerProcess, local_deployment
 from streams.engine import HOUR
-from streams.engine.outages import Outage, OutageChange, OutageEvent
+from streams.engine.episodes import Change, EpisodeEvent
+from streams.engine.outages import Outage
 from streams.outages.log import outage_message
 
 EVENT_ID = re.compile(rb'"event_id":"([0-9a-f]+)"')
@@ -81,7 +82,7 @@ def burst_messages(count: int, round_number: int) -> list[tuple[bytes, bytes]]:
     messages = []
     for i in range(count):
         outage = Outage(f"burst-{round_number}-{i}", as_of - HOUR, None, False, as_of - HOUR, HOUR)
-        key, value = outage_message(OutageChange(OutageEvent.OPENED, outage), "America/Chicago", as_of)
+        key, value = outage_message(Change(EpisodeEvent.OPENED, outage), "America/Chicago", as_of)
         assert value is not None
         messages.append((key, value))
     return messages

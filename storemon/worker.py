@@ -67,6 +67,8 @@ def streams_config(settings: Settings, kafka: KafkaConnection) -> StreamsConfig:
         retention=settings.retention,
         standby_replicas=settings.standby_replicas,
         outages=settings.outages,
+        clock=settings.clock,
+        silence=settings.silence,
         report_processes=settings.report_processes,
         guard=settings.guard,
     )
@@ -176,7 +178,7 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
         try:
             await streams.discard_unbacked_state()
             if streams.ingest.deriving:
-                await streams.send_outage.start()
+                await streams.start_senders()
             async with faust_running(streams.app):
                 await side_started
                 # What exists now lives as long as the process. Frozen, it is left out of the collector's
@@ -197,12 +199,13 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
                         outages.now.refreshing(settings.listing_refresh_seconds),
                         delivering(),
                         repeating(2.0, feed.follow, "following the outage topic"),
+                        repeating(1.0, streams.watch_silences, "silence watch"),
                     ):
                         yield
                 finally:
                     await publisher.stop()
         finally:
-            await streams.send_outage.stop()  # after the agents and their last commit
+            await streams.stop_senders()  # after the agents and their last commit
             streams.side.close()
             await peers.close()
 

@@ -11,7 +11,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import faust
 
@@ -19,19 +19,15 @@ from connectors.kafka import partition_of
 from streams.contract.messages import MessageError, check_store_key, decode_pings
 from streams.contract.rejects import FROM_THE_FUTURE, Reject, encode_reject, from_the_future
 from streams.engine import AddResult, StoreProfile, StoreState
+from streams.engine.episodes import Change, episode_changes, message_changes, restated
 from streams.engine.instants import EventTimeGuard, iso_text
-from streams.engine.outages import (
-    Outage,
-    OutageChange,
-    OutageEvent,
-    may_change_outages,
-    outage_changes,
-    outages_near,
-)
+from streams.engine.outages import Outage, may_change_outages, outages_near
 from streams.metrics import StreamMetrics
 from streams.outages.log import outage_message
 from streams.outages.open_count import OpenOutages
 from streams.progress import Progress, Watermark
+from streams.sender import EpisodeOut
+from streams.silences.publishing import Silences
 from streams.state.changelog import LogPosition
 from streams.state.tables import StoreTables
 from streams.topics import Stream, WorkerTopics
@@ -45,13 +41,6 @@ RawAgent = faust.types.AgentT[bytes]
 log = logging.getLogger(__name__)
 
 
-class OutageOut(Protocol):
-    """Where outage records go (``streams.outages.sender.OutageSender``); ``backlog``: many messages
-    wait behind the one that made the record, so it may wait a moment to share a batch."""
-
-    def __call__(self, *, key: bytes, value: bytes | None, partition: int, backlog: bool) -> None: ...
-
-
 _CHANGES = (AddResult.ADDED, AddResult.CHANGED)
 # Messages already in a partition after the one processed that make a backlog: far more than live
 # traffic leaves between two fetches, far fewer than a replay or a restart leaves.
@@ -63,7 +52,7 @@ class OutagePublishing:
     """Where the outages a message changes go: the open-outages count and the outage topic."""
 
     open: OpenOutages
-    send: OutageOut
+    send: EpisodeOut
 
 
 class Ingest:
@@ -79,6 +68,7 @@ class Ingest:
         watermark: Watermark,
         metrics: StreamMetrics,
         outages: OutagePublishing | None,
+        silences: Silences | None,
         guard: EventTimeGuard,
     ) -> None:
         self.app = app
@@ -89,6 +79,7 @@ class Ingest:
         self.watermark = watermark
         self.metrics = metrics
         self.outages = outages
+        self.silences = silences
         self.deriving = outages is not None
         self.pings = self._agent(app, topics.pings.channel, "ingest-pings", self._ingest_pings)
         self.profiles = self._agent(app, topics.profiles.channel, "ingest-profiles", self._ingest_profiles)
@@ -191,17 +182,21 @@ class Ingest:
             low, high = min(instant for instant, _ in pings), max(instant for instant, _ in pings)
             deriving = self.deriving and may_change_outages(state, pings)
             before = outages_near(store_id, state, profile, low, high) if deriving else {}
-            outcomes: Counter[str] = Counter()
-            changed = []
-            for instant, active in pings:
-                result = state.add(instant, active, profile, self.tables.retention)
-                outcomes[result.value] += 1
-                if result in _CHANGES:
-                    changed.append((instant, active))
+            silences = self.silences
+            silent_before = silences.near(key, state, profile, low, high) if silences is not None else {}
+            changed, outcomes = self._applied(pings, state, profile)
             self.tables.put_state(key, state, position, changed, message.partition)
+            repeated = outcomes.keys() == {AddResult.DUPLICATE.value}
             if deriving:
                 after = outages_near(store_id, state, profile, low, high)
-                self._publish(key, _changes(before, after, bool(changed), outcomes), state, profile, message)
+                self._publish(
+                    key, message_changes(before, after, bool(changed), repeated), state, profile, message
+                )
+            if silences is not None:
+                backlog = self._behind(message)
+                silences.applied(
+                    key, silent_before, state, profile, (low, high), bool(changed), repeated, backlog
+                )
             if state.latest is not None:
                 self.watermark.saw(state.latest)
             for outcome, count in outcomes.items():
@@ -209,10 +204,23 @@ class Ingest:
             self.progress.outcomes.update(outcomes)
             self._done("ingest-pings", message)
 
+    def _applied(
+        self, pings: list[Ping], state: StoreState, profile: StoreProfile
+    ) -> tuple[list[Ping], Counter[str]]:
+        """Apply ``pings`` to ``state``: those that changed it, and how each turned out."""
+        outcomes: Counter[str] = Counter()
+        changed = []
+        for instant, active in pings:
+            result = state.add(instant, active, profile, self.tables.retention)
+            outcomes[result.value] += 1
+            if result in _CHANGES:
+                changed.append((instant, active))
+        return changed, outcomes
+
     def _publish(
         self,
         key: bytes,
-        changes: list[OutageChange],
+        changes: list[Change[Outage]],
         state: StoreState,
         profile: StoreProfile,
         message: Any,
@@ -258,53 +266,21 @@ class Ingest:
         profile: StoreProfile,
         message: Any,
     ) -> None:
-        """New hours or zone: recompute the running totals, and what every outage cost in business time."""
+        """New hours or zone: recompute the running totals, what every outage cost in business time
+        and when every silence began."""
         store_id, first, last = key.decode("utf-8", "replace"), state.times[0], state.times[-1]
         before = outages_near(store_id, state, previous, first, last) if self.deriving else {}
         state.refresh(profile)
         self.tables.put_state(key, state, position, (), message.partition)
         if not self.deriving:
             return
+        if self.silences is not None:
+            self.silences.reprofiled(key, state, previous, profile)
         after = outages_near(store_id, state, profile, first, last)
-        changes = outage_changes(before, after)
+        changes = episode_changes(before, after)
         if previous.effective_timezone != profile.effective_timezone:
-            changes += _restated(after, changes)
+            changes += restated(after, changes)
         self._publish(key, changes, state, profile, message)
-
-
-def _changes(
-    before: dict[int, Outage], after: dict[int, Outage], changed: bool, outcomes: Counter[str]
-) -> list[OutageChange]:
-    """What a message did to the outages near it: the difference when it changed the state, the
-    outages again when it was all repeats (processed again after a crash), else nothing."""
-    if changed:
-        return outage_changes(before, after)
-    if outcomes.keys() == {AddResult.DUPLICATE.value}:
-        return _repeats(after)
-    return []
-
-
-def _repeats(outages: dict[int, Outage]) -> list[OutageChange]:
-    """The outages a message that changed nothing touches, sent again as they stand.
-
-    A message processed twice changes nothing the second time, yet the first time's outage records
-    may not have reached the broker before a crash: sending them again (same content, same ids) is
-    what makes their delivery at-least-once.
-    """
-    return [
-        OutageChange(OutageEvent.OPENED if outage.is_open else OutageEvent.CLOSED, outage)
-        for _, outage in sorted(outages.items())
-    ]
-
-
-def _restated(outages: dict[int, Outage], changes: list[OutageChange]) -> list[OutageChange]:
-    """Outages whose figures stayed but whose local times moved with a new zone, as updates."""
-    changed = {change.outage.started_at for change in changes}
-    return [
-        OutageChange(OutageEvent.UPDATED, outage)
-        for start, outage in sorted(outages.items())
-        if start not in changed
-    ]
 
 
 def _shown(raw: bytes | None) -> str:

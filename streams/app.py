@@ -9,7 +9,8 @@ import faust
 
 from connectors.kafka import KafkaConnection
 from streams.engine import DEFAULT_RETENTION
-from streams.engine.instants import EventTimeGuard
+from streams.engine.instants import ClockMode, EventTimeGuard
+from streams.engine.silences import DEFAULT_SILENCE
 from streams.faust_internals.commits import Deliveries
 from streams.faust_internals.transport import WorkerTransport
 from streams.topics import Topics
@@ -25,7 +26,9 @@ class StreamsConfig:
     canonical_url: str
     retention: int = DEFAULT_RETENTION
     standby_replicas: int = 0
-    outages: bool = True  # derive outages and publish them to the outage topic
+    outages: bool = True  # derive outages and silences, and publish them to their topics
+    clock: ClockMode = ClockMode.EVENT  # what ``now`` is for silences going on
+    silence: int = DEFAULT_SILENCE
     report_processes: int = 2  # child processes a gathering's reading and computing is split among
     # Pings stamped too far after the worker's clock are refused.
     guard: EventTimeGuard = field(default_factory=EventTimeGuard)

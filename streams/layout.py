@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_REPLICATION = 3
 COMPACT, DELETE = "compact", "delete"
-# Outage records stay uncompacted for a week, so a listener resuming from a position within it sees
-# every change, not only each outage's latest.
+# Outage and silence records stay uncompacted for a week, so a listener resuming from a position
+# within it sees every change, not only each one's latest.
 WEEK_MS = str(7 * 24 * 3600 * 1000)
 
 
@@ -101,6 +101,13 @@ def topic_layout(topics: Topics, partitions: int, replication: int, app_id: str 
             partitions,
             COMPACT,
             "outages, keyed by store and start",
+            **{"min.compaction.lag.ms": WEEK_MS},
+        ),
+        spec(
+            topics.silences,
+            partitions,
+            COMPACT,
+            "silences, keyed by store and start",
             **{"min.compaction.lag.ms": WEEK_MS},
         ),
         TopicSpec(

@@ -62,6 +62,17 @@ class StreamMetrics:
             "stores held by this worker with an outage going on at their latest ping",
             registry=self.registry,
         )
+        self.silence_events = Counter(
+            "storemon_silence_events",
+            "silence changes derived and published, by event",
+            ["event"],
+            registry=self.registry,
+        )
+        self.stores_silent = Gauge(
+            "storemon_stores_silent",
+            "stores held by this worker announced silent and not heard since",
+            registry=self.registry,
+        )
         self.watermark = Gauge(
             "storemon_watermark_seconds", "latest ping instant seen by this worker", registry=self.registry
         )

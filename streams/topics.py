@@ -26,6 +26,7 @@ class Topics:
     pings_repartition: str
     profiles_repartition: str
     outages: str
+    silences: str
 
     @classmethod
     def with_prefix(cls, prefix: str) -> Topics:
@@ -37,6 +38,7 @@ class Topics:
             f"{prefix}-pings-repartition",
             f"{prefix}-profiles-repartition",
             f"{prefix}-outages",
+            f"{prefix}-silences",
         )
 
     @property
@@ -46,8 +48,8 @@ class Topics:
 
     @property
     def keyed(self) -> list[str]:
-        """The topics partitioned like the tables: what the agents read, and the outages they write."""
-        return [*self.consumed, self.outages]
+        """The topics partitioned like the tables: what the agents read, and the episodes they write."""
+        return [*self.consumed, self.outages, self.silences]
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,10 @@ from typing import Any, TypeVar, cast
 from aiokafka import TopicPartition
 
 from connectors.kafka import end_offsets
-from streams.agents import Ingest, OutagePublishing
+from streams.agents import BACKLOG, Ingest, OutagePublishing
 from streams.app import StreamsConfig, create_app
 from streams.engine import StoreProfile, StoreState, StoreStatus, store_status
+from streams.engine.instants import present
 from streams.faust_internals.commits import Deliveries
 from streams.faust_internals.probe import KafkaWatch
 from streams.faust_internals.recovery import restart_if_stalled
@@ -35,9 +36,10 @@ from streams.gathering import (
 )
 from streams.metrics import StreamMetrics
 from streams.outages.open_count import OpenOutages
-from streams.outages.sender import OutageSender
 from streams.progress import AfterRebalance, Progress, Watermark
 from streams.routing import Routing
+from streams.sender import EpisodeSender
+from streams.silences.publishing import Silences
 from streams.state.cut import Cut
 from streams.state.tables import StoreTables, claim_local_format
 from streams.topics import WorkerTopics
@@ -64,8 +66,16 @@ class StreamWorker:
         self._watermark = Watermark(self.metrics.watermark, self.tables.encoded_states, self._rebalance())
         self.open_outages = OpenOutages(self.tables.encoded_items, self.tables.profile, self._rebalance())
         self.metrics.outages_open.set_function(self.open_outages.count)
-        self.send_outage = OutageSender(config.kafka, config.topics.outages, self.deliveries)
+        self.send_outage = EpisodeSender(config.kafka, config.topics.outages, self.deliveries)
+        self.send_silence = EpisodeSender(config.kafka, config.topics.silences, self.deliveries)
         publishing = OutagePublishing(self.open_outages, self.send_outage) if config.outages else None
+        self.silences = (
+            Silences(
+                self.tables, self.send_silence, config.silence, self.now, self.metrics, self._rebalance()
+            )
+            if config.outages
+            else None
+        )
         self.ingest = Ingest(
             self.app,
             self.topics,
@@ -74,6 +84,7 @@ class StreamWorker:
             self._watermark,
             self.metrics,
             publishing,
+            self.silences,
             config.guard,
         )
         self.side = ReportProcesses(config.report_processes)
@@ -88,6 +99,26 @@ class StreamWorker:
 
     def watermark(self) -> int | None:
         return self._watermark.value()
+
+    def now(self) -> int | None:
+        """``now`` as this worker knows it: its watermark, or the wall clock (``config.clock``)."""
+        return present(self.config.clock, self._watermark.value())
+
+    async def start_senders(self) -> None:
+        """Start the producers of outage and silence records (before the agents that send)."""
+        await self.send_outage.start()
+        await self.send_silence.start()
+
+    async def stop_senders(self) -> None:
+        """Deliver what was sent and stop (after the agents and their last commit)."""
+        await self.send_outage.stop()
+        await self.send_silence.stop()
+
+    async def watch_silences(self) -> None:
+        """Announce the stores that fell silent, once caught up with the partitions held: behind a
+        backlog, a store's next pings may just not be read yet."""
+        if self.silences is not None and self.settled and self.lag() < BACKLOG:
+            self.silences.tick()
 
     def lookup(self, store_id: str, as_of: int) -> StoreStatus | None:
         """The store's status at ``as_of`` when it is held here and has a ping by then."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from enum import Enum
 from typing import NamedTuple
 
 from streams.engine.calendar import BusinessCalendar
@@ -154,35 +153,3 @@ def open_outage(store_id: str, state: StoreState, profile: StoreProfile) -> Outa
     latest = state.times[-1]
     found = outages_near(store_id, state, profile, latest, latest)
     return next((outage for outage in found.values() if outage.is_open), None)
-
-
-class OutageEvent(Enum):
-    OPENED = "opened"
-    UPDATED = "updated"
-    CLOSED = "closed"
-    RETRACTED = "retracted"  # a late ping showed it never happened (or it merged into another)
-
-
-class OutageChange(NamedTuple):
-    event: OutageEvent
-    outage: Outage  # for a retraction, the outage as it was last published
-
-
-def outage_changes(before: dict[int, Outage], after: dict[int, Outage]) -> list[OutageChange]:
-    """What turns the published outages ``before`` into ``after``: retractions first, then by start."""
-    changes = [
-        OutageChange(OutageEvent.RETRACTED, old)
-        for start, old in sorted(before.items())
-        if start not in after
-    ]
-    for start, new in sorted(after.items()):
-        old = before.get(start)
-        if old == new:
-            continue
-        was_open = old is not None and old.is_open
-        if new.is_open:
-            event = OutageEvent.UPDATED if was_open else OutageEvent.OPENED
-        else:
-            event = OutageEvent.CLOSED if old is None or was_open else OutageEvent.UPDATED
-        changes.append(OutageChange(event, new))
-    return changes

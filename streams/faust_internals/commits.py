@@ -14,7 +14,7 @@ gives up once 0.1 s pass without a message leaving it, records still inside: und
 commit could pass them, and a worker killed just after lost them for good (seen: a store missing one
 message's pings after a failover). ``flush_delivered`` makes the flush wait until every record put
 in the buffer before it is acknowledged by the broker, and every outage record sent before it
-through the outage producer (``streams.outages.sender``), which does not go through that buffer.
+through the outage producer (``streams.sender``), which does not go through that buffer.
 
 The worker's consumer and producer (``transport``) commit and flush with these.
 """

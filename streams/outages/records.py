@@ -32,12 +32,8 @@ OUTAGE_FIELDS: Final = (
 OutageRecord = dict[str, str | float | bool | None]
 
 
-# Each UTC instant's field, and the field of the same instant on the store's wall clock.
-_LOCAL_FIELDS: Final = (
-    ("started_at", "started_at_local"),
-    ("ended_at", "ended_at_local"),
-    ("business_started_at", "business_started_at_local"),
-)
+# The fields of an outage's UTC instants; each has a ``<name>_local`` on the store's wall clock.
+OUTAGE_INSTANTS: Final = ("started_at", "ended_at", "business_started_at")
 
 
 @lru_cache(maxsize=1024)
@@ -74,17 +70,18 @@ def outage_record(outage: Outage, timezone: str) -> OutageRecord:
     """The outage's fields, its local times included."""
     record = outage_fields(outage, timezone)
     instants = (outage.started_at, outage.ended_at, outage.business_started_at)
-    for (_, local), instant in zip(_LOCAL_FIELDS, instants, strict=True):
-        record[local] = None if instant is None else _local(to_datetime(instant), timezone)
+    for name, instant in zip(OUTAGE_INSTANTS, instants, strict=True):
+        record[f"{name}_local"] = None if instant is None else _local(to_datetime(instant), timezone)
     return record
 
 
-def with_local_times(record: dict[str, Any]) -> dict[str, Any]:
-    """``record`` (``outage_fields``, as read from the outage topic) with its local times added."""
+def with_local_times(record: dict[str, Any], instants: tuple[str, ...]) -> dict[str, Any]:
+    """``record`` (as read from the outage or silence topic) with the local time of each of its
+    ``instants`` added as ``<name>_local``."""
     timezone = record["timezone"]
-    for utc, local in _LOCAL_FIELDS:
+    for utc in instants:
         text = record[utc]
-        record[local] = None if text is None else _local(datetime.fromisoformat(text), timezone)
+        record[f"{utc}_local"] = None if text is None else _local(datetime.fromisoformat(text), timezone)
     return record
 
 

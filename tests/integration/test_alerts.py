@@ -20,7 +20,7 @@ from alerts.client import Event, events
 from replay.synth import synthesize
 from storemon.broker import free_port
 from storemon.local import Deployment, WorkerProcess
-from tests.integration.outage_topic import read_outage_topic
+from tests.integration.episode_topics import read_outage_topic
 
 pytestmark = pytest.mark.kafka
 # Two days of 40 stores in about 12 s: one ping per store and message, as live traffic comes.

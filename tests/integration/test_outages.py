@@ -14,7 +14,7 @@ import pytest
 
 from storemon.local import Deployment
 from storemon.offline import offline_report
-from tests.integration.outage_topic import read_outage_topic
+from tests.integration.episode_topics import latest_records, read_outage_topic
 
 pytestmark = pytest.mark.kafka
 Listing = list[dict[str, Any]]
@@ -48,16 +48,7 @@ async def all_pages(client: httpx.AsyncClient, **params: object) -> tuple[str, L
 
 
 async def outage_topic(deployment: Deployment) -> dict[str, dict[str, Any]]:
-    """The outage topic folded as a compacted topic reads: the latest record of each outage, a
-    retraction removing it."""
-    held: dict[str, dict[str, Any]] = {}
-    for _, _, notice in await read_outage_topic(deployment):
-        key = f"{notice['store_id']}/{notice['started_at']}"
-        if notice["event"] == "retracted":
-            held.pop(key, None)
-        else:
-            held[key] = notice
-    return held
+    return latest_records(await read_outage_topic(deployment))
 
 
 @pytest.mark.parametrize("workers", [1, 2])

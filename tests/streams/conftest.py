@@ -30,14 +30,16 @@ def new_stream_worker(data_dir: Path, guard: EventTimeGuard | None = None) -> St
     worker = StreamWorker(config)
     worker.app.finalize()
     worker.app.flow_control.resume()
-    worker.ingest.outages = OutagePublishing(worker.open_outages, OutageSink())
+    worker.ingest.outages = OutagePublishing(worker.open_outages, EpisodeSink())
+    assert worker.silences is not None
+    worker.silences.send = EpisodeSink()
     # No broker here to ask for highwaters: no message has a backlog behind it.
     cast(Any, worker.app.consumer).highwater = lambda tp: None
     return worker
 
 
-class OutageSink:
-    """Stands in for the outage topic: keeps (partition, key, value) of each record sent, and whether
+class EpisodeSink:
+    """Stands in for an episode topic: keeps (partition, key, value) of each record sent, and whether
     a backlog was behind it."""
 
     def __init__(self) -> None:

@@ -18,14 +18,14 @@ from streams.contract.messages import encode_pings, encode_profile
 from streams.engine import DEFAULT_PROFILE, HOUR, SECOND, HoursRow, StoreProfile, StoreState
 from streams.engine.instants import EventTimeGuard, iso_text
 from streams.faust_internals.storage import read
-from streams.outages.log import notice_of
+from streams.outages.log import OUTAGE
 from streams.outages.open_count import OpenOutages
 from streams.progress import AfterRebalance
 from streams.state.changelog import LogPosition, StateFormatError, changelog_records, decode_record
 from streams.state.tables import LOCAL_FORMAT, StoreTables
 from streams.worker import StreamWorker
 from tests.helpers import instant
-from tests.streams.conftest import PARTITIONS, OutageSink, new_stream_worker
+from tests.streams.conftest import PARTITIONS, EpisodeSink, new_stream_worker
 
 START = instant("2023-01-20T00:00:00")
 PINGS = [(START + i * HOUR + 7, i % 5 != 3) for i in range(60)]
@@ -330,10 +330,10 @@ def test_tables_written_in_another_format_stop_the_worker_before_it_starts(tmp_p
 
 
 def _notices(worker: StreamWorker) -> list[tuple[str, str, str, str | None]]:
-    sink: OutageSink = worker.ingest.outages.send  # type: ignore[union-attr,assignment]
+    sink: EpisodeSink = worker.ingest.outages.send  # type: ignore[union-attr,assignment]
     found = []
     for _, key, value in sink.records:
-        notice = notice_of(key, value)
+        notice = OUTAGE.notice_of(key, value)
         found.append((notice["event"], notice["event_id"], notice["started_at"], notice.get("ended_at")))
     return found
 
@@ -358,7 +358,7 @@ def test_outages_are_published_as_pings_arrive_and_corrected_by_late_ones(
         ("updated", at[1], at[3]),  # a late active ping ends the outage earlier
     ]
     assert events[2][1] == events[3][1] and len({e[1] for e in events}) == 4
-    sink: OutageSink = stream_worker.ingest.outages.send  # type: ignore[union-attr,assignment]
+    sink: EpisodeSink = stream_worker.ingest.outages.send  # type: ignore[union-attr,assignment]
     assert {partition for partition, _, _ in sink.records} == {1}
     registry = stream_worker.metrics.registry
     assert registry.get_sample_value("storemon_outage_events_total", {"event": "closed"}) == 2
@@ -376,8 +376,8 @@ def test_records_made_with_a_backlog_behind_their_message_are_told_so(
                 await agent.put(encode_pings([(START + offset * HOUR, offset == 1)]), key=b"s1", partition=0)
 
     asyncio.run(scenario())
-    sink: OutageSink = ingest.outages.send  # type: ignore[union-attr,assignment]
-    assert [notice_of(key, value)["event"] for _, key, value in sink.records] == ["opened", "closed"]
+    sink: EpisodeSink = ingest.outages.send  # type: ignore[union-attr,assignment]
+    assert [OUTAGE.notice_of(key, value)["event"] for _, key, value in sink.records] == ["opened", "closed"]
     assert sink.backlogs == [True, False]
 
 
@@ -416,8 +416,8 @@ def test_a_new_zone_restates_the_local_times_of_outages_whose_figures_stay(
             await profiles.put(encode_profile(StoreProfile("Asia/Tokyo")), key=b"s1")
 
     asyncio.run(scenario())
-    sink: OutageSink = stream_worker.ingest.outages.send  # type: ignore[union-attr,assignment]
-    zones = [notice_of(key, value)["timezone"] for _, key, value in sink.records]
+    sink: EpisodeSink = stream_worker.ingest.outages.send  # type: ignore[union-attr,assignment]
+    zones = [OUTAGE.notice_of(key, value)["timezone"] for _, key, value in sink.records]
     assert zones == ["America/Chicago", "Asia/Tokyo"]
 
 

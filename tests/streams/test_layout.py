@@ -26,10 +26,12 @@ def test_every_topic_is_replicated_with_one_replica_of_slack_and_keyed_ones_co_p
         TOPICS.profiles,
         TOPICS.profiles_repartition,
         TOPICS.outages,
+        TOPICS.silences,
         TOPICS.reports,
         *changelog_topics("app"),
     }
-    assert layout[TOPICS.outages].config["min.compaction.lag.ms"] == str(7 * 24 * 3600 * 1000)
+    for episodes in (TOPICS.outages, TOPICS.silences):
+        assert layout[episodes].config["min.compaction.lag.ms"] == str(7 * 24 * 3600 * 1000)
     assert {spec.config["min.insync.replicas"] for spec in topic_layout(TOPICS, 6, 1, None)} == {"1"}
     assert not set(changelog_topics("app")) & {spec.name for spec in topic_layout(TOPICS, 6, 1, None)}
 

@@ -10,14 +10,8 @@ from hypothesis import strategies as st
 
 from replay.parsing import parse_clock
 from streams.engine import MINUTE, SECOND, WEEK, HoursRow, StoreProfile, StoreState
-from streams.engine.outages import (
-    Outage,
-    OutageEvent,
-    may_change_outages,
-    outage_changes,
-    outages_near,
-    store_outages,
-)
+from streams.engine.episodes import EpisodeEvent, episode_changes
+from streams.engine.outages import Outage, may_change_outages, outages_near, store_outages
 from tests.helpers import instant
 from tests.reference import reference_outages
 from tests.streams.engine.test_against_reference import ANCHORS, ZONES, rows_strategy
@@ -129,19 +123,19 @@ def _published(
         for at, active in batch:
             state.add(at, active, profile)
         after = outages_near("s", state, profile, low, high)
-        for change in outage_changes(before, after):
-            start = change.outage.started_at
-            if change.event is OutageEvent.RETRACTED:
-                assert held.pop(start) == change.outage
+        for change in episode_changes(before, after):
+            start = change.episode.started_at
+            if change.event is EpisodeEvent.RETRACTED:
+                assert held.pop(start) == change.episode
             else:
                 old = held.get(start)
-                if change.event is OutageEvent.UPDATED:
+                if change.event is EpisodeEvent.UPDATED:
                     assert old is not None
-                elif change.event is OutageEvent.OPENED:
+                elif change.event is EpisodeEvent.OPENED:
                     assert old is None or not old.is_open
                 else:
                     assert old is None or old.is_open
-                held[start] = change.outage
+                held[start] = change.episode
     return held, state
 
 
@@ -213,15 +207,15 @@ def test_a_late_active_ping_splits_an_outage_and_a_conflicting_one_cancels_its_c
     state = StoreState.from_pings([(0, True), (hour, False), (4 * hour, False), (6 * hour, True)], profile)
     before = outages_near("s", state, profile, 2 * hour, 2 * hour)
     state.add(2 * hour, True, profile)
-    changes = outage_changes(before, outages_near("s", state, profile, 2 * hour, 2 * hour))
-    assert [(c.event, c.outage.started_at, c.outage.ended_at) for c in changes] == [
-        (OutageEvent.UPDATED, hour, 2 * hour),
-        (OutageEvent.CLOSED, 4 * hour, 6 * hour),
+    changes = episode_changes(before, outages_near("s", state, profile, 2 * hour, 2 * hour))
+    assert [(c.event, c.episode.started_at, c.episode.ended_at) for c in changes] == [
+        (EpisodeEvent.UPDATED, hour, 2 * hour),
+        (EpisodeEvent.CLOSED, 4 * hour, 6 * hour),
     ]
     before = outages_near("s", state, profile, 2 * hour, 2 * hour)
     state.add(2 * hour, False, profile)  # inactive wins at one instant: the split is undone
-    changes = outage_changes(before, outages_near("s", state, profile, 2 * hour, 2 * hour))
-    assert [(c.event, c.outage.started_at, c.outage.ended_at) for c in changes] == [
-        (OutageEvent.RETRACTED, 4 * hour, 6 * hour),
-        (OutageEvent.UPDATED, hour, 6 * hour),
+    changes = episode_changes(before, outages_near("s", state, profile, 2 * hour, 2 * hour))
+    assert [(c.event, c.episode.started_at, c.episode.ended_at) for c in changes] == [
+        (EpisodeEvent.RETRACTED, 4 * hour, 6 * hour),
+        (EpisodeEvent.UPDATED, hour, 6 * hour),
     ]

@@ -1,7 +1,8 @@
-"""Outage records sent at once when the worker is live, gathered into batches while it works off a backlog.
+"""Episode records (outages, silences) sent at once when the worker is live, gathered into batches
+while it works off a backlog.
 
 The tables' changelog writes are many and small, so Faust's producer lingers 50 ms to batch them. An
-outage record is what alerts wait for, so it goes through a producer of its own. When the agent has
+episode record is what alerts wait for, so each episode topic has a producer of its own. When the agent has
 caught up with the record's partition, the record leaves at once; while one request is in flight,
 the records that follow still gather into the next batch. Behind a backlog (a replay, a restart, a
 burst) the alert is late by that backlog anyway: records then gather per partition for up to
@@ -20,7 +21,7 @@ import asyncio
 import logging
 from collections import defaultdict, deque
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka.producer.message_accumulator import BatchBuilder
 
@@ -44,8 +45,15 @@ class _Gathering:
         self.due = False
 
 
-class OutageSender:
-    """Sends each outage record to its store's partition, in the order sent; start before, stop after
+class EpisodeOut(Protocol):
+    """Where episode records go; ``backlog``: many messages wait behind the one that made the record,
+    so it may wait a moment to share a batch."""
+
+    def __call__(self, *, key: bytes, value: bytes | None, partition: int, backlog: bool) -> None: ...
+
+
+class EpisodeSender:
+    """Sends each record to its store's partition, in the order sent; start before, stop after
     the agents that send."""
 
     def __init__(

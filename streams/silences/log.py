@@ -1,0 +1,58 @@
+"""The silence topic's records (``streams.episode_log`` has what they share with outages).
+
+A value is the silence as it stands after a change, with the change (``opened`` when the store fell
+silent, ``closed`` when it was heard again, ``updated``) and the instant it was derived at; a
+tombstone retracts the silence.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Final
+
+from streams.engine.episodes import Change, EpisodeEvent
+from streams.engine.instants import iso_text
+from streams.engine.silences import Silence
+from streams.episode_log import EpisodeKind, episode_key
+
+# The fields of a silence's UTC instants; readers add each one's ``<name>_local``.
+SILENCE_INSTANTS: Final = ("started_at", "last_ping", "ended_at")
+
+SILENCE = EpisodeKind("silence", SILENCE_INSTANTS, id_prefix="silence.")
+
+SilenceRecord = dict[str, str | None]
+
+
+def silence_fields(silence: Silence, timezone: str) -> SilenceRecord:
+    """The silence's instants in UTC and the zone its business time was read in."""
+    ended = silence.ended_at
+    return {
+        "store_id": silence.store_id,
+        "started_at": iso_text(silence.started_at),
+        "last_ping": iso_text(silence.last_ping),
+        "ended_at": None if ended is None else iso_text(ended),
+        "timezone": timezone,
+    }
+
+
+def silence_message(change: Change[Silence], timezone: str, as_of: int) -> tuple[bytes, bytes | None]:
+    """Key and value (None for a retraction) of one change to a store's silences."""
+    silence = change.episode
+    key = episode_key(silence.store_id, iso_text(silence.started_at))
+    if change.event is EpisodeEvent.RETRACTED:
+        return key, None
+    record = silence_fields(silence, timezone)
+    detail: tuple[object, ...] = ()
+    if change.event is EpisodeEvent.CLOSED:
+        detail = (record["ended_at"],)
+    elif change.event is EpisodeEvent.UPDATED:
+        detail = (record["last_ping"], record["ended_at"], timezone)
+    body = {
+        "event": change.event.value,
+        "event_id": SILENCE.event_id(
+            silence.store_id, str(record["started_at"]), change.event.value, *detail
+        ),
+        "as_of": iso_text(as_of),
+        **record,
+    }
+    return key, json.dumps(body, separators=(",", ":")).encode()
