@@ -18,17 +18,17 @@ from contextlib import AsyncExitStack, asynccontextmanager, suppress
 
 from prometheus_client import CollectorRegistry, Gauge
 
-from alerts.feed import Notice, OutageFeed, OutageReader, Position
+from alerts.feed import EpisodeFeed, EpisodeReader, Notice, Position
 
 # Notices kept for clients to be served from: a burst of this many changes reaches every client
 # without a reader of its own. About 2 KiB each.
 KEPT = 4096
 
 
-class OutageBroadcast:
+class EpisodeBroadcast:
     """One follower of the outage topic per worker, and the notices it read lately."""
 
-    def __init__(self, feed: OutageFeed, registry: CollectorRegistry, kept: int = KEPT) -> None:
+    def __init__(self, feed: EpisodeFeed, registry: CollectorRegistry, kept: int = KEPT) -> None:
         self.feed = feed
         self.kept = kept
         self.notices: list[Notice] = []  # the latest read, oldest first
@@ -78,7 +78,7 @@ class OutageBroadcast:
         arrived.set()
 
     @asynccontextmanager
-    async def counted_reader(self, start: Position | None) -> AsyncIterator[OutageReader]:
+    async def counted_reader(self, start: Position | None) -> AsyncIterator[EpisodeReader]:
         self.readers.inc()
         try:
             async with self.feed.reading(start) as reader:
@@ -92,7 +92,7 @@ class OutageBroadcast:
 
     @asynccontextmanager
     async def reading(self, start: Position | None) -> AsyncIterator[Listener]:
-        """A client's reader from ``start`` (None: from now on), as ``OutageFeed.reading`` gives."""
+        """A client's reader from ``start`` (None: from now on), as ``EpisodeFeed.reading`` gives."""
         self.clients.inc()
         try:
             async with AsyncExitStack() as own:
@@ -111,10 +111,10 @@ class OutageBroadcast:
 class Listener:
     """One client's place: in the broadcast's notices, or, until it reaches them, a reader of its own."""
 
-    def __init__(self, broadcast: OutageBroadcast, own: AsyncExitStack) -> None:
+    def __init__(self, broadcast: EpisodeBroadcast, own: AsyncExitStack) -> None:
         self.broadcast = broadcast
         self.own = own
-        self.alone: OutageReader | None = None
+        self.alone: EpisodeReader | None = None
         self.position = Position(())
         self.next = 0  # the number of the next notice of the broadcast to look at
 

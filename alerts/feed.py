@@ -1,9 +1,11 @@
-"""The outage topic read from a position: what the event stream and the webhooks consume.
+"""The outage and silence topics read from a position: what the event stream and the webhooks consume.
 
-A position is the next offset of every partition of the topic. It is written as the event id of each
-event sent (``12.0.7.3``: partition 0 at 12, partition 1 at 0, ...), so a client that reconnects with
-``Last-Event-ID``, to this worker or another, resumes exactly after the last event it saw. The records
-live in Kafka, so nothing a restart loses is needed to resume.
+A position is the next offset of every partition of the topics, the outage topic's first. It is
+written as the event id of each event sent (``12.0.7.3.0.4.1.2``: outage partition 0 at 12, 1 at 0,
+..., then the silence topic's), so a client that reconnects with ``Last-Event-ID``, to this worker or
+another, resumes exactly after the last event it saw. The records live in Kafka, so nothing a
+restart loses is needed to resume. An id of the outage topic alone (given before silences were
+published) resumes the outages there and the silences from now on.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from connectors.kafka import clients
 from connectors.kafka.connection import KafkaConnection
-from streams.episode_log import EpisodeLogError
-from streams.outages.log import OUTAGE
+from streams.episode_log import EpisodeKind, EpisodeLogError
+
+# In an id that names fewer partitions than the topics have, the offsets it lacks: from now on.
+FROM_NOW = -1
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +39,15 @@ class Position:
     offsets: tuple[int, ...]
 
     @classmethod
-    def parse(cls, text: str, partitions: int) -> Position:
+    def parse(cls, text: str, partitions: int, first: int | None = None) -> Position:
+        """An id naming ``partitions`` offsets, or only the ``first`` ones (the rest from now on)."""
         try:
             offsets = tuple(int(part) for part in text.split("."))
         except ValueError:
             raise BadPosition(f"not an event id of this stream: {text!r}") from None
-        if len(offsets) != partitions or min(offsets) < 0:
+        if len(offsets) not in (partitions, first) or min(offsets) < 0:
             raise BadPosition(f"event id {text!r} does not name {partitions} partitions")
-        return cls(offsets)
+        return cls(offsets + (FROM_NOW,) * (partitions - len(offsets)))
 
     def within(self, low: Position, high: Position) -> bool:
         """At or after ``low`` and at or before ``high`` in every partition."""
@@ -68,7 +73,8 @@ class Position:
 
 @dataclass(frozen=True)
 class Notice:
-    """One outage change as listeners see it, the position just after it, and its partition."""
+    """One outage or silence change as listeners see it, the position just after it, and the place
+    in the position of the partition it came from."""
 
     position: Position
     body: dict[str, Any]
@@ -87,58 +93,83 @@ class Notice:
         """The notice as a Server-Sent Events frame, its position the event id: made once, however
         many clients it is sent to."""
         data = json.dumps(self.body, separators=(",", ":"))
-        return f"id: {self.position}\nevent: outage.{self.event}\ndata: {data}\n\n".encode()
+        return f"id: {self.position}\nevent: {self.body['kind']}.{self.event}\ndata: {data}\n\n".encode()
 
 
-def readable_notice(record: ConsumerRecord[bytes, bytes]) -> dict[str, Any] | None:
-    """What an outage record tells a listener; None (logged) for one this version cannot read."""
+def readable_notice(record: ConsumerRecord[bytes, bytes], kind: EpisodeKind) -> dict[str, Any] | None:
+    """What a record of ``kind``'s topic tells a listener; None (logged) for one this version cannot read."""
     try:
-        return OUTAGE.notice_of(record.key or b"", record.value)
+        return kind.notice_of(record.key or b"", record.value)
     except EpisodeLogError as error:
         log.error(
-            "skipping outage record at %s:%d:%d: %s", record.topic, record.partition, record.offset, error
+            "skipping %s record at %s:%d:%d: %s",
+            kind.name,
+            record.topic,
+            record.partition,
+            record.offset,
+            error,
         )
         return None
 
 
-class OutageReader:
-    """A consumer of every partition of the outage topic, outside any consumer group."""
+@dataclass(frozen=True)
+class EpisodeTopic:
+    name: str
+    kind: EpisodeKind
 
-    def __init__(self, consumer: AIOKafkaConsumer, position: Position) -> None:
+
+class EpisodeReader:
+    """A consumer of every partition of the episode topics, outside any consumer group."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, position: Position, feed: EpisodeFeed) -> None:
         self.consumer = consumer
         self.position = position
+        self.feed = feed
 
     async def read(self, timeout: float) -> list[Notice]:
         """The next notices, in each partition's order; empty when none came within ``timeout`` seconds."""
         batches = await self.consumer.getmany(timeout_ms=int(timeout * 1000))
         found = []
-        for tp, records in sorted(batches.items(), key=lambda item: item[0].partition):
+        for tp, records in sorted(batches.items(), key=lambda item: self.feed.place(item[0])):
+            place, kind = self.feed.place(tp), self.feed.kinds[tp.topic]
             for record in records:
-                self.position = self.position.after(tp.partition, record.offset)
-                body = readable_notice(record)
+                self.position = self.position.after(place, record.offset)
+                body = readable_notice(record, kind)
                 if body is not None:
-                    found.append(Notice(self.position, body, tp.partition))
+                    found.append(Notice(self.position, body, place))
         return found
 
 
 @dataclass(frozen=True)
-class OutageFeed:
+class EpisodeFeed:
     kafka: KafkaConnection
-    topic: str
+    topics: tuple[EpisodeTopic, ...]  # in the order of their partitions in a position
     partitions: int
 
+    @cached_property
+    def kinds(self) -> dict[str, EpisodeKind]:
+        return {topic.name: topic.kind for topic in self.topics}
+
+    @cached_property
+    def _places(self) -> dict[str, int]:
+        return {topic.name: index * self.partitions for index, topic in enumerate(self.topics)}
+
+    def place(self, tp: TopicPartition) -> int:
+        """Where the partition's offset stands in a position."""
+        return self._places[tp.topic] + int(tp.partition)
+
     def position(self, text: str) -> Position:
-        return Position.parse(text, self.partitions)
+        return Position.parse(text, len(self.topics) * self.partitions, self.partitions)
 
     @asynccontextmanager
-    async def reading(self, start: Position | None) -> AsyncIterator[OutageReader]:
+    async def reading(self, start: Position | None) -> AsyncIterator[EpisodeReader]:
         """A reader from ``start`` (None: from now on). A position past the log's end, which this
         log cannot have given (an id kept from a deployment since wiped or recreated), reads from
         now on too: read from where it says, it would mix that position with real ones."""
         consumer = clients.consumer(self.kafka)
         await consumer.start()
         try:
-            tps = [TopicPartition(self.topic, p) for p in range(self.partitions)]
+            tps = [TopicPartition(topic.name, p) for topic in self.topics for p in range(self.partitions)]
             consumer.assign(tps)
             ends = await consumer.end_offsets(tps)
             now = Position(tuple(ends[tp] for tp in tps))
@@ -146,8 +177,11 @@ class OutageFeed:
                 offset > end for offset, end in zip(start.offsets, now.offsets, strict=True)
             ):
                 start = now
+            else:
+                offsets = zip(start.offsets, now.offsets, strict=True)
+                start = Position(tuple(end if offset == FROM_NOW else offset for offset, end in offsets))
             for tp, offset in zip(tps, start.offsets, strict=True):
                 consumer.seek(tp, offset)  # below the log's start (compacted away): from its start
-            yield OutageReader(consumer, start)
+            yield EpisodeReader(consumer, start, self)
         finally:
             await consumer.stop()

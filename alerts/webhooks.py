@@ -1,7 +1,8 @@
-"""Webhook delivery: every outage opening and closing POSTed to one URL, at least once, in order per store.
+"""Webhook delivery: every outage and silence opening and closing POSTed to one URL, at least once,
+in order per store and kind.
 
-Delivery has its own consumer group on the outage topic, so a slow or absent receiver never slows
-ingestion. A record's offset is committed only once the receiver has accepted it (2xx); until then
+Delivery has its own consumer group on the outage and silence topics, so a slow or absent receiver
+never slows ingestion. A record's offset is committed only once the receiver has accepted it (2xx); until then
 it is retried with exponential backoff and jitter, so a worker restart resends whatever was not
 acknowledged. Receivers drop repeats by the ``X-Storemon-Event-Id`` header (also ``event_id`` in the
 body), which is derived from the change itself: the same change sent twice carries the same id.
@@ -26,7 +27,7 @@ import httpx
 from aiokafka import ConsumerRecord, TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from alerts.feed import readable_notice
+from alerts.feed import EpisodeTopic, readable_notice
 from connectors.kafka import clients
 from connectors.kafka.connection import KafkaConnection
 
@@ -37,7 +38,7 @@ RETRYABLE = frozenset({408, 425, 429})
 
 
 class WebhookFormat(StrEnum):
-    JSON = "json"  # the outage notice itself
+    JSON = "json"  # the outage or silence notice itself
     SLACK = "slack"  # {"text": ...}, what Slack's (and Mattermost's, Discord's /slack) incoming webhooks take
 
 
@@ -73,10 +74,17 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def slack_text(body: dict[str, Any]) -> str:
-    minutes = body.get("business_downtime_minutes", 0.0)
     store, zone = body.get("store_id"), body.get("timezone")
+    if body.get("kind") == "silence":
+        if body["event"] == "opened":
+            return (
+                f":grey_question: Store {store} fell silent at {body.get('started_at_local')} ({zone}): "
+                f"no ping since {body.get('last_ping_local')}"
+            )
+        return f":speech_balloon: Store {store} is heard again at {body.get('ended_at_local')} ({zone})"
     if body["event"] == "opened":
         return f":red_circle: Store {store} is down since {body.get('started_at_local')} ({zone})"
+    minutes = body.get("business_downtime_minutes", 0.0)
     return (
         f":large_green_circle: Store {store} is back up at {body.get('ended_at_local')} ({zone}); "
         f"{minutes:g} business minutes lost"
@@ -93,7 +101,7 @@ class WebhookDelivery:
         self,
         url: str,
         kafka: KafkaConnection,
-        topic: str,
+        topics: tuple[EpisodeTopic, ...],
         group: str,
         registry: CollectorRegistry,
         secret: str | None = None,
@@ -104,7 +112,7 @@ class WebhookDelivery:
     ) -> None:
         self.url = url
         self.kafka = kafka
-        self.topic = topic
+        self.kinds = {topic.name: topic.kind for topic in topics}
         self.group = group
         self.secret = secret
         self.style = style
@@ -122,7 +130,7 @@ class WebhookDelivery:
         A failure (the broker gone, a commit refused after a rebalance) ends the run; what was not
         committed is delivered again by the next run, here or on the worker that took the partition.
         """
-        consumer = clients.consumer(self.kafka, self.topic, group_id=self.group, max_poll_records=100)
+        consumer = clients.consumer(self.kafka, *self.kinds, group_id=self.group, max_poll_records=100)
         await consumer.start()
         committing: asyncio.Task[None] | None = None
         try:
@@ -130,7 +138,8 @@ class WebhookDelivery:
                 batches = await consumer.getmany(timeout_ms=1000)
                 if not batches:
                     continue
-                # Partitions at once (a store's changes share one, so its order holds), each in order.
+                # Partitions at once (a store's changes of a kind share one, so their order holds),
+                # each in order.
                 await asyncio.gather(*(self._handle_all(records) for records in batches.values()))
                 # Only after the receiver took every one (a crash before this resends them all), and in
                 # the background: the next batch is fetched meanwhile, commits stay in order.
@@ -150,7 +159,7 @@ class WebhookDelivery:
     async def _handle_all(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         """One partition's records, in order; ``timestamp`` is when the worker wrote each."""
         for record in records:
-            body = readable_notice(record)
+            body = readable_notice(record, self.kinds[record.topic])
             if body is not None and body["event"] in DELIVERED_EVENTS:
                 await self.deliver(body, record.timestamp / 1000)
 
@@ -162,7 +171,7 @@ class WebhookDelivery:
             headers = {
                 "Content-Type": "application/json",
                 "User-Agent": "storemon-webhook",
-                "X-Storemon-Event": f"outage.{body['event']}",
+                "X-Storemon-Event": f"{body['kind']}.{body['event']}",
                 "X-Storemon-Event-Id": str(body["event_id"]),
             }
             if self.secret:

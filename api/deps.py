@@ -19,6 +19,7 @@ from api.services.events import Events
 from api.services.fleet import FleetView
 from api.services.intake import Intake
 from api.services.outages import OutageListing
+from api.services.silences import SilenceListing
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Services:
     reports: Reports
     intake: Intake
     outages: OutageListing
+    silences: SilenceListing
     events: Events
     fleet: FleetView
     registry: CollectorRegistry
@@ -64,6 +66,10 @@ async def _intake(request: Request) -> Intake:
 
 async def _outages(request: Request) -> OutageListing:
     return services_of(request).outages
+
+
+async def _silences(request: Request) -> SilenceListing:
+    return services_of(request).silences
 
 
 async def _events(request: Request) -> Events:
@@ -130,6 +136,7 @@ GatheringDep = Annotated[Gathering, Depends(_gathering)]
 ReportsDep = Annotated[Reports, Depends(_reports)]
 IntakeDep = Annotated[Intake, Depends(_intake)]
 OutagesDep = Annotated[OutageListing, Depends(_outages)]
+SilencesDep = Annotated[SilenceListing, Depends(_silences)]
 EventsDep = Annotated[Events, Depends(_events)]
 FleetDep = Annotated[FleetView, Depends(_fleet)]
 RegistryDep = Annotated[CollectorRegistry, Depends(_registry)]

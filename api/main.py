@@ -14,7 +14,7 @@ from fastapi import Depends, FastAPI
 from api.body_limit import BodyLimit
 from api.deps import Services, require_token
 from api.errors import install_error_handlers
-from api.routes import events, fleet, health, ingest, internal, outages, reports, stores, worker
+from api.routes import events, fleet, health, ingest, internal, outages, reports, silences, stores, worker
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -28,6 +28,6 @@ def create_api(services: Services, lifespan: Lifespan | None = None) -> FastAPI:
     api.add_middleware(BodyLimit)
     api.include_router(health.router)
     secured = [Depends(require_token)]
-    for module in (reports, ingest, stores, outages, events, fleet, worker, internal):
+    for module in (reports, ingest, stores, outages, silences, events, fleet, worker, internal):
         api.include_router(module.router, dependencies=secured)
     return api

@@ -15,7 +15,7 @@ from alerts.feed import Notice, Position
 from api.schemas import ReportListed, ReportStatus
 from api.services.records import ReportRecord
 from streams.engine import StoreProfile, StoreState, StoreStatus
-from streams.gathering import FleetRow, PlacedOutage
+from streams.gathering import FleetRow, PlacedOutage, PlacedSilence
 from streams.progress import Progress
 
 T = TypeVar("T")
@@ -53,6 +53,8 @@ class LocalWorker(Protocol):
     async def report_part(self, as_of: int) -> tuple[frozenset[int], list[str]]: ...
 
     async def outages_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]: ...
+
+    async def silences_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedSilence]]: ...
 
     async def fleet_part(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]: ...
 
@@ -98,6 +100,8 @@ class Gathering(Protocol):
         ...
 
     async def outages(self, as_of: int) -> list[PlacedOutage]: ...
+
+    async def silences(self, as_of: int) -> list[PlacedSilence]: ...
 
     async def fleet(self, as_of: int) -> list[FleetRow]: ...
 
@@ -168,7 +172,7 @@ class Reports(Protocol):
 
 
 class OutageNotices(Protocol):
-    """Reads outage changes from a position on (``alerts.feed.OutageReader``)."""
+    """Reads outage changes from a position on (``alerts.feed.EpisodeReader``)."""
 
     @property
     def position(self) -> Position: ...
@@ -177,7 +181,7 @@ class OutageNotices(Protocol):
 
 
 class EventFeed(Protocol):
-    """Where the event stream reads outage changes (``alerts.feed.OutageFeed``)."""
+    """Where the event stream reads outage changes (``alerts.feed.EpisodeFeed``)."""
 
     def position(self, text: str) -> Position: ...
 

@@ -96,8 +96,28 @@ class OutagePage(BaseModel):
     next_cursor: str | None
 
 
+class SilenceOut(BaseModel):
+    """One silence (``streams.silences.log``): instants ISO 8601 in UTC, and in the store's zone."""
+
+    store_id: str
+    started_at: str  # when the store fell silent: the first business instant its silence time after
+    last_ping: str  # its last ping before
+    ended_at: str | None  # the ping it was heard again at; null while it goes on at as_of
+    timezone: str
+    started_at_local: str
+    last_ping_local: str
+    ended_at_local: str | None
+
+
+class SilencePage(BaseModel):
+    as_of: str
+    silences: list[SilenceOut]
+    next_cursor: str | None
+
+
 class FleetStore(UptimeFigures):
-    """One store in the fleet view; ``standing`` is closed, silent (open, no ping for 2 h), up or down."""
+    """One store in the fleet view; ``standing`` is closed, silent (open, no ping for the silence
+    time), up or down."""
 
     status: Literal["active", "inactive"]
     standing: Literal["closed", "silent", "up", "down"]

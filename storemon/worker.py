@@ -21,8 +21,8 @@ from fastapi import FastAPI
 from faust.contrib.asgi import faust_app_running
 from prometheus_client import Histogram
 
-from alerts.broadcast import OutageBroadcast
-from alerts.feed import OutageFeed
+from alerts.broadcast import EpisodeBroadcast
+from alerts.feed import EpisodeFeed, EpisodeTopic
 from alerts.webhooks import Backoff, WebhookDelivery
 from api.deps import Services
 from api.main import create_api
@@ -35,6 +35,7 @@ from api.services.peers import Peers
 from api.services.repeating import repeating
 from api.services.report_log import KafkaReportLog
 from api.services.reports import ReportService
+from api.services.silences import SilenceListing
 from api.services.stores import RoutedStoreAnswers
 from connectors.kafka import KafkaConnection, Publisher
 from dashboard.pages import install_dashboard
@@ -45,6 +46,8 @@ from streams.app import StreamsConfig
 from streams.engine import HOUR, SECOND
 from streams.faust_internals.probe import wait_for_kafka
 from streams.layout import ensure_layout, planned_layout
+from streams.outages.log import OUTAGE
+from streams.silences.log import SILENCE
 from streams.state.changelog import StateFormatError
 from streams.worker import StreamWorker
 
@@ -135,6 +138,7 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
 
     # The dashboard's listings, kept ready at ``now`` in the background.
     outages = OutageListing(gathering, peers.now)
+    silences = SilenceListing(gathering, peers.now)
     fleet = FleetView(gathering, peers.now, streams, settings.silence)
     publisher = Publisher(kafka, linger_ms=1)  # live input waits on its acknowledgement
     intake = Intake(
@@ -146,13 +150,17 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
         settings.ingest_timeout_seconds,
     )
 
+    episode_topics = (
+        EpisodeTopic(settings.topics.outages, OUTAGE),
+        EpisodeTopic(settings.topics.silences, SILENCE),
+    )
     webhooks = None
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         webhooks = WebhookDelivery(
             settings.webhook_url,
             kafka,
-            settings.topics.outages,
+            episode_topics,
             f"{settings.app_id}-webhooks",
             streams.metrics.registry,
             secret,
@@ -197,6 +205,7 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
                         repeating(WARM_EVERY, streams.warm, "report processes warm-up"),
                         fleet.now.refreshing(settings.listing_refresh_seconds),
                         outages.now.refreshing(settings.listing_refresh_seconds),
+                        silences.now.refreshing(settings.listing_refresh_seconds),
                         delivering(),
                         repeating(2.0, feed.follow, "following the outage topic"),
                         repeating(1.0, streams.watch_silences, "silence watch"),
@@ -209,9 +218,7 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
             streams.side.close()
             await peers.close()
 
-    feed = OutageBroadcast(
-        OutageFeed(kafka, settings.topics.outages, settings.partitions), streams.metrics.registry
-    )
+    feed = EpisodeBroadcast(EpisodeFeed(kafka, episode_topics, settings.partitions), streams.metrics.registry)
     events = Events(feed, settings.events_heartbeat_seconds)
     services = Services(
         streams,
@@ -220,6 +227,7 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
         reports,
         intake,
         outages,
+        silences,
         events,
         fleet,
         streams.metrics.registry,

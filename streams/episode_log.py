@@ -34,11 +34,12 @@ class EpisodeKind:
         return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
 
     def notice_of(self, key: bytes, value: bytes | None) -> dict[str, Any]:
-        """What a record tells a listener: the value with its local times, or for a tombstone a
-        ``retracted`` notice."""
+        """What a record tells a listener: the value with its kind and local times, or for a
+        tombstone a ``retracted`` notice."""
         if value is None:
             store_id, started_at = parse_episode_key(key)
             return {
+                "kind": self.name,
                 "event": EpisodeEvent.RETRACTED.value,
                 "event_id": self.event_id(store_id, started_at, EpisodeEvent.RETRACTED.value),
                 "store_id": store_id,
@@ -50,6 +51,7 @@ class EpisodeKind:
             raise EpisodeLogError(f"unreadable {self.name} record {key!r}: {error}") from None
         if not isinstance(body, dict) or "event" not in body or "event_id" not in body:
             raise EpisodeLogError(f"{self.name} record {key!r} lacks its event")
+        body["kind"] = self.name
         try:
             return with_local_times(body, self.instants)
         except (KeyError, TypeError, ValueError) as error:

@@ -27,11 +27,13 @@ from streams.faust_internals.recovery import restart_if_stalled
 from streams.gathering import (
     FleetRow,
     PlacedOutage,
+    PlacedSilence,
     ReportProcesses,
     fleet_at,
     of_cut,
     outages_at,
     report_part_at,
+    silences_at,
     warm,
 )
 from streams.metrics import StreamMetrics
@@ -149,6 +151,12 @@ class StreamWorker:
     async def outages_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]:
         """Outages of every store held here in the week before ``as_of`` (the gathering sorts them)."""
         partitions, found = await self._part(partial(of_cut, of_slice=outages_at), as_of)
+        return partitions, list(chain.from_iterable(found))
+
+    async def silences_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedSilence]]:
+        """Silences of every store held here reaching into the week before ``as_of``."""
+        of_slice = partial(silences_at, silence=self.config.silence)
+        partitions, found = await self._part(partial(of_cut, of_slice=of_slice), as_of)
         return partitions, list(chain.from_iterable(found))
 
     async def fleet_part(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]:

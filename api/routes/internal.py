@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from api.deps import GatheringDep, StoresDep, WorkerDep
 from api.params import StoreId
 from api.schemas import ProfileOut, StoreOutages, StoreUptime
-from api.services.gathering import fleet_row_fields, placed_outage_fields
+from api.services.gathering import fleet_row_fields, placed_fields
 from streams.engine.units import EARLIEST, LATEST
 
 # Instants the engine accepts, checked before anything is computed.
@@ -31,7 +31,15 @@ async def report_part(gathering: GatheringDep, worker: WorkerDep, as_of_us: Inst
 @router.get("/outages-part")
 async def outages_part(gathering: GatheringDep, worker: WorkerDep, as_of_us: Instant) -> dict[str, list[Any]]:
     partitions, found = await gathering.here(worker.outages_part, as_of_us)
-    return {"partitions": sorted(partitions), "rows": [placed_outage_fields(placed) for placed in found]}
+    return {"partitions": sorted(partitions), "rows": [placed_fields(placed) for placed in found]}
+
+
+@router.get("/silences-part")
+async def silences_part(
+    gathering: GatheringDep, worker: WorkerDep, as_of_us: Instant
+) -> dict[str, list[Any]]:
+    partitions, found = await gathering.here(worker.silences_part, as_of_us)
+    return {"partitions": sorted(partitions), "rows": [placed_fields(placed) for placed in found]}
 
 
 @router.get("/fleet-part")

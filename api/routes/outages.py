@@ -24,7 +24,7 @@ async def outages(
     store_id: StoreIdFilter = None,
     since: Annotated[datetime | None, Query(description="only outages going on at or after it")] = None,
     min_minutes: Annotated[float | None, Query(ge=0, description="least business downtime")] = None,
-    as_of: Annotated[datetime | None, Query(description="default: the stream's watermark")] = None,
+    as_of: Annotated[datetime | None, Query(description="default: now")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200, description="next_cursor of the page before")] = None,
 ) -> OutagePage:

@@ -18,10 +18,11 @@ from api.ports import LocalWorker, OffLoop, PartOf
 from api.services.peers import Peers
 from streams.engine import UptimeRow
 from streams.engine.outages import Outage
-from streams.gathering import FleetRow, PlacedOutage, StoresHeldTwice, merged_report
+from streams.engine.silences import Silence
+from streams.gathering import FleetRow, PlacedOutage, PlacedSilence, StoresHeldTwice, merged_report
 
 log = logging.getLogger(__name__)
-R = TypeVar("R", PlacedOutage, FleetRow)
+R = TypeVar("R", PlacedOutage, PlacedSilence, FleetRow)
 P = TypeVar("P")  # what a part of a gathering holds
 T = TypeVar("T")
 
@@ -62,6 +63,12 @@ class GroupGathering:
         """Outages of every store in the group in the week before ``as_of``, by store and start."""
         return await self._gathered(
             as_of, self.worker.outages_part, "outages-part", _rows(placed_outage), _merged_rows, patience
+        )
+
+    async def silences(self, as_of: int, patience: float = LISTING_PATIENCE) -> list[PlacedSilence]:
+        """Silences of every store in the group reaching into the week before ``as_of``, by store."""
+        return await self._gathered(
+            as_of, self.worker.silences_part, "silences-part", _rows(placed_silence), _merged_rows, patience
         )
 
     async def fleet(self, as_of: int, patience: float = LISTING_PATIENCE) -> list[FleetRow]:
@@ -141,15 +148,21 @@ def _rows(decode: Callable[[list[Any]], R]) -> Callable[[dict[str, Any]], list[R
     return lambda body: [decode(fields) for fields in body["rows"]]
 
 
-def placed_outage_fields(placed: PlacedOutage) -> list[Any]:
-    """An outage as a peer sends it: the outage's fields, then its zone."""
-    return [*placed.outage, placed.timezone]
-
-
 def placed_outage(fields: list[Any]) -> PlacedOutage:
-    """An outage from the fields a peer sent (``placed_outage_fields``)."""
+    """An outage from the fields a peer sent (``placed_fields``)."""
     *outage, zone = fields
     return PlacedOutage(Outage(*outage), zone)
+
+
+def placed_fields(placed: PlacedOutage | PlacedSilence) -> list[Any]:
+    """An outage or silence as a peer sends it: its fields, then its zone."""
+    return [*placed[0], placed.timezone]
+
+
+def placed_silence(fields: list[Any]) -> PlacedSilence:
+    """A silence from the fields a peer sent (``placed_fields``)."""
+    *silence, zone = fields
+    return PlacedSilence(Silence(*silence), zone)
 
 
 def fleet_row_fields(row: FleetRow) -> list[Any]:

@@ -10,18 +10,21 @@ from streams.gathering.processes import ReportProcesses, SideProcess, shares_of
 from streams.gathering.reads import (
     FleetRow,
     PlacedOutage,
+    PlacedSilence,
     RawStore,
     fleet_at,
     of_cut,
     outages_at,
     report_part_at,
     rows_at,
+    silences_at,
     warm,
 )
 
 __all__ = [
     "FleetRow",
     "PlacedOutage",
+    "PlacedSilence",
     "RawStore",
     "ReportProcesses",
     "SideProcess",
@@ -33,5 +36,6 @@ __all__ = [
     "report_part_at",
     "rows_at",
     "shares_of",
+    "silences_at",
     "warm",
 ]

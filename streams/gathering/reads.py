@@ -1,4 +1,4 @@
-"""Report rows, outages and fleet rows from the tables' raw bytes, as a report process reads them.
+"""Report rows, outages, silences and fleet rows from the tables' raw bytes, as a report process reads them.
 
 A gathering reads every store a worker holds. Each report process (``streams.gathering.processes``)
 reads its share of the worker's RocksDB databases itself (``streams.gathering.secondaries``):
@@ -21,6 +21,7 @@ from rocksdict import Rdict
 
 from streams.engine import StoreState, UptimeRow, store_status, uptime_row
 from streams.engine.outages import Outage, store_outages
+from streams.engine.silences import Silence, store_silences
 from streams.gathering.secondaries import Secondaries, items
 from streams.state.cut import Cut
 from streams.state.decoded_profiles import decoded_profile
@@ -69,6 +70,28 @@ def outages_at(stores: list[RawStore], as_of: int) -> list[PlacedOutage]:
         zone = profile.effective_timezone
         for outage in store_outages(key.decode(), StoreState.decode(state), profile, as_of):
             found.append(PlacedOutage(outage, zone))
+    return found
+
+
+class PlacedSilence(NamedTuple):
+    """A silence with the zone of the store's hours."""
+
+    silence: Silence
+    timezone: str
+
+    @property
+    def store_id(self) -> str:
+        return self.silence.store_id
+
+
+def silences_at(stores: list[RawStore], as_of: int, silence: int) -> list[PlacedSilence]:
+    """Silences reaching into the week before ``as_of`` of the given stores (``of_cut`` sorts them)."""
+    found = []
+    for key, raw, raw_profile in stores:
+        profile = profile_from(raw_profile)
+        times = StoreState.decode(raw).times
+        for found_silence in store_silences(key.decode(), times, profile.calendar, silence, as_of):
+            found.append(PlacedSilence(found_silence, profile.effective_timezone))
     return found
 
 

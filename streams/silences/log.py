@@ -14,6 +14,7 @@ from streams.engine.episodes import Change, EpisodeEvent
 from streams.engine.instants import iso_text
 from streams.engine.silences import Silence
 from streams.episode_log import EpisodeKind, episode_key
+from streams.outages.records import with_local_times
 
 # The fields of a silence's UTC instants; readers add each one's ``<name>_local``.
 SILENCE_INSTANTS: Final = ("started_at", "last_ping", "ended_at")
@@ -33,6 +34,13 @@ def silence_fields(silence: Silence, timezone: str) -> SilenceRecord:
         "ended_at": None if ended is None else iso_text(ended),
         "timezone": timezone,
     }
+
+
+def silence_record(silence: Silence, timezone: str) -> SilenceRecord:
+    """The silence's fields, its local times included."""
+    record = silence_fields(silence, timezone)
+    with_local_times(record, SILENCE_INSTANTS)
+    return record
 
 
 def silence_message(change: Change[Silence], timezone: str, as_of: int) -> tuple[bytes, bytes | None]:

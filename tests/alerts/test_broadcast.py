@@ -11,14 +11,14 @@ from contextlib import asynccontextmanager
 
 from prometheus_client import CollectorRegistry
 
-from alerts.broadcast import OutageBroadcast
+from alerts.broadcast import EpisodeBroadcast
 from alerts.feed import Notice, Position
 
 PARTITIONS = 3
 
 
 class MemoryTopic:
-    """An outage topic in memory, read as ``alerts.feed.OutageFeed`` reads Kafka's."""
+    """An outage topic in memory, read as ``alerts.feed.EpisodeFeed`` reads Kafka's."""
 
     def __init__(self) -> None:
         self.records: list[list[dict[str, str]]] = [[] for _ in range(PARTITIONS)]
@@ -55,7 +55,7 @@ class MemoryReader:
 
 
 @asynccontextmanager
-async def following(broadcast: OutageBroadcast) -> AsyncIterator[None]:
+async def following(broadcast: EpisodeBroadcast) -> AsyncIterator[None]:
     """The broadcast following its topic meanwhile, as the worker runs it."""
     task = asyncio.create_task(broadcast.follow())
     try:
@@ -73,7 +73,7 @@ def expected_after(topic: MemoryTopic, start: Position) -> set[tuple[int, int]]:
     }
 
 
-async def listen(broadcast: OutageBroadcast, topic: MemoryTopic, start: Position | None, slow: bool) -> bool:
+async def listen(broadcast: EpisodeBroadcast, topic: MemoryTopic, start: Position | None, slow: bool) -> bool:
     """Read until the end of the topic as it stands once writing stopped; check what came."""
     async with broadcast.reading(start) as listener:
         began = listener.position
@@ -104,7 +104,7 @@ def test_every_client_gets_every_change_after_its_position_once_whatever_its_sta
     topic = MemoryTopic()
     rng = random.Random(7)
     registry = CollectorRegistry()
-    broadcast = OutageBroadcast(topic, registry, kept=20)  # type: ignore[arg-type]
+    broadcast = EpisodeBroadcast(topic, registry, kept=20)  # type: ignore[arg-type]
 
     async def scenario() -> list[bool]:
         for _ in range(30):
@@ -135,7 +135,7 @@ def test_every_client_gets_every_change_after_its_position_once_whatever_its_sta
 def test_clients_from_now_share_the_one_follower() -> None:
     topic = MemoryTopic()
     registry = CollectorRegistry()
-    broadcast = OutageBroadcast(topic, registry)  # type: ignore[arg-type]
+    broadcast = EpisodeBroadcast(topic, registry)  # type: ignore[arg-type]
 
     async def scenario() -> tuple[float | None, float | None]:
         async with following(broadcast):

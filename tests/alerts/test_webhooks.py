@@ -10,10 +10,14 @@ import json
 import httpx
 from prometheus_client import CollectorRegistry
 
+from alerts.feed import EpisodeTopic
 from alerts.webhooks import Backoff, WebhookDelivery, WebhookFormat, signature
 from connectors.kafka import KafkaConnection
+from streams.outages.log import OUTAGE
+from streams.silences.log import SILENCE
 
 BODY = {
+    "kind": "outage",
     "event": "closed",
     "event_id": "abc123",
     "store_id": "s1",
@@ -45,7 +49,7 @@ def delivery(receiver: Receiver, registry: CollectorRegistry, **kwargs: object) 
     return WebhookDelivery(
         "http://receiver.test/hook",
         KafkaConnection(bootstrap="127.0.0.1:9"),
-        "t-outages",
+        (EpisodeTopic("t-outages", OUTAGE), EpisodeTopic("t-silences", SILENCE)),
         "t-webhooks",
         registry,
         backoff=Backoff(first=0.001, most=0.01),

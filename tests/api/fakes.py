@@ -16,7 +16,8 @@ from api.schemas import ReportListed, ReportStatus
 from api.services.records import ReportRecord
 from streams.engine import DEFAULT_PROFILE, StoreProfile, StoreState, StoreStatus
 from streams.engine.outages import Outage
-from streams.gathering import FleetRow, PlacedOutage
+from streams.engine.silences import Silence
+from streams.gathering import FleetRow, PlacedOutage, PlacedSilence
 from streams.progress import Progress
 
 T = TypeVar("T")
@@ -39,6 +40,7 @@ class FakeWorker:
     lag_updates: int = 0
     profiles: dict[str, StoreProfile] = field(default_factory=dict)
     outages: list[Outage] = field(default_factory=list)  # in the week before as_of, whatever it is
+    silences: list[Silence] = field(default_factory=list)  # likewise
     states: dict[str, StoreState] = field(default_factory=dict)
     fleet_rows: list[FleetRow] = field(default_factory=list)
     pending: int = 0
@@ -72,6 +74,10 @@ class FakeWorker:
     async def outages_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedOutage]]:
         zone = DEFAULT_PROFILE.effective_timezone
         return self.partitions, sorted(PlacedOutage(outage, zone) for outage in self.outages)
+
+    async def silences_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedSilence]]:
+        zone = DEFAULT_PROFILE.effective_timezone
+        return self.partitions, sorted(PlacedSilence(silence, zone) for silence in self.silences)
 
     async def fleet_part(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]:
         return self.partitions, list(self.fleet_rows)
@@ -137,11 +143,12 @@ class FakeStoreAnswers:
 
 @dataclass
 class FakeGathering:
-    """The group's gatherings: fixed outages and fleet rows at any as_of, counting the gatherings; the
-    instants this worker's parts were asked for, or a failure."""
+    """The group's gatherings: fixed outages, silences and fleet rows at any as_of, counting the
+    gatherings; the instants this worker's parts were asked for, or a failure."""
 
     latest: int | None = None
     found: list[PlacedOutage] = field(default_factory=list)
+    silent: list[PlacedSilence] = field(default_factory=list)
     fleet_rows: list[FleetRow] = field(default_factory=list)
     gatherings: list[int] = field(default_factory=list)
     asked: list[int] = field(default_factory=list)
@@ -162,6 +169,10 @@ class FakeGathering:
     async def outages(self, as_of: int) -> list[PlacedOutage]:
         self.gatherings.append(as_of)
         return list(self.found)
+
+    async def silences(self, as_of: int) -> list[PlacedSilence]:
+        self.gatherings.append(as_of)
+        return list(self.silent)
 
     async def fleet(self, as_of: int) -> list[FleetRow]:
         self.gatherings.append(as_of)

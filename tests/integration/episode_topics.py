@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from storemon.local import Deployment
 from streams.episode_log import EpisodeKind
 from streams.outages.log import OUTAGE
+from streams.silences.log import SILENCE
 
 # (partition, offset, the record's notice)
 TopicRecord = tuple[int, int, dict[str, Any]]
@@ -33,6 +34,14 @@ async def read_episode_topic(deployment: Deployment, topic: str, kind: EpisodeKi
 
 async def read_outage_topic(deployment: Deployment) -> list[TopicRecord]:
     return await read_episode_topic(deployment, deployment.topics.outages, OUTAGE)
+
+
+async def read_episode_topics(deployment: Deployment) -> list[TopicRecord]:
+    """Every record of the outage and silence topics, each with its place in an event id (the outage
+    topic's partitions, then the silence topic's) instead of its partition."""
+    outages = await read_outage_topic(deployment)
+    silences = await read_episode_topic(deployment, deployment.topics.silences, SILENCE)
+    return outages + [(deployment.partitions + p, offset, notice) for p, offset, notice in silences]
 
 
 def latest_records(records: list[TopicRecord]) -> dict[str, dict[str, Any]]:

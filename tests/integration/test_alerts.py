@@ -1,5 +1,6 @@
-"""Outage alerts against a real broker and worker: the event stream during a paced replay, resumed after
-a disconnect and after the worker is killed; webhooks to a receiver that is down, then failing."""
+"""Outage and silence alerts against a real broker and worker: the event stream during a paced replay,
+resumed after a disconnect and after the worker is killed; webhooks to a receiver that is down, then
+failing."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from alerts.client import Event, events
 from replay.synth import synthesize
 from storemon.broker import free_port
 from storemon.local import Deployment, WorkerProcess
-from tests.integration.episode_topics import read_outage_topic
+from tests.integration.episode_topics import read_episode_topics
 
 pytestmark = pytest.mark.kafka
 # Two days of 40 stores in about 12 s: one ping per store and message, as live traffic comes.
@@ -39,7 +40,8 @@ async def ends_of(deployment: Deployment) -> str:
     consumer = AIOKafkaConsumer(bootstrap_servers=deployment.kafka.bootstrap)
     await consumer.start()
     try:
-        tps = [TopicPartition(deployment.topics.outages, p) for p in range(deployment.partitions)]
+        topics = (deployment.topics.outages, deployment.topics.silences)
+        tps = [TopicPartition(topic, p) for topic in topics for p in range(deployment.partitions)]
         ends = await consumer.end_offsets(tps)
         return ".".join(str(ends[tp]) for tp in tps)
     finally:
@@ -84,16 +86,16 @@ def test_the_event_stream_carries_every_change_in_order_across_a_disconnect_and_
             second.stop()
 
     asyncio.run(scenario())
-    expected = asyncio.run(read_outage_topic(deployment))
+    expected = asyncio.run(read_episode_topics(deployment))
     got = [(*place(before, event), event.data) for before, event in received]
     assert sorted(got, key=lambda item: item[:2]) == expected  # every record once: none lost, none made up
     for partition in range(deployment.partitions):
         offsets = [offset for p, offset, _ in got if p == partition]
         assert offsets == sorted(offsets)  # in order
     kinds = {event.name for _, event in received}
-    assert {"outage.opened", "outage.closed"} <= kinds
-    assert [event.data["event"] for _, event in received] == [
-        event.name.removeprefix("outage.") for _, event in received
+    assert {"outage.opened", "outage.closed", "silence.closed"} <= kinds
+    assert [f"{event.data['kind']}.{event.data['event']}" for _, event in received] == [
+        event.name for _, event in received
     ]
 
 
@@ -145,7 +147,7 @@ def test_fifty_clients_share_one_reader_of_the_topic_and_each_gets_every_change_
     start, readers, left = asyncio.run(scenario())
     assert readers == 1  # the worker's own: no client has a reader of its own
     assert left == 0
-    expected = asyncio.run(read_outage_topic(deployment))
+    expected = asyncio.run(read_episode_topics(deployment))
     assert len(expected) > 20
     for got in received:
         places = [
@@ -204,7 +206,7 @@ def test_a_webhook_receiver_that_is_down_then_failing_finally_gets_every_opening
             await worker.wait_ready()
             await deployment.replay(source)  # the receiver is down all along
             await deployment.wait_caught_up()
-            derived = await read_outage_topic(deployment)
+            derived = await read_episode_topics(deployment)
             wanted = {n["event_id"] for _, _, n in derived if n["event"] in ("opened", "closed")}
             with receiving(port):
                 for _ in range(240):

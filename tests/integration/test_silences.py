@@ -10,6 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from replay.reader import iter_pings, read_profiles
@@ -27,8 +28,9 @@ pytestmark = pytest.mark.kafka
 Held = dict[str, tuple[str, str | None]]  # key -> (last ping, ended at)
 
 
-def expected_silences(source: Path) -> Held:
-    """Every silence of the dataset's pings at its latest ping, as ``streams.engine.silences`` has it."""
+def expected_silences(source: Path, window: int = 99 * WEEK) -> Held:
+    """The silences of the dataset's pings reaching into ``window`` before its latest ping, as
+    ``streams.engine.silences`` has them."""
     with open_dataset(source, Rejects()) as dataset:
         profiles = read_profiles(dataset)
         times: defaultdict[str, set[int]] = defaultdict(set)
@@ -39,7 +41,7 @@ def expected_silences(source: Path) -> Held:
     for store_id, instants in times.items():
         calendar = profiles.get(store_id, DEFAULT_PROFILE).calendar
         ordered = sorted(instants)
-        for silence in store_silences(store_id, ordered, calendar, DEFAULT_SILENCE, watermark, 99 * WEEK):
+        for silence in store_silences(store_id, ordered, calendar, DEFAULT_SILENCE, watermark, window):
             ended = None if silence.ended_at is None else iso_text(silence.ended_at)
             found[f"{store_id}/{iso_text(silence.started_at)}"] = (iso_text(silence.last_ping), ended)
     return found
@@ -47,6 +49,18 @@ def expected_silences(source: Path) -> Held:
 
 def held(records: dict[str, dict[str, Any]]) -> Held:
     return {key: (notice["last_ping"], notice["ended_at"]) for key, notice in records.items()}
+
+
+async def listed(client: httpx.AsyncClient, status: str) -> Held:
+    """Every page of ``/api/silences`` at now (the watermark, on the event clock)."""
+    found: list[dict[str, Any]] = []
+    query: dict[str, Any] = {"status": status, "limit": 100}
+    while True:
+        body = (await client.get("/api/silences", params=query)).json()
+        found += body["silences"]
+        if body["next_cursor"] is None:
+            return held({f"{s['store_id']}/{s['started_at']}": s for s in found})
+        query["cursor"] = body["next_cursor"]
 
 
 def with_quiet_stores(sample: Path, folder: Path) -> Path:
@@ -71,15 +85,18 @@ def test_the_silence_topic_holds_exactly_the_silences_of_the_replayed_pings(
 ) -> None:
     source = with_quiet_stores(sample, tmp_path / "dataset")
     expected = expected_silences(source)
+    in_the_week = expected_silences(source, WEEK)
     going_on = sorted(key for key, (_, ended) in expected.items() if ended is None)
     assert len(expected) > 20 and [key.split("/")[0] for key in going_on] == ["quiet-0", "quiet-1", "quiet-2"]
 
-    async def scenario() -> Held:
+    async def scenario() -> tuple[Held, Held, Held]:
         worker = deployment.worker().start()
         try:
             await worker.wait_ready()
             await deployment.replay(source)
             await deployment.wait_caught_up()
+            async with httpx.AsyncClient(base_url=worker.url, timeout=60) as client:
+                every, open_now = await listed(client, "all"), await listed(client, "open")
             # The timer announces the silences going on once the worker has caught up.
             deadline = time.monotonic() + 60
             while True:
@@ -87,12 +104,14 @@ def test_the_silence_topic_holds_exactly_the_silences_of_the_replayed_pings(
                     latest_records(await read_episode_topic(deployment, deployment.topics.silences, SILENCE))
                 )
                 if found == expected or time.monotonic() > deadline:
-                    return found
+                    return found, every, open_now
                 await asyncio.sleep(1)
         finally:
             worker.stop()
 
-    found = asyncio.run(scenario())
+    found, every, open_now = asyncio.run(scenario())
+    assert every == in_the_week
+    assert sorted(open_now) == going_on
     assert set(found) - set(expected) == set()
     assert set(expected) - set(found) == set()
     assert found == expected

@@ -16,6 +16,7 @@ from api.services.events import Events
 from api.services.fleet import FleetView
 from api.services.intake import Intake
 from api.services.outages import OutageListing
+from api.services.silences import SilenceListing
 from streams.topics import Topics
 from tests.api.fakes import (
     FakeFeed,
@@ -42,6 +43,7 @@ class Api:
     feed: FakeFeed
     fleet: FleetView
     outages: OutageListing
+    silences: SilenceListing
 
 
 def build(tmp_path: Path, token: str | None) -> Iterator[Api]:
@@ -53,9 +55,14 @@ def build(tmp_path: Path, token: str | None) -> Iterator[Api]:
     events = Events(feed, heartbeat=0.01)
     fleet = FleetView(gathering, gathering.watermark, worker)
     outages = OutageListing(gathering, gathering.watermark)
-    services = Services(worker, stores, gathering, reports, intake, outages, events, fleet, registry, token)
+    silences = SilenceListing(gathering, gathering.watermark)
+    services = Services(
+        worker, stores, gathering, reports, intake, outages, silences, events, fleet, registry, token
+    )
     with TestClient(create_api(services)) as client:
-        yield Api(client, worker, stores, reports, registry, published, gathering, feed, fleet, outages)
+        yield Api(
+            client, worker, stores, reports, registry, published, gathering, feed, fleet, outages, silences
+        )
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ from alerts.feed import Notice, Position
 from tests.api.routes.conftest import TOKEN, Api
 
 
-def _notice(offset: int, store: str, event: str) -> Notice:
+def _notice(offset: int, store: str, event: str, kind: str = "outage") -> Notice:
     body = {
+        "kind": kind,
         "event": event,
         "event_id": f"id{offset}",
         "store_id": store,
@@ -18,7 +19,12 @@ def _notice(offset: int, store: str, event: str) -> Notice:
     return Notice(Position((offset,)), body)
 
 
-NOTICES = [_notice(1, "a", "opened"), _notice(2, "b", "opened"), _notice(3, "a", "closed")]
+NOTICES = [
+    _notice(1, "a", "opened"),
+    _notice(2, "b", "opened"),
+    _notice(3, "a", "closed"),
+    _notice(4, "b", "opened", "silence"),
+]
 
 
 def _frames(api: Api, count: int, **kwargs: object) -> list[dict[str, str]]:
@@ -43,11 +49,12 @@ def _frames(api: Api, count: int, **kwargs: object) -> list[dict[str, str]]:
 
 def test_events_are_framed_with_their_position_as_id(api: Api) -> None:
     api.feed.notices = list(NOTICES)
-    frames = _frames(api, 3, headers={"Last-Event-ID": "0"})
+    frames = _frames(api, 4, headers={"Last-Event-ID": "0"})
     assert [(f["id"], f["event"]) for f in frames] == [
         ("1", "outage.opened"),
         ("2", "outage.opened"),
         ("3", "outage.closed"),
+        ("4", "silence.opened"),
     ]
     assert json.loads(frames[2]["data"]) == NOTICES[2].body
 

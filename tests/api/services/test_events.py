@@ -10,7 +10,7 @@ from tests.api.fakes import FakeFeed
 
 
 def test_an_open_stream_ends_when_the_server_closes_its_streams() -> None:
-    notice = Notice(Position((1,)), {"event": "opened", "store_id": "a"})
+    notice = Notice(Position((1,)), {"kind": "outage", "event": "opened", "store_id": "a"})
     events = Events(FakeFeed([notice]), heartbeat=3600.0)  # a quiet stream waits an hour between reads
 
     async def scenario() -> list[bytes]:

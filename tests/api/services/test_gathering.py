@@ -12,8 +12,8 @@ from api.services.gathering import (
     IncompleteCoverage,
     fleet_row,
     fleet_row_fields,
+    placed_fields,
     placed_outage,
-    placed_outage_fields,
 )
 from streams.engine import CSV_HEADER, HOUR, WEEK
 from streams.engine.outages import Outage
@@ -67,7 +67,7 @@ def test_rows_survive_the_trip_between_workers() -> None:
     sent = json.loads(json.dumps(jsonable_encoder([fleet_row_fields(row)])))
     assert [fleet_row(fields) for fields in sent] == [row]
     placed = PlacedOutage(OUTAGE, "America/New_York")
-    sent = json.loads(json.dumps(jsonable_encoder([placed_outage_fields(placed)])))
+    sent = json.loads(json.dumps(jsonable_encoder([placed_fields(placed)])))
     assert [placed_outage(fields) for fields in sent] == [placed]
 
 

@@ -18,7 +18,7 @@ from api.services.reports import STALE, ReportService
 from streams.engine import DEFAULT_RETENTION, HOUR, WEEK
 from streams.engine.instants import iso_text
 from streams.engine.units import LATEST
-from streams.gathering import FleetRow, PlacedOutage, merged_report
+from streams.gathering import FleetRow, PlacedOutage, PlacedSilence, merged_report
 from tests.api.fakes import MemoryReportLog
 
 T = TypeVar("T")
@@ -46,6 +46,9 @@ class StubGathering:
         return merged_report(["s1,60.0,1.0,2.0,0.0,0.0,0.0\n"])
 
     async def outages(self, as_of: int) -> list[PlacedOutage]:
+        return []
+
+    async def silences(self, as_of: int) -> list[PlacedSilence]:
         return []
 
     async def fleet(self, as_of: int) -> list[FleetRow]:

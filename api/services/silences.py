@@ -1,0 +1,72 @@
+"""The fleet's silences at an instant: those going on, or every one reaching into the week, paged.
+
+Gathered from every worker (``GroupGathering.silences``) and kept per ``as_of`` like the outage
+listing (``api.services.listings``), so paging through one reads one gathering.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from api.ports import Gathering, GroupWatermark
+from api.schemas import SilenceOut, SilencePage
+from api.services.listings import Listings, Ready, RecentWatermark, digest, page_of
+from streams.engine.instants import iso_text
+from streams.gathering import PlacedSilence
+from streams.silences.log import silence_record
+
+
+class SilenceStatus(StrEnum):
+    OPEN = "open"
+    ALL = "all"
+
+
+def _listing_order(placed: PlacedSilence) -> tuple[bool, int, str]:
+    """Those going on first, then the longest silent, then by store."""
+    silence = placed.silence
+    return (not silence.is_open, silence.started_at, silence.store_id)
+
+
+class SilenceListing:
+    def __init__(self, gathering: Gathering, now: GroupWatermark) -> None:
+        self.gathering = gathering
+        self.now = Ready(RecentWatermark(now), self._warm)
+        self.listings: Listings[int, PlacedSilence] = Listings(self._gather)
+
+    async def _warm(self, as_of: int) -> None:
+        await self.listings.at(as_of)
+
+    async def page(
+        self,
+        status: SilenceStatus,
+        store_id: str | None,
+        as_of: int | None,
+        limit: int,
+        cursor: str | None = None,
+        max_stale: float = 0.0,
+    ) -> SilencePage:
+        """One page of the silences at ``as_of`` (default: ``now``, or the ready gathering when it
+        is at most ``max_stale`` seconds old)."""
+
+        async def admitted(at: int) -> list[PlacedSilence]:
+            return [
+                placed
+                for placed in await self.listings.at(at)
+                if (status is SilenceStatus.ALL or placed.silence.is_open)
+                and (store_id is None or placed.store_id == store_id)
+            ]
+
+        filters = digest(status, store_id)
+        page = await page_of(admitted, lambda: self.now.at_most(max_stale), as_of, cursor, filters, limit)
+        if page is None:
+            return SilencePage(as_of="", silences=[], next_cursor=None)
+        return SilencePage(
+            as_of=iso_text(page.as_of),
+            silences=[SilenceOut.model_validate(silence_record(*placed)) for placed in page.items],
+            next_cursor=page.next_cursor,
+        )
+
+    async def _gather(self, as_of: int) -> list[PlacedSilence]:
+        found = await self.gathering.silences(as_of)
+        found.sort(key=_listing_order)
+        return found
