@@ -33,6 +33,7 @@ class StoreUptime(UptimeFigures):
     as_of: datetime
     status: Literal["active", "inactive"]
     last_ping: datetime
+    silent_since: datetime | None = None  # when it fell silent, while no ping has been heard since
 
 
 class HoursEntry(BaseModel):

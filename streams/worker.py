@@ -125,7 +125,7 @@ class StreamWorker:
     def lookup(self, store_id: str, as_of: int) -> StoreStatus | None:
         """The store's status at ``as_of`` when it is held here and has a ping by then."""
         found = self.store_state(store_id)
-        return None if found is None else store_status(store_id, *found, as_of)
+        return None if found is None else store_status(store_id, *found, as_of, self.config.silence)
 
     def profile(self, store_id: str) -> StoreProfile | None:
         """The profile set for a store held here; None when it has none."""

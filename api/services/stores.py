@@ -38,6 +38,7 @@ class RoutedStoreAnswers:
             as_of=to_datetime(as_of),
             status="active" if found.active else "inactive",
             last_ping=to_datetime(found.last_ping),
+            silent_since=None if found.silent_since is None else to_datetime(found.silent_since),
             **found.row._asdict(),
         )
         return body.model_dump_json().encode()

@@ -175,10 +175,15 @@ async function loadStores() {
   }
 }
 
-const outages = new Map(); // "store/started_at" -> outage
+const outages = new Map(); // "store/started_at" -> outage going on
+const silences = new Map(); // "store/started_at" -> silence going on
 
-function outageKey(outage) {
-  return `${outage.store_id}/${outage.started_at}`;
+function episodeKey(episode) {
+  return `${episode.store_id}/${episode.started_at}`;
+}
+
+function storeLink(id) {
+  return el("a", { href: `/stores/${encodeURIComponent(id)}`, text: id });
 }
 
 function renderOutages() {
@@ -186,8 +191,8 @@ function renderOutages() {
   const items = list.slice(0, 50).map((outage) =>
     el(
       "li",
-      { "data-outage": outageKey(outage) },
-      el("a", { href: `/stores/${encodeURIComponent(outage.store_id)}`, text: outage.store_id }),
+      { "data-outage": episodeKey(outage) },
+      storeLink(outage.store_id),
       ` down since ${localClock(outage.started_at_local)} (${outage.timezone}); `,
       el("strong", { text: `${outage.business_downtime_minutes.toFixed(1)}` }),
       " business minutes so far",
@@ -197,20 +202,44 @@ function renderOutages() {
   document.getElementById("open-outages").replaceChildren(...items);
 }
 
-async function loadOutages() {
-  // At the watermark, not from a gathering kept ready: the event stream goes on from now, so an older
-  // list would miss what changed in between.
-  const page = await json("/api/outages?status=open&limit=200");
-  outages.clear();
-  for (const outage of page.outages) outages.set(outageKey(outage), outage);
-  renderOutages();
+function renderSilences() {
+  // The latest to fall silent first: what just happened leads, as in a feed.
+  const list = [...silences.values()].sort((a, b) => b.started_at.localeCompare(a.started_at));
+  const items = list.slice(0, 50).map((silence) =>
+    el(
+      "li",
+      { "data-silence": episodeKey(silence) },
+      storeLink(silence.store_id),
+      ` silent since ${localClock(silence.started_at_local)} (${silence.timezone}); last ping `,
+      el("strong", { text: localClock(silence.last_ping_local) }),
+    ),
+  );
+  if (!items.length) items.push(el("li", { class: "none", text: "Every store open now has pinged lately." }));
+  document.getElementById("open-silences").replaceChildren(...items);
 }
 
-function applyEvent(name, outage) {
-  const key = outageKey(outage);
-  if (name === "outage.opened" || (name === "outage.updated" && outage.ended_at === null)) outages.set(key, outage);
-  else outages.delete(key);
+async function loadEpisodes() {
+  // At now, not from a gathering kept ready: the event stream goes on from now, so an older list
+  // would miss what changed in between.
+  const [open, silent] = await Promise.all([
+    json("/api/outages?status=open&limit=200"),
+    json("/api/silences?status=open&limit=200"),
+  ]);
+  outages.clear();
+  for (const outage of open.outages) outages.set(episodeKey(outage), outage);
+  silences.clear();
+  for (const silence of silent.silences) silences.set(episodeKey(silence), silence);
   renderOutages();
+  renderSilences();
+}
+
+function applyEvent(name, episode) {
+  const [kind, event] = name.split(".");
+  const [going, render] = kind === "silence" ? [silences, renderSilences] : [outages, renderOutages];
+  const key = episodeKey(episode);
+  if (event === "opened" || (event === "updated" && episode.ended_at === null)) going.set(key, episode);
+  else going.delete(key);
+  render();
 }
 
 // Server-Sent Events read with fetch, so the token travels in a header; resumes from the last id.
@@ -249,12 +278,12 @@ async function follow(path, onEvent, onState) {
 }
 
 function fleetPage() {
-  // The counts and the stores first (kept ready by the worker); the open outages, gathered at the
-  // watermark, after them, so they do not compete for the worker.
+  // The counts and the stores first (kept ready by the worker); the outages and silences going on,
+  // gathered at now, after them, so they do not compete for the worker.
   Promise.all([loadSummary(), loadStores()])
     .then(() => performance.mark(USABLE_MARK))
     .catch(showError)
-    .then(loadOutages)
+    .then(loadEpisodes)
     .then(() =>
       follow("/api/events", applyEvent, (state) => {
         document.getElementById("live-state").textContent = state;
@@ -300,9 +329,16 @@ async function storePage() {
     json(`${path}/outages`),
     api(`${path}/timeline.svg`).then((response) => response.text()),
   ]);
-  const standing = store.status === "active" ? "up" : "down";
+  const standing = store.silent_since ? "silent" : store.status === "active" ? "up" : "down";
   document.getElementById("status").replaceChildren(standingBadge(standing));
   document.getElementById("last-ping").textContent = utc(store.last_ping);
+  document.getElementById("silent-since").textContent = store.silent_since
+    ? `${new Date(store.silent_since).toLocaleString("en-GB", {
+        timeZone: profile.effective_timezone,
+        dateStyle: "full",
+        timeStyle: "short",
+      })} (local), last ping ${store.status === "active" ? "up" : "down"}`
+    : "not silent";
   document.getElementById("timezone").textContent =
     profile.effective_timezone + (profile.is_default ? " (default: no profile set)" : "");
   document.getElementById("local-now").textContent = new Date(store.as_of).toLocaleString("en-GB", {
@@ -358,7 +394,7 @@ function reportRow(report) {
     "tr",
     { "data-report": report.report_id },
     el("td", { text: report.report_id }),
-    el("td", { text: report.as_of ? utc(report.as_of) : "the latest ping, once it starts" }),
+    el("td", { text: report.as_of ? utc(report.as_of) : "now, once it starts" }),
     el("td", { text: report.status + (report.error ? `: ${report.error}` : "") }),
     el("td", { text: utc(report.created_at) }),
     csv,

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Final, NamedTuple, TextIO
 
 from streams.engine.profile import StoreProfile
+from streams.engine.silences import falls_silent
 from streams.engine.state import StoreState
 from streams.engine.units import DAY, HOUR, MINUTE, WEEK
 
@@ -60,20 +61,28 @@ def uptime_row(store_id: str, state: StoreState, profile: StoreProfile, as_of: i
 
 
 class StoreStatus(NamedTuple):
-    """What a live lookup answers: the store's row at ``as_of``, its status then and its last ping."""
+    """What a live lookup answers: the store's row at ``as_of``, its status then, its last ping, and
+    when it fell silent if it is silent since."""
 
     row: UptimeRow
     active: bool
     last_ping: int
+    silent_since: int | None = None
 
 
-def store_status(store_id: str, state: StoreState, profile: StoreProfile, as_of: int) -> StoreStatus | None:
-    """The store's status at ``as_of``, or None when it has no ping at or before then."""
+def store_status(
+    store_id: str, state: StoreState, profile: StoreProfile, as_of: int, silence: int | None = None
+) -> StoreStatus | None:
+    """The store's status at ``as_of``, or None when it has no ping at or before then; with the
+    ``silence`` time, whether it has fallen silent by then."""
     row = uptime_row(store_id, state, profile, as_of)
     last_ping = state.last_ping_at(as_of)
     if row is None or last_ping is None:
         return None
-    return StoreStatus(row, bool(state.status_at(as_of)), last_ping)
+    silent_since = None
+    if silence is not None and as_of - last_ping >= silence:
+        silent_since = falls_silent(profile.calendar, last_ping, silence, as_of + 1)
+    return StoreStatus(row, bool(state.status_at(as_of)), last_ping, silent_since)
 
 
 def write_report_csv(rows: Iterable[UptimeRow], handle: TextIO) -> int:

@@ -198,6 +198,15 @@ def test_fleet_and_store_pages_show_the_apis_figures_and_draw_the_week(
     expect(page.locator("#store-outages tbody tr td").nth(0)).to_have_text(
         re.compile(r"2023-11-05 01:30:00-06:00")
     )
+    expect(page.locator("#silent-since")).to_have_text("not silent")  # closed since its last ping
+
+    page.goto(served.url + "/stores/s010")  # its pings stopped on 31 October
+    silent_since = api(served, "/api/stores/s010")["silent_since"]
+    assert silent_since == "2023-11-01T01:17:00Z"
+    expect(page.locator("#status")).to_have_text(re.compile("silent"))
+    expect(page.locator("#silent-since")).to_have_text(
+        "Tuesday, 31 October 2023 at 20:17 (local), last ping up"
+    )
 
     # A report triggered elsewhere (another tab, a script, another worker) is listed as well.
     elsewhere = httpx.post(served.url + "/api/trigger_report", headers=AUTH, timeout=30).json()["report_id"]
@@ -239,5 +248,20 @@ def test_a_live_outage_appears_on_the_fleet_page_without_a_reload(
     outage = page.locator("#open-outages li[data-outage^='live-1/']")
     expect(outage).to_be_visible(timeout=15_000)
     expect(outage).to_contain_text("live-1 down since 2023-11-06 06:03:00-06:00")
+
+    # Silent stores are listed, the latest to fall silent first; one that stops pinging joins live.
+    listed = api(served, "/api/silences", limit="200")["silences"]  # the longest silent first
+    shown = page.locator("#open-silences li")
+    expect(shown).to_have_count(min(50, len(listed)))
+    latest = listed[-1]
+    expect(shown.first).to_have_attribute("data-silence", f"{latest['store_id']}/{latest['started_at']}")
+    later = write_dataset(
+        tmp_path / "later",
+        [["live-3", "active", "2023-11-06 12:04:00 UTC"], ["live-2", "active", "2023-11-06 14:10:00 UTC"]],
+    )
+    run_async(deployment.replay(later))  # time moves on past live-3's silence time
+    silence = page.locator("#open-silences li").first
+    expect(silence).to_have_attribute("data-silence", re.compile("^live-3/"), timeout=15_000)
+    expect(silence).to_contain_text("live-3 silent since 2023-11-06 08:04:00-06:00")
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1  # never reloaded
     assert errors == []

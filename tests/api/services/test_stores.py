@@ -19,6 +19,7 @@ def test_a_store_held_here_is_answered_at_the_group_watermark() -> None:
         "as_of": "2023-01-23T21:30:00Z",
         "status": "active",
         "last_ping": "2023-01-23T19:00:00Z",
+        "silent_since": None,
         **{name: value for name, value in ROW._asdict().items() if name != "store_id"},
     }
 

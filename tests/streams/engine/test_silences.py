@@ -7,7 +7,7 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streams.engine import HOUR, MINUTE, SECOND, WEEK, HoursRow, StoreProfile
+from streams.engine import HOUR, MINUTE, SECOND, WEEK, HoursRow, StoreProfile, StoreState, store_status
 from streams.engine.silences import Silence, next_silence, silences_near, store_silences
 from tests.helpers import instant
 from tests.reference import reference_silences
@@ -133,3 +133,18 @@ def test_applying_the_changes_near_each_arriving_ping_gives_the_batch_silences(
 
 def _seconds(instant_us: int | None) -> int | None:
     return None if instant_us is None else instant_us // SECOND
+
+
+def test_a_lookup_says_since_when_a_store_is_silent() -> None:
+    ping = instant("2023-01-25T20:00:00")  # 05:00 in Tokyo: silent at the 22:00 opening, 13:00 UTC
+    state = StoreState.from_pings([(ping, True)], TOKYO_NIGHTS)
+    opening = instant("2023-01-26T13:00:00")
+
+    def silent_since(as_of: int, silence: int | None) -> int | None:
+        status = store_status("B", state, TOKYO_NIGHTS, as_of, silence)
+        assert status is not None
+        return status.silent_since
+
+    assert silent_since(opening - 1, 2 * HOUR) is None
+    assert silent_since(opening, 2 * HOUR) == opening
+    assert silent_since(opening, None) is None  # not asked
