@@ -92,7 +92,8 @@ class Settings(BaseSettings):
         10_000, ge=1, description="most pings one POST /api/pings request may carry (more: 413)"
     )
     outages: bool = Field(
-        True, description="derive outages as pings arrive and publish them (off: uptime state only)"
+        True,
+        description="derive outages and silences as pings arrive and publish them (off: uptime state only)",
     )
     events_heartbeat_seconds: float = Field(
         15.0, gt=0, description="seconds of silence on /api/events before a heartbeat comment"

@@ -337,7 +337,7 @@ async function storePage() {
         timeZone: profile.effective_timezone,
         dateStyle: "full",
         timeStyle: "short",
-      })} (local), last ping ${store.status === "active" ? "up" : "down"}`
+      })} (local); its last ping said ${store.status === "active" ? "up" : "down"}`
     : "not silent";
   document.getElementById("timezone").textContent =
     profile.effective_timezone + (profile.is_default ? " (default: no profile set)" : "");

@@ -205,7 +205,7 @@ def test_fleet_and_store_pages_show_the_apis_figures_and_draw_the_week(
     assert silent_since == "2023-11-01T01:17:00Z"
     expect(page.locator("#status")).to_have_text(re.compile("silent"))
     expect(page.locator("#silent-since")).to_have_text(
-        "Tuesday, 31 October 2023 at 20:17 (local), last ping up"
+        "Tuesday, 31 October 2023 at 20:17 (local); its last ping said up"
     )
 
     # A report triggered elsewhere (another tab, a script, another worker) is listed as well.
