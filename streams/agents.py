@@ -11,6 +11,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import faust
@@ -193,9 +194,9 @@ class Ingest:
                     key, message_changes(before, after, bool(changed), repeated), state, profile, message
                 )
             if silences is not None:
-                backlog = self._behind(message)
+                behind = partial(self._behind, message)
                 silences.applied(
-                    key, silent_before, state, profile, (low, high), bool(changed), repeated, backlog
+                    key, silent_before, state, profile, (low, high), bool(changed), repeated, behind
                 )
             if state.latest is not None:
                 self.watermark.saw(state.latest)

@@ -218,3 +218,44 @@ def read_cursor(cursor: str, filters: str) -> tuple[int, int]:
     if not (isinstance(as_of, int) and isinstance(offset, int) and offset >= 0 and made_for == filters):
         raise BadCursor()
     return as_of, offset
+
+
+class EpisodeListing(Generic[T]):
+    """Outages or silences of the group: gathered per ``as_of``, sorted once and kept, with a
+    gathering at ``now`` kept ready in the background for readers that accept one a few seconds old."""
+
+    def __init__(
+        self,
+        gather: Callable[[int], Coroutine[Any, Any, list[T]]],
+        order: Callable[[T], Any],
+        now: Callable[[], Coroutine[Any, Any, int | None]],
+    ) -> None:
+        self.gather = gather
+        self.order = order
+        self.now = Ready(RecentWatermark(now), self._warm)
+        self.listings: Listings[int, T] = Listings(self._gather)
+
+    async def _warm(self, as_of: int) -> None:
+        await self.listings.at(as_of)
+
+    async def _gather(self, as_of: int) -> list[T]:
+        found = await self.gather(as_of)
+        found.sort(key=self.order)
+        return found
+
+    async def page_of(
+        self,
+        admits: Callable[[T], bool],
+        filters: str,
+        as_of: int | None,
+        limit: int,
+        cursor: str | None,
+        max_stale: float,
+    ) -> Page[T] | None:
+        """One page of those ``admits`` lets through at ``as_of`` (default: ``now``, or the ready
+        gathering when it is at most ``max_stale`` seconds old); None before any ping."""
+
+        async def admitted(at: int) -> list[T]:
+            return [item for item in await self.listings.at(at) if admits(item)]
+
+        return await page_of(admitted, lambda: self.now.at_most(max_stale), as_of, cursor, filters, limit)

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from api.ports import Gathering, GroupWatermark
 from api.schemas import OutageOut, OutagePage
-from api.services.listings import Listings, Ready, RecentWatermark, digest, page_of
+from api.services.listings import EpisodeListing, digest
 from streams.engine.instants import iso_text
 from streams.gathering import PlacedOutage
 from streams.outages.records import outage_record
@@ -51,14 +51,9 @@ def _listing_order(placed: PlacedOutage) -> tuple[bool, int, str, int]:
     return (not outage.is_open, -outage.business_downtime, outage.store_id, outage.started_at)
 
 
-class OutageListing:
-    def __init__(self, gathering: Gathering, watermark: GroupWatermark) -> None:
-        self.gathering = gathering
-        self.now = Ready(RecentWatermark(watermark), self._warm)
-        self.listings: Listings[int, PlacedOutage] = Listings(self._gather)
-
-    async def _warm(self, as_of: int) -> None:
-        await self.listings.at(as_of)
+class OutageListing(EpisodeListing[PlacedOutage]):
+    def __init__(self, gathering: Gathering, now: GroupWatermark) -> None:
+        super().__init__(gathering.outages, _listing_order, now)
 
     async def page(
         self,
@@ -68,15 +63,9 @@ class OutageListing:
         cursor: str | None = None,
         max_stale: float = 0.0,
     ) -> OutagePage:
-        """One page of the outages ``where`` admits, at ``as_of`` (default: the group's watermark, or
-        the ready gathering when it is at most ``max_stale`` seconds old)."""
-
-        async def admitted(at: int) -> list[PlacedOutage]:
-            return [placed for placed in await self.listings.at(at) if where.admits(placed)]
-
-        page = await page_of(
-            admitted, lambda: self.now.at_most(max_stale), as_of, cursor, where.digest, limit
-        )
+        """One page of the outages ``where`` admits, at ``as_of`` (default: ``now``, or the ready
+        gathering when it is at most ``max_stale`` seconds old)."""
+        page = await self.page_of(where.admits, where.digest, as_of, limit, cursor, max_stale)
         if page is None:
             return OutagePage(as_of="", outages=[], next_cursor=None)
         return OutagePage(
@@ -84,9 +73,3 @@ class OutageListing:
             outages=[OutageOut.model_validate(outage_record(p.outage, p.timezone)) for p in page.items],
             next_cursor=page.next_cursor,
         )
-
-    async def _gather(self, as_of: int) -> list[PlacedOutage]:
-        """The group's outages at ``as_of`` in listing order."""
-        found = await self.gathering.outages(as_of)
-        found.sort(key=_listing_order)
-        return found

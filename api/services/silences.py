@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from api.ports import Gathering, GroupWatermark
 from api.schemas import SilenceOut, SilencePage
-from api.services.listings import Listings, Ready, RecentWatermark, digest, page_of
+from api.services.listings import EpisodeListing, digest
 from streams.engine.instants import iso_text
 from streams.gathering import PlacedSilence
 from streams.silences.log import silence_record
@@ -27,14 +27,9 @@ def _listing_order(placed: PlacedSilence) -> tuple[bool, int, str]:
     return (not silence.is_open, silence.started_at, silence.store_id)
 
 
-class SilenceListing:
+class SilenceListing(EpisodeListing[PlacedSilence]):
     def __init__(self, gathering: Gathering, now: GroupWatermark) -> None:
-        self.gathering = gathering
-        self.now = Ready(RecentWatermark(now), self._warm)
-        self.listings: Listings[int, PlacedSilence] = Listings(self._gather)
-
-    async def _warm(self, as_of: int) -> None:
-        await self.listings.at(as_of)
+        super().__init__(gathering.silences, _listing_order, now)
 
     async def page(
         self,
@@ -48,16 +43,12 @@ class SilenceListing:
         """One page of the silences at ``as_of`` (default: ``now``, or the ready gathering when it
         is at most ``max_stale`` seconds old)."""
 
-        async def admitted(at: int) -> list[PlacedSilence]:
-            return [
-                placed
-                for placed in await self.listings.at(at)
-                if (status is SilenceStatus.ALL or placed.silence.is_open)
-                and (store_id is None or placed.store_id == store_id)
-            ]
+        def admits(placed: PlacedSilence) -> bool:
+            return (status is SilenceStatus.ALL or placed.silence.is_open) and (
+                store_id is None or placed.store_id == store_id
+            )
 
-        filters = digest(status, store_id)
-        page = await page_of(admitted, lambda: self.now.at_most(max_stale), as_of, cursor, filters, limit)
+        page = await self.page_of(admits, digest(status, store_id), as_of, limit, cursor, max_stale)
         if page is None:
             return SilencePage(as_of="", silences=[], next_cursor=None)
         return SilencePage(
@@ -65,8 +56,3 @@ class SilenceListing:
             silences=[SilenceOut.model_validate(silence_record(*placed)) for placed in page.items],
             next_cursor=page.next_cursor,
         )
-
-    async def _gather(self, as_of: int) -> list[PlacedSilence]:
-        found = await self.gathering.silences(as_of)
-        found.sort(key=_listing_order)
-        return found

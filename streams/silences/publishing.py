@@ -65,9 +65,10 @@ class Silences:
         bounds: tuple[int, int],
         changed: bool,
         repeated: bool,
-        backlog: bool,
+        backlog: Callable[[], bool],
     ) -> None:
-        """After the message's pings are applied: publish what they did to the silences near them."""
+        """After the message's pings are applied: publish what they did to the silences near them
+        (``backlog``: whether many messages wait behind this one, asked only when there is any)."""
         latest = state.latest
         if latest is None:
             return
@@ -75,7 +76,9 @@ class Silences:
         announced = self.announced.get(key)
         if announced is not None and announced.started_at in before:
             del self.announced[key]  # ended (or retracted) by a later ping
-        self._publish(key, message_changes(before, after, changed, repeated), profile, latest, backlog)
+        changes = message_changes(before, after, changed, repeated)
+        if changes:
+            self._publish(key, changes, profile, latest, backlog())
         self.watch.note(key, latest + self.silence)
 
     def reprofiled(
