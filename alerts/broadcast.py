@@ -1,4 +1,4 @@
-"""The outage topic read once per worker and handed to every event-stream client.
+"""The outage and silence topics read once per worker and handed to every event-stream client.
 
 A client reading the topic through a consumer of its own costs the worker that consumer's fetching,
 decoding and bookkeeping, on the event loop lookups share: with 50 open dashboards a burst of 2,000
@@ -26,7 +26,7 @@ KEPT = 4096
 
 
 class EpisodeBroadcast:
-    """One follower of the outage topic per worker, and the notices it read lately."""
+    """One follower of the episode topics per worker, and the notices it read lately."""
 
     def __init__(self, feed: EpisodeFeed, registry: CollectorRegistry, kept: int = KEPT) -> None:
         self.feed = feed
@@ -41,8 +41,8 @@ class EpisodeBroadcast:
         self.clients = Gauge("storemon_event_clients", "event-stream clients connected", registry=registry)
         self.readers = Gauge(
             "storemon_event_readers",
-            "readers of the outage topic open for event streams: the worker's own, and one per client "
-            "catching up from an older position",
+            "readers of the outage and silence topics open for event streams: the worker's own, and one "
+            "per client catching up from an older position",
             registry=registry,
         )
 

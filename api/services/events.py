@@ -1,5 +1,5 @@
-"""Outage changes as Server-Sent Events: one ``event:``/``id:``/``data:`` frame per change, heartbeats
-between them, ids that resume the stream (``alerts.feed.Position``)."""
+"""Outage and silence changes as Server-Sent Events: one ``event:``/``id:``/``data:`` frame per
+change, heartbeats between them, ids that resume the stream (``alerts.feed.Position``)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ async def _unless_closing(read: Awaitable[list[Notice]], closing: asyncio.Event)
 async def event_stream(
     events: Events, start: Position | None, store_id: str | None = None
 ) -> AsyncIterator[bytes]:
-    """Frames of every outage change after ``start`` (of ``store_id`` only, when given), until the
+    """Frames of every outage and silence change after ``start`` (of ``store_id`` only, when given), until the
     client goes or the server stops; a comment line whenever ``heartbeat`` seconds pass without one,
     so proxies and clients can tell a quiet stream from a dead one."""
     async with events.feed.reading(start) as reader:
