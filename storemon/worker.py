@@ -133,7 +133,7 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
         settings.retention,
         streams.canonical_url,
         keep=settings.report_retention_hours * HOUR / SECOND,
-        now=peers.now,
+        now_mode=settings.clock,
     )
 
     # The dashboard's listings, kept ready at ``now`` in the background.

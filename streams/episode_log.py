@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from streams.engine.episodes import EpisodeEvent
-from streams.outages.records import with_local_times
+from streams.engine.instants import iso_text
 
 
 class EpisodeLogError(ValueError):
@@ -32,6 +36,21 @@ class EpisodeKind:
     def event_id(self, store_id: str, started_at: str, event: str, *detail: object) -> str:
         text = "\x1f".join(map(str, (store_id, started_at, self.id_prefix + event, *detail)))
         return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+
+    def message(
+        self, event: EpisodeEvent, record: Mapping[str, Any], as_of: int, *detail: object
+    ) -> tuple[bytes, bytes]:
+        """Key and value of one change: ``record`` (the episode's fields in UTC) with the change, its
+        id (from the store, the start, the change and the ``detail`` that tells it apart) and the
+        instant it was derived at. A retraction is a tombstone under ``episode_key`` instead."""
+        store_id, started_at = str(record["store_id"]), str(record["started_at"])
+        body = {
+            "event": event.value,
+            "event_id": self.event_id(store_id, started_at, event.value, *detail),
+            "as_of": iso_text(as_of),
+            **record,
+        }
+        return episode_key(store_id, started_at), json.dumps(body, separators=(",", ":")).encode()
 
     def notice_of(self, key: bytes, value: bytes | None) -> dict[str, Any]:
         """What a record tells a listener: the value with its kind and local times, or for a
@@ -71,3 +90,23 @@ def parse_episode_key(key: bytes) -> tuple[str, str]:
     if not slash or not store_id:
         raise EpisodeLogError(f"not a key of a store and start: {key!r}")
     return store_id, started_at
+
+
+@lru_cache(maxsize=1024)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_text(moment: datetime, timezone: str) -> str:
+    """The store's wall clock at ``moment`` with its UTC offset, telling a repeated hour's passes apart."""
+    return moment.astimezone(_zone(timezone)).isoformat()
+
+
+def with_local_times(record: dict[str, Any], instants: tuple[str, ...]) -> dict[str, Any]:
+    """``record`` (an episode's fields in UTC) with the local time of each of its ``instants`` added
+    as ``<name>_local``."""
+    timezone = record["timezone"]
+    for utc in instants:
+        text = record[utc]
+        record[f"{utc}_local"] = None if text is None else local_text(datetime.fromisoformat(text), timezone)
+    return record

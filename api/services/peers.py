@@ -110,7 +110,8 @@ class Peers:
     def check_instant(self, as_of: int) -> None:
         """Refuse an instant a peer could not have asked about: before the pings the group keeps, or
         too far after ``now`` as known here."""
-        known, now = self.cached_watermark(), self.cached_now()
+        known = self.cached_watermark()
+        now = present(self.clock, known)
         if known is None or now is None:
             return
         earliest, latest = known - self.retention, now + PEER_SLACK

@@ -25,7 +25,7 @@ from api.schemas import ReportListed, ReportStatus
 from api.services.records import ReportRecord
 from api.services.repeating import repeating
 from streams.engine import SECOND, WEEK
-from streams.engine.instants import iso_text, to_datetime
+from streams.engine.instants import ClockMode, iso_text, present, to_datetime
 
 log = logging.getLogger(__name__)
 HEARTBEAT = 5.0  # seconds between a running report's heartbeats
@@ -52,12 +52,12 @@ class ReportService:
         me: str,
         keep: float = DEFAULT_KEEP,
         clock: Callable[[], float] = time.time,
-        now: GroupWatermark | None = None,
+        now_mode: ClockMode = ClockMode.EVENT,
     ) -> None:
         self.report_log = report_log
         self.gathering = gathering
         self.watermark = watermark
-        self.now = now or watermark
+        self.now_mode = now_mode
         self.duration = duration
         self.retention = retention
         self.me = me
@@ -86,8 +86,8 @@ class ReportService:
         if watermark is None:
             raise OutsideHorizon("no pings have been processed yet, so there is no horizon to report in")
         earliest = watermark - (self.retention - WEEK)
-        now = await self.now()
-        latest = watermark if now is None else now
+        latest = present(self.now_mode, watermark)
+        assert latest is not None  # there is a watermark
         if not earliest <= as_of_us <= latest:
             raise OutsideHorizon(
                 f"as_of must lie in the retained horizon {iso_text(earliest)} .. {iso_text(latest)}"
@@ -161,7 +161,7 @@ class ReportService:
         beating = asyncio.get_running_loop().create_task(self._beat(record))
         try:
             if record.as_of_us is None:
-                record.as_of_us = await self.now()
+                record.as_of_us = present(self.now_mode, await self.watermark())
                 if record.as_of_us is None:
                     raise RuntimeError("no pings have been processed yet, so there is no as_of to report at")
                 await self.report_log.save(record)  # a worker taking it over reports at the same instant

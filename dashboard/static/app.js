@@ -86,6 +86,11 @@ function utc(text) {
   return text ? text.replace("T", " ").replace(/\.\d+Z$/, "Z").replace("Z", " UTC") : "";
 }
 
+// An instant as the store's wall clock reads it, in words: "Tuesday, 31 October 2023 at 20:17".
+function wallClock(text, zone) {
+  return new Date(text).toLocaleString("en-GB", { timeZone: zone, dateStyle: "full", timeStyle: "short" });
+}
+
 function localClock(text) {
   return text ? text.replace("T", " ").replace(/\.\d+/, "") : "still going";
 }
@@ -332,20 +337,13 @@ async function storePage() {
   const standing = store.silent_since ? "silent" : store.status === "active" ? "up" : "down";
   document.getElementById("status").replaceChildren(standingBadge(standing));
   document.getElementById("last-ping").textContent = utc(store.last_ping);
+  const zone = profile.effective_timezone;
   document.getElementById("silent-since").textContent = store.silent_since
-    ? `${new Date(store.silent_since).toLocaleString("en-GB", {
-        timeZone: profile.effective_timezone,
-        dateStyle: "full",
-        timeStyle: "short",
-      })} (local); its last ping said ${store.status === "active" ? "up" : "down"}`
+    ? `${wallClock(store.silent_since, zone)} (local); its last ping said ${store.status === "active" ? "up" : "down"}`
     : "not silent";
   document.getElementById("timezone").textContent =
-    profile.effective_timezone + (profile.is_default ? " (default: no profile set)" : "");
-  document.getElementById("local-now").textContent = new Date(store.as_of).toLocaleString("en-GB", {
-    timeZone: profile.effective_timezone,
-    dateStyle: "full",
-    timeStyle: "short",
-  });
+    zone + (profile.is_default ? " (default: no profile set)" : "");
+  document.getElementById("local-now").textContent = wallClock(store.as_of, zone);
   for (const name of [
     "uptime_last_hour",
     "uptime_last_day",

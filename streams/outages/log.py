@@ -7,8 +7,6 @@ the instant it is measured to; a tombstone retracts the outage.
 
 from __future__ import annotations
 
-import json
-
 from streams.engine.episodes import Change, EpisodeEvent
 from streams.engine.instants import iso_text
 from streams.engine.outages import Outage
@@ -24,16 +22,9 @@ def outage_message(change: Change[Outage], timezone: str, as_of: int) -> tuple[b
     if change.event is EpisodeEvent.RETRACTED:
         return episode_key(outage.store_id, iso_text(outage.started_at)), None
     record = outage_fields(outage, timezone)
-    started_at = str(record["started_at"])
     detail: tuple[object, ...] = ()
     if change.event is EpisodeEvent.CLOSED:
         detail = (record["ended_at"],)
     elif change.event is EpisodeEvent.UPDATED:
         detail = (record["ended_at"], outage.business_downtime, timezone)
-    body = {
-        "event": change.event.value,
-        "event_id": OUTAGE.event_id(outage.store_id, started_at, change.event.value, *detail),
-        "as_of": iso_text(as_of),
-        **record,
-    }
-    return episode_key(outage.store_id, started_at), json.dumps(body, separators=(",", ":")).encode()
+    return OUTAGE.message(change.event, record, as_of, *detail)

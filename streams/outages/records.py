@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from datetime import datetime
-from functools import lru_cache
-from typing import Any, Final, TextIO
-from zoneinfo import ZoneInfo
+from typing import Final, TextIO
 
 from streams.engine.instants import iso_text, to_datetime
 from streams.engine.outages import Outage
+from streams.episode_log import local_text
 
 OUTAGE_FIELDS: Final = (
     "store_id",
@@ -34,16 +32,6 @@ OutageRecord = dict[str, str | float | bool | None]
 
 # The fields of an outage's UTC instants; each has a ``<name>_local`` on the store's wall clock.
 OUTAGE_INSTANTS: Final = ("started_at", "ended_at", "business_started_at")
-
-
-@lru_cache(maxsize=1024)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def _local(moment: datetime, timezone: str) -> str:
-    """The store's wall clock at ``moment`` with its UTC offset, telling a repeated hour's passes apart."""
-    return moment.astimezone(_zone(timezone)).isoformat()
 
 
 def outage_fields(outage: Outage, timezone: str) -> OutageRecord:
@@ -71,17 +59,7 @@ def outage_record(outage: Outage, timezone: str) -> OutageRecord:
     record = outage_fields(outage, timezone)
     instants = (outage.started_at, outage.ended_at, outage.business_started_at)
     for name, instant in zip(OUTAGE_INSTANTS, instants, strict=True):
-        record[f"{name}_local"] = None if instant is None else _local(to_datetime(instant), timezone)
-    return record
-
-
-def with_local_times(record: dict[str, Any], instants: tuple[str, ...]) -> dict[str, Any]:
-    """``record`` (as read from the outage or silence topic) with the local time of each of its
-    ``instants`` added as ``<name>_local``."""
-    timezone = record["timezone"]
-    for utc in instants:
-        text = record[utc]
-        record[f"{utc}_local"] = None if text is None else _local(datetime.fromisoformat(text), timezone)
+        record[f"{name}_local"] = None if instant is None else local_text(to_datetime(instant), timezone)
     return record
 
 

@@ -7,14 +7,12 @@ tombstone retracts the silence.
 
 from __future__ import annotations
 
-import json
 from typing import Final
 
 from streams.engine.episodes import Change, EpisodeEvent
 from streams.engine.instants import iso_text
 from streams.engine.silences import Silence
-from streams.episode_log import EpisodeKind, episode_key
-from streams.outages.records import with_local_times
+from streams.episode_log import EpisodeKind, episode_key, with_local_times
 
 # The fields of a silence's UTC instants; readers add each one's ``<name>_local``.
 SILENCE_INSTANTS: Final = ("started_at", "last_ping", "ended_at")
@@ -46,21 +44,12 @@ def silence_record(silence: Silence, timezone: str) -> SilenceRecord:
 def silence_message(change: Change[Silence], timezone: str, as_of: int) -> tuple[bytes, bytes | None]:
     """Key and value (None for a retraction) of one change to a store's silences."""
     silence = change.episode
-    key = episode_key(silence.store_id, iso_text(silence.started_at))
     if change.event is EpisodeEvent.RETRACTED:
-        return key, None
+        return episode_key(silence.store_id, iso_text(silence.started_at)), None
     record = silence_fields(silence, timezone)
     detail: tuple[object, ...] = ()
     if change.event is EpisodeEvent.CLOSED:
         detail = (record["ended_at"],)
     elif change.event is EpisodeEvent.UPDATED:
         detail = (record["last_ping"], record["ended_at"], timezone)
-    body = {
-        "event": change.event.value,
-        "event_id": SILENCE.event_id(
-            silence.store_id, str(record["started_at"]), change.event.value, *detail
-        ),
-        "as_of": iso_text(as_of),
-        **record,
-    }
-    return key, json.dumps(body, separators=(",", ":")).encode()
+    return SILENCE.message(change.event, record, as_of, *detail)

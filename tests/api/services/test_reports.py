@@ -16,7 +16,7 @@ from api.schemas import REPORT_ID_PATTERN, ReportStatus
 from api.services.records import ReportRecord
 from api.services.reports import STALE, ReportService
 from streams.engine import DEFAULT_RETENTION, HOUR, WEEK
-from streams.engine.instants import iso_text
+from streams.engine.instants import ClockMode, iso_text, wall_clock
 from streams.engine.units import LATEST
 from streams.gathering import FleetRow, PlacedOutage, PlacedSilence, merged_report
 from tests.api.fakes import MemoryReportLog
@@ -59,15 +59,10 @@ class StubGathering:
 
 
 def service(
-    log: MemoryReportLog, gathering: StubGathering | None = None, present: int | None = None
+    log: MemoryReportLog, gathering: StubGathering | None = None, now_mode: ClockMode = ClockMode.EVENT
 ) -> ReportService:
-    """``present``: ``now`` on the wall clock; by default ``now`` is the watermark (the event clock)."""
     duration = Histogram("d", "d", ["status"], registry=CollectorRegistry())
     gathering = gathering or StubGathering()
-
-    async def wall() -> int | None:
-        return present
-
     return ReportService(
         log,
         gathering,
@@ -77,7 +72,7 @@ def service(
         ME,
         keep=3600.0,
         clock=lambda: NOW,
-        now=None if present is None else wall,
+        now_mode=now_mode,
     )
 
 
@@ -241,20 +236,21 @@ def test_an_explicit_as_of_must_lie_in_the_retained_horizon(tmp_path: Path) -> N
 
 
 def test_on_the_wall_clock_reports_reach_up_to_the_present(tmp_path: Path) -> None:
-    present = WATERMARK + 3 * WEEK
     earliest = WATERMARK - (DEFAULT_RETENTION - WEEK)
 
     async def trigger(as_of: int | None) -> ReportRecord:
         log = MemoryReportLog(tmp_path)
-        reports = service(log, present=present)
+        reports = service(log, now_mode=ClockMode.WALL)
         report_id = await reports.trigger(as_of)
         await reports.wait_idle()
         return log.saved[report_id]
 
-    assert asyncio.run(trigger(None)).as_of_us == present
-    for inside in (earliest, WATERMARK + 1, present):
+    before = wall_clock()
+    made_at = asyncio.run(trigger(None)).as_of_us
+    assert made_at is not None and before <= made_at <= wall_clock()  # the present, not the watermark
+    for inside in (earliest, WATERMARK + 1, before):
         assert asyncio.run(trigger(inside)).status is ReportStatus.COMPLETE
-    for outside in (earliest - 1, present + 1):
+    for outside in (earliest - 1, wall_clock() + HOUR):
         with pytest.raises(OutsideHorizon, match="as_of must lie"):
             asyncio.run(trigger(outside))
 
