@@ -38,19 +38,24 @@ class EpisodeKind:
         return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
 
     def message(
-        self, event: EpisodeEvent, record: Mapping[str, Any], as_of: int, *detail: object
-    ) -> tuple[bytes, bytes]:
+        self, event: EpisodeEvent, record: Mapping[str, Any], as_of: int, updated: tuple[object, ...]
+    ) -> tuple[bytes, bytes | None]:
         """Key and value of one change: ``record`` (the episode's fields in UTC) with the change, its
-        id (from the store, the start, the change and the ``detail`` that tells it apart) and the
-        instant it was derived at. A retraction is a tombstone under ``episode_key`` instead."""
+        id and the instant it was derived at; a tombstone for a retraction. The id comes from the
+        store, the start and the change, and for a closing its end, for an update ``updated`` (what
+        an update can change), so the same change derived twice has the same id."""
         store_id, started_at = str(record["store_id"]), str(record["started_at"])
+        key = episode_key(store_id, started_at)
+        if event is EpisodeEvent.RETRACTED:
+            return key, None
+        detail = {EpisodeEvent.CLOSED: (record["ended_at"],), EpisodeEvent.UPDATED: updated}.get(event, ())
         body = {
             "event": event.value,
             "event_id": self.event_id(store_id, started_at, event.value, *detail),
             "as_of": iso_text(as_of),
             **record,
         }
-        return episode_key(store_id, started_at), json.dumps(body, separators=(",", ":")).encode()
+        return key, json.dumps(body, separators=(",", ":")).encode()
 
     def notice_of(self, key: bytes, value: bytes | None) -> dict[str, Any]:
         """What a record tells a listener: the value with its kind and local times, or for a

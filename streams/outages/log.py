@@ -7,10 +7,9 @@ the instant it is measured to; a tombstone retracts the outage.
 
 from __future__ import annotations
 
-from streams.engine.episodes import Change, EpisodeEvent
-from streams.engine.instants import iso_text
+from streams.engine.episodes import Change
 from streams.engine.outages import Outage
-from streams.episode_log import EpisodeKind, episode_key
+from streams.episode_log import EpisodeKind
 from streams.outages.records import OUTAGE_INSTANTS, outage_fields
 
 OUTAGE = EpisodeKind("outage", OUTAGE_INSTANTS)
@@ -19,12 +18,6 @@ OUTAGE = EpisodeKind("outage", OUTAGE_INSTANTS)
 def outage_message(change: Change[Outage], timezone: str, as_of: int) -> tuple[bytes, bytes | None]:
     """Key and value (None for a retraction) of one change to a store's outages."""
     outage = change.episode
-    if change.event is EpisodeEvent.RETRACTED:
-        return episode_key(outage.store_id, iso_text(outage.started_at)), None
     record = outage_fields(outage, timezone)
-    detail: tuple[object, ...] = ()
-    if change.event is EpisodeEvent.CLOSED:
-        detail = (record["ended_at"],)
-    elif change.event is EpisodeEvent.UPDATED:
-        detail = (record["ended_at"], outage.business_downtime, timezone)
-    return OUTAGE.message(change.event, record, as_of, *detail)
+    updated = (record["ended_at"], outage.business_downtime, timezone)
+    return OUTAGE.message(change.event, record, as_of, updated)

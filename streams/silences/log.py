@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from streams.engine.episodes import Change, EpisodeEvent
+from streams.engine.episodes import Change
 from streams.engine.instants import iso_text
 from streams.engine.silences import Silence
-from streams.episode_log import EpisodeKind, episode_key, with_local_times
+from streams.episode_log import EpisodeKind, with_local_times
 
 # The fields of a silence's UTC instants; readers add each one's ``<name>_local``.
 SILENCE_INSTANTS: Final = ("started_at", "last_ping", "ended_at")
@@ -43,13 +43,5 @@ def silence_record(silence: Silence, timezone: str) -> SilenceRecord:
 
 def silence_message(change: Change[Silence], timezone: str, as_of: int) -> tuple[bytes, bytes | None]:
     """Key and value (None for a retraction) of one change to a store's silences."""
-    silence = change.episode
-    if change.event is EpisodeEvent.RETRACTED:
-        return episode_key(silence.store_id, iso_text(silence.started_at)), None
-    record = silence_fields(silence, timezone)
-    detail: tuple[object, ...] = ()
-    if change.event is EpisodeEvent.CLOSED:
-        detail = (record["ended_at"],)
-    elif change.event is EpisodeEvent.UPDATED:
-        detail = (record["last_ping"], record["ended_at"], timezone)
-    return SILENCE.message(change.event, record, as_of, *detail)
+    record = silence_fields(change.episode, timezone)
+    return SILENCE.message(change.event, record, as_of, (record["last_ping"], record["ended_at"], timezone))
