@@ -14,11 +14,12 @@ import asyncio
 import os
 import resource
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from statistics import median
 
 from bench.harness import changelog_bytes, cpu_seconds, peak_rss_mib, run_against_worker
-from storemon.local import local_deployment
+from storemon.local import Deployment, local_deployment
 
 
 async def run(source: Path, partitions: int, root: Path, rounds: int) -> None:
@@ -35,7 +36,13 @@ async def run(source: Path, partitions: int, root: Path, rounds: int) -> None:
     print(f"with outages: {on / off - 1:+.1%} pings/s against without (bar: >= -10%)")
 
 
-async def run_once(source: Path, partitions: int, root: Path) -> float:
+async def run_once(
+    source: Path,
+    partitions: int,
+    root: Path,
+    then: Callable[[Deployment], Awaitable[None]] | None = None,
+) -> float:
+    """pings/s of one replay until the worker caught up; ``then`` runs after, before the worker stops."""
     async with local_deployment(root, partitions=partitions) as (broker, deployment, worker):
         assert broker.process is not None and worker.process is not None
         cpu_before = (
@@ -62,6 +69,8 @@ async def run_once(source: Path, partitions: int, root: Path) -> float:
         print(f"CPU seconds: replay {replay_cpu:.1f}, worker {worker_cpu:.1f}, broker {broker_cpu:.1f}")
         per_ping = changelog / summary.pings
         print(f"worker peak RSS {rss:.0f} MiB; changelog {changelog:,} bytes = {per_ping:.1f} bytes/ping")
+        if then is not None:
+            await then(deployment)
         return summary.pings / elapsed
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from alerts.channels import channel_urls
 from alerts.webhooks import WebhookFormat
 from connectors.kafka import KafkaConnection, SaslMechanism, SecurityProtocol
 from streams.engine import DEFAULT_RETENTION, HOUR, MINUTE, SECOND
@@ -110,6 +111,19 @@ class Settings(BaseSettings):
     webhook_format: WebhookFormat = Field(
         WebhookFormat.JSON, description="json (the outage notice) or slack ({'text': ...})"
     )
+    notify_urls: str = Field(
+        "",
+        description="Apprise URLs (space- or comma-separated), each a channel told of outages and silences",
+    )
+    notify_after_minutes: float = Field(
+        0.0, ge=0, description="business minutes of downtime before an outage is notified (its closing too)"
+    )
+    notify_retry_max_seconds: float = Field(
+        60.0, gt=0, description="longest wait between two attempts at a channel (doubling from 0.5 s)"
+    )
+    public_url: str | None = Field(
+        None, description="the dashboard's address as people reach it, for links in notifications"
+    )
     report_retention_hours: float = Field(
         168, gt=0, description="hours a finished report is kept before it is deleted everywhere"
     )
@@ -137,6 +151,7 @@ class Settings(BaseSettings):
         "api_token",
         "webhook_url",
         "webhook_secret",
+        "public_url",
         "kafka_sasl_username",
         "kafka_sasl_password",
         "kafka_ssl_cafile",
@@ -147,6 +162,16 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("notify_urls")
+    @classmethod
+    def _channels_usable(cls, value: str) -> str:
+        channel_urls(value)
+        return value
+
+    @property
+    def notify_channels(self) -> list[str]:
+        return channel_urls(self.notify_urls)
 
     @model_validator(mode="after")
     def _connection_complete(self) -> Settings:

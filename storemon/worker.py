@@ -12,8 +12,8 @@ import logging
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import faust
 import uvicorn
@@ -22,8 +22,10 @@ from faust.contrib.asgi import faust_app_running
 from prometheus_client import Histogram
 
 from alerts.broadcast import EpisodeBroadcast
+from alerts.channels import ChannelMetrics
+from alerts.delivery import Backoff
 from alerts.feed import EpisodeFeed, EpisodeTopic
-from alerts.webhooks import Backoff, WebhookDelivery
+from alerts.webhooks import WebhookDelivery
 from api.deps import Services
 from api.main import create_api
 from api.services.events import Events
@@ -41,6 +43,7 @@ from connectors.kafka import KafkaConnection, Publisher
 from dashboard.pages import install_dashboard
 from storemon.listening import claim_port
 from storemon.logs import configure_logging
+from storemon.notifier import Notifier
 from storemon.settings import Settings
 from streams.app import StreamsConfig
 from streams.engine import HOUR, SECOND
@@ -154,10 +157,11 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
         EpisodeTopic(settings.topics.outages, OUTAGE),
         EpisodeTopic(settings.topics.silences, SILENCE),
     )
-    webhooks = None
+    deliveries: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+    closing: list[Callable[[], Awaitable[None]]] = []
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        webhooks = WebhookDelivery(
+        webhook = WebhookDelivery(
             settings.webhook_url,
             kafka,
             episode_topics,
@@ -167,18 +171,21 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
             settings.webhook_format,
             Backoff(most=settings.webhook_retry_max_seconds),
         )
+        deliveries.append(("webhook delivery", webhook.run))
+        closing.append(webhook.close)
+    if settings.notify_channels:
+        notifier = Notifier(settings, episode_topics, ChannelMetrics(streams.metrics.registry))
+        deliveries.append(("the notifier", notifier.run))
 
     @asynccontextmanager
     async def delivering() -> AsyncIterator[None]:
-        """Webhook delivery, restarted 5 s after a failure, when a URL is configured."""
-        if webhooks is None:
+        """The webhook and the notifier, each started again 5 s after a failure."""
+        async with AsyncExitStack() as stack:
+            for close in closing:
+                stack.push_async_callback(close)
+            for what, run in deliveries:
+                await stack.enter_async_context(repeating(5.0, run, what))
             yield
-            return
-        try:
-            async with repeating(5.0, webhooks.run, "webhook delivery"):
-                yield
-        finally:
-            await webhooks.close()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

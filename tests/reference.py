@@ -7,6 +7,7 @@ pings, business hours, clock changes and as_of all fall on whole minutes.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 MINUTE_S = 60
@@ -114,3 +115,31 @@ def reference_silences(
                 found.append((t, ping, heard))
                 break
     return found
+
+
+def reference_notifications(notices: list[dict[str, Any]], after_minutes: float) -> set[tuple[str, str]]:
+    """(what, episode key) of every notification a history of outage and silence notices calls for,
+    judged over each episode's whole history: an outage pages "down" when any record shows it open
+    with ``after_minutes`` or more; its closing pages "up" when it paged "down", else "was-down"
+    when it closed with that many; silences page at falling silent and at being heard, or once as
+    "was-silent" when never seen going on. A retraction forgets the episode's history."""
+    paged: set[tuple[str, str]] = set()
+    reached: set[str] = set()  # outages seen open at or past the threshold, silences seen going on
+    for notice in notices:
+        key = f"{notice['kind']}/{notice['store_id']}/{notice['started_at']}"
+        event = notice["event"]
+        if event == "retracted":
+            reached.discard(key)
+            continue
+        if event == "updated" and notice["ended_at"] is not None:
+            continue  # a correction of an episode already over
+        silence = notice["kind"] == "silence"
+        if notice["ended_at"] is None:
+            if silence or notice["business_downtime_minutes"] >= after_minutes:
+                reached.add(key)
+                paged.add(("silent" if silence else "down", key))
+        elif key in reached:
+            paged.add(("heard" if silence else "up", key))
+        elif silence or notice["business_downtime_minutes"] >= after_minutes:
+            paged.add(("was-silent" if silence else "was-down", key))
+    return paged

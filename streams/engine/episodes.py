@@ -34,6 +34,9 @@ class EpisodeEvent(Enum):
 class Change(NamedTuple, Generic[E]):
     event: EpisodeEvent
     episode: E  # for a retraction, the episode as it was last published
+    # The same episode as it was last published while open, if it was: what a notifier compares
+    # with to tell when an outage first reached its threshold.
+    was_open: E | None = None
 
 
 def episode_changes(before: Mapping[int, E], after: Mapping[int, E]) -> list[Change[E]]:
@@ -51,7 +54,7 @@ def episode_changes(before: Mapping[int, E], after: Mapping[int, E]) -> list[Cha
             event = EpisodeEvent.UPDATED if was_open else EpisodeEvent.OPENED
         else:
             event = EpisodeEvent.CLOSED if old is None or was_open else EpisodeEvent.UPDATED
-        changes.append(Change(event, new))
+        changes.append(Change(event, new, old if was_open else None))
     return changes
 
 
@@ -79,7 +82,7 @@ def restated(episodes: Mapping[int, E], changes: list[Change[E]]) -> list[Change
     """Episodes that ``changes`` leave alone but whose local times moved with a new zone, as updates."""
     changed = {change.episode.started_at for change in changes}
     return [
-        Change(EpisodeEvent.UPDATED, episode)
+        Change(EpisodeEvent.UPDATED, episode, episode if episode.is_open else None)
         for start, episode in sorted(episodes.items())
         if start not in changed
     ]

@@ -30,10 +30,11 @@ T = TypeVar("T")
 NICENESS = 10
 
 
-def _child_setup(parent: int) -> None:
-    """Yield the cores to the worker, and exit with it: a worker killed with SIGKILL cannot stop its
-    child, so the child watches for that itself."""
-    os.nice(NICENESS)
+def background_child(parent: int, niceness: int = NICENESS) -> None:
+    """Run in a child of the worker (a report process, the notifier): yield the cores to the worker
+    by ``niceness``, and exit with it. A worker killed with SIGKILL cannot stop its child, so the
+    child watches for that itself."""
+    os.nice(niceness)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -58,7 +59,7 @@ class SideProcess:
         return ProcessPoolExecutor(
             max_workers=1,
             mp_context=get_context("spawn"),
-            initializer=_child_setup,
+            initializer=background_child,
             initargs=(os.getpid(),),
         )
 

@@ -1,7 +1,9 @@
 """The silence topic's records (``streams.episode_log`` has what they share with outages).
 
 A value is the silence as it stands after a change, with the change (``opened`` when the store fell
-silent, ``closed`` when it was heard again, ``updated``) and the instant it was derived at; a
+silent, ``closed`` when it was heard again, ``updated``), the instant it was derived at and
+``was_open``: whether it was published going on before (a silence found only once the ping that ends
+it arrived was not), so a reader tells from one record alone whether its opening was announced. A
 tombstone retracts the silence.
 """
 
@@ -43,5 +45,6 @@ def silence_record(silence: Silence, timezone: str) -> SilenceRecord:
 
 def silence_message(change: Change[Silence], timezone: str, as_of: int) -> tuple[bytes, bytes | None]:
     """Key and value (None for a retraction) of one change to a store's silences."""
-    record = silence_fields(change.episode, timezone)
+    record: dict[str, str | bool | None] = {**silence_fields(change.episode, timezone)}
+    record["was_open"] = change.was_open is not None
     return SILENCE.message(change.event, record, as_of, (record["last_ping"], record["ended_at"], timezone))

@@ -10,8 +10,9 @@ import json
 import httpx
 from prometheus_client import CollectorRegistry
 
+from alerts.delivery import Backoff
 from alerts.feed import EpisodeTopic
-from alerts.webhooks import Backoff, WebhookDelivery, WebhookFormat, signature
+from alerts.webhooks import WebhookDelivery, WebhookFormat, signature
 from connectors.kafka import KafkaConnection
 from streams.outages.log import OUTAGE
 from streams.silences.log import SILENCE

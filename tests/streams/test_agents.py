@@ -359,6 +359,11 @@ def test_outages_are_published_as_pings_arrive_and_corrected_by_late_ones(
     ]
     assert events[2][1] == events[3][1] and len({e[1] for e in events}) == 4
     sink: EpisodeSink = stream_worker.ingest.outages.send  # type: ignore[union-attr,assignment]
+    # Each record says what the outage had when last published open: a notifier's threshold.
+    previous = [
+        OUTAGE.notice_of(key, value)["previous_business_downtime_minutes"] for _, key, value in sink.records
+    ]
+    assert previous == [None, 0.0, 60.0, None, None]
     assert {partition for partition, _, _ in sink.records} == {1}
     registry = stream_worker.metrics.registry
     assert registry.get_sample_value("storemon_outage_events_total", {"event": "closed"}) == 2

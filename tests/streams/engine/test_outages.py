@@ -129,6 +129,8 @@ def _published(
                 assert held.pop(start) == change.episode
             else:
                 old = held.get(start)
+                # What a notifier compares with: the outage as last published while open.
+                assert change.was_open == (old if old is not None and old.is_open else None)
                 if change.event is EpisodeEvent.UPDATED:
                     assert old is not None
                 elif change.event is EpisodeEvent.OPENED:

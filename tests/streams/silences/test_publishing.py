@@ -74,6 +74,8 @@ def test_a_silence_between_pings_is_published_when_the_next_ping_ends_it_and_cor
     ]
     ids = [SILENCE.notice_of(key, value)["event_id"] for _, key, value in _sink(stream_worker).records]
     assert ids[0] == ids[1] and len(set(ids)) == 3
+    found_late = [SILENCE.notice_of(k, v).get("was_open") for _, k, v in _sink(stream_worker).records]
+    assert found_late == [False, False, None, False]  # none was ever seen going on
     registry = stream_worker.metrics.registry
     assert registry.get_sample_value("storemon_silence_events_total", {"event": "closed"}) == 3
 
@@ -89,6 +91,8 @@ def test_the_timer_opens_a_silence_at_the_watermark_and_the_next_ping_closes_it(
     _put(stream_worker, (b"quiet", [(START + int(3.5 * HOUR), False)]))
     assert _sent(stream_worker)[1:] == [("closed", _at(2), _at(3.5))]
     assert stream_worker.metrics.registry.get_sample_value("storemon_stores_silent") == 0
+    # Each record tells whether the silence was published going on before: its opening was announced.
+    assert [SILENCE.notice_of(k, v)["was_open"] for _, k, v in _sink(stream_worker).records] == [False, True]
 
 
 def test_a_ping_from_before_the_silence_began_retracts_it(stream_worker: StreamWorker) -> None:
