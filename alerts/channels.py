@@ -11,7 +11,6 @@ deployment starts with what is written from then on, not with the weeks the topi
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -25,7 +24,6 @@ from alerts.feed import EpisodeTopic
 from alerts.notifications import Notification, NotificationRules, digest
 from connectors.kafka.connection import KafkaConnection
 
-log = logging.getLogger(__name__)
 # Longest one attempt at a channel may take before it counts as failed and is tried again.
 ATTEMPT_TIMEOUT = 30.0
 # Seconds a channel's fetch may wait for more changes: while many are written (a storm, a replay)

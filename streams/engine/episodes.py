@@ -34,8 +34,8 @@ class EpisodeEvent(Enum):
 class Change(NamedTuple, Generic[E]):
     event: EpisodeEvent
     episode: E  # for a retraction, the episode as it was last published
-    # The same episode as it was last published while open, if it was: what a notifier compares
-    # with to tell when an outage first reached its threshold.
+    # The same episode as it was last published while open, if it was: what tells a reader of one
+    # record when an outage first reached a threshold, or whether a silence's start was announced.
     was_open: E | None = None
 
 

@@ -30,11 +30,11 @@ T = TypeVar("T")
 NICENESS = 10
 
 
-def background_child(parent: int, niceness: int = NICENESS) -> None:
-    """Run in a child of the worker (a report process, the notifier): yield the cores to the worker
-    by ``niceness``, and exit with it. A worker killed with SIGKILL cannot stop its child, so the
-    child watches for that itself."""
-    os.nice(niceness)
+def background_child(parent: int) -> None:
+    """Run in a child of the worker (a report process, the notifier): yield the cores to the worker,
+    and exit with it. A worker killed with SIGKILL cannot stop its child, so the child watches for
+    that itself."""
+    os.nice(NICENESS)
 
     def watch() -> None:
         while os.getppid() == parent:
