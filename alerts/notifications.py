@@ -66,7 +66,8 @@ class Notification:
 
 def digest(notifications: Sequence[Notification]) -> Message:
     """One message for ``notifications``: a single one as it is; several under a title that counts
-    them by what they say, each with its title, text, link and id, worst severity first."""
+    them by what they say, each in order with its title, text, link and id, at the worst severity
+    among them."""
     if len(notifications) == 1:
         [only] = notifications
         return Message(only.title, only.body, only.severity)
