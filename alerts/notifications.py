@@ -18,6 +18,7 @@ due together go as one digest message, each part keeping its id.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +46,9 @@ SAID = {
     "heard": "heard again",
     "was-silent": "were silent",
 }
+# The line that ends each notification's text with its id.
+ID_LINE = "Notification id: "
+IDS = re.compile(rf"^{ID_LINE}([0-9a-f]+)\s*$", re.MULTILINE)
 # Worst first: a digest takes the worst severity of what it carries.
 SEVERITIES = (Severity.FAILURE, Severity.WARNING, Severity.SUCCESS)
 
@@ -167,7 +171,7 @@ class NotificationRules:
         lines = [text]
         if self.public_url:
             lines.append(f"Store page: {self.public_url.rstrip('/')}/stores/{quote(notice['store_id'])}")
-        lines.append(f"Notification id: {ident}")
+        lines.append(f"{ID_LINE}{ident}")
         return Notification(ident, what, title, "\n".join(lines), severity)
 
 
@@ -175,6 +179,12 @@ def notification_id(notice: Mapping[str, Any], what: str) -> str:
     """Stable for one episode and one thing said about it, whichever record said it."""
     text = "\x1f".join((notice["kind"], notice["store_id"], notice["started_at"], what))
     return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+
+
+def notification_ids(text: str) -> list[str]:
+    """The ids a message's text carries (one, or each of a digest's parts): what a receiver drops
+    repeats by."""
+    return IDS.findall(text)
 
 
 def local(notice: Mapping[str, Any], field: str) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +26,7 @@ from aiokafka import TopicPartition
 
 from alerts.channels import channel_name
 from alerts.client import events
-from alerts.notifications import notification_id
+from alerts.notifications import notification_id, notification_ids
 from bench.harness import run_against_worker
 from bench.live import milliseconds
 from connectors.kafka import clients, committed_offsets, end_offsets, partition_of
@@ -37,7 +36,6 @@ from streams.contract.messages import encode_pings
 from streams.engine import SECOND
 from streams.engine.instants import iso_text
 
-NOTIFICATION_ID = re.compile(r"Notification id: ([0-9a-f]+)")
 BAR = "(bar: p99 <= 250 ms, moonshot <= 50 ms)"
 SECONDS = 30.0
 STORES = 100  # each pings every STORES / rate seconds
@@ -66,7 +64,7 @@ class Arrivals:
 
     def notification(self, body: dict[str, object]) -> None:
         now = time.perf_counter()
-        for ident in NOTIFICATION_ID.findall(str(body["message"])):  # one, or a digest's
+        for ident in notification_ids(str(body["message"])):  # one, or a digest's
             due = self.notified.get(ident)
             if due is not None:
                 self.latencies["notification"].append(now - due)

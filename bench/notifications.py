@@ -19,7 +19,8 @@ from pathlib import Path
 from statistics import median
 
 from alerts.channels import channel_name
-from bench.alerts import NOTIFICATION_ID, Receiver, pending
+from alerts.notifications import notification_ids
+from bench.alerts import Receiver, pending
 from bench.harness import run_against_worker
 from bench.stream_throughput import run_once
 from storemon.broker import free_port
@@ -47,7 +48,7 @@ async def run_notifying(source: Path, partitions: int, root: Path) -> float:
 
     def arrived(body: dict[str, object]) -> None:
         now = time.perf_counter()
-        received.extend(now for _ in NOTIFICATION_ID.findall(str(body["message"])))
+        received.extend(now for _ in notification_ids(str(body["message"])))
 
     receiver = Receiver(arrived)
     port = free_port()

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,9 +16,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from alerts.notifications import notification_ids
 from storemon.broker import free_port
-
-NOTIFICATION_ID = re.compile(r"Notification id: ([0-9a-f]+)")
 
 
 @dataclass
@@ -37,7 +35,7 @@ class Received:
             if self.failing():
                 self.refused += 1
                 return False
-            item["ids"] = NOTIFICATION_ID.findall(item["text"])
+            item["ids"] = notification_ids(item["text"])
             self.accepted.append(item)
             return True
 

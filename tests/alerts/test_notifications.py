@@ -8,7 +8,14 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts.notifications import Notification, NotificationRules, Severity, digest, notification_id
+from alerts.notifications import (
+    Notification,
+    NotificationRules,
+    Severity,
+    digest,
+    notification_id,
+    notification_ids,
+)
 from streams.episode_log import with_local_times
 from streams.outages.log import OUTAGE
 from streams.silences.log import SILENCE
@@ -144,9 +151,12 @@ def test_a_digest_counts_what_its_parts_say_and_takes_the_worst_severity() -> No
     assert message.title == "4 store changes: 2 down, 1 back up, 1 silent"
     assert message.severity is Severity.FAILURE
     assert message.body.split("\n\n")[1].startswith("Store s1 is silent\nStore s1 has sent no ping since")
+    ids = [p.id for p in parts if p is not None]
     assert [line for line in message.body.splitlines() if line.startswith("Notification id: ")] == [
-        f"Notification id: {p.id}" for p in parts if p is not None
+        f"Notification id: {ident}" for ident in ids
     ]
+    # What a receiver drops repeats by, however its transport ends lines (mail: CRLF).
+    assert notification_ids(message.body) == notification_ids(message.body.replace("\n", "\r\n")) == ids
     single = parts[1]
     assert single is not None and digest([single]) == (single.title, single.body, Severity.WARNING)
 
