@@ -106,8 +106,10 @@ class Gathering(Protocol):
     async def fleet(self, as_of: int) -> list[FleetRow]: ...
 
 
-# The group's watermark: the latest ping any worker holds, the default instant of every answer.
-GroupWatermark = Callable[[], Coroutine[Any, Any, int | None]]
+# An instant of the group, asked anew each time: its watermark (the latest ping any worker holds), or
+# ``now`` (the watermark or the wall clock, ``streams.engine.instants.present``), the default instant
+# of every answer.
+GroupInstant = Callable[[], Coroutine[Any, Any, int | None]]
 
 
 class StoreAnswers(Protocol):

@@ -8,9 +8,9 @@ from enum import StrEnum
 from operator import attrgetter
 from typing import Any, Literal
 
-from api.ports import Gathering, GroupWatermark, LocalWorker
+from api.ports import Gathering, GroupInstant, LocalWorker
 from api.schemas import FleetPage, FleetProgress, FleetStore, FleetSummary
-from api.services.listings import Listings, Ready, RecentWatermark, digest, page_of
+from api.services.listings import Listings, Ready, RecentNow, digest, page_of
 from streams.engine.instants import iso_text
 from streams.engine.silences import DEFAULT_SILENCE
 from streams.gathering import FleetRow
@@ -58,12 +58,12 @@ def _sort_key(sort: FleetSort) -> attrgetter[Any]:
 
 class FleetView:
     def __init__(
-        self, gathering: Gathering, now: GroupWatermark, worker: LocalWorker, silence: int = DEFAULT_SILENCE
+        self, gathering: Gathering, now: GroupInstant, worker: LocalWorker, silence: int = DEFAULT_SILENCE
     ) -> None:
         self.gathering = gathering
         self.worker = worker
         self.silence = silence
-        self.now = Ready(RecentWatermark(now), self._warm)
+        self.now = Ready(RecentNow(now), self._warm)
         self.rows: Listings[int, FleetRow] = Listings(self.gathering.fleet)
         self.ordered: Listings[tuple[int, FleetSort, bool], FleetRow] = Listings(self._order, kept=8)
         # One summary per gathering (a list of one): counting 100,000 rows takes a tenth of a second.

@@ -3,8 +3,8 @@
 Listings (outages, the fleet's stores) are gathered at one ``as_of`` and kept while they are read, so
 paging reads one listing however the stream moves meanwhile: a cursor names its ``as_of``, its
 position and a digest of the filters it was made for, and the next page is a slice of the same list.
-A gathering at the group's watermark is kept ready in the background (``Ready``) for readers that
-accept an answer a few seconds old.
+A gathering at ``now`` is kept ready in the background (``Ready``) for readers that accept an
+answer a few seconds old.
 """
 
 from __future__ import annotations
@@ -64,20 +64,20 @@ class Listings(Generic[K, T]):
             raise
 
 
-class RecentWatermark:
-    """The group's watermark as the default ``as_of`` of listings, the same for ``fresh`` seconds.
+class RecentNow:
+    """``now`` of the group as the default ``as_of`` of listings, the same for ``fresh`` seconds.
 
-    While pings stream in the watermark moves with nearly every one; listings asked for "now" within a
-    few seconds of each other then share one gathering instead of each making its own.
+    While pings stream in (or the wall clock runs) ``now`` moves all the time; listings asked for
+    "now" within a few seconds of each other then share one gathering instead of each making its own.
     """
 
     def __init__(
         self,
-        watermark: Callable[[], Coroutine[Any, Any, int | None]],
+        now: Callable[[], Coroutine[Any, Any, int | None]],
         fresh: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.watermark = watermark
+        self.now = now
         self.fresh = fresh
         self.clock = clock
         self._known: tuple[float, int] | None = None
@@ -86,26 +86,26 @@ class RecentWatermark:
         now = self.clock()
         if self._known is not None and now - self._known[0] < self.fresh:
             return self._known[1]
-        latest = await self.watermark()
+        latest = await self.now()
         if latest is not None:
             self._known = (now, latest)
         return latest
 
 
 class Ready:
-    """A gathering at the group's watermark kept ready in the background, for readers that accept an
-    answer some seconds old (``Cache-Control: max-stale``), as the dashboard does.
+    """A gathering at ``now`` kept ready in the background, for readers that accept an answer some
+    seconds old (``Cache-Control: max-stale``), as the dashboard does.
 
     Gathering the whole group costs about what a report does: too long to wait for on a page load,
-    and while pings stream in the watermark moves with nearly every one. ``refresh`` runs every few
-    seconds and gathers (``warm``) at the watermark of the moment, but only while such readers keep
+    and while pings stream in ``now`` moves with nearly every one. ``refresh`` runs every few
+    seconds and gathers (``warm``) at ``now`` of the moment, but only while such readers keep
     asking (the last within ``idle`` seconds), and never sooner after a gathering than twice the time
     it took: at most a third of the report processes' time goes to keeping listings ready.
     """
 
     def __init__(
         self,
-        recent: RecentWatermark,
+        recent: RecentNow,
         warm: Callable[[int], Coroutine[Any, Any, object]],
         idle: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
@@ -114,15 +114,15 @@ class Ready:
         self.warm = warm
         self.idle = idle
         self.clock = clock
-        self._newest: tuple[float, int] | None = None  # when its watermark was read, and the instant
+        self._newest: tuple[float, int] | None = None  # when its instant was read, and the instant
         self._asked = -math.inf  # when a reader last accepted a stale answer
         self._rest_until = -math.inf
         self._running: asyncio.Task[int | None] | None = None
 
     async def at_most(self, max_stale: float) -> int | None:
         """ "Now" for a reader that accepts ``max_stale`` seconds: the newest gathering's instant when
-        its watermark is that fresh, else a gathering's at the group's watermark (``recent`` for a
-        reader that accepts nothing stale)."""
+        its instant is that fresh, else a gathering's at ``now`` (``recent`` for a reader that
+        accepts nothing stale)."""
         if max_stale <= 0:
             return await self.recent()
         self._asked = self.clock()
@@ -132,21 +132,21 @@ class Ready:
         return await self._gather()
 
     async def refresh(self) -> None:
-        """Gather at the group's watermark while readers keep asking and the last gathering's rest
-        is over (a gathering already made at that watermark is only kept)."""
+        """Gather at ``now`` while readers keep asking and the last gathering's rest is over (a
+        gathering already made at that instant is only kept)."""
         now = self.clock()
         if now - self._asked <= self.idle and now >= self._rest_until:
             await self._gather()
 
     async def _gather(self) -> int | None:
-        """One gathering at the watermark however many ask at once (a page asks for several views)."""
+        """One gathering at ``now`` however many ask at once (a page asks for several views)."""
         if self._running is None or self._running.done():
             self._running = asyncio.get_running_loop().create_task(self._gather_once())
         return await asyncio.shield(self._running)
 
     async def _gather_once(self) -> int | None:
         started = self.clock()
-        latest = await self.recent.watermark()
+        latest = await self.recent.now()
         if latest is not None:
             await self.warm(latest)
             if self._newest is None or latest >= self._newest[1]:
@@ -232,7 +232,7 @@ class EpisodeListing(Generic[T]):
     ) -> None:
         self.gather = gather
         self.order = order
-        self.now = Ready(RecentWatermark(now), self._warm)
+        self.now = Ready(RecentNow(now), self._warm)
         self.listings: Listings[int, T] = Listings(self._gather)
 
     async def _warm(self, as_of: int) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from api.ports import Gathering, GroupWatermark
+from api.ports import Gathering, GroupInstant
 from api.schemas import OutageOut, OutagePage
 from api.services.listings import EpisodeListing, digest
 from streams.engine.instants import iso_text
@@ -52,7 +52,7 @@ def _listing_order(placed: PlacedOutage) -> tuple[bool, int, str, int]:
 
 
 class OutageListing(EpisodeListing[PlacedOutage]):
-    def __init__(self, gathering: Gathering, now: GroupWatermark) -> None:
+    def __init__(self, gathering: Gathering, now: GroupInstant) -> None:
         super().__init__(gathering.outages, _listing_order, now)
 
     async def page(

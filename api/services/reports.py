@@ -20,7 +20,7 @@ from pathlib import Path
 from prometheus_client import Histogram
 
 from api.errors import OutsideHorizon, ReportLogUnavailable, UnknownReport
-from api.ports import Gathering, GroupWatermark, ReportLog
+from api.ports import Gathering, GroupInstant, ReportLog
 from api.schemas import ReportListed, ReportStatus
 from api.services.records import ReportRecord
 from api.services.repeating import repeating
@@ -46,7 +46,7 @@ class ReportService:
         self,
         report_log: ReportLog,
         gathering: Gathering,
-        watermark: GroupWatermark,
+        watermark: GroupInstant,
         duration: Histogram,
         retention: int,
         me: str,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from api.ports import Gathering, GroupWatermark
+from api.ports import Gathering, GroupInstant
 from api.schemas import SilenceOut, SilencePage
 from api.services.listings import EpisodeListing, digest
 from streams.engine.instants import iso_text
@@ -28,7 +28,7 @@ def _listing_order(placed: PlacedSilence) -> tuple[bool, int, str]:
 
 
 class SilenceListing(EpisodeListing[PlacedSilence]):
-    def __init__(self, gathering: Gathering, now: GroupWatermark) -> None:
+    def __init__(self, gathering: Gathering, now: GroupInstant) -> None:
         super().__init__(gathering.silences, _listing_order, now)
 
     async def page(

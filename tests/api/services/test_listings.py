@@ -8,7 +8,7 @@ from collections.abc import Hashable
 import pytest
 
 from api.errors import BadCursor
-from api.services.listings import Listings, Ready, RecentWatermark, make_cursor, read_cursor
+from api.services.listings import Listings, Ready, RecentNow, make_cursor, read_cursor
 
 
 def test_concurrent_asks_share_one_gathering_and_a_failed_one_is_not_kept() -> None:
@@ -57,7 +57,7 @@ def test_the_default_instant_holds_for_a_few_seconds() -> None:
     async def watermark() -> int | None:
         return latest[0]
 
-    recent = RecentWatermark(watermark, fresh=5.0, clock=lambda: now[0])
+    recent = RecentNow(watermark, fresh=5.0, clock=lambda: now[0])
     assert asyncio.run(recent()) == 100
     latest[0], now[0] = 200, 4.9
     assert asyncio.run(recent()) == 100
@@ -75,7 +75,7 @@ def test_a_reader_that_accepts_stale_answers_gets_the_gathering_kept_ready_while
         warmed.append(at)
         now[0] += 1.0  # a gathering takes a second
 
-    ready = Ready(RecentWatermark(watermark, fresh=0.0), warm, idle=300.0, clock=lambda: now[0])
+    ready = Ready(RecentNow(watermark, fresh=0.0), warm, idle=300.0, clock=lambda: now[0])
 
     async def scenario() -> None:
         await ready.refresh()
