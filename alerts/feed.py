@@ -1,4 +1,5 @@
-"""The outage and silence topics read from a position: what the event stream and the webhooks consume.
+"""The outage and silence topics read from a position: what the event stream reads (the webhook and
+the notification channels read them in consumer groups of their own, ``alerts.delivery``).
 
 A position is the next offset of every partition of the topics, the outage topic's first. It is
 written as the event id of each event sent (``12.0.7.3.0.4.1.2``: outage partition 0 at 12, 1 at 0,

@@ -25,7 +25,7 @@ from replay.rejects import Rejects
 from replay.source import open_dataset
 from streams.contract.messages import encode_pings, encode_profile
 from streams.contract.rejects import Reject, encode_reject
-from streams.engine import DAY, SECOND
+from streams.engine import DAY, HOUR, SECOND
 from streams.engine.instants import EventTimeGuard, wall_clock
 from streams.layout import ensure_layout, planned_layout
 from streams.topics import Topics
@@ -48,6 +48,12 @@ class ReplaySummary:
     @property
     def rate(self) -> float:
         return self.pings / self.elapsed if self.elapsed else 0.0
+
+    @property
+    def shift(self) -> str:
+        """``shifted_by`` as people read it, and exactly: ``1,412 d 3.25 h (122,008,500,000,000 µs)``."""
+        days, rest = divmod(self.shifted_by, DAY)
+        return f"{days:,} d {rest / HOUR:.2f} h ({self.shifted_by:,} µs)"
 
 
 async def publish_dataset(

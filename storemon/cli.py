@@ -184,7 +184,7 @@ def _replay(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         if summary.shifted_by:
-            print(f"replay: every ping shifted by {summary.shifted_by / HOUR:,.2f} h", file=sys.stderr)
+            print(f"replay: every ping shifted by {summary.shift}", file=sys.stderr)
         _print_rejects(summary.rejected, summary.warnings, None)
         return 0
 

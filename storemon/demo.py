@@ -44,7 +44,7 @@ async def run_demo(root: Path, port: int, keep_running: bool) -> int:
             summary = await deployment.replay(sample, progress=True, shift_to_now=True)
         say(
             f"replayed {summary.pings} pings of {summary.profiles} stores, each moved "
-            f"{summary.shifted_by} µs forward so that the last is now; waiting for the worker ..."
+            f"{summary.shift} forward so that the last is now; waiting for the worker ..."
         )
         await deployment.wait_caught_up()
         text = await fetch_report(worker.url)

@@ -104,7 +104,7 @@ class EpisodeSender:
     def _open(self, partition: int, backlog: bool) -> _Gathering:
         loop = asyncio.get_running_loop()
         gathering = _Gathering(self.publisher.batch(), loop.create_future())
-        gathering.delivered.add_done_callback(_log_failure)
+        gathering.delivered.add_done_callback(partial(_log_failure, self.topic))
         self.deliveries.track(gathering.delivered)
         self._gathering[partition] = gathering
         if backlog and self._tick is None:
@@ -149,6 +149,6 @@ def _settle(delivered: asyncio.Future[Any], sent: asyncio.Future[Any]) -> None:
         delivered.set_result(None)
 
 
-def _log_failure(delivered: asyncio.Future[Any]) -> None:
+def _log_failure(topic: str, delivered: asyncio.Future[Any]) -> None:
     if not delivered.cancelled() and (error := delivered.exception()) is not None:
-        log.error("outage records not delivered: %r", error)
+        log.error("records for %s not delivered: %r", topic, error)

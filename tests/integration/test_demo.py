@@ -30,7 +30,9 @@ def test_the_demo_writes_the_samples_report_and_stops_when_told(
         [*command, "--port", str(free_port())], capture_output=True, text=True, timeout=600, check=False
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    shifted_by = int(re.search(r"each moved (\d+) µs forward", done.stderr)[1])  # type: ignore[index]
+    exactly = re.search(r"each moved .* \(([\d,]+) µs\) forward", done.stderr)
+    assert exactly is not None, done.stderr
+    shifted_by = int(exactly[1].replace(",", ""))
     as_of = instant(re.search(r"stores at (\S+)Z:", done.stdout)[1])  # type: ignore[index]
     shifted = shifted_sample(sample, tmp_path / "shifted", shifted_by)
     assert (tmp_path / "demo" / "report.csv").read_text() == offline_csv(shifted, as_of)
