@@ -46,15 +46,26 @@ class HoursEntry(BaseModel):
     end_time_local: str
 
 
+class ClosureEntry(BaseModel):
+    """Local dates, both inclusive, on which the store is closed whatever its hours say."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start_date: str = Field(examples=["2023-12-24"])
+    end_date: str = Field(examples=["2023-12-26"])
+    reason: str = ""
+
+
 class ProfileIn(BaseModel):
-    """A store's whole profile: both fields, nothing else. A misspelt field must not silently replace
-    the store's hours with 24x7 (``"hours": []`` says that on purpose; ``"timezone": null``, the
-    default zone)."""
+    """A store's whole profile, nothing else. A misspelt field must not silently replace the store's
+    hours with 24x7 (``"hours": []`` says that on purpose; ``"timezone": null``, the default zone).
+    Without ``closures`` the store has none: the profile replaces the previous one whole."""
 
     model_config = ConfigDict(extra="forbid")
 
     timezone: str | None
     hours: list[HoursEntry]
+    closures: list[ClosureEntry] = []
 
 
 class ProfileOut(BaseModel):
@@ -63,6 +74,7 @@ class ProfileOut(BaseModel):
     timezone: str | None
     effective_timezone: str
     hours: list[HoursEntry]
+    closures: list[ClosureEntry] = []  # a worker of an earlier version answers without them
 
 
 class PingsAccepted(BaseModel):

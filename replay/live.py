@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from replay.parsing import Ping, RowError, parse_hours, parse_ping
+from replay.parsing import Ping, RowError, parse_closure, parse_hours, parse_ping
 from replay.reader import iter_pings
 from replay.rejects import Rejects
 from replay.source import DataFile, Dataset, FileKind, classify_header
@@ -94,9 +94,12 @@ class ProfileError(ValueError):
         self.problems = problems
 
 
-def profile_from_body(timezone: str | None, hours: list[tuple[str, str, str]]) -> StoreProfile:
-    """A profile from a zone name and ``(day, start_time_local, end_time_local)`` rows, as the files
-    hold them. Unlike a file, a request can be answered: an unknown zone is refused, not defaulted."""
+def profile_from_body(
+    timezone: str | None, hours: list[tuple[str, str, str]], closures: list[tuple[str, str, str]]
+) -> StoreProfile:
+    """A profile from a zone name, ``(day, start_time_local, end_time_local)`` rows and ``(start_date,
+    end_date, reason)`` closures, as the files hold them. Unlike a file, a request can be answered: an
+    unknown zone is refused, not defaulted."""
     problems = []
     if timezone is not None and not is_known_timezone(timezone):
         problems.append(("timezone", "unknown_timezone", f"unknown timezone {timezone!r}"))
@@ -106,6 +109,12 @@ def profile_from_body(timezone: str | None, hours: list[tuple[str, str, str]]) -
             rows.append(parse_hours(day, start, end))
         except RowError as error:
             problems.append((f"hours[{index}]", error.reason, error.detail))
+    closed = []
+    for index, (start, end, reason) in enumerate(closures):
+        try:
+            closed.append(parse_closure(start, end, reason))
+        except RowError as error:
+            problems.append((f"closures[{index}]", error.reason, error.detail))
     if problems:
         raise ProfileError(problems)
-    return StoreProfile(timezone, tuple(rows))
+    return StoreProfile(timezone, tuple(rows), tuple(closed))

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from streams.contract.messages import MAX_KEY_CHARACTERS
 from streams.contract.rejects import FROM_THE_FUTURE, from_the_future
-from streams.engine import HoursRow
+from streams.engine import Closure, HoursRow
 from streams.engine.instants import to_instant
 from streams.engine.units import EARLIEST, LATEST, SECOND
 
@@ -15,6 +15,7 @@ EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 _FAST_TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?: UTC|Z)?")
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _MAX_ID_LENGTH = MAX_KEY_CHARACTERS  # the topic contract's, so every door agrees
 _CACHE_LIMIT = 1 << 20
@@ -48,6 +49,26 @@ def parse_ping(store_id: str, status: str, timestamp: str, not_after: int | None
 def parse_hours(day: str, start: str, end: str) -> HoursRow:
     """One weekly business-hours row from its three fields as the dataset writes them."""
     return HoursRow(parse_day(day), parse_clock(start), parse_clock(end))
+
+
+def parse_closure(start: str, end: str, reason: str) -> Closure:
+    """One closure from its fields as the closures file writes them: two ``YYYY-MM-DD`` local dates,
+    both inclusive, the first not after the last, and a free-text reason."""
+    first, last = parse_date(start), parse_date(end)
+    if last < first:
+        raise RowError("bad_closure", f"end_date {end.strip()} is before start_date {start.strip()}")
+    return Closure(first, last, reason.strip())
+
+
+def parse_date(text: str) -> date:
+    """A ``YYYY-MM-DD`` date and nothing else."""
+    text = text.strip()
+    try:
+        if not _DATE.fullmatch(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise RowError("bad_date", text) from None
 
 
 def refuse_from_the_future(instant: int, not_after: int | None) -> int:

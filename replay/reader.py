@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from replay.parsing import Ping, RowError, parse_hours, parse_ping, parse_store_id
+from replay.parsing import Ping, RowError, parse_closure, parse_hours, parse_ping, parse_store_id
 from replay.partition import Partition
 from replay.source import DataFile, Dataset, FileKind
-from streams.engine import HoursRow, StoreProfile
+from streams.engine import Closure, HoursRow, StoreProfile
 
 
 def iter_pings(
@@ -34,7 +34,7 @@ def iter_pings(
 
 
 def read_profiles(dataset: Dataset, partition: Partition | None = None) -> dict[str, StoreProfile]:
-    """Profiles of every store named by the hours or timezone files.
+    """Profiles of every store named by the hours, timezone or closures files.
 
     An unknown timezone name is kept (the store falls back to the default zone) and counted as a
     warning; conflicting timezone rows for one store keep the last and are counted too.
@@ -55,9 +55,22 @@ def read_profiles(dataset: Dataset, partition: Partition | None = None) -> dict[
         if zones.get(store_id, zone) != zone:
             rejects.warn("conflicting_timezone")
         zones[store_id] = zone
+    closures: defaultdict[str, list[Closure]] = defaultdict(list)
+    for data_file, line, row, store_id in _rows_with_store(dataset, FileKind.CLOSURES, partition):
+        cols = data_file.columns
+        try:
+            closure = parse_closure(row[cols["start_date"]], row[cols["end_date"]], row[cols["reason"]])
+        except RowError as error:
+            rejects.add(data_file.name, line, error.reason, error.detail, row)
+            continue
+        closures[store_id].append(closure)
     profiles = {}
-    for store_id in hours.keys() | zones.keys():
-        profile = StoreProfile(timezone=zones.get(store_id), hours=tuple(hours.get(store_id, ())))
+    for store_id in hours.keys() | zones.keys() | closures.keys():
+        profile = StoreProfile(
+            timezone=zones.get(store_id),
+            hours=tuple(hours.get(store_id, ())),
+            closures=tuple(closures.get(store_id, ())),
+        )
         if not profile.timezone_known:
             rejects.warn("unknown_timezone")
         profiles[store_id] = profile

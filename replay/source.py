@@ -30,7 +30,11 @@ class FileKind(Enum):
     PINGS = "pings"
     HOURS = "business hours"
     TIMEZONES = "timezones"
+    CLOSURES = "closures"
 
+
+# Every dataset has these; a closures file is optional (without it no store has closures).
+REQUIRED_KINDS = (FileKind.PINGS, FileKind.HOURS, FileKind.TIMEZONES)
 
 # Column name -> canonical name, per kind. ``day`` is the first public version's name for ``dayOfWeek``.
 LAYOUTS: dict[FileKind, dict[str, str]] = {
@@ -43,11 +47,18 @@ LAYOUTS: dict[FileKind, dict[str, str]] = {
         "end_time_local": "end_time_local",
     },
     FileKind.TIMEZONES: {"store_id": "store_id", "timezone_str": "timezone_str"},
+    FileKind.CLOSURES: {
+        "store_id": "store_id",
+        "start_date": "start_date",
+        "end_date": "end_date",
+        "reason": "reason",
+    },
 }
 EXPECTED_HEADERS = {
     FileKind.PINGS: "store_id,status,timestamp_utc",
     FileKind.HOURS: "store_id,dayOfWeek (or day),start_time_local,end_time_local",
     FileKind.TIMEZONES: "store_id,timezone_str",
+    FileKind.CLOSURES: "store_id,start_date,end_date,reason",
 }
 # Zip members are refused as likely zip bombs when they would unpack past this size, or when a large
 # member compresses far better than any real CSV does (the public files compress about 4:1).
@@ -150,8 +161,9 @@ class Dataset:
         self.rejects = rejects
 
     def of_kind(self, kind: FileKind) -> list[DataFile]:
+        """The files of ``kind``; a dataset without any of a required kind is refused."""
         found = [f for f in self.files if f.kind is kind]
-        if not found:
+        if not found and kind in REQUIRED_KINDS:
             raise DatasetError(
                 f"the dataset has no {kind.value} file: expected a CSV with header {EXPECTED_HEADERS[kind]}"
             )

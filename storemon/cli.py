@@ -72,13 +72,22 @@ def _instant(text: str) -> int:
 def _report(args: argparse.Namespace) -> int:
     from storemon.offline import offline_report
 
-    guard = _settings(args).guard
+    settings = _settings(args)
     summary = offline_report(
-        args.source, args.out, as_of=args.as_of, workers=args.workers, outages_out=args.outages, guard=guard
+        args.source,
+        args.out,
+        as_of=args.as_of,
+        workers=args.workers,
+        outages_out=args.outages,
+        guard=settings.guard,
+        history_out=args.history,
+        history_days=settings.history_days,
     )
     outages = f", {summary.outages} outages -> {args.outages}" if args.outages else ""
+    history = f", {summary.history_rows} store-days -> {args.history}" if args.history else ""
     print(
-        f"report: {summary.rows} rows -> {args.out}{outages} (as_of {iso_text(summary.as_of or 0)}); "
+        f"report: {summary.rows} rows -> {args.out}{outages}{history} "
+        f"(as_of {iso_text(summary.as_of or 0)}); "
         f"{summary.pings} pings from {summary.stores} stores in {summary.elapsed:.2f} s "
         f"({summary.pings / max(summary.elapsed, 1e-9):,.0f} pings/s)",
         file=sys.stderr,
@@ -260,12 +269,18 @@ def build_parser() -> argparse.ArgumentParser:
         "write the uptime report straight from dataset files, without Kafka",
         "storemon report store-monitoring-data.zip --out report.csv --as-of '2023-01-25 18:00:00 UTC'",
         "storemon report store-monitoring-data.zip --out report.csv --outages outages.csv",
+        "storemon report store-monitoring-data.zip --out report.csv --history history.csv",
     )
     report.add_argument("source", help="dataset: zip file, http(s) zip URL or folder")
     report.add_argument("--out", type=Path, required=True, help="report CSV to write")
     report.add_argument("--as-of", type=_instant, help="instant the report describes (default: latest ping)")
     report.add_argument(
         "--outages", type=Path, help="also write the outages of the week before as_of to this CSV"
+    )
+    report.add_argument(
+        "--history",
+        type=Path,
+        help="also write each store's daily history (STOREMON_HISTORY_DAYS dates to as_of's) to this CSV",
     )
     report.add_argument(
         "--workers", type=COUNT, help="processes, one per partition of the stores (default: cores)"

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from replay.partition import Partition
 from replay.reader import iter_pings, read_profiles
 from replay.rejects import DeadLetterFile, Rejects
-from replay.source import DatasetError, FileKind, open_dataset
+from replay.source import REQUIRED_KINDS, DatasetError, open_dataset
 from streams.contract.rejects import Reject
 from streams.engine import (
     DEFAULT_PROFILE,
@@ -31,8 +31,10 @@ from streams.engine import (
     uptime_row,
     write_report_csv,
 )
+from streams.engine.history import DEFAULT_HISTORY_DAYS, DayFigures, store_history, write_history_csv
 from streams.engine.instants import EventTimeGuard
 from streams.engine.outages import store_outages
+from streams.engine.units import LATEST
 from streams.outages.records import OutageRecord, outage_record, write_outages_csv
 
 
@@ -42,6 +44,7 @@ class OfflineSummary:
     stores: int = 0
     rows: int = 0
     outages: int = 0
+    history_rows: int = 0
     as_of: int | None = None
     elapsed: float = 0.0
     rejected: Counter[str] = field(default_factory=Counter)
@@ -53,6 +56,7 @@ class OfflineSummary:
 class _PartitionOutcome:
     rows: list[UptimeRow]
     outages: list[OutageRecord]
+    history: list[tuple[str, DayFigures]]
     pings: int
     stores: int
     rejected: list[Reject]
@@ -62,11 +66,13 @@ class _PartitionOutcome:
 @dataclass(frozen=True)
 class _Job:
     """What every partition reads, and how: the dataset, the pings kept, whether outages are wanted,
-    and the latest instant a ping may carry (the reading clock plus its allowance)."""
+    how many days of history (None: none), and the latest instant a ping may carry (the reading
+    clock plus its allowance)."""
 
     source: str | Path
     retention: int
     outages: bool
+    history_days: int | None
     not_after: int
 
 
@@ -76,8 +82,10 @@ class _PartitionRun:
     def __init__(self, job: _Job, partition: Partition) -> None:
         self.source = job.source
         self.partition = partition
-        self.retention = job.retention
+        # History reads every ping back to the first, which the report's window never needs.
+        self.retention = job.retention if job.history_days is None else LATEST
         self.with_outages = job.outages
+        self.history_days = job.history_days
         self.not_after = job.not_after
         self.rejected: list[Reject] = []
         self.rejects = Rejects(sink=self.rejected.append)
@@ -109,6 +117,7 @@ class _PartitionRun:
     def finish(self, as_of: int) -> _PartitionOutcome:
         rows = []
         outages: list[OutageRecord] = []
+        history: list[tuple[str, DayFigures]] = []
         for store_id in sorted(self.by_store):
             profile = self.profiles.get(store_id, DEFAULT_PROFILE)
             pings = [(v >> 1, bool(v & 1)) for v in self.by_store[store_id] if v >> 1 <= as_of]
@@ -121,8 +130,11 @@ class _PartitionRun:
             if self.with_outages:
                 zone = profile.effective_timezone
                 outages.extend(outage_record(o, zone) for o in store_outages(store_id, state, profile, as_of))
+            if self.history_days is not None:
+                days = store_history(state, profile, as_of, self.history_days)
+                history.extend((store_id, figures) for figures in days)
         return _PartitionOutcome(
-            rows, outages, self.pings, len(self.by_store), self.rejected, self.rejects.warnings
+            rows, outages, history, self.pings, len(self.by_store), self.rejected, self.rejects.warnings
         )
 
 
@@ -156,9 +168,12 @@ def offline_report(
     workers: int | None = None,
     outages_out: Path | None = None,
     guard: EventTimeGuard | None = None,
+    history_out: Path | None = None,
+    history_days: int = DEFAULT_HISTORY_DAYS,
 ) -> OfflineSummary:
-    """Write the report CSV for ``source`` at ``as_of`` (default: the latest valid ping), and with
-    ``outages_out`` the outages in the week before it, by store and start.
+    """Write the report CSV for ``source`` at ``as_of`` (default: the latest valid ping), with
+    ``outages_out`` the outages in the week before it, by store and start, and with ``history_out``
+    each store's daily history (its last ``history_days`` dates through as_of's), by store and date.
 
     Rejected rows go to ``<out stem>.rejects.csv`` beside the report, created only when there are any;
     a ping stamped further after this clock than ``guard`` allows (default: five minutes) is one.
@@ -169,10 +184,16 @@ def offline_report(
     file_rejects: list[Reject] = []
     rejects = Rejects(sink=file_rejects.append)
     with open_dataset(source, rejects) as dataset:
-        for kind in FileKind:
+        for kind in REQUIRED_KINDS:
             dataset.of_kind(kind)
     count = max(1, workers or os.cpu_count() or 1)
-    job = _Job(source, retention, outages_out is not None, (guard or EventTimeGuard()).not_after())
+    job = _Job(
+        source,
+        retention,
+        outages_out is not None,
+        history_days if history_out is not None else None,
+        (guard or EventTimeGuard()).not_after(),
+    )
     if count == 1:
         run = _PartitionRun(job, Partition(0, 1))
         latest = run.load()
@@ -206,6 +227,11 @@ def offline_report(
                 *(outcome.outages for outcome in outcomes), key=lambda o: (o["store_id"], o["started_at"])
             )
             summary.outages = write_outages_csv(records, handle)
+    if history_out is not None:
+        history_out.parent.mkdir(parents=True, exist_ok=True)
+        with history_out.open("w", newline="", encoding="utf-8") as handle:
+            days = heapq.merge(*(outcome.history for outcome in outcomes), key=lambda entry: entry[0])
+            summary.history_rows = write_history_csv(days, handle)
     summary.elapsed = time.perf_counter() - started
     return summary
 

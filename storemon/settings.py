@@ -11,6 +11,7 @@ from alerts.channels import channel_urls
 from alerts.webhooks import WebhookFormat
 from connectors.kafka import KafkaConnection, SaslMechanism, SecurityProtocol
 from streams.engine import DEFAULT_RETENTION, HOUR, MINUTE, SECOND
+from streams.engine.history import DEFAULT_HISTORY_DAYS
 from streams.engine.instants import MAX_FUTURE, ClockMode, EventTimeGuard
 from streams.engine.silences import DEFAULT_SILENCE
 from streams.topics import Topics
@@ -82,6 +83,9 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="log level of the worker's JSON logs")
     retention_hours: int = Field(
         DEFAULT_RETENTION // HOUR, ge=7 * 24, description="hours of pings kept per store"
+    )
+    history_days: int = Field(
+        DEFAULT_HISTORY_DAYS, ge=1, description="days of each store's daily history kept (and answered)"
     )
 
     standby_replicas: int = Field(

@@ -41,13 +41,18 @@ def write_dataset(
     pings: Iterable[Sequence[object]],
     hours: Iterable[Sequence[object]] = (),
     timezones: Iterable[Sequence[object]] = (),
+    closures: Iterable[Sequence[object]] = (),
 ) -> Path:
-    """A dataset folder with the second public version's file names and headers."""
+    """A dataset folder with the second public version's file names and headers, and a closures file
+    when given closures."""
     write_csv(folder / "store_status.csv", ["store_id", "status", "timestamp_utc"], pings)
     write_csv(
         folder / "menu_hours.csv", ["store_id", "dayOfWeek", "start_time_local", "end_time_local"], hours
     )
     write_csv(folder / "timezones.csv", ["store_id", "timezone_str"], timezones)
+    closures = list(closures)
+    if closures:
+        write_csv(folder / "closures.csv", ["store_id", "start_date", "end_date", "reason"], closures)
     return folder
 
 

@@ -6,18 +6,27 @@ pings, business hours, clock changes and as_of all fall on whole minutes.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 MINUTE_S = 60
 
 
-def is_business(zone: ZoneInfo, rows: list[tuple[int, int, int]], instant_s: int) -> bool:
-    """Wall-clock rule; rows are (weekday, start, end) in seconds after local midnight."""
+Closed = Sequence[tuple[date, date]]  # (first, last) closed local dates, both inclusive
+
+
+def is_business(
+    zone: ZoneInfo, rows: list[tuple[int, int, int]], instant_s: int, closed: Closed = ()
+) -> bool:
+    """Wall-clock rule; rows are (weekday, start, end) in seconds after local midnight; no instant of
+    a closed local date is business time."""
+    local = datetime.fromtimestamp(instant_s, UTC).astimezone(zone)
+    if any(first <= local.date() <= last for first, last in closed):
+        return False
     if not rows:
         return True
-    local = datetime.fromtimestamp(instant_s, UTC).astimezone(zone)
     weekday = local.weekday()
     clock = local.hour * 3600 + local.minute * 60 + local.second
     for day, start, end in rows:
@@ -50,7 +59,11 @@ def status_at(merged: list[tuple[int, bool]], instant_s: int) -> bool:
 
 
 def reference_row(
-    zone_name: str, rows: list[tuple[int, int, int]], pings: list[tuple[int, bool]], as_of_s: int
+    zone_name: str,
+    rows: list[tuple[int, int, int]],
+    pings: list[tuple[int, bool]],
+    as_of_s: int,
+    closed: Closed = (),
 ) -> tuple[float, ...]:
     """(up hour min, up day h, up week h, down hour min, down day h, down week h), unrounded."""
     zone = ZoneInfo(zone_name)
@@ -58,7 +71,7 @@ def reference_row(
     # One sample per minute of the week; the day and hour windows are its last 1440 and 60 samples.
     samples = []
     for instant in range(as_of_s - 7 * 86400, as_of_s, MINUTE_S):
-        business = is_business(zone, rows, instant)
+        business = is_business(zone, rows, instant, closed)
         samples.append((business and status_at(merged, instant), business and not status_at(merged, instant)))
     ups, downs = [], []
     for minutes, unit_minutes in ((60, 1), (1440, 60), (10080, 60)):
@@ -69,7 +82,11 @@ def reference_row(
 
 
 def reference_outages(
-    zone_name: str, rows: list[tuple[int, int, int]], pings: list[tuple[int, bool]], as_of_s: int
+    zone_name: str,
+    rows: list[tuple[int, int, int]],
+    pings: list[tuple[int, bool]],
+    as_of_s: int,
+    closed: Closed = (),
 ) -> list[tuple[int, int | None, bool, int, int]]:
     """(started, ended or None, began before window, first business instant, business minutes) per
     outage in the week before ``as_of``, from one status sample per minute; an open outage is listed
@@ -88,7 +105,7 @@ def reference_outages(
         if inactive:
             if run is None:
                 run = [t, -1, 0, t == window_start]
-            business = is_business(zone, rows, t)
+            business = is_business(zone, rows, t, closed)
             if business and run[1] < 0:
                 run[1] = t
             if business and t < as_of_s:
@@ -99,7 +116,12 @@ def reference_outages(
 
 
 def reference_silences(
-    zone_name: str, rows: list[tuple[int, int, int]], ping_times: list[int], silence_s: int, now_s: int
+    zone_name: str,
+    rows: list[tuple[int, int, int]],
+    ping_times: list[int],
+    silence_s: int,
+    now_s: int,
+    closed: Closed = (),
 ) -> list[tuple[int, int, int | None]]:
     """(fell silent, after the ping at, heard at or None) per silence up to ``now``: after each ping,
     the first business minute at or after it plus the silence time that comes before the next ping
@@ -111,7 +133,7 @@ def reference_silences(
         heard = times[i + 1] if i + 1 < len(times) else None
         end = now_s + 1 if heard is None else heard
         for t in range(ping + silence_s, end, MINUTE_S):
-            if is_business(zone, rows, t):
+            if is_business(zone, rows, t, closed):
                 found.append((t, ping, heard))
                 break
     return found
@@ -143,3 +165,30 @@ def reference_notifications(notices: list[dict[str, Any]], after_minutes: float)
         elif silence or notice["business_downtime_minutes"] >= after_minutes:
             paged.add(("was-silent" if silence else "was-down", key))
     return paged
+
+
+def reference_history(
+    zone_name: str,
+    rows: list[tuple[int, int, int]],
+    pings: list[tuple[int, bool]],
+    now_s: int,
+    closed: Closed = (),
+) -> list[tuple[date, int, int]]:
+    """(local date, business minutes, up minutes) per date from the first ping's through ``now``'s,
+    from one sample per minute up to ``now``, each sample counted on its own local date."""
+    zone = ZoneInfo(zone_name)
+    merged = merge_pings([(at, active) for at, active in pings if at <= now_s])
+    first_date = datetime.fromtimestamp(merged[0][0], UTC).astimezone(zone).date()
+    figures: dict[date, list[int]] = {}
+    instant = merged[0][0] - 3 * 86400
+    while True:
+        day = datetime.fromtimestamp(instant, UTC).astimezone(zone).date()
+        if day >= first_date:
+            entry = figures.setdefault(day, [0, 0])
+            if instant < now_s and is_business(zone, rows, instant, closed):
+                entry[0] += 1
+                entry[1] += status_at(merged, instant)
+        if instant >= now_s:
+            break
+        instant += MINUTE_S
+    return [(day, business, up) for day, (business, up) in sorted(figures.items())]

@@ -1,8 +1,13 @@
-"""The specification's four worked examples, as whole datasets, shared by several test modules."""
+"""The specification's worked examples (the four stores, and A with a closure), as whole datasets,
+shared by several test modules."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import NamedTuple
+
+from replay.parsing import parse_clock
+from streams.engine import Closure, HoursRow, StoreProfile
 
 
 class Example(NamedTuple):
@@ -14,6 +19,14 @@ class Example(NamedTuple):
     expected: tuple[float, ...]
     # (started_at, ended_at or None, business_started_at, business downtime in minutes), UTC
     outages: list[tuple[str, str | None, str, float]]
+    closures: tuple[tuple[str, str, str], ...] = ()  # (start_date, end_date, reason), as in the file
+
+    def profile(self) -> StoreProfile:
+        hours = tuple(HoursRow(d, parse_clock(s), parse_clock(e)) for d, s, e in self.hours)
+        closures = tuple(
+            Closure(date.fromisoformat(s), date.fromisoformat(e), reason) for s, e, reason in self.closures
+        )
+        return StoreProfile(self.timezone, hours, closures)
 
 
 EXAMPLES = [
@@ -56,5 +69,21 @@ EXAMPLES = [
         "2023-03-13 12:00:00",
         (0.0, 0.0, 1.0, 0.0, 0.0, 0.0),
         [],
+    ),
+    # A again, closed on the day of its pings: only Monday 16 January 16:30-17:00 local, a week before
+    # as_of, remains in the week; its outage lies wholly on the closed day and is not listed.
+    Example(
+        "A-closed",
+        "America/New_York",
+        [(0, "09:00", "17:00")],
+        [
+            ("2023-01-23 14:30:00", "active"),
+            ("2023-01-23 16:30:00", "inactive"),
+            ("2023-01-23 19:00:00", "active"),
+        ],
+        "2023-01-23 21:30:00",
+        (0.0, 0.0, 0.5, 0.0, 0.0, 0.0),
+        [],
+        (("2023-01-23", "2023-01-23", "refit"),),
     ),
 ]

@@ -80,15 +80,16 @@ async def push_ping(
     responses={404: {"description": "unknown store"}, 503: {"description": "partitions moving"}},
 )
 async def get_profile(store_id: StoreId, stores: StoresDep) -> Response:
-    """The store's timezone and weekly hours as the worker holding it has them."""
+    """The store's timezone, weekly hours and closures as the worker holding it has them."""
     return Response(await stores.profile(store_id), media_type="application/json")
 
 
 @router.put("/stores/{store_id}/profile", status_code=status.HTTP_202_ACCEPTED, responses=_REFUSED)
 async def put_profile(store_id: StoreId, body: ProfileIn, intake: IntakeDep) -> dict[str, str]:
-    """Set the store's timezone and weekly hours; every later answer uses them."""
+    """Set the store's timezone, weekly hours and closures; every later answer uses them."""
     hours = [(str(row.day), row.start_time_local, row.end_time_local) for row in body.hours]
-    await intake.put_profile(store_id, body.timezone, hours)
+    closures = [(entry.start_date, entry.end_date, entry.reason) for entry in body.closures]
+    await intake.put_profile(store_id, body.timezone, hours, closures)
     return {"status": "published"}
 
 

@@ -95,11 +95,15 @@ class Intake:
         return {"accepted": len(parsed.pings), "stores": len(by_store)}
 
     async def put_profile(
-        self, store_id: str, timezone: str | None, hours: list[tuple[str, str, str]]
+        self,
+        store_id: str,
+        timezone: str | None,
+        hours: list[tuple[str, str, str]],
+        closures: list[tuple[str, str, str]],
     ) -> None:
-        """Publish a profile validated like the hours file; refuse it with every problem otherwise."""
+        """Publish a profile validated like the dataset's files; refuse it with every problem otherwise."""
         try:
-            profile = profile_from_body(timezone, hours)
+            profile = profile_from_body(timezone, hours, closures)
         except ProfileError as error:
             raise RejectedInput(
                 [

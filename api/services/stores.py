@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from api.errors import UnknownStore
 from api.ports import LocalWorker
-from api.schemas import HoursEntry, OutageOut, ProfileOut, StoreOutages, StoreUptime
+from api.schemas import ClosureEntry, HoursEntry, OutageOut, ProfileOut, StoreOutages, StoreUptime
 from api.services.peers import Peers
 from api.services.timeline import timeline_svg
 from streams.engine import DEFAULT_PROFILE, StoreProfile, StoreState
@@ -63,6 +63,12 @@ class RoutedStoreAnswers:
                     day=row.day, start_time_local=clock_text(row.start), end_time_local=clock_text(row.end)
                 )
                 for row in shown.hours
+            ],
+            closures=[
+                ClosureEntry(
+                    start_date=c.start_date.isoformat(), end_date=c.end_date.isoformat(), reason=c.reason
+                )
+                for c in shown.closures
             ],
         )
         return body.model_dump_json().encode()

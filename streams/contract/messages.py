@@ -2,7 +2,8 @@
 
 Pings topic: key = store_id (UTF-8), value = JSON list of ``[instant_us, active]`` pairs, one or many
 pings of that store in any order. Profiles topic (compacted): key = store_id, value = JSON object
-``{"timezone": str | null, "hours": [[day, start_s, end_s], ...]}``. JSON keeps the topics readable by
+``{"timezone": str | null, "hours": [[day, start_s, end_s], ...]}``, with ``"closures": [{"start_date",
+"end_date", "reason"}, ...]`` when the store has any. JSON keeps the topics readable by
 any client; the batching of pings per store is what keeps the per-message cost off the hot path.
 The JSON Schema files in ``streams/contract`` define both values; every message is checked against
 them (a few microseconds), so what the worker accepts is exactly what the contract says.
@@ -12,12 +13,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import date
 from importlib.resources import files
 from typing import Any
 
 import jsonschema_rs
 
-from streams.engine import HoursRow, StoreProfile
+from streams.engine import Closure, HoursRow, StoreProfile
 
 CONTRACT = files("streams.contract")
 
@@ -67,14 +69,29 @@ def decode_pings(value: bytes | None) -> list[tuple[int, bool]]:
 
 
 def encode_profile(profile: StoreProfile) -> bytes:
-    body = {"timezone": profile.timezone, "hours": [list(row) for row in profile.hours]}
+    """A profile's message value; without closures, the same bytes as before closures existed."""
+    body: dict[str, Any] = {"timezone": profile.timezone, "hours": [list(row) for row in profile.hours]}
+    if profile.closures:
+        body["closures"] = [
+            {"start_date": c.start_date.isoformat(), "end_date": c.end_date.isoformat(), "reason": c.reason}
+            for c in profile.closures
+        ]
     return json.dumps(body, separators=(",", ":")).encode()
 
 
 def decode_profile(value: bytes) -> StoreProfile:
     body = _parsed("profile", value, _PROFILE)
     hours = tuple(HoursRow(int(d), int(s), int(e)) for d, s, e in body.get("hours", ()))
-    return StoreProfile(body.get("timezone"), hours)
+    closures = []
+    for index, entry in enumerate(body.get("closures", ())):
+        try:
+            first, last = date.fromisoformat(entry["start_date"]), date.fromisoformat(entry["end_date"])
+        except ValueError as error:
+            raise MessageError(f"bad profile message: {error} at /closures/{index}") from None
+        if last < first:
+            raise MessageError(f"bad profile message: end_date before start_date at /closures/{index}")
+        closures.append(Closure(first, last, entry.get("reason", "")))
+    return StoreProfile(body.get("timezone"), hours, tuple(closures))
 
 
 def _parsed(kind: str, value: bytes, schema: jsonschema_rs.Validator) -> Any:

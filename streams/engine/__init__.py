@@ -5,6 +5,7 @@ the offline report, the Faust worker and the API alike.
 """
 
 from streams.engine.calendar import BusinessCalendar
+from streams.engine.closures import Closure
 from streams.engine.profile import DEFAULT_PROFILE, StoreProfile
 from streams.engine.report import (
     CSV_HEADER,
@@ -33,6 +34,7 @@ __all__ = [
     "WINDOWS",
     "AddResult",
     "BusinessCalendar",
+    "Closure",
     "HoursRow",
     "StoreProfile",
     "StoreState",

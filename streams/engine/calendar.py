@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from streams.engine.closures import ClosedSchedule
 from streams.engine.schedule import WeeklySchedule
 from streams.engine.units import DAY, WEEK
 from streams.engine.zones import ZoneTimeline
@@ -17,30 +18,53 @@ _MONDAY_SHIFT = 3 * DAY
 class BusinessCalendar:
     """Answers "how much business time lies between two UTC instants" for one store.
 
-    Instant t is business time when the wall clock at t falls in the schedule. Within a stretch of
-    constant UTC offset that is a difference of the schedule's running total, so a skipped spring
-    hour contributes nothing and a repeated autumn hour contributes twice, with no special case.
+    Instant t is business time when the wall clock at t falls in the schedule and its local date in
+    no closure. Within a stretch of constant UTC offset that is a difference of the schedule's
+    running total, so a skipped spring hour contributes nothing and a repeated autumn hour
+    contributes twice, with no special case.
     """
 
     zone: ZoneTimeline
     schedule: WeeklySchedule
+    # Closed local spans from one local midnight to another, in local microseconds from 1970-01-01.
+    closed: tuple[tuple[int, int], ...] = ()
     # The last answer of ``business_in_windows`` as (end, lengths, answer): during a report every store
     # sharing this calendar asks the same. A tuple of ints, which the cyclic collector stops tracking.
     _windows: tuple[int, tuple[int, ...], tuple[int, ...]] | None = field(
         default=None, init=False, compare=False, repr=False
     )
+    # The schedule's own readings, or those of it with the closed spans taken out.
+    _open_before: Callable[[int], int] = field(init=False, compare=False, repr=False)
+    _next_open: Callable[[int], int] = field(init=False, compare=False, repr=False)
+    _pieces: Callable[[int, int], Iterator[tuple[int, int]]] = field(init=False, compare=False, repr=False)
+    always_open: bool = field(init=False, compare=False, repr=False)
+    closed_until: int = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        readings: WeeklySchedule | ClosedSchedule = self.schedule
+        pieces = _whole
+        if self.closed:
+            shifted = [(start + _MONDAY_SHIFT, end + _MONDAY_SHIFT) for start, end in self.closed]
+            readings = ClosedSchedule.of(self.schedule, shifted)
+            pieces = readings.pieces
+        object.__setattr__(self, "_open_before", readings.open_before)
+        object.__setattr__(self, "_next_open", readings.next_open)
+        object.__setattr__(self, "_pieces", pieces)
+        object.__setattr__(self, "always_open", self.schedule.always_open and not self.closed)
+        # A UTC instant after which no closure applies (local offsets stay within a day of UTC).
+        object.__setattr__(self, "closed_until", self.closed[-1][1] + DAY if self.closed else 0)
 
     def business_between(self, start: int, end: int) -> int:
         """Business microseconds in the UTC interval ``[start, end)``; zero when ``end <= start``."""
-        schedule = self.schedule
-        if schedule.always_open:
+        if self.always_open:
             return max(end - start, 0)
+        open_before = self._open_before
         total = 0
         while start < end:
             offset, until = self.zone.segment(start)
             stop = min(end, until)
             shift = offset + _MONDAY_SHIFT
-            total += schedule.open_before(stop + shift) - schedule.open_before(start + shift)
+            total += open_before(stop + shift) - open_before(start + shift)
             start = stop
         return total
 
@@ -55,12 +79,12 @@ class BusinessCalendar:
 
     def first_business(self, start: int, end: int) -> int | None:
         """The first business instant in the UTC interval ``[start, end)``; None when there is none."""
-        if self.schedule.always_open:
+        if self.always_open:
             return start if start < end else None
         while start < end:
             offset, until = self.zone.segment(start)
             shift = offset + _MONDAY_SHIFT
-            candidate = self.schedule.next_open(start + shift) - shift
+            candidate = self._next_open(start + shift) - shift
             if candidate < min(until, end):
                 return candidate
             start = until
@@ -82,8 +106,7 @@ class BusinessCalendar:
             week = local // WEEK * WEEK
             while week < local_stop:
                 for open_at, close_at in zip(schedule.starts, schedule.ends, strict=True):
-                    a, b = max(week + open_at, local), min(week + close_at, local_stop)
-                    if a < b:
+                    for a, b in self._pieces(max(week + open_at, local), min(week + close_at, local_stop)):
                         if found and found[-1][1] == a - shift:
                             found[-1] = (found[-1][0], b - shift)
                         else:
@@ -101,9 +124,9 @@ class BusinessCalendar:
         if not times:
             return []
         first = times[0]
-        if self.schedule.always_open:
+        if self.always_open:
             return [t - first for t in times]
-        open_before = self.schedule.open_before
+        open_before = self._open_before
         readings = [0] * len(times)
         offset, until = self.zone.segment(first)
         shift = offset + _MONDAY_SHIFT
@@ -121,3 +144,9 @@ class BusinessCalendar:
             readings[i] = running
             previous, previous_open = instant, current_open
         return readings
+
+
+def _whole(start: int, end: int) -> Iterator[tuple[int, int]]:
+    """``[start, end)`` as its one piece, or none when it is empty."""
+    if start < end:
+        yield start, end

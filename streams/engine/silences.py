@@ -42,9 +42,10 @@ def falls_silent(calendar: BusinessCalendar, last_ping: int, silence: int, befor
 
 
 def next_silence(calendar: BusinessCalendar, last_ping: int, silence: int) -> int | None:
-    """When a store that pings no more after ``last_ping`` falls silent; None when it never opens."""
+    """When a store that pings no more after ``last_ping`` falls silent; None when it never opens.
+    Past its last closure a store that opens at all opens within the horizon."""
     start = last_ping + silence
-    return calendar.first_business(start, start + HORIZON)
+    return calendar.first_business(start, max(start, calendar.closed_until) + HORIZON)
 
 
 def _gaps(

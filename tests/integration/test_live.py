@@ -10,6 +10,7 @@ import asyncio
 import shutil
 import subprocess
 import zlib
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -18,7 +19,7 @@ import pytest
 from connectors.kafka import partition_of
 from storemon.local import Deployment, fetch_report
 from streams.contract.messages import encode_pings, encode_profile
-from streams.engine import HOUR, MINUTE, HoursRow, StoreProfile
+from streams.engine import HOUR, MINUTE, Closure, HoursRow, StoreProfile
 from streams.engine.instants import dataset_text, iso_text
 from tests.helpers import OfflineCsv, instant, write_dataset
 
@@ -70,7 +71,10 @@ def test_pings_and_profiles_from_every_door_equal_one_replay_of_everything(
         store: [(END + k * 10 * MINUTE + i * MINUTE, k % 2 == 1) for k in range(3)]
         for i, store in enumerate(stores)
     }
-    nights = StoreProfile("Asia/Tokyo", tuple(HoursRow(day, 20 * 3600, 2 * 3600) for day in range(7)))
+    holiday = Closure(date(2023, 1, 22), date(2023, 1, 22), "holiday")  # a Sunday in the report's week
+    nights = StoreProfile(
+        "Asia/Tokyo", tuple(HoursRow(day, 20 * 3600, 2 * 3600) for day in range(7)), (holiday,)
+    )
     everything = write_dataset(
         tmp_path / "everything",
         history
@@ -85,6 +89,7 @@ def test_pings_and_profiles_from_every_door_equal_one_replay_of_everything(
         ],
         [row for row in zones if row[0] not in (by_profile, by_kcat)]
         + [(by_profile, "Asia/Tokyo"), (by_kcat, "Asia/Tokyo")],
+        [(store, "2023-01-22", "2023-01-22", "holiday") for store in (by_profile, by_kcat)],
     )
     expected = offline_csv(everything)
 
@@ -137,6 +142,7 @@ def test_pings_and_profiles_from_every_door_equal_one_replay_of_everything(
                     "hours": [
                         {"day": d, "start_time_local": "20:00", "end_time_local": "02:00"} for d in range(7)
                     ],
+                    "closures": [{"start_date": "2023-01-22", "end_date": "2023-01-22", "reason": "holiday"}],
                 }
                 assert (
                     await client.put(f"/api/stores/{by_profile}/profile", json=profile)
@@ -160,6 +166,7 @@ def test_pings_and_profiles_from_every_door_equal_one_replay_of_everything(
     assert [line.split(",")[0] for line in report.splitlines()[1:]].count(by_kcat) == 1
     assert (looked_up["last_ping"], looked_up["status"]) == (iso_text(live[by_kcat][-1][0]), "inactive")
     assert shown["timezone"] == "Asia/Tokyo" and not shown["is_default"]
+    assert shown["closures"] == [{"start_date": "2023-01-22", "end_date": "2023-01-22", "reason": "holiday"}]
     assert repartitioned == 2  # kcat's default partitioner: one ping message and one profile misplaced
 
 

@@ -7,6 +7,7 @@ import http.server
 import threading
 import zipfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from replay.reader import iter_pings, read_profiles
 from replay.rejects import DeadLetterFile, Rejects
 from replay.source import DatasetError, open_dataset
+from streams.engine import Closure
 from tests.helpers import write_csv, write_dataset
 
 
@@ -141,3 +143,31 @@ def test_zip_from_a_url(served_folder: tuple[str, Path]) -> None:
         assert len(list(iter_pings(dataset))) == 1
     with pytest.raises(DatasetError, match="cannot download"), open_dataset(f"{url}/missing.zip", Rejects()):
         pass
+
+
+def test_a_closures_file_is_recognised_by_its_header_and_its_bad_rows_kept(tmp_path: Path) -> None:
+    folder = write_dataset(
+        tmp_path,
+        pings=[["1", "active", "2023-01-25 18:13:22 UTC"]],
+        hours=[["1", 0, "09:00", "17:00"]],
+        closures=[
+            ["1", "2023-12-24", "2023-12-26", "Christmas"],
+            ["1", "2023-07-04", "2023-07-04", ""],
+            ["2", "2023-03-01", "2023-03-14", " refit "],  # a store named by no other file
+            ["1", "2023-05-02", "2023-05-01", "backwards"],
+            ["1", "2023-02-30", "2023-03-01", "no such day"],
+            ["", "2023-01-01", "2023-01-01", "no store"],
+        ],
+    )
+    (folder / "closures.csv").rename(folder / "holidays 2023.csv")  # the name says nothing
+    rejects = Rejects()
+    with open_dataset(folder, rejects) as dataset:
+        profiles = read_profiles(dataset)
+    assert profiles["1"].closures == (
+        Closure(date(2023, 7, 4), date(2023, 7, 4), ""),
+        Closure(date(2023, 12, 24), date(2023, 12, 26), "Christmas"),
+    )
+    assert profiles["1"].hours and profiles["2"].closures == (
+        Closure(date(2023, 3, 1), date(2023, 3, 14), "refit"),
+    )
+    assert rejects.counts == {"bad_closure": 1, "bad_date": 1, "empty_store_id": 1}

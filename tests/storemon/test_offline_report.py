@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from replay.synth import synthesize
 from storemon.cli import main
 from streams.engine import CSV_HEADER
+from streams.engine.history import HISTORY_HEADER
 from tests.helpers import read_report, write_dataset
 from tests.worked_examples import EXAMPLES
 
@@ -21,6 +23,7 @@ def _examples_dataset(folder: Path) -> Path:
         pings=[[e.store_id, status, f"{at} UTC"] for e in EXAMPLES for at, status in e.pings],
         hours=[[e.store_id, day, start, end] for e in EXAMPLES for day, start, end in e.hours],
         timezones=[[e.store_id, e.timezone] for e in EXAMPLES if e.timezone],
+        closures=[[e.store_id, *closure] for e in EXAMPLES for closure in e.closures],
     )
 
 
@@ -61,6 +64,37 @@ def test_worked_outages_through_the_command(tmp_path: Path, example) -> None:  #
         assert found[0]["timezone"] == "America/Chicago" and found[0]["began_before_window"] == "false"
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_worked_history_through_the_command(tmp_path: Path, workers: str) -> None:
+    """A's one date, without and with its closure; C's four, back-filled before its first ping and
+    with the autumn's repeated hour counted twice on 5 November (as the report's week does)."""
+    data = _examples_dataset(tmp_path / "data")
+    out, history = tmp_path / "report.csv", tmp_path / "history.csv"
+    argv = [
+        "report",
+        str(data),
+        "--out",
+        str(out),
+        "--as-of",
+        "2023-01-23 21:30:00",
+        "--history",
+        str(history),
+    ]
+    assert main([*argv, "--workers", workers]) == 0
+    assert history.read_text().splitlines() == [
+        ",".join(HISTORY_HEADER),
+        "A,2023-01-23,450.0,300.0,150.0",
+        "A-closed,2023-01-23,0.0,0.0,0.0",
+    ]
+    argv[5] = "2023-11-06 12:00:00"
+    assert main([*argv, "--workers", workers]) == 0
+    assert [line for line in history.read_text().splitlines() if line.startswith("C,")] == [
+        "C,2023-11-04,0.0,0.0,0.0",
+        "C,2023-11-05,180.0,120.0,60.0",
+        "C,2023-11-06,0.0,0.0,0.0",
+    ]
+
+
 def _iso(text: str) -> str:
     return text.replace(" ", "T") + "Z"
 
@@ -69,14 +103,20 @@ def test_partitioned_run_equals_single_process_run(tmp_path: Path) -> None:
     data = synthesize(tmp_path / "data.zip", stores=60, days=8, seed=7).path
     one, two = tmp_path / "one.csv", tmp_path / "two.csv"
     outages_one, outages_two = tmp_path / "one-outages.csv", tmp_path / "two-outages.csv"
-    assert (
-        main(["report", str(data), "--out", str(one), "--workers", "1", "--outages", str(outages_one)]) == 0
-    )
-    assert (
-        main(["report", str(data), "--out", str(two), "--workers", "3", "--outages", str(outages_two)]) == 0
-    )
+    history_one, history_two = tmp_path / "one-history.csv", tmp_path / "two-history.csv"
+    for out, outages, history, workers in (
+        (one, outages_one, history_one, "1"),
+        (two, outages_two, history_two, "3"),
+    ):
+        argv = ["report", str(data), "--out", str(out), "--outages", str(outages), "--history", str(history)]
+        assert main([*argv, "--workers", workers]) == 0
     assert one.read_bytes() == two.read_bytes()
     assert outages_one.read_bytes() == outages_two.read_bytes()
+    assert history_one.read_bytes() == history_two.read_bytes()
+    # Every store with a row has its dates, about nine of them (eight days of pings, local dates).
+    with history_one.open(newline="") as handle:
+        dates = Counter(row["store_id"] for row in csv.DictReader(handle))
+    assert set(dates) == set(read_report(one)) and set(dates.values()) <= {8, 9, 10}
     assert len(read_report(one)) == 60
     with outages_one.open(newline="") as handle:
         listed = list(csv.DictReader(handle))

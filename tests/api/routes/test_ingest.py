@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import date
 
 from streams.contract.messages import decode_pings, decode_profile
-from streams.engine import SECOND, HoursRow, StoreProfile
+from streams.engine import SECOND, Closure, HoursRow, StoreProfile
 from streams.engine.instants import dataset_text, wall_clock
 from tests.api.routes.conftest import TOKEN, Api
 from tests.helpers import instant
@@ -117,22 +118,36 @@ def test_a_profile_is_validated_like_the_hours_file_then_published_and_deleted_w
     api: Api,
 ) -> None:
     hours = [{"day": 4, "start_time_local": "18:00", "end_time_local": "02:00:00"}]
-    response = api.client.put("/api/stores/s1/profile", json={"timezone": "Asia/Tokyo", "hours": hours})
+    closures = [{"start_date": "2023-12-24", "end_date": "2023-12-26", "reason": "Christmas"}]
+    response = api.client.put(
+        "/api/stores/s1/profile", json={"timezone": "Asia/Tokyo", "hours": hours, "closures": closures}
+    )
     assert response.status_code == 202
     [(key, value)] = api.published.messages["t-profiles"]
     assert key == "s1" and decode_profile(value or b"") == StoreProfile(
-        "Asia/Tokyo", (HoursRow(4, 64_800, 7_200),)
+        "Asia/Tokyo",
+        (HoursRow(4, 64_800, 7_200),),
+        (Closure(date(2023, 12, 24), date(2023, 12, 26), "Christmas"),),
     )
     bad = api.client.put(
         "/api/stores/s1/profile",
         json={
             "timezone": "Mars/Olympus",
             "hours": [{"day": 9, "start_time_local": "25:00", "end_time_local": "1"}],
+            "closures": [
+                {"start_date": "2023-12-26", "end_date": "2023-12-24"},
+                {"start_date": "24/12/2023", "end_date": "2023-12-24"},
+            ],
         },
     )
     assert bad.status_code == 422
     problems = [(entry["field"], entry["reason"]) for entry in bad.json()["rejected"]]
-    assert problems == [("timezone", "unknown_timezone"), ("hours[0]", "bad_day")]
+    assert problems == [
+        ("timezone", "unknown_timezone"),
+        ("hours[0]", "bad_day"),
+        ("closures[0]", "bad_closure"),
+        ("closures[1]", "bad_date"),
+    ]
     api.stores.bodies["profile:s1"] = HELD_PROFILE
     assert api.client.delete("/api/stores/s1/profile").status_code == 202
     assert api.published.messages["t-profiles"][-1] == ("s1", None)

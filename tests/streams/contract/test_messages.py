@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from hypothesis import given
@@ -16,7 +17,7 @@ from streams.contract.messages import (
     encode_pings,
     encode_profile,
 )
-from streams.engine import HoursRow, StoreProfile
+from streams.engine import Closure, HoursRow, StoreProfile
 
 
 def test_round_trips() -> None:
@@ -24,6 +25,22 @@ def test_round_trips() -> None:
     assert decode_pings(encode_pings(pings)) == pings
     profile = StoreProfile("Asia/Tokyo", (HoursRow(0, 3600, 7200), HoursRow(6, 79200, 7200)))
     assert decode_profile(encode_profile(profile)) == profile
+    closed = StoreProfile(
+        "Asia/Tokyo",
+        profile.hours,
+        (
+            Closure(date(2023, 12, 31), date(2024, 1, 2), "New Year"),
+            Closure(date(2023, 5, 3), date(2023, 5, 3)),
+        ),
+    )
+    assert decode_profile(encode_profile(closed)) == closed
+    assert decode_profile(encode_profile(closed)).fingerprint == closed.fingerprint != profile.fingerprint
+
+
+def test_a_profile_without_closures_keeps_the_format_every_producer_writes() -> None:
+    profile = StoreProfile("Asia/Tokyo", (HoursRow(0, 3600, 7200),))
+    assert encode_profile(profile) == b'{"timezone":"Asia/Tokyo","hours":[[0,3600,7200]]}'
+    assert decode_profile(b'{"timezone":"Asia/Tokyo","hours":[[0,3600,7200]],"closures":[]}') == profile
 
 
 @pytest.mark.parametrize(
@@ -44,7 +61,11 @@ def test_pings_message_without_a_value() -> None:
 @pytest.mark.parametrize(
     "value",
     [b"", b"[]", b'{"hours": [[7, 0, 10]]}', b'{"hours": [[0, 0, 90000]]}', b'{"hours": [[0, 0]]}',
-     b'{"timezone": 5}', b'{"hours": "x"}'],
+     b'{"timezone": 5}', b'{"hours": "x"}', b'{"closures": [{"start_date": "2023-01-02"}]}',
+     b'{"closures": [{"start_date": "2023-01-02", "end_date": "2023-01-01"}]}',
+     b'{"closures": [{"start_date": "2023-02-30", "end_date": "2023-03-01"}]}',
+     b'{"closures": [{"start_date": "20230102", "end_date": "2023-01-03"}]}',
+     b'{"closures": [{"start_date": "2023-01-02", "end_date": "2023-01-03", "why": "x"}]}'],
 )  # fmt: skip
 def test_bad_profile_messages(value: bytes) -> None:
     with pytest.raises(MessageError):

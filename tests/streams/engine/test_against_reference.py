@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from streams.engine import DAY, MINUTE, SECOND, HoursRow, StoreProfile, StoreState, uptime_row
+from streams.engine import DAY, MINUTE, SECOND, Closure, HoursRow, StoreProfile, StoreState, uptime_row
 from tests.helpers import instant
 from tests.reference import reference_row
 
@@ -26,10 +27,22 @@ rows_strategy = st.lists(
     max_size=4,
 )
 ping_strategy = st.tuples(st.integers(-9 * 1440, 2 * 1440), st.booleans())
+# Closures as (first day, days) from the anchor's UTC date: across the pings' span, so that some start
+# or end on the day of a clock change (every anchor but one is on or next to one).
+closures_strategy = st.lists(st.tuples(st.integers(-10, 2), st.integers(0, 2)), max_size=3)
 
 
-def _profile(zone: str, rows: list[tuple[int, int, int]]) -> StoreProfile:
-    return StoreProfile(zone, tuple(HoursRow(*row) for row in rows))
+def closed_dates(anchor_minute: int, spans: list[tuple[int, int]]) -> list[tuple[date, date]]:
+    """(first, last) closed dates for ``spans`` drawn by ``closures_strategy``."""
+    day = datetime.fromtimestamp(anchor_minute * 60, UTC).date()
+    return [(day + timedelta(days=first), day + timedelta(days=first + length)) for first, length in spans]
+
+
+def profile_of(
+    zone: str | None, rows: list[tuple[int, int, int]], closed: list[tuple[date, date]] | None = None
+) -> StoreProfile:
+    closures = tuple(Closure(first, last) for first, last in closed or ())
+    return StoreProfile(zone, tuple(HoursRow(*row) for row in rows), closures)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -39,18 +52,25 @@ def _profile(zone: str, rows: list[tuple[int, int, int]]) -> StoreProfile:
     anchor=st.sampled_from(ANCHORS),
     pings=st.lists(ping_strategy, min_size=1, max_size=12),
     as_of_offset=st.integers(-1440, 2 * 1440),
+    closures=closures_strategy,
 )
 def test_report_row_equals_reference(
-    zone: str, rows: list[tuple[int, int, int]], anchor: int, pings: list[tuple[int, bool]], as_of_offset: int
+    zone: str,
+    rows: list[tuple[int, int, int]],
+    anchor: int,
+    pings: list[tuple[int, bool]],
+    as_of_offset: int,
+    closures: list[tuple[int, int]],
 ) -> None:
     as_of_minute = anchor + as_of_offset
     minutes = [(anchor + offset, active) for offset, active in pings]
     kept = [(m * MINUTE, active) for m, active in minutes if m <= as_of_minute]
     assume(kept)
-    profile = _profile(zone, rows)
+    closed = closed_dates(anchor, closures)
+    profile = profile_of(zone, rows, closed)
     row = uptime_row("s", StoreState.from_pings(kept, profile), profile, as_of_minute * MINUTE)
     assert row is not None
-    expected = reference_row(zone, rows, [(m * 60, a) for m, a in minutes], as_of_minute * 60)
+    expected = reference_row(zone, rows, [(m * 60, a) for m, a in minutes], as_of_minute * 60, closed)
     assert row[1:] == pytest.approx(expected, abs=0.006)
 
 
@@ -72,7 +92,7 @@ def test_incremental_state_answers_inside_its_horizon(
     as_of_back: int,
 ) -> None:
     """Pings arrive shuffled and duplicated, the state prunes, and any as_of in the horizon is exact."""
-    profile = _profile(zone, rows)
+    profile = profile_of(zone, rows)
     arrivals = [((anchor + offset) * MINUTE, active) for offset, active in pings]
     arrivals += random.Random(seed).sample(arrivals, len(arrivals) // 2)
     random.Random(seed).shuffle(arrivals)
@@ -97,6 +117,7 @@ def test_incremental_state_answers_inside_its_horizon(
     seed=st.integers(0, 2**32),
     switch=st.integers(0, 40),
     retention_days=st.integers(1, 9),
+    closures=closures_strategy,
 )
 def test_incremental_equals_batch(
     rows_before: list[tuple[int, int, int]],
@@ -106,8 +127,10 @@ def test_incremental_equals_batch(
     seed: int,
     switch: int,
     retention_days: int,
+    closures: list[tuple[int, int]],
 ) -> None:
-    """Any arrival order, duplicates and a late profile change give the batch-built state, to the byte."""
+    """Any arrival order, duplicates and a late profile change (new hours and closures) give the
+    batch-built state, to the byte."""
     rng = random.Random(seed)
     base = ANCHORS[0] * MINUTE
     arrivals = [(base + minute * MINUTE + rng.randrange(SECOND), active) for minute, active in pings]
@@ -115,7 +138,10 @@ def test_incremental_equals_batch(
     arrivals += [(at, not active) for at, active in rng.sample(arrivals, len(arrivals) // 4)]
     rng.shuffle(arrivals)
     retention = retention_days * DAY
-    first, final = _profile(zone, rows_before), _profile(zone, rows_after)
+    first, final = (
+        profile_of(zone, rows_before),
+        profile_of(zone, rows_after, closed_dates(ANCHORS[0] + 10 * 1440, closures)),
+    )
     state = StoreState()
     for i, (at, active) in enumerate(arrivals):
         state.add(at, active, first if i < switch else final, retention)

@@ -23,7 +23,14 @@ from streams.engine import (
 from streams.engine.schedule import Interner
 from tests.helpers import instant
 from tests.reference import is_business
-from tests.streams.engine.test_against_reference import ANCHORS, ZONES, rows_strategy
+from tests.streams.engine.test_against_reference import (
+    ANCHORS,
+    ZONES,
+    closed_dates,
+    closures_strategy,
+    profile_of,
+    rows_strategy,
+)
 
 
 def test_no_rows_is_open_all_week() -> None:
@@ -110,11 +117,18 @@ def test_unknown_or_missing_timezone_falls_back_to_chicago() -> None:
     anchor=st.sampled_from(ANCHORS),
     offset=st.integers(-3 * 1440, 3 * 1440),
     minutes=st.integers(0, 9 * 1440),
+    closures=closures_strategy,
 )
 def test_business_intervals_and_first_business_agree_with_business_time(
-    zone: str, rows: list[tuple[int, int, int]], anchor: int, offset: int, minutes: int
+    zone: str,
+    rows: list[tuple[int, int, int]],
+    anchor: int,
+    offset: int,
+    minutes: int,
+    closures: list[tuple[int, int]],
 ) -> None:
-    calendar = StoreProfile(zone, tuple(HoursRow(*row) for row in rows)).calendar
+    closed = closed_dates(anchor, closures)
+    calendar = profile_of(zone, rows, closed).calendar
     start = (anchor + offset) * MINUTE
     end = start + minutes * MINUTE
     intervals = calendar.business_intervals(start, end)
@@ -123,9 +137,9 @@ def test_business_intervals_and_first_business_agree_with_business_time(
     assert all(b1 < a2 for (_, b1), (a2, _) in pairwise(intervals))  # disjoint, not touching
     assert calendar.first_business(start, end) == (intervals[0][0] if intervals else None)
     for a, b in intervals:  # inside is business by the wall-clock rule, just outside is not
-        assert is_business(ZoneInfo(zone), rows, a // SECOND)
+        assert is_business(ZoneInfo(zone), rows, a // SECOND, closed)
         if b < end:
-            assert not is_business(ZoneInfo(zone), rows, b // SECOND)
+            assert not is_business(ZoneInfo(zone), rows, b // SECOND, closed)
 
 
 def test_profiles_share_a_calendar_while_one_of_them_holds_it() -> None:

@@ -8,22 +8,24 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from replay.parsing import parse_clock
-from streams.engine import MINUTE, SECOND, WEEK, HoursRow, StoreProfile, StoreState
+from streams.engine import MINUTE, SECOND, WEEK, StoreProfile, StoreState
 from streams.engine.episodes import EpisodeEvent, episode_changes
 from streams.engine.outages import Outage, may_change_outages, outages_near, store_outages
 from tests.helpers import instant
 from tests.reference import reference_outages
-from tests.streams.engine.test_against_reference import ANCHORS, ZONES, rows_strategy
+from tests.streams.engine.test_against_reference import (
+    ANCHORS,
+    ZONES,
+    closed_dates,
+    closures_strategy,
+    profile_of,
+    rows_strategy,
+)
 from tests.worked_examples import EXAMPLES, Example
 
 
-def _profile(zone: str | None, rows: list[tuple[int, int, int]]) -> StoreProfile:
-    return StoreProfile(zone, tuple(HoursRow(*row) for row in rows))
-
-
 def _example_state(example: Example) -> tuple[StoreState, StoreProfile]:
-    profile = _profile(example.timezone, [(d, parse_clock(s), parse_clock(e)) for d, s, e in example.hours])
+    profile = example.profile()
     state = StoreState()
     for at, status in example.pings:
         state.add(instant(at), status == "active", profile)
@@ -48,7 +50,7 @@ def test_worked_outages(example: Example) -> None:
 
 
 def test_an_outage_already_going_on_at_the_window_start_begins_there() -> None:
-    profile = _profile("UTC", [])
+    profile = profile_of("UTC", [])
     state = StoreState.from_pings([(0, False), (10 * 86400 * SECOND, True)], profile)
     as_of = 12 * 86400 * SECOND
     (outage,) = store_outages("s", state, profile, as_of)
@@ -57,14 +59,14 @@ def test_an_outage_already_going_on_at_the_window_start_begins_there() -> None:
 
 
 def test_an_inactive_ping_in_business_hours_opens_an_outage_at_once() -> None:
-    profile = _profile("UTC", [])
+    profile = profile_of("UTC", [])
     state = StoreState.from_pings([(0, True), (MINUTE, False)], profile)
     (outage,) = store_outages("s", state, profile, MINUTE)
     assert outage.is_open and outage.business_downtime == 0 and outage.business_started_at == MINUTE
 
 
 def test_an_outage_entirely_in_closed_hours_is_not_listed() -> None:
-    profile = _profile("UTC", [(0, 9 * 3600, 17 * 3600)])
+    profile = profile_of("UTC", [(0, 9 * 3600, 17 * 3600)])
     monday = instant("2023-01-23 00:00")
     state = StoreState.from_pings([(monday, False), (monday + 8 * 3600 * SECOND, True)], profile)
     assert store_outages("s", state, profile, monday + 20 * 3600 * SECOND) == []
@@ -77,19 +79,28 @@ def test_an_outage_entirely_in_closed_hours_is_not_listed() -> None:
     anchor=st.sampled_from(ANCHORS),
     pings=st.lists(st.tuples(st.integers(-9 * 1440, 2 * 1440), st.booleans()), min_size=1, max_size=14),
     as_of_offset=st.integers(-1440, 2 * 1440),
+    closures=closures_strategy,
 )
 def test_outages_equal_reference_and_add_up_to_the_weeks_downtime(
-    zone: str, rows: list[tuple[int, int, int]], anchor: int, pings: list[tuple[int, bool]], as_of_offset: int
+    zone: str,
+    rows: list[tuple[int, int, int]],
+    anchor: int,
+    pings: list[tuple[int, bool]],
+    as_of_offset: int,
+    closures: list[tuple[int, int]],
 ) -> None:
     as_of_minute = anchor + as_of_offset
     arrivals = [((anchor + offset) * MINUTE, active) for offset, active in pings]
     kept = [(at, active) for at, active in arrivals if at <= as_of_minute * MINUTE]
     assume(kept)
-    profile = _profile(zone, rows)
+    closed = closed_dates(anchor, closures)
+    profile = profile_of(zone, rows, closed)
     as_of = as_of_minute * MINUTE
     state = StoreState.from_pings(arrivals, profile, retention=30 * 86400 * SECOND)
     found = store_outages("s", state, profile, as_of)
-    expected = reference_outages(zone, rows, [(at // SECOND, a) for at, a in arrivals], as_of // SECOND)
+    expected = reference_outages(
+        zone, rows, [(at // SECOND, a) for at, a in arrivals], as_of // SECOND, closed
+    )
     assert [
         (
             o.started_at // SECOND,
@@ -163,7 +174,7 @@ def test_incremental_outages_equal_a_batch_derivation(
         size = rng.randint(1, 4)
         batches.append(arrivals[:size])
         arrivals = arrivals[size:]
-    profile = _profile(zone, rows)
+    profile = profile_of(zone, rows)
     held, state = _published(batches, profile)
     batch = StoreState.from_pings(state.pings(), profile)
     assert held == outages_near("s", batch, profile, batch.times[0], batch.times[-1])
@@ -184,7 +195,7 @@ def test_pings_that_cannot_change_an_outage_leave_every_outage_as_it_was(
     later: list[tuple[int, bool]],
     all_up: bool,
 ) -> None:
-    profile = _profile(zone, rows)
+    profile = profile_of(zone, rows)
     base = ANCHORS[1] * MINUTE
     state = StoreState.from_pings([(base + minute * MINUTE, active) for minute, active in earlier], profile)
     latest = state.latest if state.latest is not None else base
@@ -202,7 +213,7 @@ def test_pings_that_cannot_change_an_outage_leave_every_outage_as_it_was(
 
 
 def test_a_late_active_ping_splits_an_outage_and_a_conflicting_one_cancels_its_close() -> None:
-    profile = _profile("UTC", [])
+    profile = profile_of("UTC", [])
     hour = 3600 * SECOND
     held, _ = _published([[(0, True)], [(hour, False)], [(4 * hour, False)], [(6 * hour, True)]], profile)
     assert [(o.started_at, o.ended_at) for o in held.values()] == [(hour, 6 * hour)]

@@ -11,7 +11,14 @@ from streams.engine import HOUR, MINUTE, SECOND, WEEK, HoursRow, StoreProfile, S
 from streams.engine.silences import Silence, next_silence, silences_near, store_silences
 from tests.helpers import instant
 from tests.reference import reference_silences
-from tests.streams.engine.test_against_reference import ANCHORS, ZONES, rows_strategy
+from tests.streams.engine.test_against_reference import (
+    ANCHORS,
+    ZONES,
+    closed_dates,
+    closures_strategy,
+    profile_of,
+    rows_strategy,
+)
 
 TOKYO_NIGHTS = StoreProfile("Asia/Tokyo", tuple(HoursRow(day, 22 * 3600, 6 * 3600) for day in range(7)))
 NEW_YORK_MONDAYS = StoreProfile("America/New_York", (HoursRow(0, 9 * 3600, 17 * 3600),))
@@ -81,6 +88,7 @@ minutes = st.integers(-9 * 1440, 2 * 1440)
     pings=st.lists(minutes, min_size=1, max_size=10),
     silence_minutes=st.integers(1, 3 * 1440),
     now_offset=st.integers(-1440, 3 * 1440),
+    closures=closures_strategy,
 )
 def test_silences_equal_the_reference(
     zone: str,
@@ -89,13 +97,15 @@ def test_silences_equal_the_reference(
     pings: list[int],
     silence_minutes: int,
     now_offset: int,
+    closures: list[tuple[int, int]],
 ) -> None:
-    profile = StoreProfile(zone, tuple(HoursRow(*row) for row in rows))
+    closed = closed_dates(anchor, closures)
+    profile = profile_of(zone, rows, closed)
     now = (anchor + now_offset) * MINUTE
     times = sorted({(anchor + offset) * MINUTE for offset in pings})
     found = store_silences("s", times, profile.calendar, silence_minutes * MINUTE, now, window=30 * WEEK)
     expected = reference_silences(
-        zone, rows, [t // SECOND for t in times], silence_minutes * 60, now // SECOND
+        zone, rows, [t // SECOND for t in times], silence_minutes * 60, now // SECOND, closed
     )
     assert [(s.started_at // SECOND, s.last_ping // SECOND, _seconds(s.ended_at)) for s in found] == expected
 

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from replay.parsing import parse_clock
-from streams.engine import HoursRow, StoreProfile, StoreState, uptime_row
+from streams.engine import StoreState, uptime_row
 from tests.helpers import instant
 from tests.worked_examples import EXAMPLES, Example
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.store_id)
 def test_worked_example(example: Example) -> None:
-    profile = StoreProfile(
-        example.timezone, tuple(HoursRow(d, parse_clock(s), parse_clock(e)) for d, s, e in example.hours)
-    )
+    profile = example.profile()
     state = StoreState()
     for at, status in example.pings:
         state.add(instant(at), status == "active", profile)

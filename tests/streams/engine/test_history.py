@@ -1,0 +1,89 @@
+"""Daily history: the specification's worked example, and a brute-force reference across clock
+changes and closures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from streams.engine import DAY, HOUR, MINUTE, SECOND, StoreState
+from streams.engine.history import day_spans, local_day, store_history
+from streams.engine.zones import zone_timeline
+from tests.helpers import instant
+from tests.reference import reference_history
+from tests.streams.engine.test_against_reference import (
+    ANCHORS,
+    ZONES,
+    closed_dates,
+    closures_strategy,
+    profile_of,
+    rows_strategy,
+)
+from tests.worked_examples import EXAMPLES
+
+
+def _history(store_id: str) -> list[tuple[date, float, float, float, bool]]:
+    example = next(e for e in EXAMPLES if e.store_id == store_id)
+    profile = example.profile()
+    state = StoreState.from_pings([(instant(at), s == "active") for at, s in example.pings], profile)
+    return [
+        (d.date, *d.minutes, d.closed) for d in store_history(state, profile, instant(example.as_of), 400)
+    ]
+
+
+def test_the_worked_example_with_and_without_its_closure() -> None:
+    assert _history("A") == [(date(2023, 1, 23), 450.0, 300.0, 150.0, False)]
+    assert _history("A-closed") == [(date(2023, 1, 23), 0.0, 0.0, 0.0, True)]
+
+
+def test_a_date_is_its_local_day_whatever_the_clock_does() -> None:
+    new_york = zone_timeline("America/New_York")
+    spring = local_day(new_york, instant("2023-03-12T12:00:00"))
+    assert sum(b - a for a, b in day_spans(new_york, spring)) == 23 * HOUR
+    assert sum(b - a for a, b in day_spans(new_york, spring + 238)) == 25 * HOUR  # 5 November
+    # Santiago moves its clocks at midnight: 2023-09-03 begins at 01:00 and lasts 23 hours.
+    santiago = zone_timeline("America/Santiago")
+    (span,) = day_spans(santiago, local_day(santiago, instant("2023-09-03T12:00:00")))
+    assert span == (instant("2023-09-03T04:00:00"), instant("2023-09-04T03:00:00"))
+    assert sum(b - a for a, b in day_spans(zone_timeline("UTC"), 19_000)) == DAY
+
+
+def test_only_the_last_days_asked_for_are_given() -> None:
+    profile = profile_of("UTC", [])
+    first = instant("2023-01-01T12:00:00")
+    state = StoreState.from_pings([(first, True), (first + 9 * DAY, False)], profile, retention=30 * DAY)
+    found = store_history(state, profile, first + 9 * DAY + HOUR, 3)
+    assert [d.date for d in found] == [date(2023, 1, 8), date(2023, 1, 9), date(2023, 1, 10)]
+    assert [d.minutes for d in found] == [(1440.0, 1440.0, 0.0), (1440.0, 1440.0, 0.0), (780.0, 720.0, 60.0)]
+    assert store_history(state, profile, first - 1, 3) == []
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    zone=st.sampled_from(ZONES),
+    rows=rows_strategy,
+    anchor=st.sampled_from(ANCHORS),
+    pings=st.lists(st.tuples(st.integers(-4 * 1440, 2 * 1440), st.booleans()), min_size=1, max_size=10),
+    now_offset=st.integers(-1440, 3 * 1440),
+    closures=closures_strategy,
+)
+def test_history_equals_the_reference(
+    zone: str,
+    rows: list[tuple[int, int, int]],
+    anchor: int,
+    pings: list[tuple[int, bool]],
+    now_offset: int,
+    closures: list[tuple[int, int]],
+) -> None:
+    now = (anchor + now_offset) * MINUTE
+    arrivals = [((anchor + offset) * MINUTE, active) for offset, active in pings]
+    assume(any(at <= now for at, _ in arrivals))
+    closed = closed_dates(anchor, closures)
+    profile = profile_of(zone, rows, closed)
+    state = StoreState.from_pings([p for p in arrivals if p[0] <= now], profile, retention=30 * DAY)
+    found = store_history(state, profile, now, 400)
+    expected = reference_history(zone, rows, [(at // SECOND, a) for at, a in arrivals], now // SECOND, closed)
+    assert [(d.date, d.business // MINUTE, d.up // MINUTE) for d in found] == expected
+    assert all(d.closed == any(a <= d.date <= b for a, b in closed) for d in found)
