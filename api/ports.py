@@ -15,6 +15,7 @@ from alerts.feed import Notice, Position
 from api.schemas import ReportListed, ReportStatus
 from api.services.records import ReportRecord
 from streams.engine import StoreProfile, StoreState, StoreStatus
+from streams.engine.history import DayFigures
 from streams.gathering import FleetRow, PlacedOutage, PlacedSilence
 from streams.progress import Progress
 
@@ -59,6 +60,8 @@ class LocalWorker(Protocol):
     async def fleet_part(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]: ...
 
     def store_state(self, store_id: str) -> tuple[StoreState, StoreProfile] | None: ...
+
+    def store_history(self, store_id: str, now: int, days: int) -> list[DayFigures] | None: ...
 
     def lag(self) -> int:
         """Messages of the partitions held here not processed yet."""
@@ -129,6 +132,10 @@ class StoreAnswers(Protocol):
     def outages_here(self, store_id: str, as_of: int) -> bytes: ...
 
     async def timeline(self, store_id: str, as_of: int | None) -> bytes: ...
+
+    async def history(self, store_id: str, days: int) -> bytes: ...
+
+    def history_here(self, store_id: str, as_of: int, days: int) -> bytes: ...
 
     def timeline_here(self, store_id: str, as_of: int) -> bytes: ...
 

@@ -103,6 +103,23 @@ class StoreOutages(BaseModel):
     outages: list[OutageOut]
 
 
+class HistoryDay(BaseModel):
+    """One date of the daily history: its business minutes, and of them the minutes up and down."""
+
+    date: str  # YYYY-MM-DD, the store's local date (the fleet's: UTC)
+    business_minutes: float
+    uptime_minutes: float
+    downtime_minutes: float
+    closed: bool  # a closure covers the date (the fleet's: always false)
+
+
+class StoreHistory(BaseModel):
+    store_id: str
+    timezone: str
+    as_of: str
+    days: list[HistoryDay]  # oldest first, from the date of the store's first ping
+
+
 class OutagePage(BaseModel):
     as_of: str
     outages: list[OutageOut]

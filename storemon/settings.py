@@ -85,7 +85,7 @@ class Settings(BaseSettings):
         DEFAULT_RETENTION // HOUR, ge=7 * 24, description="hours of pings kept per store"
     )
     history_days: int = Field(
-        DEFAULT_HISTORY_DAYS, ge=1, description="days of each store's daily history kept (and answered)"
+        DEFAULT_HISTORY_DAYS, ge=0, description="dates of daily history kept per store (0: none kept)"
     )
 
     standby_replicas: int = Field(

@@ -71,6 +71,7 @@ def streams_config(settings: Settings, kafka: KafkaConnection) -> StreamsConfig:
         topics=settings.topics,
         canonical_url=settings.canonical_url,
         retention=settings.retention,
+        history_days=settings.history_days,
         standby_replicas=settings.standby_replicas,
         outages=settings.outages,
         clock=settings.clock,

@@ -18,11 +18,12 @@ import faust
 
 from connectors.kafka import partition_of
 from streams.contract.messages import MessageError, check_store_key, decode_pings
-from streams.contract.rejects import FROM_THE_FUTURE, Reject, encode_reject, from_the_future
+from streams.contract.rejects import FROM_THE_FUTURE, TOO_LATE, Reject, encode_reject, from_the_future
 from streams.engine import AddResult, StoreProfile, StoreState
 from streams.engine.episodes import Change, episode_changes, message_changes, restated
 from streams.engine.instants import EventTimeGuard, iso_text
 from streams.engine.outages import Outage, may_change_outages, outages_near
+from streams.history import HistoryKeeping
 from streams.metrics import StreamMetrics
 from streams.outages.log import outage_message
 from streams.outages.open_count import OpenOutages
@@ -71,8 +72,10 @@ class Ingest:
         outages: OutagePublishing | None,
         silences: Silences | None,
         guard: EventTimeGuard,
+        history: HistoryKeeping | None,
     ) -> None:
         self.app = app
+        self.history = history
         self.guard = guard
         self.topics = topics
         self.tables = tables
@@ -155,16 +158,32 @@ class Ingest:
         kept in the rejects topic): they never reach the state, so they never move the watermark."""
         not_after = self.guard.not_after()
         refused = [ping for ping in pings if ping[0] > not_after]
+        if refused:
+            self._refuse(event, refused, FROM_THE_FUTURE, lambda instant: from_the_future(instant, not_after))
+        return [ping for ping in pings if ping[0] <= not_after] if refused else pings
+
+    def _too_late(
+        self, event: Any, pings: list[Ping], state: StoreState, profile: StoreProfile
+    ) -> list[Ping]:
+        """The pings of a message that fall on no date of the store's history already frozen; the
+        others are refused like those from the future."""
+        if self.history is None:
+            return pings
+        refused = self.history.too_late(state, profile, pings)
         if not refused:
             return pings
+        self._refuse(event, refused, TOO_LATE, lambda instant: f"{iso_text(instant)} falls on a frozen date")
+        late = set(refused)
+        return [ping for ping in pings if ping not in late]
+
+    def _refuse(self, event: Any, refused: list[Ping], reason: str, detail: Callable[[int], str]) -> None:
+        """Count ``refused`` pings and keep each in the rejects topic with ``reason`` and its detail."""
         message, store_id = event.message, event.key.decode("utf-8", "replace")
         for instant, active in refused:
             row = (store_id, iso_text(instant), "active" if active else "inactive")
-            detail = from_the_future(instant, not_after)
-            self._dead_letter(Reject(message.topic, message.offset, FROM_THE_FUTURE, detail, row))
-        self.metrics.pings_processed.labels(FROM_THE_FUTURE).inc(len(refused))
-        self.progress.outcomes[FROM_THE_FUTURE] += len(refused)
-        return [ping for ping in pings if ping[0] <= not_after]
+            self._dead_letter(Reject(message.topic, message.offset, reason, detail(instant), row))
+        self.metrics.pings_processed.labels(reason).inc(len(refused))
+        self.progress.outcomes[reason] += len(refused)
 
     async def _ingest_pings(self, stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
@@ -185,7 +204,7 @@ class Ingest:
             before = outages_near(store_id, state, profile, low, high) if deriving else {}
             silences = self.silences
             silent_before = silences.near(key, state, profile, low, high) if silences is not None else {}
-            changed, outcomes = self._applied(pings, state, profile)
+            changed, outcomes = self._applied(event, pings, state, profile)
             self.tables.put_state(key, state, position, changed, message.partition)
             repeated = outcomes.keys() == {AddResult.DUPLICATE.value}
             if deriving:
@@ -206,16 +225,24 @@ class Ingest:
             self._done("ingest-pings", message)
 
     def _applied(
-        self, pings: list[Ping], state: StoreState, profile: StoreProfile
+        self, event: Any, pings: list[Ping], state: StoreState, profile: StoreProfile
     ) -> tuple[list[Ping], Counter[str]]:
-        """Apply ``pings`` to ``state``: those that changed it, and how each turned out."""
+        """Apply ``pings`` to ``state``: those that changed it, and how each turned out. With history
+        kept, pings on frozen dates are refused, and the dates the message moves past the retention
+        are frozen before the pings they need are pruned."""
         outcomes: Counter[str] = Counter()
         changed = []
+        history, latest_before = self.history, state.latest
+        if history is not None:
+            pings = self._too_late(event, pings, state, profile)
         for instant, active in pings:
-            result = state.add(instant, active, profile, self.tables.retention)
+            result = state.add(instant, active, profile, self.tables.retention, prune=history is None)
             outcomes[result.value] += 1
             if result in _CHANGES:
                 changed.append((instant, active))
+        if history is not None:
+            self.metrics.dates_frozen.inc(history.freeze(event.key, state, profile, latest_before))
+            state.prune(self.tables.retention)
         return changed, outcomes
 
     def _publish(

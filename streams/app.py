@@ -9,6 +9,7 @@ import faust
 
 from connectors.kafka import KafkaConnection
 from streams.engine import DEFAULT_RETENTION
+from streams.engine.history import DEFAULT_HISTORY_DAYS
 from streams.engine.instants import ClockMode, EventTimeGuard
 from streams.engine.silences import DEFAULT_SILENCE
 from streams.faust_internals.commits import Deliveries
@@ -25,6 +26,7 @@ class StreamsConfig:
     topics: Topics
     canonical_url: str
     retention: int = DEFAULT_RETENTION
+    history_days: int = DEFAULT_HISTORY_DAYS  # dates of daily history kept per store; 0: none
     standby_replicas: int = 0
     outages: bool = True  # derive outages and silences, and publish them to their topics
     clock: ClockMode = ClockMode.EVENT  # what ``now`` is for silences going on

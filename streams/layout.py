@@ -23,7 +23,7 @@ from connectors.kafka.admin import (
     create_missing,
     describe_topics,
 )
-from streams.state.tables import PROFILES_TABLE, STATES_TABLE
+from streams.state.tables import HISTORY_TABLE, PROFILES_TABLE, STATES_TABLE
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class TopicSpec:
 
 def changelog_topics(app_id: str) -> list[str]:
     """The worker's tables' changelog topics, as Faust names them."""
-    return [f"{app_id}-{table}-changelog" for table in (STATES_TABLE, PROFILES_TABLE)]
+    return [f"{app_id}-{table}-changelog" for table in (STATES_TABLE, PROFILES_TABLE, HISTORY_TABLE)]
 
 
 def replication_for(configured: int | None, brokers: int) -> int:

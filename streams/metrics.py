@@ -31,6 +31,11 @@ class StreamMetrics:
             "key and value bytes of the store state records sent to the changelog",
             registry=self.registry,
         )
+        self.dates_frozen = Counter(
+            "storemon_history_dates_frozen",
+            "store dates written to the daily history as they left the pings' retention",
+            registry=self.registry,
+        )
         self.changelog_write_failures = Counter(
             "storemon_changelog_write_failures",
             "store state changelog records the broker refused (each is sent again)",

@@ -20,6 +20,7 @@ from connectors.kafka import end_offsets
 from streams.agents import BACKLOG, Ingest, OutagePublishing
 from streams.app import StreamsConfig, create_app
 from streams.engine import StoreProfile, StoreState, StoreStatus, store_status
+from streams.engine.history import HISTORY_MARGIN, DayFigures
 from streams.engine.instants import present
 from streams.faust_internals.commits import Deliveries
 from streams.faust_internals.probe import KafkaWatch
@@ -36,6 +37,7 @@ from streams.gathering import (
     silences_at,
     warm,
 )
+from streams.history import HistoryKeeping
 from streams.metrics import StreamMetrics
 from streams.outages.open_count import OpenOutages
 from streams.progress import AfterRebalance, Progress, Watermark
@@ -59,12 +61,24 @@ class StreamWorker:
         self.app = create_app(config, self.deliveries)
         self.topics = WorkerTopics.declare(self.app, config.topics, config.partitions)
         claim_local_format(config.data_dir / "tables")
-        self.tables = StoreTables(self.app, config.partitions, config.retention, self.metrics, self._fail)
+        kept = config.retention + (HISTORY_MARGIN if config.history_days else 0)
+        self.tables = StoreTables(self.app, config.partitions, kept, self.metrics, self._fail)
+        self.history = (
+            HistoryKeeping(config.retention, config.history_days, self.tables.frozen, self.tables.put_frozen)
+            if config.history_days
+            else None
+        )
         self.fatal: str | None = None  # why the worker stops, when it must
         # How the process is asked to stop: the worker's command makes it shut the server down.
         self.stop_process: Callable[[], None] = lambda: None
         self.progress = Progress()
-        self.routing = Routing(self.app, config.topics.pings, config.canonical_url)
+        self.routing = Routing(
+            self.app,
+            config.topics.pings,
+            config.canonical_url,
+            config.partitions,
+            self.tables.states.changelog_topic.get_topic_name(),
+        )
         self._watermark = Watermark(self.metrics.watermark, self.tables.encoded_states, self._rebalance())
         self.open_outages = OpenOutages(self.tables.encoded_items, self.tables.profile, self._rebalance())
         self.metrics.outages_open.set_function(self.open_outages.count)
@@ -88,6 +102,7 @@ class StreamWorker:
             publishing,
             self.silences,
             config.guard,
+            self.history,
         )
         self.side = ReportProcesses(config.report_processes)
         self._warmed = 0  # processed offsets (summed) when the report processes were last warmed
@@ -175,6 +190,16 @@ class StreamWorker:
     def store_state(self, store_id: str) -> tuple[StoreState, StoreProfile] | None:
         """The state and profile of a store held here; None for one unknown here."""
         return self.tables.looked_up(store_id.encode())
+
+    def store_history(self, store_id: str, now: int, days: int) -> list[DayFigures] | None:
+        """The store's daily history, its last ``days`` dates through ``now``'s; None for a store
+        unknown here, nothing when no history is kept."""
+        found = self.store_state(store_id)
+        if found is None:
+            return None
+        if self.history is None:
+            return []
+        return self.history.history(store_id.encode(), *found, now, days)
 
     def lag(self) -> int:
         """Messages of the partitions held here not processed yet."""

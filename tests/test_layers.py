@@ -20,7 +20,7 @@ LAYERS = [
     ["streams.metrics", "streams.progress"],
     ["streams.faust_internals"],
     ["streams.state"],
-    ["streams.outages", "streams.silences", "streams.sender", "streams.episode_log"],
+    ["streams.outages", "streams.silences", "streams.history", "streams.sender", "streams.episode_log"],
     ["streams.gathering"],
     ["streams.topics", "streams.layout", "streams.app", "streams.routing", "streams.agents"],
     ["streams.worker"],

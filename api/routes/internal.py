@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import GatheringDep, StoresDep, WorkerDep
 from api.params import StoreId
-from api.schemas import ProfileOut, StoreOutages, StoreUptime
+from api.schemas import ProfileOut, StoreHistory, StoreOutages, StoreUptime
 from api.services.gathering import fleet_row_fields, placed_fields
 from streams.engine.units import EARLIEST, LATEST
 
@@ -56,6 +56,11 @@ async def timeline(stores: StoresDep, store_id: StoreId, as_of_us: Instant) -> R
 @router.get("/stores/{store_id}/outages", response_model=StoreOutages)
 async def store_outages(stores: StoresDep, store_id: StoreId, as_of_us: Instant) -> Response:
     return Response(stores.outages_here(store_id, as_of_us), media_type="application/json")
+
+
+@router.get("/stores/{store_id}/history", response_model=StoreHistory)
+async def store_history(stores: StoresDep, store_id: StoreId, as_of_us: Instant, days: int) -> Response:
+    return Response(stores.history_here(store_id, as_of_us, days), media_type="application/json")
 
 
 @router.get("/stores/{store_id}/profile", response_model=ProfileOut)

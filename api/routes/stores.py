@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import StoresDep
 from api.params import StoreId
-from api.schemas import StoreOutages, StoreUptime
+from api.schemas import StoreHistory, StoreOutages, StoreUptime
 from streams.engine.instants import to_instant
 
 router = APIRouter(prefix="/api/stores", tags=["stores"])
+MAX_HISTORY_DAYS = 3_660  # a decade; what is kept (STOREMON_HISTORY_DAYS) bounds the answer
 
 
 @router.get(
@@ -54,3 +55,18 @@ async def store_timeline(
     solid and down hatched, pings, outages outlined, clock changes marked."""
     at = None if as_of is None else to_instant(as_of)
     return Response(await stores.timeline(store_id, at), media_type="image/svg+xml")
+
+
+@router.get(
+    "/{store_id}/history",
+    response_model=StoreHistory,
+    responses={404: {"description": "unknown store"}, 503: {"description": "partitions moving"}},
+)
+async def store_history(
+    store_id: StoreId,
+    stores: StoresDep,
+    days: Annotated[int, Query(ge=1, le=MAX_HISTORY_DAYS, description="local dates through today's")] = 30,
+) -> Response:
+    """The store's daily history: per local date, its business minutes and of them the minutes up and
+    down (exact while the date's pings are kept, then frozen), oldest first."""
+    return Response(await stores.history(store_id, days), media_type="application/json")

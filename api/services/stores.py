@@ -10,10 +10,20 @@ from collections.abc import Callable
 
 from api.errors import UnknownStore
 from api.ports import LocalWorker
-from api.schemas import ClosureEntry, HoursEntry, OutageOut, ProfileOut, StoreOutages, StoreUptime
+from api.schemas import (
+    ClosureEntry,
+    HistoryDay,
+    HoursEntry,
+    OutageOut,
+    ProfileOut,
+    StoreHistory,
+    StoreOutages,
+    StoreUptime,
+)
 from api.services.peers import Peers
 from api.services.timeline import timeline_svg
 from streams.engine import DEFAULT_PROFILE, StoreProfile, StoreState
+from streams.engine.history import DayFigures
 from streams.engine.instants import iso_text, to_datetime
 from streams.engine.outages import store_outages
 from streams.engine.schedule import clock_text
@@ -90,6 +100,27 @@ class RoutedStoreAnswers:
         )
         return body.model_dump_json().encode()
 
+    async def history(self, store_id: str, days: int) -> bytes:
+        """The store's daily history, its last ``days`` local dates through ``now``'s."""
+        at = self._instant(None)
+        return await self.peers.at_owner(
+            store_id,
+            "/history",
+            {"as_of_us": at, "days": days},
+            lambda: self.history_here(store_id, at, days),
+        )
+
+    def history_here(self, store_id: str, as_of: int, days: int) -> bytes:
+        _, profile = self._held(store_id, as_of)
+        found = self.worker.store_history(store_id, as_of, days) or []
+        body = StoreHistory(
+            store_id=store_id,
+            timezone=profile.effective_timezone,
+            as_of=iso_text(as_of),
+            days=[history_day(figures) for figures in found],
+        )
+        return body.model_dump_json().encode()
+
     async def timeline(self, store_id: str, as_of: int | None) -> bytes:
         """The store's week up to ``as_of`` (default: ``now``) as an SVG timeline."""
         return await self._at_owner(store_id, "/timeline.svg", self._instant(as_of), self.timeline_here)
@@ -117,3 +148,14 @@ class RoutedStoreAnswers:
         if at is None:
             raise UnknownStore()
         return at
+
+
+def history_day(figures: DayFigures) -> HistoryDay:
+    business, up, down = figures.minutes
+    return HistoryDay(
+        date=figures.date.isoformat(),
+        business_minutes=business,
+        uptime_minutes=up,
+        downtime_minutes=down,
+        closed=figures.closed,
+    )

@@ -9,6 +9,8 @@ from streams.engine.instants import iso_text
 
 # A ping stamped later than the receiving component's clock allows (``EventTimeGuard``).
 FROM_THE_FUTURE = "from_the_future"
+# A ping on a date of the store's daily history already frozen (``streams.engine.history``).
+TOO_LATE = "too_late"
 
 
 def from_the_future(instant: int, not_after: int) -> str:

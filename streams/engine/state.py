@@ -64,7 +64,7 @@ class StoreState:
             else:
                 times.append(instant)
                 flags.append(is_active)
-        state._prune(retention)
+        state.prune(retention)
         state._recompute(profile)
         return state
 
@@ -77,9 +77,17 @@ class StoreState:
         return self.times[-1] if self.times else None
 
     def add(
-        self, instant: int, is_active: bool, profile: StoreProfile, retention: int = DEFAULT_RETENTION
+        self,
+        instant: int,
+        is_active: bool,
+        profile: StoreProfile,
+        retention: int = DEFAULT_RETENTION,
+        *,
+        prune: bool = True,
     ) -> AddResult:
-        """Insert one ping; work is bounded by the number of kept pings after it."""
+        """Insert one ping; work is bounded by the number of kept pings after it. Without ``prune``
+        the pings that leave the retention stay until ``prune`` is called (a caller that reads
+        them first: the daily history, before it freezes a date)."""
         self.refresh(profile)
         times = self.times
         if times and instant < times[0] < times[-1] - retention:
@@ -104,7 +112,8 @@ class StoreState:
         if k + 1 < len(times):
             following = running + (calendar.business_between(instant, times[k + 1]) if is_active else 0)
             self._shift(k + 1, following - self.up[k + 1])
-        self._prune(retention)
+        if prune:
+            self.prune(retention)
         return AddResult.ADDED
 
     def refresh(self, profile: StoreProfile) -> bool:
@@ -192,7 +201,7 @@ class StoreState:
             for i in range(start, len(up)):
                 up[i] += delta
 
-    def _prune(self, retention: int) -> None:
+    def prune(self, retention: int) -> None:
         """Drop pings before the horizon except the last one, which sets the status at the horizon."""
         times = self.times
         if not times:

@@ -21,17 +21,18 @@ from rocksdict import AccessType, Options, Rdict
 RawTable = faust.types.TableT[bytes, bytes]
 
 
-def read(table: RawTable, key: bytes, partition: int) -> bytes | None:
+def read(table: RawTable, key: bytes, partition: int, *, elsewhere: bool = True) -> bytes | None:
     """``key``'s value, read first from the database of ``partition``, where its store's agent writes.
 
     Outside an event Faust finds a key's partition in an index of the keys it has seen, which has to
     name every store to spare a read of every partition's database (24 MiB for the two tables of
     100,000 stores); the store's partition is known from its id. A key not there (a store unknown
-    here) is looked for as Faust does, in every database held.
+    here) is looked for as Faust does, in every database held, unless not ``elsewhere``: a key that
+    is often missing (a history date never frozen) is read where it would be and nowhere else.
     """
     database = cast(Any, table.data)._dbs.get(partition)
     value: bytes | None = None if database is None else database.get(key)
-    return value if value is not None else table.data.get(key)
+    return value if value is not None or not elsewhere else table.data.get(key)
 
 
 def raw_items(table: RawTable) -> Iterator[tuple[bytes, bytes]]:

@@ -44,6 +44,7 @@ from streams.state.decoded_profiles import DecodedProfiles
 
 STATES_TABLE = "store-states"
 PROFILES_TABLE = "store-profiles"
+HISTORY_TABLE = "store-history"
 # Per partition database. Faust's defaults (a 2 GiB block cache and three 64 MiB write buffers each)
 # let a worker with 16 of them grow past a gigabyte. Reads that miss these caches are served by the
 # operating system's page cache, outside the worker's memory; and what the write buffers hold unflushed,
@@ -53,7 +54,8 @@ STATES_OPTIONS = {
     "max_write_buffer_number": 2,
     "block_cache_size": 4 << 20,
 }
-# A profile is written once per change of hours or zone: a partition's profiles fit in a few MiB.
+# A profile is written once per change of hours or zone, a history date once: a partition's profiles
+# fit in a few MiB, and its history is read a store (or a date) at a time.
 PROFILES_OPTIONS = {
     "write_buffer_size": 2 << 20,
     "max_write_buffer_number": 2,
@@ -164,12 +166,16 @@ class StoreTables:
         metrics: StreamMetrics,
         on_unreadable: Callable[[str], None],
     ) -> None:
+        """``retention``: how long pings are kept (the history keeps them a margin longer)."""
         self.metrics = metrics
         self.partitions = partitions
         self.retention = retention
         self.decoded = DecodedProfiles(KEPT_PROFILES)
         self.profiles = app.Table(
             PROFILES_TABLE, key_type=bytes, value_type=bytes, partitions=partitions, options=PROFILES_OPTIONS
+        )
+        self.history = app.Table(
+            HISTORY_TABLE, key_type=bytes, value_type=bytes, partitions=partitions, options=PROFILES_OPTIONS
         )
         self.states = StateTable(
             app,
@@ -192,7 +198,7 @@ class StoreTables:
     def persisted(self) -> dict[tuple[str, int], tuple[Path, int]]:
         """Each local database with a changelog offset: its changelog partition, path and offset."""
         found = {}
-        for table in (self.states, self.profiles):
+        for table in self._tables:
             topic = table.changelog_topic.get_topic_name()
             for partition in range(self.partitions):
                 offset = persisted_offset(table, partition)
@@ -201,8 +207,12 @@ class StoreTables:
         return found
 
     @property
+    def _tables(self) -> tuple[faust.types.TableT[bytes, bytes], ...]:
+        return (self.states, self.profiles, self.history)
+
+    @property
     def changelog_topics(self) -> list[str]:
-        return [table.changelog_topic.get_topic_name() for table in (self.states, self.profiles)]
+        return [table.changelog_topic.get_topic_name() for table in self._tables]
 
     def _partition(self, key: bytes) -> int:
         """Where the store's state and profile are written: the event's partition while one is being
@@ -277,6 +287,17 @@ class StoreTables:
             self.profiles.pop(key, None)
         else:
             self.profiles[key] = raw
+
+    def frozen(self, key: bytes) -> bytes | None:
+        """A history record (``streams.history``) of the store whose id starts ``key``."""
+        return read(self.history, key, self._partition(key[: key.index(b"\x00")]), elsewhere=False)
+
+    def put_frozen(self, key: bytes, value: bytes | None) -> None:
+        """Write a history record (None: delete one that is there), in its store's partition."""
+        if value is None:
+            del self.history[key]
+        else:
+            self.history[key] = value
 
     def encoded_states(self) -> Iterator[bytes]:
         return (raw for _, raw in raw_items(self.states))

@@ -15,6 +15,7 @@ from api.ports import PartOf
 from api.schemas import ReportListed, ReportStatus
 from api.services.records import ReportRecord
 from streams.engine import DEFAULT_PROFILE, StoreProfile, StoreState, StoreStatus
+from streams.engine.history import DayFigures, store_history
 from streams.engine.outages import Outage
 from streams.engine.silences import Silence
 from streams.gathering import FleetRow, PlacedOutage, PlacedSilence
@@ -86,6 +87,10 @@ class FakeWorker:
         state = self.states.get(store_id)
         return None if state is None else (state, self.profiles.get(store_id, DEFAULT_PROFILE))
 
+    def store_history(self, store_id: str, now: int, days: int) -> list[DayFigures] | None:
+        found = self.store_state(store_id)
+        return None if found is None else store_history(*found, now, days)
+
     def lag(self) -> int:
         return self.pending
 
@@ -136,6 +141,12 @@ class FakeStoreAnswers:
 
     async def timeline(self, store_id: str, as_of: int | None) -> bytes:
         return self.timeline_here(store_id, as_of or 0)
+
+    async def history(self, store_id: str, days: int) -> bytes:
+        return self.history_here(store_id, 0, days)
+
+    def history_here(self, store_id: str, as_of: int, days: int) -> bytes:
+        return self.lookup_here(f"history:{store_id}:{days}", as_of)
 
     def timeline_here(self, store_id: str, as_of: int) -> bytes:
         return self.lookup_here(f"timeline:{store_id}", as_of)

@@ -58,4 +58,4 @@ def test_the_plan_needs_no_cluster_when_the_replication_factor_is_given(
     plan = capsys.readouterr().out
     assert "kafka-topics.sh --bootstrap-server <broker> --create --topic shop-store-states-changelog" in plan
     assert "--topic s-pings --partitions 6 --replication-factor 3 --config cleanup.policy=delete" in plan
-    assert plan.count("--create") == 10
+    assert plan.count("--create") == 11

@@ -44,3 +44,13 @@ def test_internal_routes_check_instants_before_the_service_sees_them(api: Api) -
     assert api.stores.asked == [5] and api.gathering.asked == [5]
     api.gathering.failure = OutsideHorizon("as_of is too far from the watermark")
     assert api.client.get("/api/internal/report-part", params={"as_of_us": 5}).status_code == 422
+
+
+def test_a_history_asks_for_its_days_within_bounds(api: Api) -> None:
+    api.stores.bodies["history:s1:90"] = b'{"store_id":"s1","days":[]}'
+    assert api.client.get("/api/stores/s1/history?days=90").json() == {"store_id": "s1", "days": []}
+    assert api.client.get("/api/stores/s1/history").status_code == 404  # 30 days by default: not held
+    for days in ("0", "3661", "x"):
+        assert api.client.get(f"/api/stores/s1/history?days={days}").status_code == 422, days
+    internal = api.client.get("/api/internal/stores/s1/history?as_of_us=1&days=90")
+    assert internal.status_code == 200

@@ -76,3 +76,28 @@ def test_a_stores_profile_is_its_own_or_the_default() -> None:
     assert "s1" not in held.states  # a profile set before any ping makes the store known
     with pytest.raises(UnknownStore):  # neither pings nor a profile: its lookup is 404 too
         run(held, lambda g: g.stores.profile("s2"))
+
+
+def test_a_stores_history_is_answered_where_it_is_held_in_its_local_dates() -> None:
+    held = worker()
+    held.profiles["s1"] = new_york = StoreProfile("America/New_York")
+    pings = [(LAST - 4 * HOUR, True), (LAST - 3 * HOUR, False), (LAST, True)]
+    held.states["s1"] = StoreState.from_pings(pings, new_york)
+    body = json.loads(run(held, lambda g: g.stores.history("s1", 30)))
+    # as_of 21:30 UTC is 16:30 in New York: the date's 990 minutes, three hours of them down.
+    assert body == {
+        "store_id": "s1",
+        "timezone": "America/New_York",
+        "as_of": "2023-01-23T21:30:00Z",
+        "days": [
+            {
+                "date": "2023-01-23",
+                "business_minutes": 990.0,
+                "uptime_minutes": 810.0,
+                "downtime_minutes": 180.0,
+                "closed": False,
+            }
+        ],
+    }
+    with pytest.raises(UnknownStore):
+        run(held, lambda g: g.stores.history("s2", 30))
