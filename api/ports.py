@@ -16,7 +16,7 @@ from api.schemas import ReportListed, ReportStatus
 from api.services.records import ReportRecord
 from streams.engine import StoreProfile, StoreState, StoreStatus
 from streams.engine.history import DayFigures
-from streams.gathering import FleetRow, PlacedOutage, PlacedSilence
+from streams.gathering import DaySums, FleetRow, PlacedOutage, PlacedSilence
 from streams.progress import Progress
 
 T = TypeVar("T")
@@ -58,6 +58,8 @@ class LocalWorker(Protocol):
     async def silences_part(self, as_of: int) -> tuple[frozenset[int], list[PlacedSilence]]: ...
 
     async def fleet_part(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]: ...
+
+    async def fleet_history_part(self, as_of: int, days: int) -> tuple[frozenset[int], DaySums]: ...
 
     def store_state(self, store_id: str) -> tuple[StoreState, StoreProfile] | None: ...
 
@@ -107,6 +109,8 @@ class Gathering(Protocol):
     async def silences(self, as_of: int) -> list[PlacedSilence]: ...
 
     async def fleet(self, as_of: int) -> list[FleetRow]: ...
+
+    async def fleet_history(self, as_of: int, days: int) -> DaySums: ...
 
 
 # An instant of the group, asked anew each time: its watermark (the latest ping any worker holds), or

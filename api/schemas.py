@@ -120,6 +120,21 @@ class StoreHistory(BaseModel):
     days: list[HistoryDay]  # oldest first, from the date of the store's first ping
 
 
+class FleetHistoryDay(BaseModel):
+    """One UTC date of the fleet: its stores' business minutes, and of them the minutes up and down."""
+
+    date: str
+    business_minutes: float
+    uptime_minutes: float
+    downtime_minutes: float
+    stores: int  # stores with a ping by the date's end (or by as_of)
+
+
+class FleetHistory(BaseModel):
+    as_of: str
+    days: list[FleetHistoryDay]  # oldest first
+
+
 class OutagePage(BaseModel):
     as_of: str
     outages: list[OutageOut]

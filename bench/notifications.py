@@ -24,7 +24,7 @@ from bench.alerts import Receiver, pending
 from bench.harness import run_against_worker
 from bench.stream_throughput import run_once
 from storemon.broker import free_port
-from storemon.local import Deployment
+from storemon.local import Deployment, WorkerProcess
 
 
 async def run(source: Path, partitions: int, root: Path, rounds: int) -> None:
@@ -37,7 +37,7 @@ async def run(source: Path, partitions: int, root: Path, rounds: int) -> None:
                 rates[True].append(await run_notifying(source, partitions, run_root))
             else:
                 os.environ.pop("STOREMON_NOTIFY_URLS", None)
-                rates[False].append(await run_once(source, partitions, run_root))
+                rates[False].append((await run_once(source, partitions, run_root)).rate)
     without, with_ = median(rates[False]), median(rates[True])
     print(f"median of {rounds}: {without:,.0f} pings/s without notifications, {with_:,.0f} with")
     print(f"with notifications: {with_ / without - 1:+.1%} pings/s against without (bar: >= -10%)")
@@ -57,7 +57,7 @@ async def run_notifying(source: Path, partitions: int, root: Path) -> float:
     os.environ["STOREMON_NOTIFY_URLS"] = url  # the worker's environment
     marks: list[float] = []
 
-    async def drained(deployment: Deployment) -> None:
+    async def drained(deployment: Deployment, worker: WorkerProcess) -> None:
         marks.append(time.perf_counter())
         group = f"{deployment.name}-notify-{channel_name(url)}"
         while await pending(deployment, group):
@@ -65,7 +65,7 @@ async def run_notifying(source: Path, partitions: int, root: Path) -> float:
         marks.append(time.perf_counter())
 
     try:
-        rate = await run_once(source, partitions, root, drained)
+        rate = (await run_once(source, partitions, root, drained)).rate
     finally:
         await receiver.stop()
     during = sum(1 for at in received if at <= marks[0])

@@ -17,9 +17,15 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from statistics import median
+from typing import NamedTuple
 
 from bench.harness import changelog_bytes, cpu_seconds, peak_rss_mib, run_against_worker
-from storemon.local import Deployment, local_deployment
+from storemon.local import Deployment, WorkerProcess, local_deployment
+
+
+class ReplayRun(NamedTuple):
+    rate: float  # pings per second, replay start to caught up
+    rss_mib: float  # the worker's peak resident memory
 
 
 async def run(source: Path, partitions: int, root: Path, rounds: int) -> None:
@@ -30,7 +36,8 @@ async def run(source: Path, partitions: int, root: Path, rounds: int) -> None:
         for outages in ("false", "true"):
             os.environ["STOREMON_OUTAGES"] = outages  # the worker's environment is this process's
             print(f"--- round {round_} of {rounds}, outage derivation {'on' if outages == 'true' else 'off'}")
-            rates[outages].append(await run_once(source, partitions, root / f"{round_}-outages-{outages}"))
+            measured = await run_once(source, partitions, root / f"{round_}-outages-{outages}")
+            rates[outages].append(measured.rate)
     off, on = median(rates["false"]), median(rates["true"])
     print(f"median of {rounds}: {off:,.0f} pings/s without outages, {on:,.0f} with")
     print(f"with outages: {on / off - 1:+.1%} pings/s against without (bar: >= -10%)")
@@ -40,9 +47,9 @@ async def run_once(
     source: Path,
     partitions: int,
     root: Path,
-    then: Callable[[Deployment], Awaitable[None]] | None = None,
-) -> float:
-    """pings/s of one replay until the worker caught up; ``then`` runs after, before the worker stops."""
+    then: Callable[[Deployment, WorkerProcess], Awaitable[None]] | None = None,
+) -> ReplayRun:
+    """One replay until the worker caught up; ``then`` runs after, before the worker stops."""
     async with local_deployment(root, partitions=partitions) as (broker, deployment, worker):
         assert broker.process is not None and worker.process is not None
         cpu_before = (
@@ -70,8 +77,8 @@ async def run_once(
         per_ping = changelog / summary.pings
         print(f"worker peak RSS {rss:.0f} MiB; changelog {changelog:,} bytes = {per_ping:.1f} bytes/ping")
         if then is not None:
-            await then(deployment)
-        return summary.pings / elapsed
+            await then(deployment, worker)
+        return ReplayRun(summary.pings / elapsed, rss)
 
 
 def main() -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from replay.parsing import Ping, RowError, parse_closure, parse_hours, parse_ping
 from replay.reader import iter_pings
@@ -18,6 +18,8 @@ from replay.rejects import Rejects
 from replay.source import DataFile, Dataset, FileKind, classify_header
 from streams.contract.rejects import Reject
 from streams.engine import StoreProfile, is_known_timezone
+
+T = TypeVar("T")
 
 CSV_SOURCE = "request body"
 CSV_TYPES = ("text/csv", "text/plain")
@@ -100,21 +102,27 @@ def profile_from_body(
     """A profile from a zone name, ``(day, start_time_local, end_time_local)`` rows and ``(start_date,
     end_date, reason)`` closures, as the files hold them. Unlike a file, a request can be answered: an
     unknown zone is refused, not defaulted."""
-    problems = []
+    problems: list[tuple[str, str, str]] = []
     if timezone is not None and not is_known_timezone(timezone):
         problems.append(("timezone", "unknown_timezone", f"unknown timezone {timezone!r}"))
-    rows = []
-    for index, (day, start, end) in enumerate(hours):
-        try:
-            rows.append(parse_hours(day, start, end))
-        except RowError as error:
-            problems.append((f"hours[{index}]", error.reason, error.detail))
-    closed = []
-    for index, (start, end, reason) in enumerate(closures):
-        try:
-            closed.append(parse_closure(start, end, reason))
-        except RowError as error:
-            problems.append((f"closures[{index}]", error.reason, error.detail))
+    rows = _parsed("hours", hours, parse_hours, problems)
+    closed = _parsed("closures", closures, parse_closure, problems)
     if problems:
         raise ProfileError(problems)
     return StoreProfile(timezone, tuple(rows), tuple(closed))
+
+
+def _parsed(
+    field: str,
+    entries: list[tuple[str, str, str]],
+    parse: Callable[[str, str, str], T],
+    problems: list[tuple[str, str, str]],
+) -> list[T]:
+    """Each entry of ``field`` parsed; each one refused adds ``(field[index], reason, detail)``."""
+    found = []
+    for index, entry in enumerate(entries):
+        try:
+            found.append(parse(*entry))
+        except RowError as error:
+            problems.append((f"{field}[{index}]", error.reason, error.detail))
+    return found

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from replay.parsing import Ping, RowError, parse_closure, parse_hours, parse_ping, parse_store_id
 from replay.partition import Partition
 from replay.source import DataFile, Dataset, FileKind
-from streams.engine import Closure, HoursRow, StoreProfile
+from streams.engine import StoreProfile
+
+T = TypeVar("T")
 
 
 def iter_pings(
@@ -40,30 +43,14 @@ def read_profiles(dataset: Dataset, partition: Partition | None = None) -> dict[
     warning; conflicting timezone rows for one store keep the last and are counted too.
     """
     rejects = dataset.rejects
-    hours: defaultdict[str, list[HoursRow]] = defaultdict(list)
-    for data_file, line, row, store_id in _rows_with_store(dataset, FileKind.HOURS, partition):
-        cols = data_file.columns
-        try:
-            entry = parse_hours(row[cols["day"]], row[cols["start_time_local"]], row[cols["end_time_local"]])
-        except RowError as error:
-            rejects.add(data_file.name, line, error.reason, error.detail, row)
-            continue
-        hours[store_id].append(entry)
+    hours = _parsed_by_store(dataset, FileKind.HOURS, partition, parse_hours, _HOURS_COLUMNS)
     zones: dict[str, str | None] = {}
     for data_file, _, row, store_id in _rows_with_store(dataset, FileKind.TIMEZONES, partition):
         zone = row[data_file.columns["timezone_str"]].strip() or None
         if zones.get(store_id, zone) != zone:
             rejects.warn("conflicting_timezone")
         zones[store_id] = zone
-    closures: defaultdict[str, list[Closure]] = defaultdict(list)
-    for data_file, line, row, store_id in _rows_with_store(dataset, FileKind.CLOSURES, partition):
-        cols = data_file.columns
-        try:
-            closure = parse_closure(row[cols["start_date"]], row[cols["end_date"]], row[cols["reason"]])
-        except RowError as error:
-            rejects.add(data_file.name, line, error.reason, error.detail, row)
-            continue
-        closures[store_id].append(closure)
+    closures = _parsed_by_store(dataset, FileKind.CLOSURES, partition, parse_closure, _CLOSURE_COLUMNS)
     profiles = {}
     for store_id in hours.keys() | zones.keys() | closures.keys():
         profile = StoreProfile(
@@ -75,6 +62,29 @@ def read_profiles(dataset: Dataset, partition: Partition | None = None) -> dict[
             rejects.warn("unknown_timezone")
         profiles[store_id] = profile
     return profiles
+
+
+_HOURS_COLUMNS = ("day", "start_time_local", "end_time_local")
+_CLOSURE_COLUMNS = ("start_date", "end_date", "reason")
+
+
+def _parsed_by_store(
+    dataset: Dataset,
+    kind: FileKind,
+    partition: Partition | None,
+    parse: Callable[[str, str, str], T],
+    columns: tuple[str, str, str],
+) -> defaultdict[str, list[T]]:
+    """Entries of every file of ``kind``, by store: ``parse`` of the row's three ``columns``; a row
+    it refuses is kept in the rejects with its reason."""
+    found: defaultdict[str, list[T]] = defaultdict(list)
+    for data_file, line, row, store_id in _rows_with_store(dataset, kind, partition):
+        first, second, third = (row[data_file.columns[name]] for name in columns)
+        try:
+            found[store_id].append(parse(first, second, third))
+        except RowError as error:
+            dataset.rejects.add(data_file.name, line, error.reason, error.detail, row)
+    return found
 
 
 def _rows_with_store(

@@ -26,15 +26,18 @@ from streams.faust_internals.commits import Deliveries
 from streams.faust_internals.probe import KafkaWatch
 from streams.faust_internals.recovery import restart_if_stalled
 from streams.gathering import (
+    DaySums,
     FleetRow,
     PlacedOutage,
     PlacedSilence,
     ReportProcesses,
     fleet_at,
+    fleet_history_at,
     of_cut,
     outages_at,
     report_part_at,
     silences_at,
+    summed,
     warm,
 )
 from streams.history import HistoryKeeping
@@ -178,6 +181,12 @@ class StreamWorker:
         """Every store held here as the fleet view shows it at ``as_of`` (the gathering sorts them)."""
         partitions, found = await self._part(partial(of_cut, of_slice=fleet_at), as_of)
         return partitions, list(chain.from_iterable(found))
+
+    async def fleet_history_part(self, as_of: int, days: int) -> tuple[frozenset[int], DaySums]:
+        """The stores held here summed per UTC date, the last ``days`` through ``as_of``'s."""
+        read = partial(fleet_history_at, days=days, retention=self.config.retention)
+        partitions, found = await self._part(read, as_of)
+        return partitions, summed(found)
 
     async def _part(self, read: Callable[[Cut, int], T], as_of: int) -> tuple[frozenset[int], list[T]]:
         """The partitions held here and what ``read`` makes of each report process's share of them."""

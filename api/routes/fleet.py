@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import FleetDep, MaxStale
 from api.errors import OutsideHorizon
-from api.schemas import FleetPage, FleetProgress, FleetSummary
+from api.schemas import FleetHistory, FleetPage, FleetProgress, FleetSummary
 from api.services.fleet import DEFAULT_SORT, FleetSort, Standing
 from streams.engine.instants import to_instant
 
@@ -30,6 +30,16 @@ def _instant(as_of: datetime | None) -> int | None:
 async def fleet_summary(fleet: FleetDep, max_stale: MaxStale, as_of: AsOf = None) -> FleetSummary:
     """Stores open now and of those up, down and silent; how last-day and last-week uptime spread."""
     return await fleet.summary(_instant(as_of), max_stale)
+
+
+@router.get("/history")
+async def fleet_history(
+    fleet: FleetDep,
+    max_stale: MaxStale,
+    days: Annotated[int, Query(ge=1, le=400, description="UTC dates through today's")] = 30,
+) -> FleetHistory:
+    """Every store's daily history summed per UTC date: business minutes, and of them up and down."""
+    return await fleet.history(days, max_stale)
 
 
 @router.get("/progress")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -46,6 +47,15 @@ async def silences_part(
 async def fleet_part(gathering: GatheringDep, worker: WorkerDep, as_of_us: Instant) -> dict[str, list[Any]]:
     partitions, rows = await gathering.here(worker.fleet_part, as_of_us)
     return {"partitions": sorted(partitions), "rows": [fleet_row_fields(row) for row in rows]}
+
+
+@router.get("/fleet-history-part")
+async def fleet_history_part(
+    gathering: GatheringDep, worker: WorkerDep, as_of_us: Instant, days: int
+) -> dict[str, Any]:
+    part = partial(worker.fleet_history_part, days=days)
+    partitions, sums = await gathering.here(part, as_of_us)
+    return {"partitions": sorted(partitions), "days": sums}
 
 
 @router.get("/stores/{store_id}/timeline.svg")

@@ -4,18 +4,28 @@ and every store sortable, searchable and paged (``api.services.listings`` keeps 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date, timedelta
 from enum import StrEnum
 from operator import attrgetter
 from typing import Any, Literal
 
 from api.ports import Gathering, GroupInstant, LocalWorker
-from api.schemas import FleetPage, FleetProgress, FleetStore, FleetSummary
+from api.schemas import (
+    FleetHistory,
+    FleetHistoryDay,
+    FleetPage,
+    FleetProgress,
+    FleetStore,
+    FleetSummary,
+)
 from api.services.listings import Listings, Ready, RecentNow, digest, page_of
 from streams.engine.instants import iso_text
 from streams.engine.silences import DEFAULT_SILENCE
+from streams.engine.units import MINUTE
 from streams.gathering import FleetRow
 
 Standing = Literal["closed", "silent", "up", "down"]
+EPOCH = date(1970, 1, 1)
 
 
 class FleetSort(StrEnum):
@@ -81,6 +91,26 @@ class FleetView:
 
     async def _as_of(self, as_of: int | None, max_stale: float) -> int | None:
         return as_of if as_of is not None else await self.now.at_most(max_stale)
+
+    async def history(self, days: int, max_stale: float) -> FleetHistory:
+        """The fleet's last ``days`` UTC dates through ``now``'s: every store's figures summed."""
+        as_of = await self._as_of(None, max_stale)
+        if as_of is None:
+            return FleetHistory(as_of="", days=[])
+        sums = await self.gathering.fleet_history(as_of, days)
+        return FleetHistory(
+            as_of=iso_text(as_of),
+            days=[
+                FleetHistoryDay(
+                    date=(EPOCH + timedelta(days=day)).isoformat(),
+                    business_minutes=round(business / MINUTE, 2),
+                    uptime_minutes=round(up / MINUTE, 2),
+                    downtime_minutes=round((business - up) / MINUTE, 2),
+                    stores=stores,
+                )
+                for day, (business, up, stores) in sorted(sums.items())
+            ],
+        )
 
     async def progress(self) -> FleetProgress:
         """The group's watermark and this worker's lag: what every page shows, cheap to answer."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
@@ -19,7 +20,15 @@ from api.services.peers import Peers
 from streams.engine import UptimeRow
 from streams.engine.outages import Outage
 from streams.engine.silences import Silence
-from streams.gathering import FleetRow, PlacedOutage, PlacedSilence, StoresHeldTwice, merged_report
+from streams.gathering import (
+    DaySums,
+    FleetRow,
+    PlacedOutage,
+    PlacedSilence,
+    StoresHeldTwice,
+    merged_report,
+    summed,
+)
 
 log = logging.getLogger(__name__)
 R = TypeVar("R", PlacedOutage, PlacedSilence, FleetRow)
@@ -77,6 +86,16 @@ class GroupGathering:
             as_of, self.worker.fleet_part, "fleet-part", _rows(fleet_row), _merged_rows, patience
         )
 
+    async def fleet_history(
+        self, as_of: int, days: int, patience: float = LISTING_PATIENCE
+    ) -> dict[int, list[int]]:
+        """Every store in the group summed per UTC date, the last ``days`` through ``as_of``'s:
+        business and up microseconds, and the number of stores."""
+        part = partial(self.worker.fleet_history_part, days=days)
+        return await self._gathered(
+            as_of, part, "fleet-history-part", _day_sums, _summed, patience, {"days": days}
+        )
+
     async def _gathered(
         self,
         as_of: int,
@@ -85,15 +104,17 @@ class GroupGathering:
         decode: Callable[[dict[str, Any]], P],
         merge: Callable[[list[P]], Awaitable[T]],
         patience: float,
+        params: dict[str, int] | None = None,
     ) -> T:
         """Every worker's part at ``as_of`` (this one's from ``part``, the others' bodies from their
-        ``path``), merged; retried while partitions move, for at most ``patience`` seconds."""
+        ``path``, asked with ``params`` too), merged; retried while partitions move, for at most
+        ``patience`` seconds."""
         loop = asyncio.get_running_loop()
         give_up = loop.time() + patience
         failed = 0
         while True:
             try:
-                return await merge(await self._gather(as_of, part, path, decode))
+                return await merge(await self._gather(as_of, part, path, decode, params or {}))
             except (IncompleteCoverage, PeerUnreachable, PartitionsMoving) as error:
                 failed += 1
                 pause = min(float(failed), LONGEST_PAUSE)
@@ -103,13 +124,18 @@ class GroupGathering:
                 await asyncio.sleep(pause)
 
     async def _gather(
-        self, as_of: int, part: PartOf[P], path: str, decode: Callable[[dict[str, Any]], P]
+        self,
+        as_of: int,
+        part: PartOf[P],
+        path: str,
+        decode: Callable[[dict[str, Any]], P],
+        params: dict[str, int],
     ) -> list[P]:
         """Every worker's part, once they are seen to cover every partition exactly once."""
         parts = [await self.here(part, as_of)]
         bodies = await asyncio.gather(
             *(
-                self.peers.get(url, f"/api/internal/{path}", {"as_of_us": as_of})
+                self.peers.get(url, f"/api/internal/{path}", {"as_of_us": as_of, **params})
                 for url in self.peers.others()
             )
         )
@@ -124,6 +150,15 @@ class GroupGathering:
             return await self.side.run(merged_report, [text for texts in parts for text in texts])
         except StoresHeldTwice as error:
             raise IncompleteCoverage(str(error)) from None
+
+
+async def _summed(parts: list[DaySums]) -> DaySums:
+    return summed(parts)
+
+
+def _day_sums(body: dict[str, Any]) -> DaySums:
+    """A peer's fleet history part: its JSON object's keys are the dates' numbers."""
+    return {int(day): sums for day, sums in body["days"].items()}
 
 
 async def _merged_rows(parts: list[list[R]]) -> list[R]:

@@ -14,13 +14,13 @@ from datetime import datetime, time, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from streams.engine import HOUR, StoreProfile, StoreState
+from streams.engine import HOUR, Closure, StoreProfile, StoreState
 from streams.engine.instants import to_datetime, to_instant
 from streams.engine.outages import Outage, store_outages
 
 HOUR_PX = 36
 LANE_PX = 34
-LABEL_PX = 96
+LABEL_PX = 136  # "Mon 23 Jan closed"
 TOP_PX = 26
 WIDTH = LABEL_PX + 25 * HOUR_PX + 150
 # Self-contained, so the SVG reads the same inline in a page and opened on its own.
@@ -39,15 +39,17 @@ def _clock(instant: int, zone: ZoneInfo) -> str:
     return to_datetime(instant).astimezone(zone).strftime("%H:%M")
 
 
-def _lanes(as_of: int, zone: ZoneInfo) -> list[tuple[str, int, int]]:
-    """(local date, UTC start, UTC end) of the seven local days up to the one holding ``as_of``."""
+def _lanes(as_of: int, zone: ZoneInfo, closures: tuple[Closure, ...]) -> list[tuple[str, int, int]]:
+    """(label, UTC start, UTC end) of the seven local days up to the one holding ``as_of``; the label
+    of a date a closure covers says so."""
     today = to_datetime(as_of).astimezone(zone).date()
     lanes = []
     for back in range(6, -1, -1):
         day = today - timedelta(days=back)
         start = to_instant(datetime.combine(day, time(0), tzinfo=zone))
         end = to_instant(datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone))
-        lanes.append((day.strftime("%a %d %b"), start, end))
+        closed = any(closure.start_date <= day <= closure.end_date for closure in closures)
+        lanes.append((day.strftime("%a %d %b") + (" closed" if closed else ""), start, end))
     return lanes
 
 
@@ -73,7 +75,7 @@ def _status_runs(state: StoreState, start: int, end: int) -> list[tuple[int, int
 def timeline_svg(store_id: str, state: StoreState, profile: StoreProfile, as_of: int) -> str:
     zone_name = profile.effective_timezone
     zone = ZoneInfo(zone_name)
-    lanes = _lanes(as_of, zone)
+    lanes = _lanes(as_of, zone, profile.closures)
     outages = store_outages(store_id, state, profile, as_of)
     height = TOP_PX + len(lanes) * (LANE_PX + 10) + 40
     parts = [

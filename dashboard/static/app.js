@@ -288,6 +288,7 @@ function fleetPage() {
   Promise.all([loadSummary(), loadStores()])
     .then(() => performance.mark(USABLE_MARK))
     .catch(showError)
+    .then(() => loadFleetDays().catch(showError))
     .then(loadEpisodes)
     .then(() =>
       follow("/api/events", applyEvent, (state) => {
@@ -322,18 +323,76 @@ function fleetPage() {
   document.getElementById("store-filters").addEventListener("submit", (event) => event.preventDefault());
 }
 
+// ---- daily history ------------------------------------------------------------------------------
+
+// One cell per date: its colour says how much of the date's business time was up, its filled height the
+// same share, a closed date is hatched; its figures are in its title and in text for screen readers.
+function dayCell(day) {
+  const share = day.business_minutes > 0 ? day.uptime_minutes / day.business_minutes : null;
+  const kind = day.closed
+    ? "closed"
+    : share === null
+      ? "none"
+      : share >= 0.995
+        ? "full"
+        : share >= 0.95
+          ? "good"
+          : share >= 0.8
+            ? "fair"
+            : "poor";
+  const said = day.closed
+    ? `${day.date}: closed`
+    : share === null
+      ? `${day.date}: no business hours`
+      : `${day.date}: ${(share * 100).toFixed(1)} % up, ${duration(day.downtime_minutes)} down of ${duration(day.business_minutes)}` +
+        (day.stores ? ` (${day.stores} stores)` : "");
+  const cell = el("li", { class: `day ${kind}`, title: said }, el("span", { class: "sr", text: said }));
+  if (share !== null) cell.style.setProperty("--pct", `${(share * 100).toFixed(1)}%`);
+  return cell;
+}
+
+// Minutes as people read them: "45 min", "7 h 30 min", "3 d 4 h".
+function duration(minutes) {
+  const m = Math.round(minutes);
+  if (m < 60) return `${m} min`;
+  if (m < 24 * 60) return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ""}`;
+  return `${Math.floor(m / 1440)} d ${Math.floor((m % 1440) / 60)} h`;
+}
+
+function uptimeOf(days) {
+  const business = days.reduce((sum, day) => sum + day.business_minutes, 0);
+  const up = days.reduce((sum, day) => sum + day.uptime_minutes, 0);
+  return business > 0 ? `${((up / business) * 100).toFixed(2)} %` : "no business hours";
+}
+
+async function loadFleetDays() {
+  const history = await json("/api/fleet/history?days=30", READY);
+  document.getElementById("fleet-days").replaceChildren(...history.days.map(dayCell));
+}
+
 // ---- store page -------------------------------------------------------------------------------
 
 async function storePage() {
   const id = document.getElementById("store-id").textContent;
   const path = `/api/stores/${encodeURIComponent(id)}`;
   header().catch(showError);
-  const [store, profile, listed, svg] = await Promise.all([
+  const [store, profile, listed, svg, history] = await Promise.all([
     json(path),
     json(`${path}/profile`),
     json(`${path}/outages`),
     api(`${path}/timeline.svg`).then((response) => response.text()),
+    json(`${path}/history?days=90`),
   ]);
+  document.getElementById("days").replaceChildren(...history.days.map(dayCell));
+  document.getElementById("days-summary").textContent = history.days.length
+    ? `Up ${uptimeOf(history.days.slice(-30))} of business time over the last 30 days, ` +
+      `${uptimeOf(history.days)} over the ${history.days.length} days since ${history.days[0].date}.`
+    : "No history yet.";
+  document.getElementById("closures").textContent = profile.closures.length
+    ? profile.closures
+        .map((c) => `${c.start_date}${c.end_date !== c.start_date ? ` to ${c.end_date}` : ""}${c.reason ? ` (${c.reason})` : ""}`)
+        .join("; ")
+    : "none";
   const standing = store.silent_since ? "silent" : store.status === "active" ? "up" : "down";
   document.getElementById("status").replaceChildren(standingBadge(standing));
   document.getElementById("last-ping").textContent = utc(store.last_ping);

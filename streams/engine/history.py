@@ -6,10 +6,11 @@ that crosses midnight), and its figures are the report's arithmetic over them: b
 the calendar (closures included, so a closed date has none) and up time from the state's running
 totals, with the status function's back-fill before the first ping.
 
-A date is exact while the pings it depends on are kept. Once it has left the pings' retention, on the
-store's local calendar and on UTC's (the fleet sums stores per UTC date), it is frozen: its figures
-are written once (``FrozenDay``), and a ping that would change them is refused ``too_late``. Pings
-are kept ``HISTORY_MARGIN`` longer than the retention, so every date not frozen yet can be computed.
+A date is exact while the pings it depends on are kept. Once it has left the pings' retention it is
+frozen: its figures, and the same split by UTC date for the fleet's sums, are written once
+(``FrozenDay``), and a ping that would change them (one before its end) is refused ``too_late``.
+Pings are kept ``HISTORY_MARGIN`` longer than the retention, so every date not frozen yet can be
+computed.
 """
 
 from __future__ import annotations
@@ -23,18 +24,17 @@ from typing import Final, NamedTuple, TextIO
 from streams.engine.profile import StoreProfile
 from streams.engine.state import StoreState
 from streams.engine.units import DAY, HOUR, MINUTE
-from streams.engine.zones import ZoneTimeline, zone_timeline
+from streams.engine.zones import ZoneTimeline
 
 _EPOCH = date(1970, 1, 1)
 DEFAULT_HISTORY_DAYS = 400
 
 # Pings kept past the retention while history is kept: from the last ping before the first date not
-# frozen, which starts at most a day and a clock change before the retention's horizon, on the local
-# calendar or UTC's (whichever is earlier, local offsets reaching a day either way).
-HISTORY_MARGIN: Final = 2 * DAY + 2 * HOUR
-UTC: Final = zone_timeline("UTC")
-_FROZEN = struct.Struct("<qqqqB")
-_LOCAL, _ON_UTC, _CLOSED = 1, 2, 4
+# frozen, the one holding the retention's horizon, which starts at most a day and a clock change
+# before it.
+HISTORY_MARGIN: Final = DAY + 2 * HOUR
+_FROZEN = struct.Struct("<qq?B")  # business, up, closed, UTC parts
+_PART = struct.Struct("<iqq")
 
 HISTORY_HEADER: Final = ("store_id", "date", "business_minutes", "uptime_minutes", "downtime_minutes")
 
@@ -85,78 +85,80 @@ def day_spans(zone: ZoneTimeline, day: int) -> list[tuple[int, int]]:
     return spans
 
 
-def day_figures(
-    state: StoreState, profile: StoreProfile, day: int, now: int, zone: ZoneTimeline | None = None
-) -> DayFigures:
-    """The figures of local date ``day`` up to ``now``, from the state's pings at or before ``now``;
-    with ``zone``, of that zone's date ``day`` (the business time is still the store's own)."""
-    calendar = profile.calendar
+def day_figures(state: StoreState, profile: StoreProfile, day: int, now: int) -> DayFigures:
+    """The figures of local date ``day`` up to ``now``, from the state's pings at or before ``now``."""
     business = up = 0
-    for start, end in day_spans(zone or calendar.zone, day):
+    for start, end in day_spans(profile.calendar.zone, day):
         end = min(end, now)
         if start < end:
-            business += calendar.business_between(start, end)
+            business += profile.calendar.business_between(start, end)
             up += state.active_before(profile, end) - state.active_before(profile, start)
     when = _EPOCH + timedelta(days=day)
     closed = any(c.start_date <= when <= c.end_date for c in profile.closures)
     return DayFigures(day, business, up, closed)
 
 
+def utc_parts(state: StoreState, profile: StoreProfile, start: int, end: int) -> list[UtcPart]:
+    """Business and up time in ``[start, end)``, split at UTC midnights: what the fleet sums per UTC date."""
+    parts = []
+    while start < end:
+        utc_day = start // DAY
+        stop = min(end, (utc_day + 1) * DAY)
+        business = profile.calendar.business_between(start, stop)
+        up = state.active_before(profile, stop) - state.active_before(profile, start)
+        parts.append(UtcPart(utc_day, business, up))
+        start = stop
+    return parts
+
+
 def first_open_day(zone: ZoneTimeline, latest: int, retention: int) -> int:
-    """The first date not frozen for a store whose latest ping is ``latest``: every date before it has
-    left the retention both on the local calendar and on UTC's."""
-    horizon = latest - retention
-    return min(local_day(zone, horizon), horizon // DAY)
+    """The first local date not frozen for a store whose latest ping is ``latest``: every date before
+    it has left the retention."""
+    return local_day(zone, latest - retention)
 
 
-def frozen_until(zone: ZoneTimeline, latest: int, retention: int) -> int:
-    """The instant before which a ping falls on a frozen date, local or UTC, and is refused."""
-    day = first_open_day(zone, latest, retention)
-    spans = day_spans(zone, day) or day_spans(zone, day + 1)  # a date a zone skipped has no instant
-    return max(spans[0][0], day * DAY)
+def day_start(zone: ZoneTimeline, day: int) -> int:
+    """The first instant of local date ``day`` (of the next, for a date a zone skipped)."""
+    spans = day_spans(zone, day) or day_spans(zone, day + 1)
+    return spans[0][0]
+
+
+class UtcPart(NamedTuple):
+    """The part of a local date that falls on one UTC date; microseconds."""
+
+    utc_day: int
+    business: int
+    up: int
 
 
 class FrozenDay(NamedTuple):
-    """A date's figures once frozen: on the store's calendar and on UTC's, None before the date of
-    the store's first ping on that calendar."""
+    """A local date's figures once frozen, and the same split by UTC date (a date spans two or three)."""
 
-    day: int
-    local: DayFigures | None
-    utc: DayFigures | None
+    figures: DayFigures
+    parts: tuple[UtcPart, ...]
 
     def encode(self) -> bytes:
-        local = self.local or DayFigures(self.day, 0, 0, False)
-        utc = self.utc or DayFigures(self.day, 0, 0, False)
-        flags = (
-            (_LOCAL if self.local else 0) | (_ON_UTC if self.utc else 0) | (_CLOSED if local.closed else 0)
-        )
-        return _FROZEN.pack(local.business, local.up, utc.business, utc.up, flags)
+        figures = self.figures
+        head = _FROZEN.pack(figures.business, figures.up, figures.closed, len(self.parts))
+        return head + b"".join(_PART.pack(*part) for part in self.parts)
 
     @classmethod
     def decode(cls, day: int, value: bytes) -> FrozenDay:
-        local_business, local_up, utc_business, utc_up, flags = _FROZEN.unpack(value)
-        return cls(
-            day,
-            DayFigures(day, local_business, local_up, bool(flags & _CLOSED)) if flags & _LOCAL else None,
-            DayFigures(day, utc_business, utc_up, False) if flags & _ON_UTC else None,
-        )
+        business, up, closed, count = _FROZEN.unpack_from(value)
+        parts = tuple(UtcPart(*_PART.unpack_from(value, _FROZEN.size + i * _PART.size)) for i in range(count))
+        return cls(DayFigures(day, business, up, bool(closed)), parts)
 
 
 def frozen_days(state: StoreState, profile: StoreProfile, start: int, stop: int) -> list[FrozenDay]:
-    """Dates ``start`` to ``stop`` (excluded) as they freeze, from the state's pings (kept back to the
-    one before ``start``, or from the store's first ping on)."""
-    zone = profile.calendar.zone
-    first = state.times[0]
-    first_local, first_utc = local_day(zone, first), first // DAY
-    end = state.times[-1]
-    return [
-        FrozenDay(
-            day,
-            day_figures(state, profile, day, end) if day >= first_local else None,
-            day_figures(state, profile, day, end, UTC) if day >= first_utc else None,
-        )
-        for day in range(start, stop)
-    ]
+    """Local dates ``start`` to ``stop`` (excluded) as they freeze, from the state's pings (kept back to
+    the one before ``start``'s first instant, or from the store's first ping on)."""
+    zone, end = profile.calendar.zone, state.times[-1]
+    frozen = []
+    for day in range(start, stop):
+        spans = day_spans(zone, day)
+        parts = tuple(part for a, b in spans for part in utc_parts(state, profile, a, b))
+        frozen.append(FrozenDay(day_figures(state, profile, day, end), parts))
+    return frozen
 
 
 def store_history(state: StoreState, profile: StoreProfile, now: int, days: int) -> list[DayFigures]:

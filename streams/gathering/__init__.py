@@ -8,20 +8,24 @@ with the engine (``reads``), and the worker that gathers merges the sorted parts
 from streams.gathering.merge import StoresHeldTwice, merged_report
 from streams.gathering.processes import ReportProcesses, SideProcess, shares_of
 from streams.gathering.reads import (
+    DaySums,
     FleetRow,
     PlacedOutage,
     PlacedSilence,
     RawStore,
     fleet_at,
+    fleet_history_at,
     of_cut,
     outages_at,
     report_part_at,
     rows_at,
     silences_at,
+    summed,
     warm,
 )
 
 __all__ = [
+    "DaySums",
     "FleetRow",
     "PlacedOutage",
     "PlacedSilence",
@@ -30,6 +34,7 @@ __all__ = [
     "SideProcess",
     "StoresHeldTwice",
     "fleet_at",
+    "fleet_history_at",
     "merged_report",
     "of_cut",
     "outages_at",
@@ -37,5 +42,6 @@ __all__ = [
     "rows_at",
     "shares_of",
     "silences_at",
+    "summed",
     "warm",
 ]

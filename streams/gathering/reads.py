@@ -15,14 +15,16 @@ from functools import lru_cache
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
 from rocksdict import Rdict
 
-from streams.engine import StoreState, UptimeRow, store_status, uptime_row
+from streams.engine import DAY, StoreProfile, StoreState, UptimeRow, store_status, uptime_row
+from streams.engine.history import FrozenDay, UtcPart, day_start, first_open_day, local_day, utc_parts
 from streams.engine.outages import Outage, store_outages
 from streams.engine.silences import Silence, store_silences
 from streams.gathering.secondaries import Secondaries, items
+from streams.history import frozen_key
 from streams.state.cut import Cut
 from streams.state.decoded_profiles import decoded_profile
 
@@ -146,11 +148,89 @@ def of_cut(cut: Cut, as_of: int, of_slice: Callable[[list[RawStore], int], list[
     return found
 
 
+def _reader(cut: Cut) -> Secondaries:
+    """The secondary instances of ``cut``'s databases, those of no other closed."""
+    reader = _secondaries.get(cut.scratch) or _secondaries.setdefault(cut.scratch, Secondaries(cut.scratch))
+    reader.keep_only({path for pair in cut.partitions for path in pair} | set(cut.history))
+    return reader
+
+
 def _caught_up(cut: Cut) -> list[tuple[Rdict | None, Rdict | None]]:
     """Every database of ``cut`` (states, profiles) as the worker has written it so far."""
-    reader = _secondaries.get(cut.scratch) or _secondaries.setdefault(cut.scratch, Secondaries(cut.scratch))
-    reader.keep_only({path for pair in cut.partitions for path in pair})
+    reader = _reader(cut)
     return [(reader.caught_up(states), reader.caught_up(profiles)) for states, profiles in cut.partitions]
+
+
+# Per UTC date (days since 1970-01-01): business and up microseconds, and the stores they sum.
+DaySums = dict[int, list[int]]
+
+
+def fleet_history_at(cut: Cut, as_of: int, days: int, retention: int) -> DaySums:
+    """The stores of ``cut`` summed per UTC date, the last ``days`` through ``as_of``'s: the frozen
+    local dates' UTC parts read from the history databases, the rest computed from the states
+    (``streams.engine.history``). A store counts on the UTC dates its history reaches."""
+    last = as_of // DAY
+    oldest = last - days + 1
+    sums: DaySums = {}
+    reader = _reader(cut)
+    for (states, profiles), history_path in zip(_caught_up(cut), cut.history, strict=True):
+        if states is None:
+            continue
+        frozen = reader.caught_up(history_path)
+        held = {} if profiles is None else dict(items(profiles, cut.hidden))
+        for key, raw in items(states, cut.hidden):
+            state, profile = StoreState.decode(raw), profile_from(held.get(key))
+            if state.times and state.times[0] <= as_of:
+                _add_store(sums, key, state, profile, frozen, range(oldest, last + 1), as_of, retention)
+    return sums
+
+
+def _add_store(
+    sums: DaySums,
+    key: bytes,
+    state: StoreState,
+    profile: StoreProfile,
+    frozen: Rdict | None,
+    utc_days: range,
+    as_of: int,
+    retention: int,
+) -> None:
+    """Add one store's UTC dates in ``utc_days``: its frozen local dates' parts, then the rest."""
+    zone = profile.calendar.zone
+    open_from = first_open_day(zone, state.times[-1], retention)
+    # A local date reaches at most a day either side of the UTC date of the same number.
+    wanted = range(utc_days.start - 1, min(open_from, utc_days.stop + 1))
+    reached: set[int] = set()
+    if frozen is not None and len(wanted):
+        values = cast(list[bytes | None], frozen[[frozen_key(key, day) for day in wanted]])
+        for day, value in zip(wanted, values, strict=True):
+            for part in () if value is None else FrozenDay.decode(day, value).parts:
+                if part.utc_day in utc_days:
+                    _add(sums, part, reached)
+    first_instant = day_start(zone, max(open_from, local_day(zone, state.times[0])))
+    for part in utc_parts(state, profile, max(first_instant, utc_days.start * DAY), as_of):
+        _add(sums, part, reached)
+    for day in reached:
+        sums[day][2] += 1
+
+
+def summed(parts: list[DaySums]) -> DaySums:
+    """Parts of a fleet history added up per date."""
+    total: DaySums = {}
+    for part in parts:
+        for day, figures in part.items():
+            found = total.setdefault(day, [0, 0, 0])
+            for i in range(3):
+                found[i] += figures[i]
+    return total
+
+
+def _add(sums: DaySums, part: UtcPart, reached: set[int]) -> None:
+    """Add one store's part of a UTC date; ``reached`` collects the store's dates, counted once each."""
+    found = sums.setdefault(part.utc_day, [0, 0, 0])
+    found[0] += part.business
+    found[1] += part.up
+    reached.add(part.utc_day)
 
 
 def warm(cut: Cut, as_of: int) -> int:

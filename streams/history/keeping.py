@@ -10,13 +10,13 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
-from streams.engine import DAY, StoreProfile, StoreState
+from streams.engine import StoreProfile, StoreState
 from streams.engine.history import (
     DayFigures,
     FrozenDay,
+    day_start,
     first_open_day,
     frozen_days,
-    frozen_until,
     local_day,
     store_history,
 )
@@ -52,7 +52,8 @@ class HistoryKeeping:
         """The pings that fall on a date already frozen; a store with no ping yet has none."""
         if state.latest is None:
             return []
-        until = frozen_until(profile.calendar.zone, state.latest, self.retention)
+        zone = profile.calendar.zone
+        until = day_start(zone, first_open_day(zone, state.latest, self.retention))
         return [ping for ping in pings if ping[0] < until]
 
     def freeze(self, key: bytes, state: StoreState, profile: StoreProfile, latest_before: int | None) -> int:
@@ -61,16 +62,16 @@ class HistoryKeeping:
         if not state.times:
             return 0
         zone = profile.calendar.zone
-        first = state.times[0]
-        if latest_before is None:
-            start = min(local_day(zone, first), first // DAY)
-        else:
-            start = first_open_day(zone, latest_before, self.retention)
+        # From the store's first date (a young store's is after the retention's horizon), or from
+        # the first one not frozen yet (the state's first ping then lies before it).
+        start = local_day(zone, state.times[0])
+        if latest_before is not None:
+            start = max(start, first_open_day(zone, latest_before, self.retention))
         stop = first_open_day(zone, state.times[-1], self.retention)
         frozen = frozen_days(state, profile, start, stop) if start < stop else []
         for day in frozen:
-            self.write(frozen_key(key, day.day), day.encode())
-            expired = frozen_key(key, day.day - self.days)
+            self.write(frozen_key(key, day.figures.day), day.encode())
+            expired = frozen_key(key, day.figures.day - self.days)
             if self.read(expired) is not None:
                 self.write(expired, None)
         return len(frozen)
@@ -89,7 +90,7 @@ class HistoryKeeping:
         found = []
         for day in range(oldest, min(open_from, last + 1)):
             raw = self.read(frozen_key(key, day))
-            if raw is not None and (local := FrozenDay.decode(day, raw).local) is not None:
-                found.append(local)
+            if raw is not None:
+                found.append(FrozenDay.decode(day, raw).figures)
         recent = store_history(state, profile, now, last - max(oldest, open_from) + 1)
         return found + [figures for figures in recent if figures.day >= open_from]

@@ -13,3 +13,4 @@ class Cut:
     partitions: tuple[tuple[Path, Path], ...]  # per partition: its states' and its profiles' database
     hidden: bytes  # the worker's own bookkeeping key in each database, not a store
     scratch: Path  # where the report process keeps its secondary instances' own files
+    history: tuple[Path, ...] = ()  # per partition likewise: its frozen history dates' database

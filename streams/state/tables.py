@@ -54,12 +54,17 @@ STATES_OPTIONS = {
     "max_write_buffer_number": 2,
     "block_cache_size": 4 << 20,
 }
-# A profile is written once per change of hours or zone, a history date once: a partition's profiles
-# fit in a few MiB, and its history is read a store (or a date) at a time.
+# A profile is written once per change of hours or zone: a partition's profiles fit in a few MiB.
 PROFILES_OPTIONS = {
     "write_buffer_size": 2 << 20,
     "max_write_buffer_number": 2,
     "block_cache_size": 2 << 20,
+}
+# A history date is written once, and read a store's dates at a time: small buffers do.
+HISTORY_OPTIONS = {
+    "write_buffer_size": 512 << 10,
+    "max_write_buffer_number": 2,
+    "block_cache_size": 1 << 20,
 }
 _RETRY_FIRST, _RETRY_MAX = 0.5, 30.0
 # Decoded profiles kept for ingestion. Past this many a replay's stores come round in turn and each
@@ -175,7 +180,7 @@ class StoreTables:
             PROFILES_TABLE, key_type=bytes, value_type=bytes, partitions=partitions, options=PROFILES_OPTIONS
         )
         self.history = app.Table(
-            HISTORY_TABLE, key_type=bytes, value_type=bytes, partitions=partitions, options=PROFILES_OPTIONS
+            HISTORY_TABLE, key_type=bytes, value_type=bytes, partitions=partitions, options=HISTORY_OPTIONS
         )
         self.states = StateTable(
             app,
@@ -307,13 +312,13 @@ class StoreTables:
         return raw_items(self.states)
 
     def cut(self, partitions: frozenset[int], scratch: Path) -> Cut:
-        """Where the states and profiles of ``partitions`` lie, for the report process to read."""
+        """Where the states, profiles and history of ``partitions`` lie, for the report process to read."""
+        held = sorted(partitions)
         return Cut(
-            tuple(
-                (database_path(self.states, p), database_path(self.profiles, p)) for p in sorted(partitions)
-            ),
+            tuple((database_path(self.states, p), database_path(self.profiles, p)) for p in held),
             bookkeeping_key(self.states),
             scratch,
+            tuple(database_path(self.history, p) for p in held),
         )
 
 

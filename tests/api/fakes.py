@@ -14,11 +14,11 @@ from api.errors import DomainError, UnknownReport, UnknownStore
 from api.ports import PartOf
 from api.schemas import ReportListed, ReportStatus
 from api.services.records import ReportRecord
-from streams.engine import DEFAULT_PROFILE, StoreProfile, StoreState, StoreStatus
+from streams.engine import DAY, DEFAULT_PROFILE, StoreProfile, StoreState, StoreStatus
 from streams.engine.history import DayFigures, store_history
 from streams.engine.outages import Outage
 from streams.engine.silences import Silence
-from streams.gathering import FleetRow, PlacedOutage, PlacedSilence
+from streams.gathering import DaySums, FleetRow, PlacedOutage, PlacedSilence
 from streams.progress import Progress
 
 T = TypeVar("T")
@@ -44,6 +44,7 @@ class FakeWorker:
     silences: list[Silence] = field(default_factory=list)  # likewise
     states: dict[str, StoreState] = field(default_factory=dict)
     fleet_rows: list[FleetRow] = field(default_factory=list)
+    day_sums: DaySums = field(default_factory=dict)  # the fleet's history, whatever as_of and days
     pending: int = 0
 
     @property
@@ -82,6 +83,9 @@ class FakeWorker:
 
     async def fleet_part(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]:
         return self.partitions, list(self.fleet_rows)
+
+    async def fleet_history_part(self, as_of: int, days: int) -> tuple[frozenset[int], DaySums]:
+        return self.partitions, dict(self.day_sums)
 
     def store_state(self, store_id: str) -> tuple[StoreState, StoreProfile] | None:
         state = self.states.get(store_id)
@@ -161,6 +165,7 @@ class FakeGathering:
     found: list[PlacedOutage] = field(default_factory=list)
     silent: list[PlacedSilence] = field(default_factory=list)
     fleet_rows: list[FleetRow] = field(default_factory=list)
+    day_sums: DaySums = field(default_factory=dict)
     gatherings: list[int] = field(default_factory=list)
     asked: list[int] = field(default_factory=list)
     failure: DomainError | None = None
@@ -188,6 +193,10 @@ class FakeGathering:
     async def fleet(self, as_of: int) -> list[FleetRow]:
         self.gatherings.append(as_of)
         return list(self.fleet_rows)
+
+    async def fleet_history(self, as_of: int, days: int) -> DaySums:
+        self.gatherings.append(as_of)
+        return {day: sums for day, sums in self.day_sums.items() if day > as_of // DAY - days}
 
 
 @dataclass

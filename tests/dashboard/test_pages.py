@@ -38,8 +38,9 @@ def run_async(work: Coroutine[Any, Any, T]) -> T:
 
 
 def week_dataset(folder: Path) -> Path:
-    """120 ordinary stores with a week of hourly pings up to END, an overnight store in Tokyo, and a
-    store open on Sunday nights in Chicago across the autumn clock change (the specification's C)."""
+    """120 ordinary stores with a week of hourly pings up to END, an overnight store in Tokyo (closed on
+    2 November), and a store open on Sunday nights in Chicago across the autumn clock change (the
+    specification's C)."""
     rng = random.Random(3)
     pings: list[list[str]] = []
     for i in range(120):
@@ -65,7 +66,11 @@ def week_dataset(folder: Path) -> Path:
     pings.append(["s000", "active", f"{END} UTC"])
     hours = [["overnight", day, "22:00", "06:00"] for day in range(7)] + [["fall-back", 6, "00:30", "02:30"]]
     return write_dataset(
-        folder, pings, hours, [["overnight", "Asia/Tokyo"], ["fall-back", "America/Chicago"]]
+        folder,
+        pings,
+        hours,
+        [["overnight", "Asia/Tokyo"], ["fall-back", "America/Chicago"]],
+        [["overnight", "2023-11-02", "2023-11-02", "stocktaking"]],
     )
 
 
@@ -146,6 +151,12 @@ def test_fleet_and_store_pages_show_the_apis_figures_and_draw_the_week(
     expect(page.locator("#count-open")).to_have_text(f"{summary['open_now']:,}")
     expect(page.locator("#now")).to_have_text("2023-11-06 12:00:00 UTC")
     expect(page.locator("#stores tbody tr")).to_have_count(50)
+    fleet_days = api(served, "/api/fleet/history", days="30")["days"]
+    assert fleet_days[0]["date"] == "2023-10-30" and len(fleet_days) == 8
+    expect(page.locator("#fleet-days li")).to_have_count(8)
+    expect(page.locator("#fleet-days li").last).to_have_attribute(
+        "title", re.compile(rf"^2023-11-06: .* \({summary['stores']} stores\)$")
+    )
     assert wcag_violations(page) == []
 
     def shown_ids() -> list[str]:
@@ -182,7 +193,19 @@ def test_fleet_and_store_pages_show_the_apis_figures_and_draw_the_week(
         hours = lane.locator("rect[data-kind=business]").evaluate_all(
             "rects => rects.map(r => r.dataset.startLocal + '-' + r.dataset.endLocal)"
         )
-        assert hours == ["00:00-06:00", "22:00-00:00"]
+        closed = lane.get_attribute("data-day") == "Thu 02 Nov closed"
+        assert hours == ([] if closed else ["00:00-06:00", "22:00-00:00"])
+    expect(page.locator("#closures")).to_have_text("2023-11-02 (stocktaking)")
+    # A cell per local date from its first ping's (1 November in Tokyo) to now's (6 November).
+    history = api(served, "/api/stores/overnight/history", days="90")["days"]
+    cells = page.locator("#days li")
+    expect(cells).to_have_count(len(history))
+    assert [d["date"] for d in history] == [f"2023-11-{day:02d}" for day in range(1, 7)]
+    expect(cells.nth(1)).to_have_class("day closed")
+    expect(cells.nth(1)).to_have_attribute("title", "2023-11-02: closed")
+    worst = min(history, key=lambda d: d["uptime_minutes"] / (d["business_minutes"] or 1))
+    shown = page.locator(f"#days li[title^='{worst['date']}']")
+    expect(shown).to_contain_text(f"{worst['uptime_minutes'] / worst['business_minutes'] * 100:.1f} % up")
     assert page.locator("svg.timeline rect[data-kind=outage]").count() >= 1
     assert page.locator("#store-outages tbody tr").count() == len(
         api(served, "/api/stores/overnight/outages")["outages"]

@@ -160,3 +160,33 @@ def test_an_open_store_is_silent_from_the_instant_its_last_ping_is_the_silence_t
     assert fleet.standing(row, AS_OF + 2 * HOUR, 2 * HOUR) == "silent"
     assert fleet.standing(row, AS_OF + 10 * 60_000_000, 10 * 60_000_000) == "silent"
     assert fleet.standing(row._replace(open_now=False), AS_OF + 3 * HOUR, 2 * HOUR) == "closed"
+
+
+def test_the_fleet_history_sums_per_utc_date_in_minutes_oldest_first(api: Api) -> None:
+    api.gathering.latest = AS_OF
+    today = AS_OF // (24 * HOUR)
+    api.gathering.day_sums = {
+        today: [9 * HOUR, 6 * HOUR, 3],
+        today - 1: [24 * HOUR, 23 * HOUR + 30 * 60_000_000, 2],
+        today - 40: [HOUR, HOUR, 1],  # outside the 30 dates asked
+    }
+    body = api.client.get("/api/fleet/history").json()
+    assert body["as_of"] == "2023-01-25T18:00:00Z"
+    assert body["days"] == [
+        {
+            "date": "2023-01-24",
+            "business_minutes": 1440.0,
+            "uptime_minutes": 1410.0,
+            "downtime_minutes": 30.0,
+            "stores": 2,
+        },
+        {
+            "date": "2023-01-25",
+            "business_minutes": 540.0,
+            "uptime_minutes": 360.0,
+            "downtime_minutes": 180.0,
+            "stores": 3,
+        },
+    ]
+    assert api.client.get("/api/fleet/history?days=0").status_code == 422
+    assert api.client.get("/api/fleet/history?days=401").status_code == 422

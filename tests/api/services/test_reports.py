@@ -18,7 +18,7 @@ from api.services.reports import STALE, ReportService
 from streams.engine import DEFAULT_RETENTION, HOUR, WEEK
 from streams.engine.instants import ClockMode, iso_text, wall_clock
 from streams.engine.units import LATEST
-from streams.gathering import FleetRow, PlacedOutage, PlacedSilence, merged_report
+from streams.gathering import DaySums, FleetRow, PlacedOutage, PlacedSilence, merged_report
 from tests.api.fakes import MemoryReportLog
 
 T = TypeVar("T")
@@ -53,6 +53,9 @@ class StubGathering:
 
     async def fleet(self, as_of: int) -> list[FleetRow]:
         return []
+
+    async def fleet_history(self, as_of: int, days: int) -> DaySums:
+        return {}
 
     async def here(self, part: PartOf[T], as_of: int) -> tuple[frozenset[int], T]:
         return await part(as_of)

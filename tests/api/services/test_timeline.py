@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import date
 
 from api.services.timeline import timeline_svg
-from streams.engine import HoursRow, StoreProfile, StoreState
+from streams.engine import Closure, HoursRow, StoreProfile, StoreState
 from tests.helpers import instant
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -50,3 +51,20 @@ def test_a_day_with_the_autumn_clock_change_is_25_hours_long_and_marked() -> Non
     assert sunday.findall(f"{SVG}rect[@data-kind='down']") and by_day["Sat 04 Nov"].findall(
         f"{SVG}rect[@data-kind='up']"
     )
+
+
+def test_a_closed_date_is_labelled_and_has_no_business_hours() -> None:
+    nights = StoreProfile(
+        "Asia/Tokyo",
+        tuple(HoursRow(d, 22 * 3600, 6 * 3600) for d in range(7)),
+        (Closure(date(2023, 1, 24), date(2023, 1, 24), "inventory"),),
+    )
+    state = StoreState.from_pings([(instant("2023-01-25 17:00"), True)], nights)
+    by_day = {
+        lane.attrib["data-day"]: lane
+        for lane in _lanes(timeline_svg("B", state, nights, instant("2023-01-25 18:13")))
+    }
+    assert _business(by_day["Tue 24 Jan closed"]) == []
+    # The night from the closed Tuesday into Wednesday opens at Wednesday's midnight.
+    assert _business(by_day["Wed 25 Jan"]) == [("00:00", "06:00"), ("22:00", "00:00")]
+    assert _business(by_day["Mon 23 Jan"]) == [("00:00", "06:00"), ("22:00", "00:00")]

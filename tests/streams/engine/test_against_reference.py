@@ -3,74 +3,42 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from streams.engine import DAY, MINUTE, SECOND, Closure, HoursRow, StoreProfile, StoreState, uptime_row
-from tests.helpers import instant
+from streams.engine import DAY, MINUTE, SECOND, StoreState, uptime_row
 from tests.reference import reference_row
-
-ZONES = ["America/New_York", "America/Chicago", "Asia/Tokyo", "UTC", "America/Phoenix", "Australia/Lord_Howe"]
-# Instants near spring and autumn clock changes (both hemispheres) and an ordinary week.
-ANCHORS = [
-    instant(t) // MINUTE
-    for t in ("2023-03-12 08:00", "2023-11-05 07:00", "2023-01-23 12:00", "2023-10-01 00:00")
-]
-
-rows_strategy = st.lists(
-    st.tuples(st.integers(0, 6), st.integers(0, 1439), st.integers(0, 1439)).map(
-        lambda r: (r[0], r[1] * 60, r[2] * 60)
-    ),
-    max_size=4,
+from tests.streams.engine.strategies import (
+    ANCHORS,
+    ZONES,
+    Drawn,
+    closed_dates,
+    closures_strategy,
+    ping_strategy,
+    profile_of,
+    rows_strategy,
+    stores,
 )
-ping_strategy = st.tuples(st.integers(-9 * 1440, 2 * 1440), st.booleans())
-# Closures as (first day, days) from the anchor's UTC date: across the pings' span, so that some start
-# or end on the day of a clock change (every anchor but one is on or next to one).
-closures_strategy = st.lists(st.tuples(st.integers(-10, 2), st.integers(0, 2)), max_size=3)
-
-
-def closed_dates(anchor_minute: int, spans: list[tuple[int, int]]) -> list[tuple[date, date]]:
-    """(first, last) closed dates for ``spans`` drawn by ``closures_strategy``."""
-    day = datetime.fromtimestamp(anchor_minute * 60, UTC).date()
-    return [(day + timedelta(days=first), day + timedelta(days=first + length)) for first, length in spans]
-
-
-def profile_of(
-    zone: str | None, rows: list[tuple[int, int, int]], closed: list[tuple[date, date]] | None = None
-) -> StoreProfile:
-    closures = tuple(Closure(first, last) for first, last in closed or ())
-    return StoreProfile(zone, tuple(HoursRow(*row) for row in rows), closures)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    zone=st.sampled_from(ZONES),
-    rows=rows_strategy,
-    anchor=st.sampled_from(ANCHORS),
+    store=stores(),
     pings=st.lists(ping_strategy, min_size=1, max_size=12),
     as_of_offset=st.integers(-1440, 2 * 1440),
-    closures=closures_strategy,
 )
-def test_report_row_equals_reference(
-    zone: str,
-    rows: list[tuple[int, int, int]],
-    anchor: int,
-    pings: list[tuple[int, bool]],
-    as_of_offset: int,
-    closures: list[tuple[int, int]],
-) -> None:
-    as_of_minute = anchor + as_of_offset
-    minutes = [(anchor + offset, active) for offset, active in pings]
+def test_report_row_equals_reference(store: Drawn, pings: list[tuple[int, bool]], as_of_offset: int) -> None:
+    as_of_minute = store.anchor + as_of_offset
+    minutes = [(store.anchor + offset, active) for offset, active in pings]
     kept = [(m * MINUTE, active) for m, active in minutes if m <= as_of_minute]
     assume(kept)
-    closed = closed_dates(anchor, closures)
-    profile = profile_of(zone, rows, closed)
+    profile = store.profile
     row = uptime_row("s", StoreState.from_pings(kept, profile), profile, as_of_minute * MINUTE)
     assert row is not None
-    expected = reference_row(zone, rows, [(m * 60, a) for m, a in minutes], as_of_minute * 60, closed)
+    minutes_s = [(m * 60, a) for m, a in minutes]
+    expected = reference_row(store.zone, store.rows, minutes_s, as_of_minute * 60, store.closed)
     assert row[1:] == pytest.approx(expected, abs=0.006)
 
 

@@ -23,13 +23,9 @@ from streams.engine import (
 from streams.engine.schedule import Interner
 from tests.helpers import instant
 from tests.reference import is_business
-from tests.streams.engine.test_against_reference import (
-    ANCHORS,
-    ZONES,
-    closed_dates,
-    closures_strategy,
-    profile_of,
-    rows_strategy,
+from tests.streams.engine.strategies import (
+    Drawn,
+    stores,
 )
 
 
@@ -111,25 +107,13 @@ def test_unknown_or_missing_timezone_falls_back_to_chicago() -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    zone=st.sampled_from(ZONES),
-    rows=rows_strategy,
-    anchor=st.sampled_from(ANCHORS),
-    offset=st.integers(-3 * 1440, 3 * 1440),
-    minutes=st.integers(0, 9 * 1440),
-    closures=closures_strategy,
-)
+@given(store=stores(), offset=st.integers(-3 * 1440, 3 * 1440), minutes=st.integers(0, 9 * 1440))
 def test_business_intervals_and_first_business_agree_with_business_time(
-    zone: str,
-    rows: list[tuple[int, int, int]],
-    anchor: int,
-    offset: int,
-    minutes: int,
-    closures: list[tuple[int, int]],
+    store: Drawn, offset: int, minutes: int
 ) -> None:
-    closed = closed_dates(anchor, closures)
-    calendar = profile_of(zone, rows, closed).calendar
-    start = (anchor + offset) * MINUTE
+    zone, rows, closed = store.zone, store.rows, store.closed
+    calendar = store.profile.calendar
+    start = (store.anchor + offset) * MINUTE
     end = start + minutes * MINUTE
     intervals = calendar.business_intervals(start, end)
     assert sum(b - a for a, b in intervals) == calendar.business_between(start, end)

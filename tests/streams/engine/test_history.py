@@ -4,22 +4,20 @@ changes and closures."""
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from streams.engine import DAY, HOUR, MINUTE, SECOND, StoreState
-from streams.engine.history import day_spans, local_day, store_history
+from streams.engine.history import day_spans, local_day, store_history, utc_parts
 from streams.engine.zones import zone_timeline
 from tests.helpers import instant
-from tests.reference import reference_history
-from tests.streams.engine.test_against_reference import (
-    ANCHORS,
-    ZONES,
-    closed_dates,
-    closures_strategy,
+from tests.reference import is_business, merge_pings, reference_history, status_at
+from tests.streams.engine.strategies import (
+    Drawn,
     profile_of,
-    rows_strategy,
+    stores,
 )
 from tests.worked_examples import EXAMPLES
 
@@ -62,28 +60,46 @@ def test_only_the_last_days_asked_for_are_given() -> None:
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    zone=st.sampled_from(ZONES),
-    rows=rows_strategy,
-    anchor=st.sampled_from(ANCHORS),
+    store=stores(),
     pings=st.lists(st.tuples(st.integers(-4 * 1440, 2 * 1440), st.booleans()), min_size=1, max_size=10),
     now_offset=st.integers(-1440, 3 * 1440),
-    closures=closures_strategy,
 )
-def test_history_equals_the_reference(
-    zone: str,
-    rows: list[tuple[int, int, int]],
-    anchor: int,
-    pings: list[tuple[int, bool]],
-    now_offset: int,
-    closures: list[tuple[int, int]],
-) -> None:
-    now = (anchor + now_offset) * MINUTE
-    arrivals = [((anchor + offset) * MINUTE, active) for offset, active in pings]
+def test_history_equals_the_reference(store: Drawn, pings: list[tuple[int, bool]], now_offset: int) -> None:
+    now = (store.anchor + now_offset) * MINUTE
+    arrivals = [((store.anchor + offset) * MINUTE, active) for offset, active in pings]
     assume(any(at <= now for at, _ in arrivals))
-    closed = closed_dates(anchor, closures)
-    profile = profile_of(zone, rows, closed)
+    profile = store.profile
     state = StoreState.from_pings([p for p in arrivals if p[0] <= now], profile, retention=30 * DAY)
     found = store_history(state, profile, now, 400)
-    expected = reference_history(zone, rows, [(at // SECOND, a) for at, a in arrivals], now // SECOND, closed)
+    seconds = [(at // SECOND, a) for at, a in arrivals]
+    expected = reference_history(store.zone, store.rows, seconds, now // SECOND, store.closed)
     assert [(d.date, d.business // MINUTE, d.up // MINUTE) for d in found] == expected
-    assert all(d.closed == any(a <= d.date <= b for a, b in closed) for d in found)
+    assert all(d.closed == any(a <= d.date <= b for a, b in store.closed) for d in found)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    store=stores(),
+    pings=st.lists(st.tuples(st.integers(-4 * 1440, 2 * 1440), st.booleans()), min_size=1, max_size=10),
+    span=st.tuples(st.integers(-5 * 1440, 2 * 1440), st.integers(0, 4 * 1440)),
+)
+def test_utc_parts_split_business_and_up_time_at_utc_midnights(
+    store: Drawn, pings: list[tuple[int, bool]], span: tuple[int, int]
+) -> None:
+    """What the fleet sums per UTC date, against one sample per minute."""
+    profile = store.profile
+    arrivals = [((store.anchor + offset) * MINUTE, active) for offset, active in pings]
+    state = StoreState.from_pings(arrivals, profile, retention=30 * DAY)
+    start = (store.anchor + span[0]) * MINUTE
+    parts = utc_parts(state, profile, start, start + span[1] * MINUTE)
+    zone, merged = ZoneInfo(store.zone), merge_pings([(at // SECOND, a) for at, a in arrivals])
+    expected: dict[int, list[int]] = {}
+    for minute in range(span[1]):
+        instant_s = start // SECOND + minute * 60
+        entry = expected.setdefault(instant_s // 86400, [0, 0])
+        if is_business(zone, store.rows, instant_s, store.closed):
+            entry[0] += 1
+            entry[1] += status_at(merged, instant_s)
+    assert [(p.utc_day, p.business // MINUTE, p.up // MINUTE) for p in parts] == [
+        (day, business, up) for day, (business, up) in sorted(expected.items())
+    ]

@@ -13,13 +13,13 @@ from streams.engine.episodes import EpisodeEvent, episode_changes
 from streams.engine.outages import Outage, may_change_outages, outages_near, store_outages
 from tests.helpers import instant
 from tests.reference import reference_outages
-from tests.streams.engine.test_against_reference import (
+from tests.streams.engine.strategies import (
     ANCHORS,
     ZONES,
-    closed_dates,
-    closures_strategy,
+    Drawn,
     profile_of,
     rows_strategy,
+    stores,
 )
 from tests.worked_examples import EXAMPLES, Example
 
@@ -74,33 +74,23 @@ def test_an_outage_entirely_in_closed_hours_is_not_listed() -> None:
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    zone=st.sampled_from(ZONES),
-    rows=rows_strategy,
-    anchor=st.sampled_from(ANCHORS),
+    store=stores(),
     pings=st.lists(st.tuples(st.integers(-9 * 1440, 2 * 1440), st.booleans()), min_size=1, max_size=14),
     as_of_offset=st.integers(-1440, 2 * 1440),
-    closures=closures_strategy,
 )
 def test_outages_equal_reference_and_add_up_to_the_weeks_downtime(
-    zone: str,
-    rows: list[tuple[int, int, int]],
-    anchor: int,
-    pings: list[tuple[int, bool]],
-    as_of_offset: int,
-    closures: list[tuple[int, int]],
+    store: Drawn, pings: list[tuple[int, bool]], as_of_offset: int
 ) -> None:
-    as_of_minute = anchor + as_of_offset
-    arrivals = [((anchor + offset) * MINUTE, active) for offset, active in pings]
+    as_of_minute = store.anchor + as_of_offset
+    arrivals = [((store.anchor + offset) * MINUTE, active) for offset, active in pings]
     kept = [(at, active) for at, active in arrivals if at <= as_of_minute * MINUTE]
     assume(kept)
-    closed = closed_dates(anchor, closures)
-    profile = profile_of(zone, rows, closed)
+    profile = store.profile
     as_of = as_of_minute * MINUTE
     state = StoreState.from_pings(arrivals, profile, retention=30 * 86400 * SECOND)
     found = store_outages("s", state, profile, as_of)
-    expected = reference_outages(
-        zone, rows, [(at // SECOND, a) for at, a in arrivals], as_of // SECOND, closed
-    )
+    seconds = [(at // SECOND, a) for at, a in arrivals]
+    expected = reference_outages(store.zone, store.rows, seconds, as_of // SECOND, store.closed)
     assert [
         (
             o.started_at // SECOND,

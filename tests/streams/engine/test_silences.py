@@ -11,13 +11,12 @@ from streams.engine import HOUR, MINUTE, SECOND, WEEK, HoursRow, StoreProfile, S
 from streams.engine.silences import Silence, next_silence, silences_near, store_silences
 from tests.helpers import instant
 from tests.reference import reference_silences
-from tests.streams.engine.test_against_reference import (
+from tests.streams.engine.strategies import (
     ANCHORS,
     ZONES,
-    closed_dates,
-    closures_strategy,
-    profile_of,
+    Drawn,
     rows_strategy,
+    stores,
 )
 
 TOKYO_NIGHTS = StoreProfile("Asia/Tokyo", tuple(HoursRow(day, 22 * 3600, 6 * 3600) for day in range(7)))
@@ -82,30 +81,21 @@ minutes = st.integers(-9 * 1440, 2 * 1440)
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    zone=st.sampled_from(ZONES),
-    rows=rows_strategy,
-    anchor=st.sampled_from(ANCHORS),
+    store=stores(),
     pings=st.lists(minutes, min_size=1, max_size=10),
     silence_minutes=st.integers(1, 3 * 1440),
     now_offset=st.integers(-1440, 3 * 1440),
-    closures=closures_strategy,
 )
 def test_silences_equal_the_reference(
-    zone: str,
-    rows: list[tuple[int, int, int]],
-    anchor: int,
-    pings: list[int],
-    silence_minutes: int,
-    now_offset: int,
-    closures: list[tuple[int, int]],
+    store: Drawn, pings: list[int], silence_minutes: int, now_offset: int
 ) -> None:
-    closed = closed_dates(anchor, closures)
-    profile = profile_of(zone, rows, closed)
-    now = (anchor + now_offset) * MINUTE
-    times = sorted({(anchor + offset) * MINUTE for offset in pings})
-    found = store_silences("s", times, profile.calendar, silence_minutes * MINUTE, now, window=30 * WEEK)
+    now = (store.anchor + now_offset) * MINUTE
+    times = sorted({(store.anchor + offset) * MINUTE for offset in pings})
+    silence = silence_minutes * MINUTE
+    found = store_silences("s", times, store.profile.calendar, silence, now, window=30 * WEEK)
+    seconds = [t // SECOND for t in times]
     expected = reference_silences(
-        zone, rows, [t // SECOND for t in times], silence_minutes * 60, now // SECOND, closed
+        store.zone, store.rows, seconds, silence_minutes * 60, now // SECOND, store.closed
     )
     assert [(s.started_at // SECOND, s.last_ping // SECOND, _seconds(s.ended_at)) for s in found] == expected
 

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streams.engine import DAY, HOUR, MINUTE, StoreState
-from streams.engine.history import HISTORY_MARGIN, frozen_until, store_history
+from streams.engine.history import HISTORY_MARGIN, day_start, first_open_day, store_history
 from streams.history import HistoryKeeping, frozen_key
 from tests.helpers import instant
-from tests.streams.engine.test_against_reference import (
+from tests.streams.engine.strategies import (
     ZONES,
     closed_dates,
     closures_strategy,
@@ -96,7 +96,8 @@ def test_a_ping_on_a_frozen_date_is_refused_and_old_dates_are_deleted() -> None:
     # only the last five of them are kept.
     frozen = sorted(int.from_bytes(key[-4:], "big") for key in store.table)
     assert [day - frozen[0] for day in frozen] == [0, 1, 2, 3, 4]
-    until = frozen_until(profile.calendar.zone, store.state.times[-1], RETENTION)
+    zone = profile.calendar.zone
+    until = day_start(zone, first_open_day(zone, store.state.times[-1], RETENTION))
     assert until == instant("2023-01-12T00:00:00")
     store.message([(until - 1, False), (until, False)], profile)
     assert store.refused == [(until - 1, False)]
