@@ -93,9 +93,12 @@ def day_figures(state: StoreState, profile: StoreProfile, day: int, now: int) ->
         if start < end:
             business += profile.calendar.business_between(start, end)
             up += state.active_before(profile, end) - state.active_before(profile, start)
+    return DayFigures(day, business, up, _closed(profile, day))
+
+
+def _closed(profile: StoreProfile, day: int) -> bool:
     when = _EPOCH + timedelta(days=day)
-    closed = any(c.start_date <= when <= c.end_date for c in profile.closures)
-    return DayFigures(day, business, up, closed)
+    return any(c.start_date <= when <= c.end_date for c in profile.closures)
 
 
 def utc_parts(state: StoreState, profile: StoreProfile, start: int, end: int) -> list[UtcPart]:
@@ -152,12 +155,12 @@ class FrozenDay(NamedTuple):
 def frozen_days(state: StoreState, profile: StoreProfile, start: int, stop: int) -> list[FrozenDay]:
     """Local dates ``start`` to ``stop`` (excluded) as they freeze, from the state's pings (kept back to
     the one before ``start``'s first instant, or from the store's first ping on)."""
-    zone, end = profile.calendar.zone, state.times[-1]
+    zone = profile.calendar.zone
     frozen = []
     for day in range(start, stop):
-        spans = day_spans(zone, day)
-        parts = tuple(part for a, b in spans for part in utc_parts(state, profile, a, b))
-        frozen.append(FrozenDay(day_figures(state, profile, day, end), parts))
+        parts = tuple(part for a, b in day_spans(zone, day) for part in utc_parts(state, profile, a, b))
+        business, up = sum(part.business for part in parts), sum(part.up for part in parts)
+        frozen.append(FrozenDay(DayFigures(day, business, up, _closed(profile, day)), parts))
     return frozen
 
 
