@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import random
+from datetime import date
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streams.engine import HOUR, MINUTE, SECOND, WEEK, HoursRow, StoreProfile, StoreState, store_status
+from streams.engine import (
+    HOUR,
+    MINUTE,
+    SECOND,
+    WEEK,
+    Closure,
+    HoursRow,
+    StoreProfile,
+    StoreState,
+    store_status,
+)
 from streams.engine.silences import Silence, next_silence, silences_near, store_silences
 from tests.helpers import instant
 from tests.reference import reference_silences
@@ -148,3 +159,11 @@ def test_a_lookup_says_since_when_a_store_is_silent() -> None:
     assert silent_since(opening - 1, 2 * HOUR) is None
     assert silent_since(opening, 2 * HOUR) == opening
     assert silent_since(opening, None) is None  # not asked
+
+
+def test_a_store_closed_for_a_month_falls_silent_when_it_reopens_not_never() -> None:
+    refit = Closure(date(2023, 1, 30), date(2023, 3, 5), "refit")  # five weeks, Monday to Sunday
+    profile = StoreProfile("America/New_York", NEW_YORK_MONDAYS.hours, (refit,))
+    last_ping = instant("2023-01-27T15:00:00")
+    assert next_silence(profile.calendar, last_ping, 2 * HOUR) == instant("2023-03-06T14:00:00")  # 09:00
+    assert next_silence(NEW_YORK_MONDAYS.calendar, last_ping, 2 * HOUR) == instant("2023-01-30T14:00:00")
