@@ -10,6 +10,7 @@ saying what differs and how to fix it; a weaker replication is logged.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -29,6 +30,8 @@ from streams.topics import Topics
 log = logging.getLogger(__name__)
 
 DEFAULT_REPLICATION = 3
+# Checks of a layout just created, a quarter second apart: brokers learn of new topics within moments.
+CHECK_ATTEMPTS = 40
 COMPACT, DELETE = "compact", "delete"
 # Outage and silence records stay uncompacted for a week, so a listener resuming from a position
 # within it sees every change, not only each one's latest.
@@ -212,7 +215,16 @@ async def check_layout(kafka: KafkaConnection, specs: list[TopicSpec]) -> list[D
 
 
 async def ensure_layout(kafka: KafkaConnection, specs: list[TopicSpec], create: bool = True) -> None:
-    """Make the cluster hold the layout (creating what is missing when ``create``), then check it."""
-    if create:
-        await create_layout(kafka, specs)
-    await check_layout(kafka, specs)
+    """Make the cluster hold the layout (creating what is missing when ``create``), then check it.
+
+    In a cluster of several brokers, the one asked next may not list topics another has just created
+    for a moment: a check right after creating is tried again for a while before it fails."""
+    created = await create_layout(kafka, specs) if create else []
+    for attempt in range(CHECK_ATTEMPTS):
+        try:
+            await check_layout(kafka, specs)
+            return
+        except TopicLayoutError:
+            if not created or attempt == CHECK_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(0.25)

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
+from connectors.kafka import KafkaConnection
 from connectors.kafka.admin import TopicState
-from streams.layout import changelog_topics, differences, plan_text, replication_for, topic_layout
+from streams import layout
+from streams.layout import (
+    TopicLayoutError,
+    changelog_topics,
+    differences,
+    plan_text,
+    replication_for,
+    topic_layout,
+)
 from streams.topics import Topics
 from streams.worker import StreamWorker
 
@@ -71,3 +84,30 @@ def test_the_plan_lists_every_topic_and_the_command_that_creates_it() -> None:
             f"kafka-topics.sh --bootstrap-server <broker> --create --topic {spec.name} --partitions "
             f"{spec.partitions} --replication-factor 3 --config cleanup.policy={spec.cleanup}"
         ) in text
+
+
+def test_a_layout_just_created_is_checked_again_until_the_cluster_lists_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a cluster of several brokers the one asked next may not list a topic just created yet."""
+    checks: list[int] = []
+    missing = TopicLayoutError("topic p-pings is missing")
+
+    async def created(kafka: object, specs: object) -> list[str]:
+        return ["p-pings"]
+
+    async def listed_on_the_third_look(kafka: object, specs: object) -> list[object]:
+        checks.append(1)
+        if len(checks) < 3:
+            raise missing
+        return []
+
+    monkeypatch.setattr(layout, "create_layout", created)
+    monkeypatch.setattr(layout, "check_layout", listed_on_the_third_look)
+    kafka = KafkaConnection(bootstrap="127.0.0.1:1")
+    asyncio.run(layout.ensure_layout(kafka, []))
+    assert len(checks) == 3
+    checks.clear()  # nothing created: a missing topic is missing, at once
+    with pytest.raises(TopicLayoutError):
+        asyncio.run(layout.ensure_layout(kafka, [], create=False))
+    assert len(checks) == 1
