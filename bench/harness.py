@@ -93,7 +93,7 @@ def run_against_worker(
     parser = dataset_parser(description)
     parser.add_argument(f"--{option}", type=int, default=default)
     for name, value in more.items():
-        parser.add_argument(f"--{name}", type=int, default=value)
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=value)
     args = parser.parse_args()
     source = dataset(args.stores, args.days, args.seed)
     with tempfile.TemporaryDirectory(prefix="storemon-bench-") as tmp:

@@ -8,7 +8,7 @@ prints the medians and their ratios (bar: within 10 %). With history kept it the
 endpoint, ``GET /api/stores/{id}/history?days=90`` for stores taken in turn (p50 and p99), and the
 fleet's, ``GET /api/fleet/history?days=30`` (each of ``FLEET_ASKS`` answers).
 
-    python -m bench.history --fleet-only [--stores 100000] [--days 8]
+    python -m bench.history --fleet-only 1 [--stores 100000] [--days 8]
 
 replays once, history kept, and times the fleet's history alone.
 """
