@@ -233,8 +233,7 @@ class Ingest:
         outcomes: Counter[str] = Counter()
         changed = []
         history, latest_before = self.history, state.latest
-        if history is not None:
-            pings = self._too_late(event, pings, state, profile)
+        pings = self._too_late(event, pings, state, profile)
         for instant, active in pings:
             result = state.add(instant, active, profile, self.tables.retention, prune=history is None)
             outcomes[result.value] += 1
