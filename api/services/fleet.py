@@ -4,7 +4,6 @@ and every store sortable, searchable and paged (``api.services.listings`` keeps 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
 from enum import StrEnum
 from operator import attrgetter
 from typing import Any, Literal
@@ -19,13 +18,13 @@ from api.schemas import (
     FleetSummary,
 )
 from api.services.listings import Listings, Ready, RecentNow, digest, page_of
+from streams.engine.history import day_date
 from streams.engine.instants import iso_text
 from streams.engine.silences import DEFAULT_SILENCE
 from streams.engine.units import MINUTE
 from streams.gathering import FleetRow
 
 Standing = Literal["closed", "silent", "up", "down"]
-EPOCH = date(1970, 1, 1)
 
 
 class FleetSort(StrEnum):
@@ -102,7 +101,7 @@ class FleetView:
             as_of=iso_text(as_of),
             days=[
                 FleetHistoryDay(
-                    date=(EPOCH + timedelta(days=day)).isoformat(),
+                    date=day_date(day).isoformat(),
                     business_minutes=round(business / MINUTE, 2),
                     uptime_minutes=round(up / MINUTE, 2),
                     downtime_minutes=round((business - up) / MINUTE, 2),

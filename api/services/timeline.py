@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from streams.engine import HOUR, Closure, StoreProfile, StoreState
+from streams.engine import HOUR, StoreProfile, StoreState
 from streams.engine.instants import to_datetime, to_instant
 from streams.engine.outages import Outage, store_outages
 
@@ -39,7 +39,7 @@ def _clock(instant: int, zone: ZoneInfo) -> str:
     return to_datetime(instant).astimezone(zone).strftime("%H:%M")
 
 
-def _lanes(as_of: int, zone: ZoneInfo, closures: tuple[Closure, ...]) -> list[tuple[str, int, int]]:
+def _lanes(as_of: int, zone: ZoneInfo, profile: StoreProfile) -> list[tuple[str, int, int]]:
     """(label, UTC start, UTC end) of the seven local days up to the one holding ``as_of``; the label
     of a date a closure covers says so."""
     today = to_datetime(as_of).astimezone(zone).date()
@@ -48,8 +48,7 @@ def _lanes(as_of: int, zone: ZoneInfo, closures: tuple[Closure, ...]) -> list[tu
         day = today - timedelta(days=back)
         start = to_instant(datetime.combine(day, time(0), tzinfo=zone))
         end = to_instant(datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone))
-        closed = any(closure.start_date <= day <= closure.end_date for closure in closures)
-        lanes.append((day.strftime("%a %d %b") + (" closed" if closed else ""), start, end))
+        lanes.append((day.strftime("%a %d %b") + (" closed" if profile.closed_on(day) else ""), start, end))
     return lanes
 
 
@@ -75,7 +74,7 @@ def _status_runs(state: StoreState, start: int, end: int) -> list[tuple[int, int
 def timeline_svg(store_id: str, state: StoreState, profile: StoreProfile, as_of: int) -> str:
     zone_name = profile.effective_timezone
     zone = ZoneInfo(zone_name)
-    lanes = _lanes(as_of, zone, profile.closures)
+    lanes = _lanes(as_of, zone, profile)
     outages = store_outages(store_id, state, profile, as_of)
     height = TOP_PX + len(lanes) * (LANE_PX + 10) + 40
     parts = [

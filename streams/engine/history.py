@@ -49,7 +49,7 @@ class DayFigures(NamedTuple):
 
     @property
     def date(self) -> date:
-        return _EPOCH + timedelta(days=self.day)
+        return day_date(self.day)
 
     @property
     def minutes(self) -> tuple[float, float, float]:
@@ -93,12 +93,12 @@ def day_figures(state: StoreState, profile: StoreProfile, day: int, now: int) ->
         if start < end:
             business += profile.calendar.business_between(start, end)
             up += state.active_before(profile, end) - state.active_before(profile, start)
-    return DayFigures(day, business, up, _closed(profile, day))
+    return DayFigures(day, business, up, profile.closed_on(day_date(day)))
 
 
-def _closed(profile: StoreProfile, day: int) -> bool:
-    when = _EPOCH + timedelta(days=day)
-    return any(c.start_date <= when <= c.end_date for c in profile.closures)
+def day_date(day: int) -> date:
+    """The date of day number ``day`` (days since 1970-01-01)."""
+    return _EPOCH + timedelta(days=day)
 
 
 def utc_parts(state: StoreState, profile: StoreProfile, start: int, end: int) -> list[UtcPart]:
@@ -160,7 +160,7 @@ def frozen_days(state: StoreState, profile: StoreProfile, start: int, stop: int)
     for day in range(start, stop):
         parts = tuple(part for a, b in day_spans(zone, day) for part in utc_parts(state, profile, a, b))
         business, up = sum(part.business for part in parts), sum(part.up for part in parts)
-        frozen.append(FrozenDay(DayFigures(day, business, up, _closed(profile, day)), parts))
+        frozen.append(FrozenDay(DayFigures(day, business, up, profile.closed_on(day_date(day))), parts))
     return frozen
 
 

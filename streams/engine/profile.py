@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 from weakref import WeakValueDictionary
 
 from streams.engine.calendar import BusinessCalendar
@@ -31,6 +32,10 @@ class StoreProfile:
         closed = closed_spans(self.closures)
         object.__setattr__(self, "calendar", _calendar(zone, hours, closed))
         object.__setattr__(self, "fingerprint", _fingerprint(zone, hours, closed))
+
+    def closed_on(self, day: date) -> bool:
+        """Whether one of the store's closures covers local date ``day``."""
+        return any(closure.start_date <= day <= closure.end_date for closure in self.closures)
 
     @property
     def timezone_known(self) -> bool:
