@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from alerts.feed import Notice, Position
 from api.schemas import ReportListed, ReportStatus
@@ -44,6 +44,10 @@ class LocalWorker(Protocol):
         ...
 
     def watermark(self) -> int | None: ...
+
+    def version(self) -> str:
+        """Changes whenever what this worker holds may have changed (it processed a message)."""
+        ...
 
     def lookup(self, store_id: str, as_of: int) -> StoreStatus | None: ...
 
@@ -117,6 +121,21 @@ class Gathering(Protocol):
 # ``now`` (the watermark or the wall clock, ``streams.engine.instants.present``), the default instant
 # of every answer.
 GroupInstant = Callable[[], Coroutine[Any, Any, int | None]]
+
+
+class Moment(NamedTuple):
+    """An instant of the group and the version of its state then: what a gathering is kept under.
+
+    Pings at or before the watermark (a late store, a correction) change what a gathering would
+    find without moving the instant; the version moves with every message any worker processes.
+    """
+
+    instant: int
+    version: str
+
+
+# ``now`` of the group with its state's version (``api.services.peers.Peers.moment``).
+GroupMoment = Callable[[], Coroutine[Any, Any, Moment | None]]
 
 
 class StoreAnswers(Protocol):

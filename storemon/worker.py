@@ -141,9 +141,9 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
     )
 
     # The dashboard's listings, kept ready at ``now`` in the background.
-    outages = OutageListing(gathering, peers.now)
-    silences = SilenceListing(gathering, peers.now)
-    fleet = FleetView(gathering, peers.now, streams, settings.silence)
+    outages = OutageListing(gathering, peers.moment)
+    silences = SilenceListing(gathering, peers.moment)
+    fleet = FleetView(gathering, peers.moment, streams, settings.silence)
     publisher = Publisher(kafka, linger_ms=1)  # live input waits on its acknowledgement
     intake = Intake(
         publisher,

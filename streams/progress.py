@@ -25,6 +25,10 @@ class Progress:
     def advance(self, topic: str, partition: int, offset: int) -> None:
         self.next_offsets.setdefault(topic, {})[partition] = offset + 1
 
+    def processed(self) -> int:
+        """The next offsets summed: grows with every message processed by this process."""
+        return sum(offset for offsets in self.next_offsets.values() for offset in offsets.values())
+
 
 class AfterRebalance:
     """True once per consumer generation, as soon as the tables have settled: the moment to read

@@ -8,6 +8,7 @@ API sees.
 from __future__ import annotations
 
 import logging
+import secrets
 import shutil
 from collections.abc import Callable
 from functools import partial
@@ -108,6 +109,7 @@ class StreamWorker:
             self.history,
         )
         self.side = ReportProcesses(config.report_processes)
+        self._epoch = secrets.token_hex(4)
         self._warmed = 0  # processed offsets (summed) when the report processes were last warmed
 
     def _rebalance(self) -> AfterRebalance:
@@ -119,6 +121,10 @@ class StreamWorker:
 
     def watermark(self) -> int | None:
         return self._watermark.value()
+
+    def version(self) -> str:
+        """This process (a restart starts counting again) and how much it has processed."""
+        return f"{self._epoch}:{self.progress.processed()}"
 
     def now(self) -> int | None:
         """``now`` as this worker knows it: its watermark, or the wall clock (``config.clock``)."""
@@ -158,9 +164,7 @@ class StreamWorker:
         """Catch the report processes up with what was ingested since the last time
         (``streams.gathering.warm``), so that the first gathering after a replay or a restart does not
         do it all."""
-        processed = sum(
-            offset for offsets in self.progress.next_offsets.values() for offset in offsets.values()
-        )
+        processed = self.progress.processed()
         if processed == self._warmed or not self.settled:
             return
         self._warmed = processed

@@ -19,8 +19,8 @@ router = APIRouter(prefix="/api/internal", tags=["internal"], include_in_schema=
 
 
 @router.get("/watermark")
-async def watermark(worker: WorkerDep) -> dict[str, int | None]:
-    return {"watermark_us": worker.watermark()}
+async def watermark(worker: WorkerDep) -> dict[str, int | str | None]:
+    return {"watermark_us": worker.watermark(), "version": worker.version()}
 
 
 @router.get("/report-part")

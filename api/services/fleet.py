@@ -8,7 +8,7 @@ from enum import StrEnum
 from operator import attrgetter
 from typing import Any, Literal
 
-from api.ports import Gathering, GroupInstant, LocalWorker
+from api.ports import Gathering, GroupMoment, LocalWorker, Moment
 from api.schemas import (
     FleetHistory,
     FleetHistoryDay,
@@ -17,7 +17,7 @@ from api.schemas import (
     FleetStore,
     FleetSummary,
 )
-from api.services.listings import Listings, Ready, RecentNow, digest, page_of
+from api.services.listings import Listings, MomentOf, Ready, RecentNow, digest, page_of
 from streams.engine.history import day_date
 from streams.engine.instants import iso_text
 from streams.engine.silences import DEFAULT_SILENCE
@@ -67,38 +67,38 @@ def _sort_key(sort: FleetSort) -> attrgetter[Any]:
 
 class FleetView:
     def __init__(
-        self, gathering: Gathering, now: GroupInstant, worker: LocalWorker, silence: int = DEFAULT_SILENCE
+        self, gathering: Gathering, now: GroupMoment, worker: LocalWorker, silence: int = DEFAULT_SILENCE
     ) -> None:
         self.gathering = gathering
         self.worker = worker
         self.silence = silence
         self.now = Ready(RecentNow(now), self._warm)
-        self.rows: Listings[int, FleetRow] = Listings(self.gathering.fleet)
-        self.ordered: Listings[tuple[int, FleetSort, bool], FleetRow] = Listings(self._order, kept=8)
+        self.rows: Listings[Moment, FleetRow] = Listings(self._gather)
+        self.ordered: Listings[tuple[Moment, FleetSort, bool], FleetRow] = Listings(self._order, kept=8)
         # One summary per gathering (a list of one): counting 100,000 rows takes a tenth of a second.
-        self.counted: Listings[int, FleetSummary] = Listings(self._count)
+        self.counted: Listings[Moment, FleetSummary] = Listings(self._count)
 
-    async def _warm(self, as_of: int) -> None:
-        """The fleet at ``as_of`` in the fleet page's first order (which gathers it), and its summary."""
-        await self.ordered.at((as_of, DEFAULT_SORT, True))
-        await self.counted.at(as_of)
+    async def _warm(self, at: Moment) -> None:
+        """The fleet at ``at`` in the fleet page's first order (which gathers it), and its summary."""
+        await self.ordered.at((at, DEFAULT_SORT, True))
+        await self.counted.at(at)
 
-    async def _order(self, key: tuple[int, FleetSort, bool]) -> list[FleetRow]:
-        as_of, sort, descending = key
+    async def _gather(self, at: Moment) -> list[FleetRow]:
+        return await self.gathering.fleet(at.instant)
+
+    async def _order(self, key: tuple[Moment, FleetSort, bool]) -> list[FleetRow]:
+        at, sort, descending = key
         # The rows come sorted by id, and a sort keeps ties in order (reversed too): ties stay by id.
-        return sorted(await self.rows.at(as_of), key=_sort_key(sort), reverse=descending)
-
-    async def _as_of(self, as_of: int | None, max_stale: float) -> int | None:
-        return as_of if as_of is not None else await self.now.at_most(max_stale)
+        return sorted(await self.rows.at(at), key=_sort_key(sort), reverse=descending)
 
     async def history(self, days: int, max_stale: float) -> FleetHistory:
         """The fleet's last ``days`` UTC dates through ``now``'s: every store's figures summed."""
-        as_of = await self._as_of(None, max_stale)
-        if as_of is None:
+        at = await self.now.at_most(max_stale)
+        if at is None:
             return FleetHistory(as_of="", days=[])
-        sums = await self.gathering.fleet_history(as_of, days)
+        sums = await self.gathering.fleet_history(at.instant, days)
         return FleetHistory(
-            as_of=iso_text(as_of),
+            as_of=iso_text(at.instant),
             days=[
                 FleetHistoryDay(
                     date=day_date(day).isoformat(),
@@ -114,17 +114,17 @@ class FleetView:
     async def progress(self) -> FleetProgress:
         """The group's watermark and this worker's lag: what every page shows, cheap to answer."""
         at = await self.now.recent()
-        return FleetProgress(as_of="" if at is None else iso_text(at), lag_messages=self.worker.lag())
+        return FleetProgress(as_of="" if at is None else iso_text(at.instant), lag_messages=self.worker.lag())
 
     async def summary(self, as_of: int | None, max_stale: float = 0.0) -> FleetSummary:
         """The fleet at ``as_of``; by default at the watermark, or the ready gathering when it is at
         most ``max_stale`` seconds old."""
-        at = await self._as_of(as_of, max_stale)
+        at = await MomentOf(self.now, max_stale)(as_of)
         counted = fleet_summary(None, [], self.silence) if at is None else (await self.counted.at(at))[0]
         return counted.model_copy(update={"lag_messages": self.worker.lag()})
 
-    async def _count(self, as_of: int) -> list[FleetSummary]:
-        return [fleet_summary(as_of, await self.rows.at(as_of), self.silence)]
+    async def _count(self, at: Moment) -> list[FleetSummary]:
+        return [fleet_summary(at.instant, await self.rows.at(at), self.silence)]
 
     async def stores(
         self,
@@ -141,7 +141,7 @@ class FleetView:
         default ``as_of`` as for ``summary``."""
         needle = (search or "").casefold()
 
-        async def admitted(at: int) -> list[FleetRow]:
+        async def admitted(at: Moment) -> list[FleetRow]:
             rows = await self.ordered.at((at, sort, descending))
             if not needle and only is None:
                 return rows
@@ -149,18 +149,18 @@ class FleetView:
                 row
                 for row in rows
                 if needle in row.store_id.casefold()
-                and (only is None or standing(row, at, self.silence) == only)
+                and (only is None or standing(row, at.instant, self.silence) == only)
             ]
 
         filters = digest(sort, descending, search, only)
-        page = await page_of(admitted, lambda: self.now.at_most(max_stale), as_of, cursor, filters, limit)
+        page = await page_of(admitted, MomentOf(self.now, max_stale), as_of, cursor, filters, limit)
         if page is None:
             return FleetPage(as_of="", total=0, offset=0, stores=[], next_cursor=None, previous_cursor=None)
         return FleetPage(
-            as_of=iso_text(page.as_of),
+            as_of=iso_text(page.at.instant),
             total=page.total,
             offset=page.offset,
-            stores=[_shown(row, page.as_of, self.silence) for row in page.items],
+            stores=[_shown(row, page.at.instant, self.silence) for row in page.items],
             next_cursor=page.next_cursor,
             previous_cursor=page.previous_cursor,
         )

@@ -1,10 +1,10 @@
 """Listings gathered from the whole group, kept while they are read, and cursors that page through them.
 
-Listings (outages, the fleet's stores) are gathered at one ``as_of`` and kept while they are read, so
-paging reads one listing however the stream moves meanwhile: a cursor names its ``as_of``, its
-position and a digest of the filters it was made for, and the next page is a slice of the same list.
-A gathering at ``now`` is kept ready in the background (``Ready``) for readers that accept an
-answer a few seconds old.
+Listings (outages, the fleet's stores) are gathered at one moment (an instant and the version of the
+group's state then) and kept while they are read, so paging reads one listing however the stream
+moves meanwhile: a cursor names its moment, its position and a digest of the filters it was made
+for, and the next page is a slice of the same list. A gathering at ``now`` is kept ready in the
+background (``Ready``) for readers that accept an answer a few seconds old.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from api.errors import BadCursor
+from api.ports import GroupMoment, Moment
 from api.services.repeating import repeating
 
 K = TypeVar("K", bound=Hashable)
@@ -65,7 +66,8 @@ class Listings(Generic[K, T]):
 
 
 class RecentNow:
-    """``now`` of the group as the default ``as_of`` of listings, the same for ``fresh`` seconds.
+    """``now`` of the group (with its state's version) as the default of listings, the same for
+    ``fresh`` seconds.
 
     While pings stream in (or the wall clock runs) ``now`` moves all the time; listings asked for
     "now" within a few seconds of each other then share one gathering instead of each making its own.
@@ -73,16 +75,16 @@ class RecentNow:
 
     def __init__(
         self,
-        now: Callable[[], Coroutine[Any, Any, int | None]],
+        now: GroupMoment,
         fresh: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.now = now
         self.fresh = fresh
         self.clock = clock
-        self._known: tuple[float, int] | None = None
+        self._known: tuple[float, Moment] | None = None
 
-    async def __call__(self) -> int | None:
+    async def __call__(self) -> Moment | None:
         now = self.clock()
         if self._known is not None and now - self._known[0] < self.fresh:
             return self._known[1]
@@ -98,15 +100,16 @@ class Ready:
 
     Gathering the whole group costs about what a report does: too long to wait for on a page load,
     and while pings stream in ``now`` moves with nearly every one. ``refresh`` runs every few
-    seconds and gathers (``warm``) at ``now`` of the moment, but only while such readers keep
-    asking (the last within ``idle`` seconds), and never sooner after a gathering than twice the time
-    it took: at most a third of the report processes' time goes to keeping listings ready.
+    seconds and gathers (``warm``) at ``now`` of the moment (a new state version at the same
+    instant is a new gathering), but only while such readers keep asking (the last within ``idle``
+    seconds), and never sooner after a gathering than twice the time it took: at most a third of the
+    report processes' time goes to keeping listings ready.
     """
 
     def __init__(
         self,
         recent: RecentNow,
-        warm: Callable[[int], Coroutine[Any, Any, object]],
+        warm: Callable[[Moment], Coroutine[Any, Any, object]],
         idle: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -114,14 +117,14 @@ class Ready:
         self.warm = warm
         self.idle = idle
         self.clock = clock
-        self._newest: tuple[float, int] | None = None  # when its instant was read, and the instant
+        self._newest: tuple[float, Moment] | None = None  # when its moment was read, and the moment
         self._asked = -math.inf  # when a reader last accepted a stale answer
         self._rest_until = -math.inf
-        self._running: asyncio.Task[int | None] | None = None
+        self._running: asyncio.Task[Moment | None] | None = None
 
-    async def at_most(self, max_stale: float) -> int | None:
-        """ "Now" for a reader that accepts ``max_stale`` seconds: the newest gathering's instant when
-        its instant is that fresh, else a gathering's at ``now`` (``recent`` for a reader that
+    async def at_most(self, max_stale: float) -> Moment | None:
+        """ "Now" for a reader that accepts ``max_stale`` seconds: the newest gathering's moment when
+        it is that fresh, else a gathering's at ``now`` (``recent`` for a reader that
         accepts nothing stale)."""
         if max_stale <= 0:
             return await self.recent()
@@ -138,18 +141,18 @@ class Ready:
         if now - self._asked <= self.idle and now >= self._rest_until:
             await self._gather()
 
-    async def _gather(self) -> int | None:
+    async def _gather(self) -> Moment | None:
         """One gathering at ``now`` however many ask at once (a page asks for several views)."""
         if self._running is None or self._running.done():
             self._running = asyncio.get_running_loop().create_task(self._gather_once())
         return await asyncio.shield(self._running)
 
-    async def _gather_once(self) -> int | None:
+    async def _gather_once(self) -> Moment | None:
         started = self.clock()
         latest = await self.recent.now()
         if latest is not None:
             await self.warm(latest)
-            if self._newest is None or latest >= self._newest[1]:
+            if self._newest is None or latest.instant >= self._newest[1].instant:
                 self._newest = (started, latest)
         finished = self.clock()
         self._rest_until = finished + 2 * (finished - started)
@@ -162,7 +165,7 @@ class Ready:
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    as_of: int
+    at: Moment
     offset: int
     items: list[T]
     total: int  # items the filters admit, on every page
@@ -171,32 +174,33 @@ class Page(Generic[T]):
 
 
 async def page_of(
-    listing: Callable[[int], Coroutine[Any, Any, list[T]]],
-    default_as_of: Callable[[], Coroutine[Any, Any, int | None]],
+    listing: Callable[[Moment], Coroutine[Any, Any, list[T]]],
+    moment_of: Callable[[int | None], Coroutine[Any, Any, Moment | None]],
     as_of: int | None,
     cursor: str | None,
     filters: str,
     limit: int,
 ) -> Page[T] | None:
-    """A page of ``listing(as_of)``: from the cursor's position and instant, else from the start at
-    ``as_of`` (default: ``default_as_of()``); None when there is no instant yet (no pings seen)."""
+    """A page of ``listing`` at a moment: the cursor's, from its position, else ``moment_of(as_of)``
+    from the start; None when there is no instant yet (no pings seen)."""
     offset = 0
     if cursor is not None:
-        as_of, offset = read_cursor(cursor, filters)
-    if as_of is None:
-        as_of = await default_as_of()
-        if as_of is None:
+        at, offset = read_cursor(cursor, filters)
+    else:
+        found = await moment_of(as_of)
+        if found is None:
             return None
-    items = await listing(as_of)
+        at = found
+    items = await listing(at)
     chosen = items[offset : offset + limit]
     following = offset + len(chosen)
     return Page(
-        as_of,
+        at,
         offset,
         chosen,
         len(items),
-        make_cursor(as_of, following, filters) if following < len(items) else None,
-        make_cursor(as_of, max(0, offset - limit), filters) if offset else None,
+        make_cursor(at, following, filters) if following < len(items) else None,
+        make_cursor(at, max(0, offset - limit), filters) if offset else None,
     )
 
 
@@ -204,42 +208,61 @@ def digest(*filters: object) -> str:
     return hashlib.blake2b("|".join(map(str, filters)).encode(), digest_size=6).hexdigest()
 
 
-def make_cursor(as_of: int, offset: int, filters: str) -> str:
-    text = json.dumps([as_of, offset, filters], separators=(",", ":"))
+def make_cursor(at: Moment, offset: int, filters: str) -> str:
+    text = json.dumps([at.instant, at.version, offset, filters], separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def read_cursor(cursor: str, filters: str) -> tuple[int, int]:
-    """(as_of, offset) of a cursor made for the same ``filters``; BadCursor otherwise."""
+def read_cursor(cursor: str, filters: str) -> tuple[Moment, int]:
+    """(moment, offset) of a cursor made for the same ``filters``; BadCursor otherwise."""
     try:
-        as_of, offset, made_for = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        instant, version, offset, made_for = json.loads(
+            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        )
     except (ValueError, TypeError, binascii.Error):
         raise BadCursor() from None
-    if not (isinstance(as_of, int) and isinstance(offset, int) and offset >= 0 and made_for == filters):
+    valid = isinstance(instant, int) and isinstance(version, str) and isinstance(offset, int)
+    if not (valid and offset >= 0 and made_for == filters):
         raise BadCursor()
-    return as_of, offset
+    return Moment(instant, version), offset
+
+
+class MomentOf:
+    """The moment of a listing asked at ``as_of``: that instant with the group's state version as
+    recently known, or by default ``now`` (the ready gathering's, for a reader that accepts
+    ``max_stale`` seconds)."""
+
+    def __init__(self, ready: Ready, max_stale: float) -> None:
+        self.ready = ready
+        self.max_stale = max_stale
+
+    async def __call__(self, as_of: int | None) -> Moment | None:
+        if as_of is None:
+            return await self.ready.at_most(self.max_stale)
+        recent = await self.ready.recent()
+        return Moment(as_of, "" if recent is None else recent.version)
 
 
 class EpisodeListing(Generic[T]):
-    """Outages or silences of the group: gathered per ``as_of``, sorted once and kept, with a
+    """Outages or silences of the group: gathered per moment, sorted once and kept, with a
     gathering at ``now`` kept ready in the background for readers that accept one a few seconds old."""
 
     def __init__(
         self,
         gather: Callable[[int], Coroutine[Any, Any, list[T]]],
         order: Callable[[T], Any],
-        now: Callable[[], Coroutine[Any, Any, int | None]],
+        now: GroupMoment,
     ) -> None:
         self.gather = gather
         self.order = order
         self.now = Ready(RecentNow(now), self._warm)
-        self.listings: Listings[int, T] = Listings(self._gather)
+        self.listings: Listings[Moment, T] = Listings(self._gather)
 
-    async def _warm(self, as_of: int) -> None:
-        await self.listings.at(as_of)
+    async def _warm(self, at: Moment) -> None:
+        await self.listings.at(at)
 
-    async def _gather(self, as_of: int) -> list[T]:
-        found = await self.gather(as_of)
+    async def _gather(self, at: Moment) -> list[T]:
+        found = await self.gather(at.instant)
         found.sort(key=self.order)
         return found
 
@@ -255,7 +278,7 @@ class EpisodeListing(Generic[T]):
         """One page of those ``admits`` lets through at ``as_of`` (default: ``now``, or the ready
         gathering when it is at most ``max_stale`` seconds old); None before any ping."""
 
-        async def admitted(at: int) -> list[T]:
+        async def admitted(at: Moment) -> list[T]:
             return [item for item in await self.listings.at(at) if admits(item)]
 
-        return await page_of(admitted, lambda: self.now.at_most(max_stale), as_of, cursor, filters, limit)
+        return await page_of(admitted, MomentOf(self.now, max_stale), as_of, cursor, filters, limit)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from api.ports import Gathering, GroupInstant
+from api.ports import Gathering, GroupMoment
 from api.schemas import OutageOut, OutagePage
 from api.services.listings import EpisodeListing, digest
 from streams.engine.instants import iso_text
@@ -52,7 +52,7 @@ def _listing_order(placed: PlacedOutage) -> tuple[bool, int, str, int]:
 
 
 class OutageListing(EpisodeListing[PlacedOutage]):
-    def __init__(self, gathering: Gathering, now: GroupInstant) -> None:
+    def __init__(self, gathering: Gathering, now: GroupMoment) -> None:
         super().__init__(gathering.outages, _listing_order, now)
 
     async def page(
@@ -69,7 +69,7 @@ class OutageListing(EpisodeListing[PlacedOutage]):
         if page is None:
             return OutagePage(as_of="", outages=[], next_cursor=None)
         return OutagePage(
-            as_of=iso_text(page.as_of),
+            as_of=iso_text(page.at.instant),
             outages=[OutageOut.model_validate(outage_record(p.outage, p.timezone)) for p in page.items],
             next_cursor=page.next_cursor,
         )

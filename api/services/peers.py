@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 
 from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable, UnknownStore
-from api.ports import LocalWorker
+from api.ports import LocalWorker, Moment
+from api.services.listings import digest
 from api.services.repeating import repeating
 from streams.engine import DEFAULT_RETENTION, WEEK
 from streams.engine.instants import ClockMode, iso_text, present
@@ -82,10 +83,26 @@ class Peers:
             raise PeerUnreachable(owner, f"answered {response.status_code}")
         return response.content
 
+    async def _watermarks(self) -> list[dict[str, Any]]:
+        """Every worker's watermark and state version, this one's first."""
+        mine = {"watermark_us": self.worker.watermark(), "version": self.worker.version()}
+        others = self.others()
+        bodies = await asyncio.gather(*(self.get(url, "/api/internal/watermark") for url in others))
+        return [mine, *bodies]
+
     async def watermark(self) -> int | None:
         """Latest ping instant held by any worker."""
-        bodies = await asyncio.gather(*(self.get(url, "/api/internal/watermark") for url in self.others()))
-        return _latest(self.worker.watermark(), *(body["watermark_us"] for body in bodies))
+        return _latest(*(body["watermark_us"] for body in await self._watermarks()))
+
+    async def moment(self) -> Moment | None:
+        """``now`` and the version of the group's state: every worker's, in the order of their URLs."""
+        bodies = await self._watermarks()
+        instant = present(self.clock, _latest(*(body["watermark_us"] for body in bodies)))
+        if instant is None:
+            return None
+        urls = [self.me, *self.others()]
+        versions = sorted(f"{url}={body.get('version')}" for url, body in zip(urls, bodies, strict=True))
+        return Moment(instant, digest(*versions))
 
     def cached_watermark(self) -> int | None:
         """The group's watermark as last refreshed, never older than this worker's own."""

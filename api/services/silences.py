@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from api.ports import Gathering, GroupInstant
+from api.ports import Gathering, GroupMoment
 from api.schemas import SilenceOut, SilencePage
 from api.services.listings import EpisodeListing, digest
 from streams.engine.instants import iso_text
@@ -28,7 +28,7 @@ def _listing_order(placed: PlacedSilence) -> tuple[bool, int, str]:
 
 
 class SilenceListing(EpisodeListing[PlacedSilence]):
-    def __init__(self, gathering: Gathering, now: GroupInstant) -> None:
+    def __init__(self, gathering: Gathering, now: GroupMoment) -> None:
         super().__init__(gathering.silences, _listing_order, now)
 
     async def page(
@@ -52,7 +52,7 @@ class SilenceListing(EpisodeListing[PlacedSilence]):
         if page is None:
             return SilencePage(as_of="", silences=[], next_cursor=None)
         return SilencePage(
-            as_of=iso_text(page.as_of),
+            as_of=iso_text(page.at.instant),
             silences=[SilenceOut.model_validate(silence_record(*placed)) for placed in page.items],
             next_cursor=page.next_cursor,
         )

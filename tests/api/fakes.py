@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from alerts.feed import Notice, Position
 from api.errors import DomainError, UnknownReport, UnknownStore
-from api.ports import PartOf
+from api.ports import Moment, PartOf
 from api.schemas import ReportListed, ReportStatus
 from api.services.records import ReportRecord
 from streams.engine import DAY, DEFAULT_PROFILE, StoreProfile, StoreState, StoreStatus
@@ -61,6 +61,9 @@ class FakeWorker:
 
     def watermark(self) -> int | None:
         return self.latest
+
+    def version(self) -> str:
+        return f"fake:{self.progress.processed()}"
 
     def lookup(self, store_id: str, as_of: int) -> StoreStatus | None:
         found = self.stores.get(store_id)
@@ -166,12 +169,17 @@ class FakeGathering:
     silent: list[PlacedSilence] = field(default_factory=list)
     fleet_rows: list[FleetRow] = field(default_factory=list)
     day_sums: DaySums = field(default_factory=dict)
+    version: int = 0
     gatherings: list[int] = field(default_factory=list)
     asked: list[int] = field(default_factory=list)
     failure: DomainError | None = None
 
     async def watermark(self) -> int | None:
         return self.latest
+
+    async def moment(self) -> Moment | None:
+        """The watermark, with ``version`` as the state's version (a test moves it)."""
+        return None if self.latest is None else Moment(self.latest, str(self.version))
 
     async def here(self, part: PartOf[T], as_of: int) -> tuple[frozenset[int], T]:
         self.asked.append(as_of)

@@ -53,9 +53,9 @@ def build(tmp_path: Path, token: str | None) -> Iterator[Api]:
     published, gathering, feed = FakePublisher(), FakeGathering(), FakeFeed()
     intake = Intake(published, Topics.with_prefix("t"), registry, max_pings=100, timeout=ACK_TIMEOUT)
     events = Events(feed, heartbeat=0.01)
-    fleet = FleetView(gathering, gathering.watermark, worker)
-    outages = OutageListing(gathering, gathering.watermark)
-    silences = SilenceListing(gathering, gathering.watermark)
+    fleet = FleetView(gathering, gathering.moment, worker)
+    outages = OutageListing(gathering, gathering.moment)
+    silences = SilenceListing(gathering, gathering.moment)
     services = Services(
         worker, stores, gathering, reports, intake, outages, silences, events, fleet, registry, token
     )

@@ -9,8 +9,9 @@ import pytest
 from api.schemas import FleetSummary
 from api.services import fleet
 from api.services.fleet import fleet_summary
-from streams.engine import HOUR, UptimeRow
-from streams.gathering import FleetRow
+from streams.engine import HOUR, MINUTE, UptimeRow
+from streams.engine.outages import Outage
+from streams.gathering import FleetRow, PlacedOutage
 from tests.api.routes.conftest import Api
 from tests.helpers import instant
 
@@ -146,6 +147,29 @@ def test_a_reader_accepting_stale_answers_gets_the_fleet_kept_ready_in_the_backg
     api.client.portal.call(api.fleet.now.refresh)  # the background pass: to the watermark
     assert api.client.get("/api/fleet", headers=stale_ok).json()["as_of"] == "2023-01-25T19:00:00Z"
     assert api.gathering.gatherings == [AS_OF, AS_OF + HOUR]
+
+
+def test_a_store_added_at_the_watermark_is_counted_searched_and_listed(api: Api) -> None:
+    """Pings at or before the watermark change the fleet without moving its instant: the state's
+    version keys the gatherings, the background pass included."""
+    api.gathering.latest, api.gathering.fleet_rows = AS_OF, list(ROWS)
+    api.fleet.now.recent.fresh = 0.0
+    api.outages.now.recent.fresh = 0.0
+    stale_ok = {"Cache-Control": "max-stale=60"}
+    assert api.client.get("/api/fleet", headers=stale_ok).json()["stores"] == 4
+    assert api.client.get("/api/fleet").json()["stores"] == 4
+    api.gathering.fleet_rows.append(_row("late", 1.0, 0.0, True, 0.5, True))
+    outage = Outage("late", AS_OF - 2 * HOUR, None, False, AS_OF - 2 * HOUR, 30 * MINUTE)
+    api.gathering.found.append(PlacedOutage(outage, "UTC"))
+    api.gathering.version += 1  # a message processed: the same watermark, another state
+    assert api.client.get("/api/fleet").json()["stores"] == 5
+    assert _ids(api.client.get("/api/fleet/stores", params={"q": "late"}).json()) == ["late"]
+    outages = api.client.get("/api/outages", params={"store_id": "late"}).json()["outages"]
+    assert [outage["store_id"] for outage in outages] == ["late"]
+    assert api.client.get("/api/fleet", headers=stale_ok).json()["stores"] == 4  # ready, 60 s at most
+    assert api.client.portal is not None
+    api.client.portal.call(api.fleet.now.refresh)  # the background pass gathers the new state
+    assert api.client.get("/api/fleet", headers=stale_ok).json()["stores"] == 5
 
 
 def test_an_as_of_before_year_one_in_utc_is_answered_not_a_server_error(api: Api) -> None:

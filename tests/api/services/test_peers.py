@@ -50,3 +50,13 @@ def test_on_the_wall_clock_instants_up_to_a_week_after_the_present_are_answered(
         run(worker(), lambda g: g.peers.check_instant(late))
     with pytest.raises(OutsideHorizon, match="lies outside"):
         run(worker(), lambda g: g.peers.check_instant(AS_OF - DEFAULT_RETENTION - 1), ClockMode.WALL)
+
+
+def test_the_moment_is_now_with_a_state_version_that_moves_with_every_message_processed() -> None:
+    one = worker()
+    first = run(one, lambda g: g.peers.moment())
+    assert first.instant == AS_OF and run(one, lambda g: g.peers.moment()) == first
+    one.progress.advance("pings", 0, 41)  # the watermark stays: a late ping, or a profile
+    second = run(one, lambda g: g.peers.moment())
+    assert second.instant == AS_OF and second.version != first.version
+    assert run(FakeWorker(latest=None), lambda g: g.peers.moment()) is None
