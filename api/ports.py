@@ -200,6 +200,10 @@ class Reports(Protocol):
         """Every report kept, newest first."""
         ...
 
+    async def horizon(self) -> tuple[int, int] | None:
+        """The earliest and latest instants a report may be asked at; None before any ping."""
+        ...
+
     def csv_path(self, report_id: str) -> Path: ...
 
 

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from streams.engine.report import Standing
+
 REPORT_ID_PATTERN = r"^[A-Za-z0-9_-]{22}$"
 
 
@@ -31,7 +33,9 @@ class UptimeFigures(BaseModel):
 
 class StoreUptime(UptimeFigures):
     as_of: datetime
-    status: Literal["active", "inactive"]
+    status: Literal["active", "inactive"]  # what its last ping said
+    standing: Standing  # as the fleet counts it: closed, silent, up or down
+    open_now: bool  # in its business hours at as_of
     last_ping: datetime
     silent_since: datetime | None = None  # when it fell silent, while no ping has been heard since
 
@@ -165,7 +169,7 @@ class FleetStore(UptimeFigures):
     time), up or down."""
 
     status: Literal["active", "inactive"]
-    standing: Literal["closed", "silent", "up", "down"]
+    standing: Standing
     last_ping: str
     open_now: bool
     timezone: str
@@ -213,3 +217,5 @@ class ReportListed(BaseModel):
 
 class ReportList(BaseModel):
     reports: list[ReportListed] = Field(description="newest first")
+    earliest_as_of: datetime | None = Field(description="the earliest as_of a report may be asked at")
+    latest_as_of: datetime | None = Field(description="the latest: now")

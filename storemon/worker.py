@@ -230,7 +230,7 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
     events = Events(feed, settings.events_heartbeat_seconds)
     services = Services(
         streams,
-        RoutedStoreAnswers(peers, streams),
+        RoutedStoreAnswers(peers, streams, settings.silence),
         gathering,
         reports,
         intake,

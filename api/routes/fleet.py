@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query
 from api.deps import FleetDep, MaxStale
 from api.errors import OutsideHorizon
 from api.schemas import FleetHistory, FleetPage, FleetProgress, FleetSummary
-from api.services.fleet import DEFAULT_SORT, FleetSort, Standing
+from api.services.fleet import DEFAULT_SORT, FleetSort
 from streams.engine.instants import to_instant
+from streams.engine.report import Standing
 
 router = APIRouter(prefix="/api/fleet", tags=["fleet"])
 AsOf = Annotated[datetime | None, Query(description="default: the stream's watermark")]

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ReportsDep
 from api.schemas import REPORT_ID_PATTERN, ReportList, ReportStatus
-from streams.engine.instants import to_instant
+from streams.engine.instants import to_datetime, to_instant
 
 router = APIRouter(prefix="/api", tags=["reports"])
 
@@ -63,5 +63,7 @@ async def get_report(
 @router.get("/reports", response_model=ReportList)
 async def list_reports(reports: ReportsDep) -> ReportList:
     """The reports kept (``STOREMON_REPORT_RETENTION_HOURS`` after they finish), newest first, whichever
-    worker ran them."""
-    return ReportList(reports=await reports.listed())
+    worker ran them; and the instants a report may be asked at."""
+    horizon = await reports.horizon()
+    earliest, latest = (None, None) if horizon is None else map(to_datetime, horizon)
+    return ReportList(reports=await reports.listed(), earliest_as_of=earliest, latest_as_of=latest)

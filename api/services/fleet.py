@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from enum import StrEnum
 from operator import attrgetter
-from typing import Any, Literal
+from typing import Any
 
 from api.ports import Gathering, GroupMoment, LocalWorker, Moment
 from api.schemas import (
@@ -20,11 +20,10 @@ from api.schemas import (
 from api.services.listings import Listings, MomentOf, Ready, RecentNow, digest, page_of
 from streams.engine.history import day_date
 from streams.engine.instants import iso_text
+from streams.engine.report import Standing, standing
 from streams.engine.silences import DEFAULT_SILENCE
 from streams.engine.units import MINUTE
 from streams.gathering import FleetRow
-
-Standing = Literal["closed", "silent", "up", "down"]
 
 
 class FleetSort(StrEnum):
@@ -41,13 +40,8 @@ class FleetSort(StrEnum):
 DEFAULT_SORT = FleetSort.DOWNTIME_LAST_WEEK  # the worst stores first, descending
 
 
-def standing(row: FleetRow, as_of: int, silence: int) -> Standing:
-    """An open store whose last ping is ``silence`` old or older is silent: up or down, nobody can tell."""
-    if not row.open_now:
-        return "closed"
-    if as_of - row.last_ping >= silence:
-        return "silent"
-    return "up" if row.active else "down"
+def row_standing(row: FleetRow, as_of: int, silence: int) -> Standing:
+    return standing(row.open_now, row.active, row.last_ping, as_of, silence)
 
 
 def _tenths(rows: list[FleetRow], up: str, down: str) -> list[int]:
@@ -149,7 +143,7 @@ class FleetView:
                 row
                 for row in rows
                 if needle in row.store_id.casefold()
-                and (only is None or standing(row, at.instant, self.silence) == only)
+                and (only is None or row_standing(row, at.instant, self.silence) == only)
             ]
 
         filters = digest(sort, descending, search, only)
@@ -168,7 +162,7 @@ class FleetView:
 
 def fleet_summary(as_of: int | None, rows: list[FleetRow], silence: int) -> FleetSummary:
     """The counts and spreads of ``rows`` at ``as_of`` (the lag is the caller's to fill in)."""
-    standings = Counter(standing(row, as_of, silence) for row in rows) if as_of is not None else Counter()
+    standings = Counter(row_standing(row, as_of, silence) for row in rows) if as_of is not None else Counter()
     return FleetSummary(
         as_of="" if as_of is None else iso_text(as_of),
         stores=len(rows),
@@ -187,7 +181,7 @@ def _shown(row: FleetRow, as_of: int, silence: int) -> FleetStore:
     return FleetStore(
         **row.row._asdict(),
         status="active" if row.active else "inactive",
-        standing=standing(row, as_of, silence),
+        standing=row_standing(row, as_of, silence),
         last_ping=iso_text(row.last_ping),
         open_now=row.open_now,
         timezone=row.timezone,

@@ -80,14 +80,20 @@ class ReportService:
         self._start(record)
         return record.report_id
 
+    async def horizon(self) -> tuple[int, int] | None:
+        """The instants a report may be asked at (the pings kept cover their week), None before any."""
+        watermark = await self.watermark()
+        latest = present(self.now_mode, watermark)
+        if watermark is None or latest is None:
+            return None
+        return watermark - (self.retention - WEEK), latest
+
     async def _check_horizon(self, as_of_us: int) -> None:
         OutsideHorizon.check_range(as_of_us)
-        watermark = await self.watermark()
-        if watermark is None:
+        horizon = await self.horizon()
+        if horizon is None:
             raise OutsideHorizon("no pings have been processed yet, so there is no horizon to report in")
-        earliest = watermark - (self.retention - WEEK)
-        latest = present(self.now_mode, watermark)
-        assert latest is not None  # there is a watermark
+        earliest, latest = horizon
         if not earliest <= as_of_us <= latest:
             raise OutsideHorizon(
                 f"as_of must lie in the retained horizon {iso_text(earliest)} .. {iso_text(latest)}"

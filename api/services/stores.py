@@ -26,14 +26,17 @@ from streams.engine import DEFAULT_PROFILE, StoreProfile, StoreState
 from streams.engine.history import DayFigures
 from streams.engine.instants import iso_text, to_datetime
 from streams.engine.outages import store_outages
+from streams.engine.report import standing
 from streams.engine.schedule import clock_text
+from streams.engine.silences import DEFAULT_SILENCE
 from streams.outages.records import outage_record
 
 
 class RoutedStoreAnswers:
-    def __init__(self, peers: Peers, worker: LocalWorker) -> None:
+    def __init__(self, peers: Peers, worker: LocalWorker, silence: int = DEFAULT_SILENCE) -> None:
         self.peers = peers
         self.worker = worker
+        self.silence = silence
 
     async def lookup(self, store_id: str) -> bytes:
         """The store's answer at ``now``."""
@@ -47,6 +50,8 @@ class RoutedStoreAnswers:
         body = StoreUptime(
             as_of=to_datetime(as_of),
             status="active" if found.active else "inactive",
+            standing=standing(found.open_now, found.active, found.last_ping, as_of, self.silence),
+            open_now=found.open_now,
             last_ping=to_datetime(found.last_ping),
             silent_since=None if found.silent_since is None else to_datetime(found.silent_since),
             **found.row._asdict(),
@@ -126,7 +131,7 @@ class RoutedStoreAnswers:
         return await self._at_owner(store_id, "/timeline.svg", self._instant(as_of), self.timeline_here)
 
     def timeline_here(self, store_id: str, as_of: int) -> bytes:
-        return timeline_svg(store_id, *self._held(store_id, as_of), as_of).encode()
+        return timeline_svg(store_id, *self._held(store_id, as_of), as_of, self.silence).encode()
 
     def _held(self, store_id: str, as_of: int) -> tuple[StoreState, StoreProfile]:
         """State and profile of a store held here with a ping by ``as_of``, an instant near the watermark."""

@@ -12,35 +12,74 @@ function headers() {
   return t ? { Authorization: `Bearer ${t}` } : {};
 }
 
-function askForToken() {
+// Resolves once a token is submitted. Closing the dialog (Esc) leaves the page waiting with a way
+// back to it in the banner; a token the worker refused says so when the dialog opens again.
+function askForToken(refused = false) {
   return new Promise((resolve) => {
     const dialog = document.getElementById("token-dialog");
     const form = document.getElementById("token-form");
-    form.addEventListener(
-      "submit",
-      () => {
-        sessionStorage.setItem(TOKEN_KEY, document.getElementById("token-input").value);
-        resolve();
-      },
-      { once: true },
-    );
+    document.getElementById("token-refused").hidden = !refused;
+    const submitted = () => {
+      sessionStorage.setItem(TOKEN_KEY, document.getElementById("token-input").value);
+      dialog.removeEventListener("close", closed);
+      clearError();
+      resolve();
+    };
+    const closed = () => {
+      if (token() === null || refused) {
+        const again = el("button", { type: "button", text: "Enter token" });
+        again.addEventListener("click", () => dialog.showModal());
+        showMessage(["This worker needs an API token to show its figures. ", again], "token");
+      }
+    };
+    form.addEventListener("submit", submitted, { once: true });
+    dialog.addEventListener("close", closed, { once: true });
     if (!dialog.open) dialog.showModal();
   });
 }
 
+// Set while the worker does not answer: the figures on the page are from before, and look it.
+let unreachableSince = null;
+
 async function api(path, options = {}) {
   for (;;) {
-    const response = await fetch(path, { ...options, headers: { ...headers(), ...(options.headers || {}) } });
+    let response;
+    try {
+      response = await fetch(path, { ...options, headers: { ...headers(), ...(options.headers || {}) } });
+    } catch (error) {
+      if (error.name === "AbortError") throw error;
+      unreachableSince = unreachableSince || new Date();
+      document.body.classList.add("stale");
+      const since = unreachableSince.toLocaleTimeString("en-GB");
+      throw new Error(`The worker does not answer (since ${since}): the figures shown are from before then.`);
+    }
+    if (unreachableSince !== null) {
+      unreachableSince = null;
+      document.body.classList.remove("stale");
+      clearError("unreachable");
+    }
     if (response.status === 401) {
-      await askForToken();
+      await askForToken(token() !== null);
       continue;
     }
-    if (!response.ok) {
-      const detail = await response.text();
-      throw new Error(`${path}: ${response.status} ${detail}`);
-    }
+    if (!response.ok) throw new Error(await problem(response));
     return response;
   }
+}
+
+// An error answer in words: the API's own "detail", not its JSON.
+async function problem(response) {
+  const text = await response.text();
+  let detail = text;
+  try {
+    const body = JSON.parse(text);
+    detail = Array.isArray(body.detail)
+      ? body.detail.map((item) => `${(item.loc || []).slice(1).join(".")}: ${item.msg}`).join("; ")
+      : body.detail || text;
+  } catch {
+    // not JSON: the text as it came
+  }
+  return `${response.status === 503 ? "Not ready" : `Error ${response.status}`}: ${detail}`;
 }
 
 async function json(path, options) {
@@ -54,10 +93,26 @@ const USABLE_MARK = "storemon:fleet-usable";
 // one ready at the watermark, refreshed in the background; a page accepts it when it is this fresh.
 const READY = { headers: { "Cache-Control": "max-stale=60" } };
 
-function showError(error) {
+// One banner for what went wrong, and what kind of trouble it is, so that recovery clears its own.
+function showMessage(parts, kind) {
   const box = document.getElementById("error");
-  box.textContent = String(error.message || error);
+  box.replaceChildren(...parts);
+  box.dataset.kind = kind;
   box.hidden = false;
+}
+
+function clearError(kind) {
+  const box = document.getElementById("error");
+  if (!kind || box.dataset.kind === kind) {
+    box.hidden = true;
+    box.replaceChildren();
+    delete box.dataset.kind;
+  }
+}
+
+function showError(error) {
+  if (error.name === "AbortError") return; // a newer request replaced this one
+  showMessage([String(error.message || error)], unreachableSince !== null ? "unreachable" : "error");
 }
 
 function el(tag, attributes = {}, ...children) {
@@ -95,9 +150,23 @@ function localClock(text) {
   return text ? text.replace("T", " ").replace(/\.\d+/, "") : "still going";
 }
 
+// An outage that began before the week counted starts at the week's start as far as the figures go:
+// say so rather than pass that instant off as its start.
+function outageStart(outage) {
+  const start = localClock(outage.started_at_local);
+  return outage.began_before_window ? `before ${start} (the week's start)` : start;
+}
+
+// Data this far behind the wall clock is flagged: a stalled feed, or a replay of the past.
+const BEHIND_MINUTES = 15;
+
 function showProgress(progress) {
   document.getElementById("now").textContent = utc(progress.as_of) || "no pings yet";
   document.getElementById("lag").textContent = progress.lag_messages.toLocaleString("en");
+  const behind = progress.as_of ? (Date.now() - Date.parse(progress.as_of)) / 60000 : 0;
+  const flag = document.getElementById("behind");
+  flag.hidden = behind < BEHIND_MINUTES;
+  flag.textContent = `${duration(behind)} behind the clock`;
 }
 
 async function header() {
@@ -106,7 +175,40 @@ async function header() {
 
 // ---- fleet page -------------------------------------------------------------------------------
 
+// The table's view: its sort, search, standing filter and page, kept in the URL so a view can be shared.
 const fleet = { sort: "downtime_last_week", order: "desc", q: "", standing: "", cursor: null };
+const VIEW = ["sort", "order", "q", "standing", "cursor"];
+
+function readView() {
+  const params = new URLSearchParams(location.search);
+  for (const name of VIEW) if (params.get(name)) fleet[name] = params.get(name);
+  document.getElementById("search").value = fleet.q;
+  document.getElementById("standing").value = fleet.standing;
+}
+
+// The sort chooser (the only one on a phone, where the table's header is hidden) shows the sort when
+// it is one of its choices.
+function showSort() {
+  const chooser = document.getElementById("sort");
+  const value = `${fleet.sort}:${fleet.order}`;
+  chooser.value = [...chooser.options].some((option) => option.value === value) ? value : "";
+}
+
+function writeView() {
+  const params = new URLSearchParams();
+  for (const name of VIEW) if (fleet[name]) params.set(name, fleet[name]);
+  const query = params.toString();
+  history.replaceState(null, "", query ? `?${query}` : location.pathname);
+}
+
+const SORT_WORDS = {
+  store_id: ["store id", "A to Z", "Z to A"],
+  uptime_last_day: ["uptime over the last day", "the least first", "the most first"],
+  downtime_last_day: ["downtime over the last day", "the least first", "the most first"],
+  uptime_last_week: ["uptime over the last week", "the least first", "the most first"],
+  downtime_last_week: ["downtime over the last week", "the least first", "the most first"],
+  last_ping: ["last ping", "the oldest first", "the latest first"],
+};
 
 function histogram(tableId, counts) {
   const body = document.querySelector(`#${tableId} tbody`);
@@ -139,33 +241,53 @@ async function loadSummary() {
   histogram("hist-week", summary.uptime_last_week);
 }
 
+// Answers to older asks (a slower search for "a" after the one for "abc") are dropped, not shown.
+let storesAsked = 0;
+let storesAbort = null;
+
 async function loadStores() {
+  const asked = ++storesAsked;
+  storesAbort?.abort();
+  storesAbort = new AbortController();
+  writeView();
   const params = new URLSearchParams({ sort: fleet.sort, order: fleet.order, limit: "50" });
   if (fleet.q) params.set("q", fleet.q);
   if (fleet.standing) params.set("standing", fleet.standing);
   if (fleet.cursor) params.set("cursor", fleet.cursor);
-  const page = await json(`/api/fleet/stores?${params}`, READY);
+  const page = await json(`/api/fleet/stores?${params}`, { ...READY, signal: storesAbort.signal });
+  if (asked !== storesAsked) return;
   const rows = page.stores.map((store) =>
     el(
       "tr",
       { "data-store": store.store_id },
-      el("th", { scope: "row" }, el("a", { href: `/stores/${encodeURIComponent(store.store_id)}`, text: store.store_id })),
-      el("td", {}, standingBadge(store.standing)),
-      el("td", { class: "num", text: store.uptime_last_day.toFixed(2) }),
-      el("td", { class: "num", text: store.downtime_last_day.toFixed(2) }),
-      el("td", { class: "num", text: store.uptime_last_week.toFixed(2) }),
-      el("td", { class: "num", text: store.downtime_last_week.toFixed(2) }),
-      el("td", { text: utc(store.last_ping) }),
+      el("th", { scope: "row", "data-label": "Store" }, storeLink(store.store_id)),
+      el("td", { "data-label": "Now" }, standingBadge(store.standing)),
+      el("td", { class: "num", "data-label": "Uptime day (h)", text: store.uptime_last_day.toFixed(2) }),
+      el("td", { class: "num", "data-label": "Downtime day (h)", text: store.downtime_last_day.toFixed(2) }),
+      el("td", { class: "num", "data-label": "Uptime week (h)", text: store.uptime_last_week.toFixed(2) }),
+      el("td", { class: "num", "data-label": "Downtime week (h)", text: store.downtime_last_week.toFixed(2) }),
+      el("td", { "data-label": "Last ping (UTC)", text: utc(store.last_ping) }),
     ),
   );
+  if (!rows.length) {
+    const words = fleet.q || fleet.standing ? "No store matches the search and filter." : "No store has pinged yet.";
+    rows.push(el("tr", {}, el("td", { colspan: "7", class: "none", text: words })));
+  }
   document.querySelector("#stores tbody").replaceChildren(...rows);
+  const [what, ascending, descending] = SORT_WORDS[fleet.sort];
+  document.getElementById("stores-caption").textContent =
+    `Stores by ${what}, ${fleet.order === "asc" ? ascending : descending}, as of ${utc(page.as_of) || "no pings yet"}`;
   const first = page.total ? page.offset + 1 : 0;
   document.getElementById("page-info").textContent =
     `${first.toLocaleString("en")}–${(page.offset + page.stores.length).toLocaleString("en")} of ${page.total.toLocaleString("en")}`;
   const previous = document.getElementById("previous");
   const next = document.getElementById("next");
+  const focused = document.activeElement;
   previous.disabled = page.previous_cursor === null;
   next.disabled = page.next_cursor === null;
+  // A pager button that just turned disabled would drop the keyboard's focus to the page's start.
+  if (focused === next && next.disabled) (previous.disabled ? document.getElementById("page-info") : previous).focus();
+  if (focused === previous && previous.disabled) (next.disabled ? document.getElementById("page-info") : next).focus();
   previous.onclick = () => {
     fleet.cursor = page.previous_cursor;
     loadStores().catch(showError);
@@ -178,6 +300,7 @@ async function loadStores() {
     const sorted = th.dataset.sort === fleet.sort;
     th.setAttribute("aria-sort", sorted ? (fleet.order === "asc" ? "ascending" : "descending") : "none");
   }
+  showSort();
 }
 
 const outages = new Map(); // "store/started_at" -> outage going on
@@ -191,20 +314,34 @@ function storeLink(id) {
   return el("a", { href: `/stores/${encodeURIComponent(id)}`, text: id });
 }
 
+// How many of the open outages are listed; "Show more" lists more. The list is not a live region
+// (rebuilt on every event, a screen reader would read it all again): ``announce`` says what changed.
+let outagesShown = 10;
+
+function announce(words) {
+  document.getElementById("live-news").textContent = words;
+}
+
 function renderOutages() {
   const list = [...outages.values()].sort((a, b) => b.business_downtime_minutes - a.business_downtime_minutes);
-  const items = list.slice(0, 50).map((outage) =>
+  const items = list.slice(0, outagesShown).map((outage) =>
     el(
       "li",
       { "data-outage": episodeKey(outage) },
       storeLink(outage.store_id),
-      ` down since ${localClock(outage.started_at_local)} (${outage.timezone}); `,
-      el("strong", { text: `${outage.business_downtime_minutes.toFixed(1)}` }),
-      " business minutes so far",
+      ` down since ${outageStart(outage)} (${outage.timezone}); `,
+      el("strong", { text: duration(outage.business_downtime_minutes) }),
+      " of business time so far",
     ),
   );
   if (!items.length) items.push(el("li", { class: "none", text: "No store is down in its business hours." }));
   document.getElementById("open-outages").replaceChildren(...items);
+  document.getElementById("outages-count").textContent = list.length
+    ? `${Math.min(outagesShown, list.length).toLocaleString("en")} of ${list.length.toLocaleString("en")}`
+    : "";
+  const more = document.getElementById("more-outages");
+  more.hidden = list.length <= outagesShown;
+  more.textContent = `Show ${Math.min(50, list.length - outagesShown).toLocaleString("en")} more`;
 }
 
 function renderSilences() {
@@ -242,9 +379,14 @@ function applyEvent(name, episode) {
   const [kind, event] = name.split(".");
   const [going, render] = kind === "silence" ? [silences, renderSilences] : [outages, renderOutages];
   const key = episodeKey(episode);
+  const known = going.has(key);
   if (event === "opened" || (event === "updated" && episode.ended_at === null)) going.set(key, episode);
   else going.delete(key);
   render();
+  if (known !== going.has(key)) {
+    const what = kind === "silence" ? ["fell silent", "was heard again"] : ["went down", "is up again"];
+    announce(`${episode.store_id} ${going.has(key) ? what[0] : what[1]}`);
+  }
 }
 
 // Server-Sent Events read with fetch, so the token travels in a header; resumes from the last id.
@@ -283,6 +425,7 @@ async function follow(path, onEvent, onState) {
 }
 
 function fleetPage() {
+  readView();
   // The counts and the stores first (kept ready by the worker); the outages and silences going on,
   // gathered at now, after them, so they do not compete for the worker.
   Promise.all([loadSummary(), loadStores()])
@@ -296,7 +439,15 @@ function fleetPage() {
       }),
     )
     .catch(showError);
-  setInterval(() => loadSummary().catch(showError), 10000);
+  // The counts and the first page follow the stream; a later page stays on the listing it pages.
+  setInterval(() => {
+    loadSummary().catch(showError);
+    if (!fleet.cursor) loadStores().catch(showError);
+  }, 10000);
+  document.getElementById("more-outages").addEventListener("click", () => {
+    outagesShown += 50;
+    renderOutages();
+  });
   for (const th of document.querySelectorAll("#stores th[data-sort] button")) {
     th.addEventListener("click", () => {
       const sort = th.parentElement.dataset.sort;
@@ -317,6 +468,12 @@ function fleetPage() {
   });
   document.getElementById("standing").addEventListener("change", (event) => {
     fleet.standing = event.target.value;
+    fleet.cursor = null;
+    loadStores().catch(showError);
+  });
+  document.getElementById("sort").addEventListener("change", (event) => {
+    if (!event.target.value) return;
+    [fleet.sort, fleet.order] = event.target.value.split(":");
     fleet.cursor = null;
     loadStores().catch(showError);
   });
@@ -393,8 +550,12 @@ async function storePage() {
         .map((c) => `${c.start_date}${c.end_date !== c.start_date ? ` to ${c.end_date}` : ""}${c.reason ? ` (${c.reason})` : ""}`)
         .join("; ")
     : "none";
-  const standing = store.silent_since ? "silent" : store.status === "active" ? "up" : "down";
-  document.getElementById("status").replaceChildren(standingBadge(standing));
+  document.getElementById("status").replaceChildren(
+    standingBadge(store.standing),
+    store.standing === "closed" || store.standing === "silent"
+      ? ` (its last ping said ${store.status === "active" ? "up" : "down"})`
+      : "",
+  );
   document.getElementById("last-ping").textContent = utc(store.last_ping);
   const zone = profile.effective_timezone;
   document.getElementById("silent-since").textContent = store.silent_since
@@ -418,9 +579,9 @@ async function storePage() {
     el(
       "tr",
       {},
-      el("td", { text: localClock(outage.started_at_local) }),
+      el("td", { text: outageStart(outage) }),
       el("td", { text: localClock(outage.ended_at_local) }),
-      el("td", { class: "num", text: outage.business_downtime_minutes.toFixed(2) }),
+      el("td", { class: "num", text: duration(outage.business_downtime_minutes) }),
     ),
   );
   if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: "3", text: "No outage in business hours this week." })));
@@ -460,7 +621,10 @@ function reportRow(report) {
 
 async function loadReports() {
   clearTimeout(reportsReload);
-  const { reports } = await json("/api/reports");
+  const { reports, earliest_as_of: earliest, latest_as_of: latest } = await json("/api/reports");
+  document.getElementById("as-of-range").textContent = earliest
+    ? `Empty: now, once the report starts. Any instant from ${utc(earliest)} to ${utc(latest)}: the pings kept cover its week.`
+    : "No pings yet: there is no instant to report at.";
   const rows = reports.map(reportRow);
   if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: "5", text: "No report kept yet: trigger one." })));
   document.querySelector("#reports tbody").replaceChildren(...rows);
@@ -475,7 +639,7 @@ async function reportsPage() {
   document.getElementById("trigger-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      const value = document.getElementById("as-of").value;
+      const value = document.getElementById("as-of").value.trim().replace(" ", "T");
       const asOf = value ? `${value.length === 16 ? `${value}:00` : value}Z` : null;
       await json("/api/trigger_report", {
         method: "POST",

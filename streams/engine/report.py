@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from typing import Final, NamedTuple, TextIO
+from typing import Final, Literal, NamedTuple, TextIO
 
 from streams.engine.profile import StoreProfile
 from streams.engine.silences import falls_silent
@@ -60,13 +60,28 @@ def uptime_row(store_id: str, state: StoreState, profile: StoreProfile, as_of: i
     return UptimeRow(store_id, *ups, *downs)
 
 
+# What one word says of a store at an instant, the same on every page and in every count.
+Standing = Literal["closed", "silent", "up", "down"]
+
+
+def standing(open_now: bool, active: bool, last_ping: int, as_of: int, silence: int) -> Standing:
+    """A store out of its business hours is closed; an open one whose last ping is ``silence`` old
+    or older is silent (up or down, nobody can tell); else its last status says."""
+    if not open_now:
+        return "closed"
+    if as_of - last_ping >= silence:
+        return "silent"
+    return "up" if active else "down"
+
+
 class StoreStatus(NamedTuple):
-    """What a live lookup answers: the store's row at ``as_of``, its status then, its last ping, and
-    when it fell silent if it is silent since."""
+    """What a live lookup answers: the store's row at ``as_of``, its status then, its last ping,
+    whether it is open then, and when it fell silent if it is silent since."""
 
     row: UptimeRow
     active: bool
     last_ping: int
+    open_now: bool
     silent_since: int | None = None
 
 
@@ -82,7 +97,8 @@ def store_status(
     silent_since = None
     if silence is not None and as_of - last_ping >= silence:
         silent_since = falls_silent(profile.calendar, last_ping, silence, as_of + 1)
-    return StoreStatus(row, bool(state.status_at(as_of)), last_ping, silent_since)
+    open_now = profile.calendar.first_business(as_of, as_of + 1) is not None
+    return StoreStatus(row, bool(state.status_at(as_of)), last_ping, open_now, silent_since)
 
 
 def write_report_csv(rows: Iterable[UptimeRow], handle: TextIO) -> int:

@@ -118,9 +118,10 @@ def fleet_at(stores: list[RawStore], as_of: int) -> list[FleetRow]:
         state, profile = StoreState.decode(raw), profile_from(raw_profile)
         status = store_status(key.decode(), state, profile, as_of)
         if status is not None:
-            open_now = profile.calendar.first_business(as_of, as_of + 1) is not None
             found.append(
-                FleetRow(status.row, status.active, status.last_ping, open_now, profile.effective_timezone)
+                FleetRow(
+                    status.row, status.active, status.last_ping, status.open_now, profile.effective_timezone
+                )
             )
     return found
 

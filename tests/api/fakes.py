@@ -220,6 +220,7 @@ class FakeReports:
     triggered: list[int | None] = field(default_factory=list)
     failure: DomainError | None = None
     listing: list[ReportListed] = field(default_factory=list)
+    reach: tuple[int, int] | None = None  # the horizon reports may be asked in
 
     async def trigger(self, as_of: int | None) -> str:
         if self.failure is not None:
@@ -236,6 +237,9 @@ class FakeReports:
 
     async def listed(self) -> list[ReportListed]:
         return list(self.listing)
+
+    async def horizon(self) -> tuple[int, int] | None:
+        return self.reach
 
     def csv_path(self, report_id: str) -> Path:
         return self.folder / f"{report_id}.csv"

@@ -6,6 +6,7 @@ works, and no page logs an error."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import re
 import time
@@ -39,8 +40,8 @@ def run_async(work: Coroutine[Any, Any, T]) -> T:
 
 def week_dataset(folder: Path) -> Path:
     """120 ordinary stores with a week of hourly pings up to END, an overnight store in Tokyo (closed on
-    2 November), and a store open on Sunday nights in Chicago across the autumn clock change (the
-    specification's C)."""
+    2 November), a store open on Sunday nights in Chicago across the autumn clock change (the
+    specification's C), one down since before the week, and one with a single ping."""
     rng = random.Random(3)
     pings: list[list[str]] = []
     for i in range(120):
@@ -64,6 +65,13 @@ def week_dataset(folder: Path) -> Path:
         ["fall-back", "inactive", "2023-11-05 07:30:00 UTC"],
     ]
     pings.append(["s000", "active", f"{END} UTC"])
+    # Down from before the week counted (it starts 30 October 12:00 UTC) until 31 October.
+    pings += [
+        ["long-down", "inactive", "2023-10-29 20:00:00 UTC"],
+        ["long-down", "active", "2023-10-31 10:00:00 UTC"],
+        ["long-down", "active", "2023-11-06 11:30:00 UTC"],
+    ]
+    pings.append(["only-down", "inactive", "2023-11-04 12:00:00 UTC"])  # its only ping
     hours = [["overnight", day, "22:00", "06:00"] for day in range(7)] + [["fall-back", 6, "00:30", "02:30"]]
     return write_dataset(
         folder,
@@ -190,7 +198,7 @@ def test_fleet_and_store_pages_show_the_apis_figures_and_draw_the_week(
     for name in ("uptime_last_hour", "uptime_last_day", "uptime_last_week", "downtime_last_week"):
         expect(page.locator(f"#{name}")).to_have_text(f"{store[name]:.2f}")
     lanes = page.locator("svg.timeline g.lane")
-    expect(lanes).to_have_count(7)
+    expect(lanes).to_have_count(8)  # the week counted reaches into an eighth local day
     for lane in lanes.all():
         hours = lane.locator("rect[data-kind=business]").evaluate_all(
             "rects => rects.map(r => r.dataset.startLocal + '-' + r.dataset.endLocal)"
@@ -270,9 +278,19 @@ def test_a_live_outage_appears_on_the_fleet_page_without_a_reload(
             ["live-2", "active", "2023-11-06 12:02:00 UTC"],
         ],
     )
+    shown = page.locator("#open-outages li[data-outage]")
+    listed = len(api(served, "/api/outages", status="open", limit="200")["outages"])
+    expect(page.locator("#outages-count")).to_have_text(f"{min(10, listed)} of {listed}")
     run_async(deployment.replay(live, speed=60.0))  # paced: a dataset minute per wall second
+    # Said once in the live region; the list itself is not read out again on every event.
+    expect(page.locator("#live-news")).to_have_text("live-1 went down", timeout=15_000)
+    assert page.locator("#open-outages").get_attribute("aria-live") is None
+    expect(page.locator("#outages-count")).to_have_text(f"{min(10, listed + 1)} of {listed + 1}")
     outage = page.locator("#open-outages li[data-outage^='live-1/']")
-    expect(outage).to_be_visible(timeout=15_000)
+    while not outage.count():  # the costliest first, ten at once: "Show more" lists more
+        before = shown.count()
+        page.get_by_role("button", name=re.compile("^Show .* more$")).click()
+        expect(shown).not_to_have_count(before)
     expect(outage).to_contain_text("live-1 down since 2023-11-06 06:03:00-06:00")
 
     # Silent stores are listed, the latest to fall silent first; one that stops pinging joins live.
@@ -291,3 +309,131 @@ def test_a_live_outage_appears_on_the_fleet_page_without_a_reload(
     expect(silence).to_contain_text("live-3 silent since 2023-11-06 08:04:00-06:00")
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1  # never reloaded
     assert errors == []
+
+
+def document_width(page: Page) -> int:
+    width: int = page.evaluate("document.documentElement.scrollWidth")
+    return width
+
+
+def test_the_pages_tell_every_state_truly_on_a_desktop_and_a_phone(
+    browser: Browser, worker: tuple[Deployment, WorkerProcess], tmp_path: Path
+) -> None:
+    deployment, served = worker
+    errors: list[str] = []
+    page = open_page(browser, served.url + "/", errors)
+    # Esc on the token dialog leaves a way back; a refused token says so.
+    expect(page.get_by_role("dialog")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#error")).to_contain_text("needs an API token")
+    page.get_by_role("button", name="Enter token").click()
+    page.get_by_label("Token", exact=True).fill("not-the-token")
+    page.get_by_role("button", name="Use token").click()
+    expect(page.locator("#token-refused")).to_be_visible()
+    sign_in(page)
+    expect(page.locator("#error")).to_be_hidden()
+    stores = api(served, "/api/fleet")["stores"]
+    expect(page.locator("#count-stores")).to_have_text(f"{stores:,}")
+    expect(page.locator("#behind")).to_contain_text("behind the clock")  # a replay of 2023
+
+    # A store whose pings lie before the watermark reaches the counts and the search: the fleet is
+    # kept per state version, not per instant.
+    late = write_dataset(tmp_path / "late", [["late-store", "inactive", "2023-11-06 11:00:00 UTC"]])
+    run_async(deployment.replay(late))
+    assert api(served, "/api/fleet/progress")["as_of"] == END.replace(" ", "T") + "Z"  # it stood still
+    expect(page.locator("#count-stores")).to_have_text(f"{stores + 1:,}", timeout=30_000)
+    page.get_by_label("Store id").fill("late-")
+    expect(page.locator("#stores tbody tr")).to_have_count(1)
+    expect(page.locator("#stores tbody tr").first).to_have_attribute("data-store", "late-store")
+
+    # A slow answer to an older search never replaces the newer one's.
+    def slow(route: Any) -> None:
+        time.sleep(2.0)
+        with contextlib.suppress(Exception):  # the page may have given up on it: that is the point
+            route.continue_()
+
+    page.route(re.compile(r"/api/fleet/stores\?.*q=s0(&|$)"), slow)
+    page.get_by_label("Store id").fill("s0")
+    page.wait_for_timeout(400)  # past the typing pause: the slow ask has gone out
+    page.get_by_label("Store id").fill("s01")
+    expect(page.locator("#stores tbody tr")).to_have_count(10)
+    page.wait_for_timeout(2500)  # the slow answer has come (or been dropped) by now
+    expect(page.locator("#stores tbody tr")).to_have_count(10)
+    assert "q=s01" in page.url  # the view is in the URL
+    page.unroute(re.compile(r"/api/fleet/stores\?.*q=s0(&|$)"))
+    page.reload()
+    expect(page.get_by_label("Store id")).to_have_value("s01")
+    expect(page.locator("#stores tbody tr")).to_have_count(10)
+    page.get_by_label("Store id").fill("")
+    expect(page.locator("#stores tbody tr")).to_have_count(50)
+
+    # The sort buttons show the keyboard's focus; the caption says the sort and the listing's instant.
+    sort_button = page.get_by_role("button", name="Store", exact=True)
+    sort_button.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    assert sort_button.evaluate("b => getComputedStyle(b).outlineStyle") == "solid"
+    page.keyboard.press("Enter")
+    expect(page.locator("#stores-caption")).to_have_text(
+        "Stores by store id, A to Z, as of 2023-11-06 12:00:00 UTC"
+    )
+    # Focus stays on the pager when "Next" turns disabled on the last page.
+    while page.get_by_role("button", name="Next").is_enabled():
+        page.get_by_role("button", name="Next").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(200)
+    focused = page.evaluate("document.activeElement.outerHTML")
+    assert focused.startswith(('<button type="button" id="previous"', '<span id="page-info"')), focused
+
+    # A worker that stops answering is said so and its figures greyed; the banner clears once it
+    # answers again.
+    page.route("**/api/**", lambda route: route.abort())
+    page.get_by_role("button", name="Previous").click()
+    expect(page.locator("#error")).to_contain_text("The worker does not answer")
+    assert page.evaluate("document.body.classList.contains('stale')")
+    page.unroute("**/api/**")
+    expect(page.locator("#error")).to_be_hidden(timeout=15_000)
+    assert not page.evaluate("document.body.classList.contains('stale')")
+
+    # The store page says what the fleet says, draws the whole week, and tells an outage begun
+    # before the week and a stretch without data for what they are.
+    fleet_rows = {row["store_id"]: row for row in api(served, "/api/fleet/stores", limit="500")["stores"]}
+    for store_id in ("overnight", "only-down", "s000"):
+        page.goto(f"{served.url}/stores/{store_id}")
+        expect(page.locator("#status")).to_contain_text(fleet_rows[store_id]["standing"])
+        assert api(served, f"/api/stores/{store_id}")["standing"] == fleet_rows[store_id]["standing"]
+    assert fleet_rows["overnight"]["standing"] == "closed" and fleet_rows["only-down"]["standing"] == "silent"
+    page.goto(f"{served.url}/stores/only-down")
+    lanes = page.locator("svg.timeline g.lane")
+    expect(lanes).to_have_count(8)
+    expect(lanes.first.locator("rect[data-kind=before-window]")).to_have_count(1)
+    assert lanes.first.locator("rect[data-kind=down], rect[data-kind=up]").count() == 0
+    expect(lanes.first.locator("rect[data-kind=no-data]")).to_have_count(1)
+    page.goto(f"{served.url}/stores/long-down")
+    first_outage = page.locator("#store-outages tbody tr").first.locator("td")
+    expect(first_outage.nth(0)).to_have_text("before 2023-10-30 07:00:00-05:00 (the week's start)")
+    expect(first_outage.nth(2)).to_have_text("22 h")  # of it, in the week: to 31 October 10:00 UTC
+    title = lanes.first.locator("rect[data-kind=outage] title")
+    expect(title).to_contain_text("outage from before the week's start")
+    assert wcag_violations(page) == []
+
+    # On a phone nothing pans sideways: the stores are cards, the week scales to the screen.
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    phone.on("pageerror", lambda error: errors.append(str(error)))
+    phone.goto(served.url + "/")
+    phone.get_by_label("Token", exact=True).fill(TOKEN)
+    phone.get_by_role("button", name="Use token").click()
+    expect(phone.locator("#stores tbody tr")).to_have_count(50)
+    assert document_width(phone) <= 390
+    phone.get_by_label("Sort").select_option("store_id:asc")
+    expect(phone.locator("#stores tbody tr").first).to_have_attribute("data-store", "fall-back")
+    phone.goto(f"{served.url}/stores/long-down")
+    expect(phone.locator("svg.timeline g.lane")).to_have_count(8)
+    assert document_width(phone) <= 390
+    phone.goto(f"{served.url}/reports")
+    expect(phone.locator("#as-of-range")).to_contain_text(
+        "Any instant from 2023-11-05 12:00:00 UTC to 2023-11-06 12:00:00 UTC"  # a day: 8 kept, 7 counted
+    )
+    assert document_width(phone) <= 390
+    # The refused token and the cut-off worker log failed loads, as they should; nothing else.
+    assert [error for error in errors if not error.startswith("Failed to load resource")] == []

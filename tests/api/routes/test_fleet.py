@@ -180,10 +180,10 @@ def test_an_as_of_before_year_one_in_utc_is_answered_not_a_server_error(api: Api
 
 def test_an_open_store_is_silent_from_the_instant_its_last_ping_is_the_silence_time_old() -> None:
     row = _row("c-1", 1.0, 0.0, True, 0.0, True)
-    assert fleet.standing(row, AS_OF + 2 * HOUR - 1, 2 * HOUR) == "up"
-    assert fleet.standing(row, AS_OF + 2 * HOUR, 2 * HOUR) == "silent"
-    assert fleet.standing(row, AS_OF + 10 * 60_000_000, 10 * 60_000_000) == "silent"
-    assert fleet.standing(row._replace(open_now=False), AS_OF + 3 * HOUR, 2 * HOUR) == "closed"
+    assert fleet.row_standing(row, AS_OF + 2 * HOUR - 1, 2 * HOUR) == "up"
+    assert fleet.row_standing(row, AS_OF + 2 * HOUR, 2 * HOUR) == "silent"
+    assert fleet.row_standing(row, AS_OF + 10 * 60_000_000, 10 * 60_000_000) == "silent"
+    assert fleet.row_standing(row._replace(open_now=False), AS_OF + 3 * HOUR, 2 * HOUR) == "closed"
 
 
 def test_the_fleet_history_sums_per_utc_date_in_minutes_oldest_first(api: Api) -> None:

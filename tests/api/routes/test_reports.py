@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from api.errors import OutsideHorizon, PeerUnreachable, ReportLogUnavailable
 from api.schemas import ReportListed, ReportStatus
+from streams.engine.instants import to_instant
 from tests.api.fakes import FakeRecord
 from tests.api.routes.conftest import Api
 from tests.helpers import instant
@@ -58,8 +59,13 @@ def test_get_report_refusals(api: Api) -> None:
 
 
 def test_the_reports_list_is_answered_as_the_service_lists_them(api: Api) -> None:
-    assert api.client.get("/api/reports").json() == {"reports": []}
+    assert api.client.get("/api/reports").json() == {
+        "reports": [],
+        "earliest_as_of": None,
+        "latest_as_of": None,
+    }
     created = datetime(2023, 1, 25, 12, tzinfo=UTC)
+    api.reports.reach = (to_instant(created - timedelta(days=1)), to_instant(created))
     api.reports.listing = [
         ReportListed(report_id="b" * 22, as_of=None, status=ReportStatus.RUNNING, created_at=created),
         ReportListed(
@@ -70,7 +76,9 @@ def test_the_reports_list_is_answered_as_the_service_lists_them(api: Api) -> Non
             finished_at=created,
         ),
     ]
-    listed = api.client.get("/api/reports").json()["reports"]
+    body = api.client.get("/api/reports").json()
+    assert (body["earliest_as_of"], body["latest_as_of"]) == ("2023-01-24T12:00:00Z", "2023-01-25T12:00:00Z")
+    listed = body["reports"]
     assert [(r["report_id"], r["as_of"], r["status"]) for r in listed] == [
         ("b" * 22, None, "Running"),
         ("a" * 22, "2023-01-25T12:00:00Z", "Complete"),

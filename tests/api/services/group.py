@@ -51,4 +51,6 @@ def run(
 
 
 def worker() -> FakeWorker:
-    return FakeWorker(stores={"s1": StoreStatus(ROW, True, LAST)}, latest=AS_OF, partitions=frozenset({0, 1}))
+    return FakeWorker(
+        stores={"s1": StoreStatus(ROW, True, LAST, True)}, latest=AS_OF, partitions=frozenset({0, 1})
+    )

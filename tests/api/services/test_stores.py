@@ -18,6 +18,8 @@ def test_a_store_held_here_is_answered_at_the_group_watermark() -> None:
         "store_id": "s1",
         "as_of": "2023-01-23T21:30:00Z",
         "status": "active",
+        "standing": "silent",  # open, and its last ping 2.5 hours old: as the fleet counts it
+        "open_now": True,
         "last_ping": "2023-01-23T19:00:00Z",
         "silent_since": None,
         **{name: value for name, value in ROW._asdict().items() if name != "store_id"},
