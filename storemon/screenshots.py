@@ -2,7 +2,8 @@
 
 Starts a local broker and worker, replays the bundled sample with a few of its stores gone quiet
 for its last hours (so the pages show silence), then photographs the fleet page, the page of the
-store with the costliest outage, a silent store's page and the reports page, in headless Chromium.
+store with the costliest outage, a silent store's page and the reports page, in headless Chromium at
+1,400 px, and the fleet and store pages at a phone's 390 px.
 """
 
 from __future__ import annotations
@@ -63,6 +64,14 @@ def photograph(url: str, stores: tuple[str, str], out: Path) -> None:
         page.goto(f"{url}/reports")
         page.wait_for_selector("#reports tbody tr[data-report]")
         page.screenshot(path=str(out / "reports.png"), full_page=True)
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+        phone.goto(url + "/")
+        phone.wait_for_selector("#stores tbody tr")
+        phone.wait_for_selector("#fleet-days li")
+        phone.screenshot(path=str(out / "phone-fleet.png"))
+        phone.goto(f"{url}/stores/{worst}")
+        phone.wait_for_selector("svg.timeline")
+        phone.screenshot(path=str(out / "phone-store.png"), full_page=True)
 
 
 async def run(out: Path, root: Path) -> None:
@@ -78,7 +87,7 @@ async def run(out: Path, root: Path) -> None:
         thread = threading.Thread(target=photograph, args=(worker.url, stores, out))
         thread.start()
         await asyncio.to_thread(thread.join)
-    print(f"wrote fleet.png, store.png, silent-store.png and reports.png in {out}")
+    print(f"wrote fleet.png, store.png, silent-store.png, reports.png and phone-*.png in {out}")
 
 
 def main() -> None:
