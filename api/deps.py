@@ -37,6 +37,7 @@ class Services:
     fleet: FleetView
     registry: CollectorRegistry
     token: str | None = None
+    public_status: bool = False  # stores' public status pages answered without the token
 
 
 def services_of(request: Request) -> Services:
@@ -85,18 +86,21 @@ async def _registry(request: Request) -> CollectorRegistry:
 
 
 class BearerToken(HTTPBearer):
-    """Every /api route depends on this; it lets everything through when no token is configured.
+    """Every /api route depends on this; it lets everything through when no token is configured, and
+    the public status pages (``waived_when_public``) when those are made public.
 
     One dependency that is also the OpenAPI security scheme: lookups are the hot path, and each
     dependency FastAPI resolves costs them about 25 microseconds.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, waived_when_public: bool = False) -> None:
         super().__init__(auto_error=False)
+        self.waived_when_public = waived_when_public
 
     async def __call__(self, request: Request) -> None:  # type: ignore[override]
-        expected = services_of(request).token
-        if expected is None:
+        services = services_of(request)
+        expected = services.token
+        if expected is None or (self.waived_when_public and services.public_status):
             return
         credentials = await super().__call__(request)
         given = credentials.credentials.encode() if credentials is not None else b""
@@ -107,6 +111,7 @@ class BearerToken(HTTPBearer):
 
 
 require_token = BearerToken()
+token_unless_public = BearerToken(waived_when_public=True)
 
 
 async def _max_stale(

@@ -12,9 +12,21 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import Depends, FastAPI
 
 from api.body_limit import BodyLimit
-from api.deps import Services, require_token
+from api.deps import Services, require_token, token_unless_public
 from api.errors import install_error_handlers
-from api.routes import events, fleet, health, ingest, internal, outages, reports, silences, stores, worker
+from api.routes import (
+    events,
+    fleet,
+    health,
+    ingest,
+    internal,
+    outages,
+    public,
+    reports,
+    silences,
+    stores,
+    worker,
+)
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -30,4 +42,5 @@ def create_api(services: Services, lifespan: Lifespan | None = None) -> FastAPI:
     secured = [Depends(require_token)]
     for module in (reports, ingest, stores, outages, silences, events, fleet, worker, internal):
         api.include_router(module.router, dependencies=secured)
+    api.include_router(public.router, dependencies=[Depends(token_unless_public)])
     return api

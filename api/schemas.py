@@ -117,6 +117,20 @@ class HistoryDay(BaseModel):
     closed: bool  # a closure covers the date (the fleet's: always false)
 
 
+class PublicStatus(BaseModel):
+    """A store's public status page: nothing but this store, and no ping."""
+
+    store_id: str
+    as_of: datetime
+    standing: Standing
+    timezone: str
+    hours: list[str]  # a line per weekday, in the store's own time
+    closures: list[ClosureEntry]
+    uptime_percent_last_day: float | None  # of business time; null without any
+    uptime_percent_last_week: float | None
+    days: list[HistoryDay]  # the last 30 local dates, oldest first
+
+
 class StoreHistory(BaseModel):
     store_id: str
     timezone: str
@@ -189,6 +203,17 @@ class FleetProgress(BaseModel):
     lag_messages: int  # not yet processed by this worker
 
 
+class FleetHour(BaseModel):
+    start: str  # the UTC hour
+    down: int  # stores with an outage reaching into it
+    silent: int  # stores silent in it
+
+
+class FleetHours(BaseModel):
+    as_of: str
+    hours: list[FleetHour] = Field(description="oldest first, the last holding as_of")
+
+
 class FleetSummary(FleetProgress):
     stores: int
     open_now: int
@@ -200,6 +225,7 @@ class FleetSummary(FleetProgress):
     # business time in the window are left out.
     uptime_last_day: list[int]
     uptime_last_week: list[int]
+    timezones: dict[str, int] = Field(default_factory=dict, description="stores per timezone, the most first")
 
 
 class ReportListed(BaseModel):

@@ -26,7 +26,8 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 def _page(request: Request, template: str, **context: object) -> HTMLResponse:
     # Whether the API wants a token, so the page asks for it before its first call rather than after a 401.
-    token_required = services_of(request).token is not None
+    services = services_of(request)
+    token_required = services.token is not None and not (template == "status.html" and services.public_status)
     return templates.TemplateResponse(
         request, template, {"token_required": token_required, "assets": ASSETS, **context}
     )
@@ -42,6 +43,14 @@ async def store(
     request: Request, store_id: Annotated[str, Path(min_length=1, max_length=128)]
 ) -> HTMLResponse:
     return _page(request, "store.html", active="fleet", store_id=store_id)
+
+
+@router.get("/status/{store_id}")
+async def status(
+    request: Request, store_id: Annotated[str, Path(min_length=1, max_length=128)]
+) -> HTMLResponse:
+    """A store's public status: for its owner and customers, shareable, made for a phone."""
+    return _page(request, "status.html", store_id=store_id)
 
 
 @router.get("/reports")

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = Field(
         None, description="when set, /api routes need 'Authorization: Bearer <token>'"
     )
+    public_status: bool = Field(
+        False, description="stores' public status pages (/status/<id>) answered without the API token"
+    )
     log_level: str = Field("INFO", description="log level of the worker's JSON logs")
     retention_hours: int = Field(
         DEFAULT_RETENTION // HOUR, ge=7 * 24, description="hours of pings kept per store"

@@ -240,6 +240,7 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
         fleet,
         streams.metrics.registry,
         token,
+        settings.public_status,
     )
     api = create_api(services, lifespan)
     install_dashboard(api)

@@ -7,10 +7,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api.deps import FleetDep, MaxStale
+from api.deps import FleetDep, MaxStale, OutagesDep, SilencesDep
 from api.errors import OutsideHorizon
-from api.schemas import FleetHistory, FleetPage, FleetProgress, FleetSummary
+from api.schemas import FleetHistory, FleetHours, FleetPage, FleetProgress, FleetSummary
 from api.services.fleet import DEFAULT_SORT, FleetSort
+from api.services.fleet_hours import fleet_hours
 from streams.engine.instants import to_instant
 from streams.engine.report import Standing
 
@@ -43,6 +44,17 @@ async def fleet_history(
     return await fleet.history(days, max_stale)
 
 
+@router.get("/hours")
+async def fleet_hours_route(
+    outages: OutagesDep,
+    silences: SilencesDep,
+    max_stale: MaxStale,
+    hours: Annotated[int, Query(ge=1, le=168, description="UTC hours through now's")] = 168,
+) -> FleetHours:
+    """Stores down and stores silent in each UTC hour: a provider-wide incident stands out."""
+    return await fleet_hours(outages, silences, hours, max_stale)
+
+
 @router.get("/progress")
 async def fleet_progress(fleet: FleetDep) -> FleetProgress:
     """The group's watermark and this worker's ingestion lag, without gathering the fleet."""
@@ -57,6 +69,7 @@ async def fleet_stores(
     order: Literal["asc", "desc"] = "desc",
     q: Annotated[str | None, Query(max_length=128, description="part of a store id")] = None,
     standing: Standing | None = None,
+    timezone: Annotated[str | None, Query(max_length=64, description="stores in this IANA zone")] = None,
     as_of: AsOf = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -64,5 +77,13 @@ async def fleet_stores(
     """Stores sorted by ``sort`` (the most business downtime of the week first by default), paged
     through one listing."""
     return await fleet.stores(
-        sort, order == "desc", q or None, standing, _instant(as_of), limit, cursor, max_stale
+        sort,
+        order == "desc",
+        q or None,
+        standing,
+        timezone or None,
+        _instant(as_of),
+        limit,
+        cursor,
+        max_stale,
     )

@@ -126,27 +126,29 @@ class FleetView:
         descending: bool,
         search: str | None,
         only: Standing | None,
+        zone: str | None,
         as_of: int | None,
         limit: int,
         cursor: str | None,
         max_stale: float = 0.0,
     ) -> FleetPage:
-        """One page of the stores, sorted by ``sort`` (ties by id), whose id holds ``search``; the
-        default ``as_of`` as for ``summary``."""
+        """One page of the stores, sorted by ``sort`` (ties by id), whose id holds ``search``, of
+        standing ``only`` and in timezone ``zone`` when given; the default ``as_of`` as for ``summary``."""
         needle = (search or "").casefold()
 
         async def admitted(at: Moment) -> list[FleetRow]:
             rows = await self.ordered.at((at, sort, descending))
-            if not needle and only is None:
+            if not needle and only is None and zone is None:
                 return rows
             return [
                 row
                 for row in rows
                 if needle in row.store_id.casefold()
                 and (only is None or row_standing(row, at.instant, self.silence) == only)
+                and (zone is None or row.timezone == zone)
             ]
 
-        filters = digest(sort, descending, search, only)
+        filters = digest(sort, descending, search, only, zone)
         page = await page_of(admitted, MomentOf(self.now, max_stale), as_of, cursor, filters, limit)
         if page is None:
             return FleetPage(as_of="", total=0, offset=0, stores=[], next_cursor=None, previous_cursor=None)
@@ -173,6 +175,7 @@ def fleet_summary(as_of: int | None, rows: list[FleetRow], silence: int) -> Flee
         closed=standings["closed"],
         uptime_last_day=_tenths(rows, "uptime_last_day", "downtime_last_day"),
         uptime_last_week=_tenths(rows, "uptime_last_week", "downtime_last_week"),
+        timezones=dict(Counter(row.timezone for row in rows).most_common()),
         lag_messages=0,
     )
 

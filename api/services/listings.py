@@ -103,7 +103,9 @@ class Ready:
     seconds and gathers (``warm``) at ``now`` of the moment (a new state version at the same
     instant is a new gathering), but only while such readers keep asking (the last within ``idle``
     seconds), and never sooner after a gathering than twice the time it took: at most a third of the
-    report processes' time goes to keeping listings ready.
+    report processes' time goes to keeping listings ready. With no such reader for longer, the ready
+    gathering is still kept (and stays fresh while the state does not move), and made anew at most
+    every ``idle_every`` seconds: the next reader after a quiet spell finds one ready too.
     """
 
     def __init__(
@@ -111,11 +113,13 @@ class Ready:
         recent: RecentNow,
         warm: Callable[[Moment], Coroutine[Any, Any, object]],
         idle: float = 300.0,
+        idle_every: float = 50.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.recent = recent
         self.warm = warm
         self.idle = idle
+        self.idle_every = idle_every
         self.clock = clock
         self._newest: tuple[float, Moment] | None = None  # when its moment was read, and the moment
         self._asked = -math.inf  # when a reader last accepted a stale answer
@@ -135,11 +139,17 @@ class Ready:
         return await self._gather()
 
     async def refresh(self) -> None:
-        """Gather at ``now`` while readers keep asking and the last gathering's rest is over (a
-        gathering already made at that instant is only kept)."""
+        """Gather at ``now`` once the last gathering's rest is over (a gathering already made at that
+        moment is only kept): each time while readers keep asking, else when the state has not moved
+        (which costs nothing) or the ready gathering is ``idle_every`` seconds old."""
         now = self.clock()
-        if now - self._asked <= self.idle and now >= self._rest_until:
-            await self._gather()
+        if now < self._rest_until or (self._newest is None and now - self._asked > self.idle):
+            return
+        if now - self._asked > self.idle and self._newest is not None:
+            read_at, ready = self._newest
+            if now - read_at < self.idle_every and await self.recent.now() != ready:
+                return
+        await self._gather()
 
     async def _gather(self) -> Moment | None:
         """One gathering at ``now`` however many ask at once (a page asks for several views)."""
@@ -265,6 +275,12 @@ class EpisodeListing(Generic[T]):
         found = await self.gather(at.instant)
         found.sort(key=self.order)
         return found
+
+    async def everything(self, max_stale: float) -> tuple[Moment, list[T]] | None:
+        """The whole listing at ``now`` (or the ready one at most ``max_stale`` seconds old); None
+        before any ping."""
+        at = await self.now.at_most(max_stale)
+        return None if at is None else (at, await self.listings.at(at))
 
     async def page_of(
         self,

@@ -176,8 +176,8 @@ async function header() {
 // ---- fleet page -------------------------------------------------------------------------------
 
 // The table's view: its sort, search, standing filter and page, kept in the URL so a view can be shared.
-const fleet = { sort: "downtime_last_week", order: "desc", q: "", standing: "", cursor: null };
-const VIEW = ["sort", "order", "q", "standing", "cursor"];
+const fleet = { sort: "downtime_last_week", order: "desc", q: "", standing: "", timezone: "", cursor: null };
+const VIEW = ["sort", "order", "q", "standing", "timezone", "cursor"];
 
 function readView() {
   const params = new URLSearchParams(location.search);
@@ -239,6 +239,17 @@ async function loadSummary() {
   document.getElementById("count-open").textContent = summary.open_now.toLocaleString("en");
   histogram("hist-day", summary.uptime_last_day);
   histogram("hist-week", summary.uptime_last_week);
+  showZones(summary.timezones);
+}
+
+// The timezone filter offers the zones the fleet's stores are in, the most stores first.
+function showZones(zones) {
+  const chooser = document.getElementById("timezone");
+  const wanted = [["", "all"], ...Object.entries(zones).map(([zone, count]) => [zone, `${zone} (${count.toLocaleString("en")})`])];
+  if ([...chooser.options].map((option) => option.textContent).join("|") === wanted.map(([, words]) => words).join("|")) return;
+  chooser.replaceChildren(...wanted.map(([value, words]) => el("option", { value, text: words })));
+  if (fleet.timezone && !(fleet.timezone in zones)) chooser.append(el("option", { value: fleet.timezone, text: fleet.timezone }));
+  chooser.value = fleet.timezone;
 }
 
 // Answers to older asks (a slower search for "a" after the one for "abc") are dropped, not shown.
@@ -253,6 +264,7 @@ async function loadStores() {
   const params = new URLSearchParams({ sort: fleet.sort, order: fleet.order, limit: "50" });
   if (fleet.q) params.set("q", fleet.q);
   if (fleet.standing) params.set("standing", fleet.standing);
+  if (fleet.timezone) params.set("timezone", fleet.timezone);
   if (fleet.cursor) params.set("cursor", fleet.cursor);
   const page = await json(`/api/fleet/stores?${params}`, { ...READY, signal: storesAbort.signal });
   if (asked !== storesAsked) return;
@@ -264,13 +276,32 @@ async function loadStores() {
       el("td", { "data-label": "Now" }, standingBadge(store.standing)),
       el("td", { class: "num", "data-label": "Uptime day (h)", text: store.uptime_last_day.toFixed(2) }),
       el("td", { class: "num", "data-label": "Downtime day (h)", text: store.downtime_last_day.toFixed(2) }),
-      el("td", { class: "num", "data-label": "Uptime week (h)", text: store.uptime_last_week.toFixed(2) }),
+      el(
+        "td",
+        { class: "num", "data-label": "Uptime week (h)" },
+        el(
+          "span",
+          {},
+          store.uptime_last_week.toFixed(2),
+          el("span", { class: "share", text: share(store.uptime_last_week, store.downtime_last_week) }),
+        ),
+      ),
       el("td", { class: "num", "data-label": "Downtime week (h)", text: store.downtime_last_week.toFixed(2) }),
-      el("td", { "data-label": "Last ping (UTC)", text: utc(store.last_ping) }),
+      el(
+        "td",
+        { "data-label": "Last ping (UTC)" },
+        el(
+          "span",
+          {},
+          utc(store.last_ping),
+          el("span", { class: "ago", text: `${duration((Date.parse(page.as_of) - Date.parse(store.last_ping)) / 60000)} before now` }),
+        ),
+      ),
     ),
   );
   if (!rows.length) {
-    const words = fleet.q || fleet.standing ? "No store matches the search and filter." : "No store has pinged yet.";
+    const filtered = fleet.q || fleet.standing || fleet.timezone;
+    const words = filtered ? "No store matches the search and filters." : "No store has pinged yet.";
     rows.push(el("tr", {}, el("td", { colspan: "7", class: "none", text: words })));
   }
   document.querySelector("#stores tbody").replaceChildren(...rows);
@@ -431,7 +462,7 @@ function fleetPage() {
   Promise.all([loadSummary(), loadStores()])
     .then(() => performance.mark(USABLE_MARK))
     .catch(showError)
-    .then(() => loadFleetDays().catch(showError))
+    .then(() => Promise.all([loadFleetHours(), loadFleetDays()]).catch(showError))
     .then(loadEpisodes)
     .then(() =>
       follow("/api/events", applyEvent, (state) => {
@@ -444,6 +475,7 @@ function fleetPage() {
     loadSummary().catch(showError);
     if (!fleet.cursor) loadStores().catch(showError);
   }, 10000);
+  setInterval(() => loadFleetHours().catch(showError), 60000);
   document.getElementById("more-outages").addEventListener("click", () => {
     outagesShown += 50;
     renderOutages();
@@ -471,6 +503,21 @@ function fleetPage() {
     fleet.cursor = null;
     loadStores().catch(showError);
   });
+  document.getElementById("timezone").addEventListener("change", (event) => {
+    fleet.timezone = event.target.value;
+    fleet.cursor = null;
+    loadStores().catch(showError);
+  });
+  for (const count of document.querySelectorAll(".count-link")) {
+    count.addEventListener("click", () => {
+      fleet.standing = count.dataset.standing;
+      document.getElementById("standing").value = fleet.standing;
+      fleet.cursor = null;
+      loadStores()
+        .then(() => document.getElementById("stores").scrollIntoView())
+        .catch(showError);
+    });
+  }
   document.getElementById("sort").addEventListener("change", (event) => {
     if (!event.target.value) return;
     [fleet.sort, fleet.order] = event.target.value.split(":");
@@ -508,6 +555,11 @@ function dayCell(day) {
   return cell;
 }
 
+// The share of business time up, as a percentage ("" without business time).
+function share(up, down) {
+  return up + down > 0 ? `${((up / (up + down)) * 100).toFixed(1)} %` : "";
+}
+
 // Minutes as people read them: "45 min", "7 h 30 min", "3 d 4 h".
 function duration(minutes) {
   const m = Math.round(minutes);
@@ -520,6 +572,59 @@ function uptimeOf(days) {
   const business = days.reduce((sum, day) => sum + day.business_minutes, 0);
   const up = days.reduce((sum, day) => sum + day.uptime_minutes, 0);
   return business > 0 ? `${((up / business) * 100).toFixed(2)} %` : "no business hours";
+}
+
+// ---- stores down and silent, hour by hour -----------------------------------------------------------
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+function svgEl(tag, attributes = {}, ...children) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  for (const child of children) node.append(child);
+  return node;
+}
+
+// One column per UTC hour: stores down (solid, from the baseline) with stores silent stacked on them
+// (dotted); midnights marked with their date. Many stores down in the same hours is an incident of
+// the whole fleet (a provider, a region); a few scattered ones are stores of their own.
+function drawHours(hours) {
+  const width = 840;
+  const height = 150;
+  const base = height - 20;
+  const most = Math.max(1, ...hours.map((hour) => hour.down + hour.silent));
+  const step = width / Math.max(1, hours.length);
+  const scale = (base - 10) / most;
+  const chart = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, class: "hours", "aria-hidden": "true" });
+  chart.append(svgEl("line", { x1: 0, x2: width, y1: base, y2: base, class: "base" }));
+  hours.forEach((hour, index) => {
+    const x = index * step;
+    const column = svgEl("g", { "data-hour": hour.start, "data-down": hour.down, "data-silent": hour.silent });
+    column.append(svgEl("title", {}, `${utc(hour.start)}: ${hour.down} down, ${hour.silent} silent`));
+    const down = hour.down * scale;
+    column.append(svgEl("rect", { x, y: base - down, width: step, height: down, class: "down" }));
+    const silent = hour.silent * scale;
+    column.append(svgEl("rect", { x, y: base - down - silent, width: step, height: silent, class: "silent" }));
+    if (hour.start.slice(11, 13) === "00") {
+      column.append(svgEl("line", { x1: x, x2: x, y1: 4, y2: base + 4, class: "midnight" }));
+      column.append(svgEl("text", { x: x + 3, y: height - 4 }, hour.start.slice(5, 10)));
+    }
+    chart.append(column);
+  });
+  chart.append(svgEl("text", { x: 2, y: 12 }, `${most}`));
+  return chart;
+}
+
+async function loadFleetHours() {
+  const { hours } = await json("/api/fleet/hours", READY);
+  document.getElementById("fleet-hours").replaceChildren(drawHours(hours));
+  const peak = hours.reduce((best, hour) => (hour.down > best.down ? hour : best), hours[0] || { down: 0 });
+  const last = hours[hours.length - 1];
+  document.getElementById("fleet-hours-summary").textContent = last
+    ? `Most stores down in one hour: ${peak.down.toLocaleString("en")}` +
+      (peak.down ? `, at ${utc(peak.start)}` : "") +
+      `. This hour: ${last.down.toLocaleString("en")} down, ${last.silent.toLocaleString("en")} silent.`
+    : "No pings yet.";
 }
 
 async function loadFleetDays() {
@@ -586,6 +691,36 @@ async function storePage() {
   );
   if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: "3", text: "No outage in business hours this week." })));
   document.querySelector("#store-outages tbody").replaceChildren(...rows);
+}
+
+// ---- a store's public status ------------------------------------------------------------------
+
+const STATUS_WORDS = {
+  up: "Up: open and answering",
+  down: "Down: open, and not taking orders",
+  silent: "No recent word from the store",
+  closed: "Closed now",
+};
+
+function percent(value) {
+  return value === null ? "no business hours" : `${value.toFixed(2)} %`;
+}
+
+async function statusPage() {
+  const id = document.getElementById("store-id").textContent;
+  const status = await json(`/api/public/stores/${encodeURIComponent(id)}`);
+  document.getElementById("status").replaceChildren(standingBadge(status.standing), ` ${STATUS_WORDS[status.standing]}`);
+  document.getElementById("status-as-of").textContent = `As of ${wallClock(status.as_of, status.timezone)}, the store's time.`;
+  document.getElementById("percent-day").textContent = percent(status.uptime_percent_last_day);
+  document.getElementById("percent-week").textContent = percent(status.uptime_percent_last_week);
+  document.getElementById("days").replaceChildren(...status.days.map(dayCell));
+  document.getElementById("status-zone").textContent = status.timezone;
+  document.getElementById("hours").replaceChildren(...status.hours.map((line) => el("li", { text: line })));
+  const closures = status.closures.map((c) =>
+    el("li", { text: `${c.start_date}${c.end_date !== c.start_date ? ` to ${c.end_date}` : ""}${c.reason ? ` (${c.reason})` : ""}` }),
+  );
+  if (!closures.length) closures.push(el("li", { class: "none", text: "None." }));
+  document.getElementById("status-closures").replaceChildren(...closures);
 }
 
 // ---- reports page -----------------------------------------------------------------------------
@@ -655,7 +790,7 @@ async function reportsPage() {
 
 document.addEventListener("DOMContentLoaded", () => {
   const page = document.body.dataset.page;
-  const run = { fleet: fleetPage, store: storePage, reports: reportsPage }[page];
+  const run = { fleet: fleetPage, store: storePage, reports: reportsPage, status: statusPage }[page];
   const needsToken = document.body.dataset.tokenRequired === "yes" && !token();
   (needsToken ? askForToken() : Promise.resolve())
     .then(run)

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dashboard.pages import ASSETS, install_dashboard
-from tests.api.routes.conftest import Api, build
+from tests.api.routes.conftest import TOKEN, Api, build
 
 
 @pytest.fixture(params=[None, "page-token"])
@@ -35,3 +35,12 @@ def test_pages_are_html_shells_that_know_whether_a_token_is_needed(client: tuple
     assert "<script src" not in fleet and 'rel="stylesheet"' not in fleet
     for asset, opening in (("app.js", "<script>"), ("style.css", "<style>")):
         assert opening + ASSETS[asset] in fleet and ASSETS[asset].strip()
+
+
+def test_a_stores_status_page_asks_for_no_token_once_status_pages_are_public(tmp_path: Path) -> None:
+    for public_status in (False, True):
+        for api in build(tmp_path / str(public_status), TOKEN, public_status):
+            page = with_dashboard(api).get("/status/s1")
+            assert page.status_code == 200 and "s1" in page.text
+            assert f'data-token-required="{"no" if public_status else "yes"}"' in page.text
+            assert 'href="/reports"' not in page.text  # no way into the rest from a public page

@@ -90,7 +90,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def worker(kafka: KafkaConnection, tmp_path: Path) -> Iterator[tuple[Deployment, WorkerProcess]]:
-    deployment = Deployment(kafka, tmp_path, token=TOKEN, settings={"STOREMON_LISTING_REFRESH_SECONDS": "1"})
+    settings = {"STOREMON_LISTING_REFRESH_SECONDS": "1", "STOREMON_PUBLIC_STATUS": "true"}
+    deployment = Deployment(kafka, tmp_path, token=TOKEN, settings=settings)
     served = run_async(deployment.serve(week_dataset(tmp_path / "data")))
     try:
         wait_for_ready_fleet(served)
@@ -167,6 +168,14 @@ def test_fleet_and_store_pages_show_the_apis_figures_and_draw_the_week(
     expect(page.locator("#fleet-days li").last).to_have_attribute(
         "title", re.compile(rf"^2023-11-06: .* \({summary['stores']} stores\)$")
     )
+    # Stores down and silent per UTC hour, the last column holding now.
+    hours = api(served, "/api/fleet/hours")["hours"]
+    columns = page.locator("#fleet-hours svg g[data-hour]")
+    expect(columns).to_have_count(168)
+    going_on = {o["store_id"] for o in api(served, "/api/outages", status="open", limit="500")["outages"]}
+    assert hours[-1]["start"] == "2023-11-06T12:00:00Z" and hours[-1]["down"] >= len(going_on) > 0
+    expect(columns.last).to_have_attribute("data-down", str(hours[-1]["down"]))
+    expect(columns.last).to_have_attribute("data-silent", str(hours[-1]["silent"]))
     assert wcag_violations(page) == []
 
     def shown_ids() -> list[str]:
@@ -366,6 +375,18 @@ def test_the_pages_tell_every_state_truly_on_a_desktop_and_a_phone(
     expect(page.locator("#stores tbody tr")).to_have_count(10)
     page.get_by_label("Store id").fill("")
     expect(page.locator("#stores tbody tr")).to_have_count(50)
+    # A count lists its stores; a timezone narrows them; both land in the URL.
+    down = api(served, "/api/fleet/stores", standing="down")["total"]
+    page.locator("#count-down").click()
+    expect(page.locator("#page-info")).to_have_text(re.compile(rf" of {down}$"))
+    assert "standing=down" in page.url
+    page.get_by_label("Standing").select_option("")
+    page.get_by_label("Timezone").select_option("Asia/Tokyo")
+    expect(page.locator("#stores tbody tr")).to_have_count(1)
+    expect(page.locator("#stores tbody tr").first).to_have_attribute("data-store", "overnight")
+    assert "timezone=Asia%2FTokyo" in page.url
+    page.get_by_label("Timezone").select_option("")
+    expect(page.locator("#stores tbody tr")).to_have_count(50)
 
     # The sort buttons show the keyboard's focus; the caption says the sort and the listing's instant.
     sort_button = page.get_by_role("button", name="Store", exact=True)
@@ -435,5 +456,19 @@ def test_the_pages_tell_every_state_truly_on_a_desktop_and_a_phone(
         "Any instant from 2023-11-05 12:00:00 UTC to 2023-11-06 12:00:00 UTC"  # a day: 8 kept, 7 counted
     )
     assert document_width(phone) <= 390
+    # A store's public status: no token asked, its hours in words, its days; the rest stays closed.
+    visitor = browser.new_page(viewport={"width": 390, "height": 844})
+    visitor.on("pageerror", lambda error: errors.append(str(error)))
+    visitor.goto(f"{served.url}/status/overnight")
+    expect(visitor.locator("#status")).to_contain_text("Closed now")
+    expect(visitor.locator("#hours li")).to_have_count(7)
+    expect(visitor.locator("#hours li").first).to_have_text("Monday: 22:00\N{EN DASH}06:00")
+    expect(visitor.locator("#status-closures li")).to_have_text(["2023-11-02 (stocktaking)"])
+    status = api(served, "/api/public/stores/overnight")
+    expect(visitor.locator("#days li")).to_have_count(len(status["days"]))
+    expect(visitor.locator("#percent-week")).to_have_text(f"{status['uptime_percent_last_week']:.2f} %")
+    expect(visitor.get_by_role("dialog")).to_be_hidden()
+    assert document_width(visitor) <= 390 and wcag_violations(visitor) == []
+    assert httpx.get(f"{served.url}/api/fleet", timeout=30).status_code == 401
     # The refused token and the cut-off worker log failed loads, as they should; nothing else.
     assert [error for error in errors if not error.startswith("Failed to load resource")] == []

@@ -46,7 +46,7 @@ class Api:
     silences: SilenceListing
 
 
-def build(tmp_path: Path, token: str | None) -> Iterator[Api]:
+def build(tmp_path: Path, token: str | None, public_status: bool = False) -> Iterator[Api]:
     worker, stores, reports = FakeWorker(), FakeStoreAnswers(), FakeReports(tmp_path)
     registry = CollectorRegistry()
     Counter("storemon_test_events", "a metric the fake registry holds", registry=registry).inc()
@@ -57,7 +57,18 @@ def build(tmp_path: Path, token: str | None) -> Iterator[Api]:
     outages = OutageListing(gathering, gathering.moment)
     silences = SilenceListing(gathering, gathering.moment)
     services = Services(
-        worker, stores, gathering, reports, intake, outages, silences, events, fleet, registry, token
+        worker,
+        stores,
+        gathering,
+        reports,
+        intake,
+        outages,
+        silences,
+        events,
+        fleet,
+        registry,
+        token,
+        public_status,
     )
     with TestClient(create_api(services)) as client:
         yield Api(
@@ -73,3 +84,9 @@ def api(tmp_path: Path) -> Iterator[Api]:
 @pytest.fixture
 def secured(tmp_path: Path) -> Iterator[Api]:
     yield from build(tmp_path, TOKEN)
+
+
+@pytest.fixture
+def public(tmp_path: Path) -> Iterator[Api]:
+    """A worker with a token whose stores' public status pages are public."""
+    yield from build(tmp_path, TOKEN, public_status=True)

@@ -110,6 +110,10 @@ def test_stores_sort_search_filter_and_page(api: Api) -> None:
     back = get("/api/fleet/stores", params={"limit": 3, "cursor": second["previous_cursor"]}).json()
     assert _ids(back) == _ids(first)
     assert get("/api/fleet/stores", params={"sort": "nonsense"}).status_code == 422
+    assert get("/api/fleet/stores", params={"timezone": "UTC"}).json()["total"] == 4
+    tokyo = get("/api/fleet/stores", params={"timezone": "Asia/Tokyo"}).json()
+    assert tokyo["total"] == 0 and tokyo["stores"] == []
+    assert get("/api/fleet").json()["timezones"] == {"UTC": 4}
 
 
 def test_a_stores_timeline_is_svg_from_its_owner(api: Api) -> None:

@@ -6,7 +6,7 @@ import re
 
 from fastapi.routing import APIRoute
 
-from api.routes import events, fleet, ingest, internal, outages, reports, silences, stores, worker
+from api.routes import events, fleet, ingest, internal, outages, public, reports, silences, stores, worker
 from tests.api.routes.conftest import TOKEN, Api
 from tests.helpers import secured_calls
 
@@ -53,7 +53,7 @@ def test_every_api_route_needs_the_token_and_only_those(secured: Api) -> None:
     # Read whole: every route each router declares is there.
     declared = {
         (method, re.sub(r"\{[^}]+\}", "1", route.path))
-        for module in (events, fleet, ingest, internal, outages, reports, silences, stores, worker)
+        for module in (events, fleet, ingest, internal, outages, public, reports, silences, stores, worker)
         for route in module.router.routes
         if isinstance(route, APIRoute)
         for method in route.methods or ()

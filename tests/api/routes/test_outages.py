@@ -6,7 +6,8 @@ from typing import Any
 
 from streams.engine import HOUR, MINUTE
 from streams.engine.outages import Outage
-from streams.gathering import PlacedOutage
+from streams.engine.silences import Silence
+from streams.gathering import PlacedOutage, PlacedSilence
 from tests.api.routes.conftest import TOKEN, Api
 from tests.helpers import instant
 
@@ -119,3 +120,20 @@ def test_a_reader_accepting_stale_answers_gets_the_outages_kept_ready_in_the_bac
     assert stale["as_of"] == "2023-01-23T21:30:00Z" and len(stale["outages"]) == len(FLEET)
     assert api.client.get("/api/outages").json()["as_of"] == "2023-01-23T22:30:00Z"
     assert api.gathering.gatherings == [AS_OF, AS_OF + HOUR]
+
+
+def test_the_fleets_hours_count_stores_down_and_silent_per_utc_hour(api: Api) -> None:
+    api.gathering.latest, api.gathering.found = AS_OF, list(FLEET)
+    silence = Silence("e", T0 + 8 * HOUR, T0 + 6 * HOUR, None)  # silent from 19:30 on
+    api.gathering.silent = [PlacedSilence(silence, "UTC")]
+    body = api.client.get("/api/fleet/hours", params={"hours": 12}).json()
+    assert body["as_of"] == "2023-01-23T21:30:00Z"
+    hours = body["hours"]
+    assert [hour["start"] for hour in (hours[0], hours[-1])] == [
+        "2023-01-23T10:00:00Z",
+        "2023-01-23T21:00:00Z",
+    ]
+    # T0 is 11:30: a down 11:30-13:30 and 16:30-17:30, b from 12:30 on, c 13:30-14:30, d from 14:30 on.
+    assert [hour["down"] for hour in hours] == [0, 1, 2, 3, 3, 2, 3, 3, 2, 2, 2, 2]
+    assert [hour["silent"] for hour in hours] == [0] * 9 + [1, 1, 1]
+    assert api.client.get("/api/fleet/hours", params={"hours": 169}).status_code == 422

@@ -97,13 +97,20 @@ def test_a_reader_that_accepts_stale_answers_gets_the_gathering_kept_ready_while
         await ready.refresh()
         assert warmed == [100, 200, 300] and await instant(1.0) == 300
         latest[0], now[0] = Moment(400, "d"), 34.0 + 300.1  # no reader for longer than ``idle``
+        await ready.refresh()  # idle: the ready gathering is made anew only every ``idle_every``
+        assert warmed == [100, 200, 300, 400]
+        latest[0], now[0] = Moment(500, "e"), 360.0
         await ready.refresh()
-        assert warmed == [100, 200, 300]
-        asks = await asyncio.gather(instant(10.0), instant(10.0))  # as a page asks
-        assert list(asks) == [400, 400] and warmed == [100, 200, 300, 400]  # one gathering for both
-        latest[0], now[0] = Moment(400, "e"), 400.0  # a late store: the state moved, the instant did not
+        assert warmed == [100, 200, 300, 400]  # 25 s after the last: not yet
+        now[0] = 400.0
         await ready.refresh()
-        assert warmed == [100, 200, 300, 400, 400] and await ready.at_most(1.0) == Moment(400, "e")
+        assert warmed == [100, 200, 300, 400, 500]
+        now[0] = 420.0
+        await ready.refresh()  # the state has not moved: kept fresh, at no cost but a cache hit
+        assert warmed == [100, 200, 300, 400, 500, 500] and await instant(1.0) == 500
+        latest[0], now[0] = Moment(500, "f"), 430.0  # a late store: the state moved, the instant did not
+        both = await asyncio.gather(ready.at_most(1.0), ready.at_most(1.0))  # as a page asks
+        assert list(both) == [Moment(500, "f")] * 2 and len(warmed) == 7  # one gathering for both
 
     asyncio.run(scenario())
 
