@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from api.deps import FleetDep, MaxStale, OutagesDep, SilencesDep
 from api.errors import OutsideHorizon
 from api.schemas import FleetHistory, FleetHours, FleetPage, FleetProgress, FleetSummary
-from api.services.fleet import DEFAULT_SORT, FleetSort
+from api.services.fleet import DEFAULT_SORT, FleetSort, StoreFilter, Window
 from api.services.fleet_hours import fleet_hours
 from streams.engine.instants import to_instant
 from streams.engine.report import Standing
@@ -26,6 +26,14 @@ def _instant(as_of: datetime | None) -> int | None:
     at = to_instant(as_of)
     OutsideHorizon.check_range(at)
     return at
+
+
+def _band(text: str | None) -> tuple[Window, int] | None:
+    """``day:3`` as ("day", 3); the query's pattern has checked it."""
+    if text is None:
+        return None
+    window, tenth = text.split(":")
+    return ("day" if window == "day" else "week"), int(tenth)
 
 
 @router.get("")
@@ -70,20 +78,18 @@ async def fleet_stores(
     q: Annotated[str | None, Query(max_length=128, description="part of a store id")] = None,
     standing: Standing | None = None,
     timezone: Annotated[str | None, Query(max_length=64, description="stores in this IANA zone")] = None,
+    band: Annotated[
+        str | None,
+        Query(
+            pattern=r"^(day|week):[0-9]$",
+            description="`week:3`: stores 30-40 % up over the last week, as the histograms count them",
+        ),
+    ] = None,
     as_of: AsOf = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> FleetPage:
     """Stores sorted by ``sort`` (the most business downtime of the week first by default), paged
     through one listing."""
-    return await fleet.stores(
-        sort,
-        order == "desc",
-        q or None,
-        standing,
-        timezone or None,
-        _instant(as_of),
-        limit,
-        cursor,
-        max_stale,
-    )
+    where = StoreFilter(q or None, standing, timezone or None, _band(band))
+    return await fleet.stores(sort, order == "desc", where, _instant(as_of), limit, cursor, max_stale)

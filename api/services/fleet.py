@@ -4,9 +4,10 @@ and every store sortable, searchable and paged (``api.services.listings`` keeps 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from enum import StrEnum
 from operator import attrgetter
-from typing import Any
+from typing import Any, Literal
 
 from api.ports import Gathering, GroupMoment, LocalWorker, Moment
 from api.schemas import (
@@ -24,6 +25,8 @@ from streams.engine.report import Standing, standing
 from streams.engine.silences import DEFAULT_SILENCE
 from streams.engine.units import MINUTE
 from streams.gathering import FleetRow
+
+Window = Literal["day", "week"]
 
 
 class FleetSort(StrEnum):
@@ -44,13 +47,48 @@ def row_standing(row: FleetRow, as_of: int, silence: int) -> Standing:
     return standing(row.open_now, row.active, row.last_ping, as_of, silence)
 
 
-def _tenths(rows: list[FleetRow], up: str, down: str) -> list[int]:
+def tenth_of(fleet_row: FleetRow, window: Window) -> int | None:
+    """Which tenth of uptime (0: under 10 %, ..., 9: 90 % and more) the store's business time in the
+    last ``window`` falls in; None without business time in it."""
+    uptime = getattr(fleet_row.row, f"uptime_last_{window}")
+    downtime = getattr(fleet_row.row, f"downtime_last_{window}")
+    return min(9, int(uptime / (uptime + downtime) * 10)) if uptime + downtime > 0 else None
+
+
+def _tenths(rows: list[FleetRow], window: Window) -> list[int]:
     counts = [0] * 10
     for fleet_row in rows:
-        uptime, downtime = getattr(fleet_row.row, up), getattr(fleet_row.row, down)
-        if uptime + downtime > 0:
-            counts[min(9, int(uptime / (uptime + downtime) * 10))] += 1
+        tenth = tenth_of(fleet_row, window)
+        if tenth is not None:
+            counts[tenth] += 1
     return counts
+
+
+@dataclass(frozen=True)
+class StoreFilter:
+    """Which stores a listing admits: an id holding ``search``, a standing, a timezone, a tenth of
+    uptime over the last day or week (``band``, as the histograms count them); None admits all."""
+
+    search: str | None = None
+    standing: Standing | None = None
+    timezone: str | None = None
+    band: tuple[Window, int] | None = None
+
+    @property
+    def admits_all(self) -> bool:
+        return self == StoreFilter()
+
+    def admits(self, row: FleetRow, as_of: int, silence: int) -> bool:
+        return (
+            (self.search is None or self.search.casefold() in row.store_id.casefold())
+            and (self.standing is None or row_standing(row, as_of, silence) == self.standing)
+            and (self.timezone is None or row.timezone == self.timezone)
+            and (self.band is None or tenth_of(row, self.band[0]) == self.band[1])
+        )
+
+    @property
+    def digest(self) -> str:
+        return digest(self.search, self.standing, self.timezone, self.band)
 
 
 def _sort_key(sort: FleetSort) -> attrgetter[Any]:
@@ -124,31 +162,22 @@ class FleetView:
         self,
         sort: FleetSort,
         descending: bool,
-        search: str | None,
-        only: Standing | None,
-        zone: str | None,
+        where: StoreFilter,
         as_of: int | None,
         limit: int,
         cursor: str | None,
         max_stale: float = 0.0,
     ) -> FleetPage:
-        """One page of the stores, sorted by ``sort`` (ties by id), whose id holds ``search``, of
-        standing ``only`` and in timezone ``zone`` when given; the default ``as_of`` as for ``summary``."""
-        needle = (search or "").casefold()
+        """One page of the stores ``where`` admits, sorted by ``sort`` (ties by id); the default
+        ``as_of`` as for ``summary``."""
 
         async def admitted(at: Moment) -> list[FleetRow]:
             rows = await self.ordered.at((at, sort, descending))
-            if not needle and only is None and zone is None:
+            if where.admits_all:
                 return rows
-            return [
-                row
-                for row in rows
-                if needle in row.store_id.casefold()
-                and (only is None or row_standing(row, at.instant, self.silence) == only)
-                and (zone is None or row.timezone == zone)
-            ]
+            return [row for row in rows if where.admits(row, at.instant, self.silence)]
 
-        filters = digest(sort, descending, search, only, zone)
+        filters = digest(sort, descending, where.digest)
         page = await page_of(admitted, MomentOf(self.now, max_stale), as_of, cursor, filters, limit)
         if page is None:
             return FleetPage(as_of="", total=0, offset=0, stores=[], next_cursor=None, previous_cursor=None)
@@ -173,8 +202,8 @@ def fleet_summary(as_of: int | None, rows: list[FleetRow], silence: int) -> Flee
         down=standings["down"],
         silent=standings["silent"],
         closed=standings["closed"],
-        uptime_last_day=_tenths(rows, "uptime_last_day", "downtime_last_day"),
-        uptime_last_week=_tenths(rows, "uptime_last_week", "downtime_last_week"),
+        uptime_last_day=_tenths(rows, "day"),
+        uptime_last_week=_tenths(rows, "week"),
         timezones=dict(Counter(row.timezone for row in rows).most_common()),
         lag_messages=0,
     )

@@ -115,6 +115,11 @@ function showError(error) {
   showMessage([String(error.message || error)], unreachableSince !== null ? "unreachable" : "error");
 }
 
+function withClick(node, handler) {
+  node.addEventListener("click", handler);
+  return node;
+}
+
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
@@ -176,8 +181,8 @@ async function header() {
 // ---- fleet page -------------------------------------------------------------------------------
 
 // The table's view: its sort, search, standing filter and page, kept in the URL so a view can be shared.
-const fleet = { sort: "downtime_last_week", order: "desc", q: "", standing: "", timezone: "", cursor: null };
-const VIEW = ["sort", "order", "q", "standing", "timezone", "cursor"];
+const fleet = { sort: "downtime_last_week", order: "desc", q: "", standing: "", timezone: "", band: "", cursor: null };
+const VIEW = ["sort", "order", "q", "standing", "timezone", "band", "cursor"];
 
 function readView() {
   const params = new URLSearchParams(location.search);
@@ -210,15 +215,35 @@ const SORT_WORDS = {
   last_ping: ["last ping", "the oldest first", "the latest first"],
 };
 
-function histogram(tableId, counts) {
+function bandWords(band) {
+  const [window, tenth] = band.split(":");
+  return `${tenth * 10}–${tenth * 10 + 10} % up over the last ${window}`;
+}
+
+// Each bar lists its stores in the table below (``band``: the window and the tenth).
+function histogram(tableId, window, counts) {
   const body = document.querySelector(`#${tableId} tbody`);
   const most = Math.max(1, ...counts);
+  const choose = (band) => () => {
+    fleet.band = band;
+    fleet.cursor = null;
+    loadStores()
+      .then(() => document.getElementById("stores").scrollIntoView())
+      .catch(showError);
+  };
   body.replaceChildren(
     ...counts.map((count, tenth) =>
       el(
         "tr",
         {},
-        el("th", { scope: "row", text: `${tenth * 10}–${tenth * 10 + 10} %` }),
+        el(
+          "th",
+          { scope: "row" },
+          withClick(
+            el("button", { type: "button", class: "count-link", "data-band": `${window}:${tenth}`, text: `${tenth * 10}–${tenth * 10 + 10} %` }),
+            choose(`${window}:${tenth}`),
+          ),
+        ),
         el(
           "td",
           {},
@@ -237,8 +262,8 @@ async function loadSummary() {
     document.getElementById(`count-${name}`).textContent = summary[name].toLocaleString("en");
   }
   document.getElementById("count-open").textContent = summary.open_now.toLocaleString("en");
-  histogram("hist-day", summary.uptime_last_day);
-  histogram("hist-week", summary.uptime_last_week);
+  histogram("hist-day", "day", summary.uptime_last_day);
+  histogram("hist-week", "week", summary.uptime_last_week);
   showZones(summary.timezones);
 }
 
@@ -265,7 +290,11 @@ async function loadStores() {
   if (fleet.q) params.set("q", fleet.q);
   if (fleet.standing) params.set("standing", fleet.standing);
   if (fleet.timezone) params.set("timezone", fleet.timezone);
+  if (fleet.band) params.set("band", fleet.band);
   if (fleet.cursor) params.set("cursor", fleet.cursor);
+  const note = document.getElementById("band-note");
+  note.hidden = !fleet.band;
+  document.getElementById("band-words").textContent = fleet.band ? `Only stores ${bandWords(fleet.band)}.` : "";
   const page = await json(`/api/fleet/stores?${params}`, { ...READY, signal: storesAbort.signal });
   if (asked !== storesAsked) return;
   const rows = page.stores.map((store) =>
@@ -300,7 +329,7 @@ async function loadStores() {
     ),
   );
   if (!rows.length) {
-    const filtered = fleet.q || fleet.standing || fleet.timezone;
+    const filtered = fleet.q || fleet.standing || fleet.timezone || fleet.band;
     const words = filtered ? "No store matches the search and filters." : "No store has pinged yet.";
     rows.push(el("tr", {}, el("td", { colspan: "7", class: "none", text: words })));
   }
@@ -500,6 +529,11 @@ function fleetPage() {
   });
   document.getElementById("standing").addEventListener("change", (event) => {
     fleet.standing = event.target.value;
+    fleet.cursor = null;
+    loadStores().catch(showError);
+  });
+  document.getElementById("band-clear").addEventListener("click", () => {
+    fleet.band = "";
     fleet.cursor = null;
     loadStores().catch(showError);
   });

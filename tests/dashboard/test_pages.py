@@ -387,6 +387,13 @@ def test_the_pages_tell_every_state_truly_on_a_desktop_and_a_phone(
     assert "timezone=Asia%2FTokyo" in page.url
     page.get_by_label("Timezone").select_option("")
     expect(page.locator("#stores tbody tr")).to_have_count(50)
+    banded = api(served, "/api/fleet/stores", band="week:9")["total"]
+    page.locator("#hist-week button[data-band='week:9']").click()
+    expect(page.locator("#page-info")).to_have_text(re.compile(rf" of {banded}$"))
+    expect(page.locator("#band-words")).to_have_text("Only stores 90–100 % up over the last week.")
+    page.get_by_role("button", name="Show every store").click()
+    expect(page.locator("#band-note")).to_be_hidden()
+    expect(page.locator("#stores tbody tr")).to_have_count(50)
 
     # The sort buttons show the keyboard's focus; the caption says the sort and the listing's instant.
     sort_button = page.get_by_role("button", name="Store", exact=True)

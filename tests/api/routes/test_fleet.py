@@ -114,6 +114,10 @@ def test_stores_sort_search_filter_and_page(api: Api) -> None:
     tokyo = get("/api/fleet/stores", params={"timezone": "Asia/Tokyo"}).json()
     assert tokyo["total"] == 0 and tokyo["stores"] == []
     assert get("/api/fleet").json()["timezones"] == {"UTC": 4}
+    # The histograms' bars: 100 % up in the day (a-1), 50 % (a-2), none (b-1); b-2 had no business time.
+    for band, ids in (("day:9", ["a-1"]), ("day:5", ["a-2"]), ("week:0", ["b-1"]), ("week:4", [])):
+        assert _ids(get("/api/fleet/stores", params={"band": band}).json()) == ids
+    assert get("/api/fleet/stores", params={"band": "month:1"}).status_code == 422
 
 
 def test_a_stores_timeline_is_svg_from_its_owner(api: Api) -> None:
