@@ -187,6 +187,10 @@ class FleetStore(UptimeFigures):
     last_ping: str
     open_now: bool
     timezone: str
+    recent: str = Field(
+        description="the last 24 hours, oldest first, a letter each: u up, d down, s silent, c closed, "
+        "n no data"
+    )
 
 
 class FleetPage(BaseModel):

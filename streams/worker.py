@@ -183,7 +183,8 @@ class StreamWorker:
 
     async def fleet_part(self, as_of: int) -> tuple[frozenset[int], list[FleetRow]]:
         """Every store held here as the fleet view shows it at ``as_of`` (the gathering sorts them)."""
-        partitions, found = await self._part(partial(of_cut, of_slice=fleet_at), as_of)
+        of_slice = partial(fleet_at, silence=self.config.silence)
+        partitions, found = await self._part(partial(of_cut, of_slice=of_slice), as_of)
         return partitions, list(chain.from_iterable(found))
 
     async def fleet_history_part(self, as_of: int, days: int) -> tuple[frozenset[int], DaySums]:

@@ -109,6 +109,10 @@ class FleetView:
         self.ordered: Listings[tuple[Moment, FleetSort, bool], FleetRow] = Listings(self._order, kept=8)
         # One summary per gathering (a list of one): counting 100,000 rows takes a tenth of a second.
         self.counted: Listings[Moment, FleetSummary] = Listings(self._count)
+        # The fleet's daily history costs a gathering of its own: each page load asks for it again.
+        self.histories: Listings[tuple[Moment, int], FleetHistoryDay] = Listings(
+            self._history, keep_seconds=300
+        )
 
     async def _warm(self, at: Moment) -> None:
         """The fleet at ``at`` in the fleet page's first order (which gathers it), and its summary."""
@@ -128,20 +132,21 @@ class FleetView:
         at = await self.now.at_most(max_stale)
         if at is None:
             return FleetHistory(as_of="", days=[])
+        return FleetHistory(as_of=iso_text(at.instant), days=await self.histories.at((at, days)))
+
+    async def _history(self, key: tuple[Moment, int]) -> list[FleetHistoryDay]:
+        at, days = key
         sums = await self.gathering.fleet_history(at.instant, days)
-        return FleetHistory(
-            as_of=iso_text(at.instant),
-            days=[
-                FleetHistoryDay(
-                    date=day_date(day).isoformat(),
-                    business_minutes=round(business / MINUTE, 2),
-                    uptime_minutes=round(up / MINUTE, 2),
-                    downtime_minutes=round((business - up) / MINUTE, 2),
-                    stores=stores,
-                )
-                for day, (business, up, stores) in sorted(sums.items())
-            ],
-        )
+        return [
+            FleetHistoryDay(
+                date=day_date(day).isoformat(),
+                business_minutes=round(business / MINUTE, 2),
+                uptime_minutes=round(up / MINUTE, 2),
+                downtime_minutes=round((business - up) / MINUTE, 2),
+                stores=stores,
+            )
+            for day, (business, up, stores) in sorted(sums.items())
+        ]
 
     async def progress(self) -> FleetProgress:
         """The group's watermark and this worker's lag: what every page shows, cheap to answer."""
@@ -217,4 +222,5 @@ def _shown(row: FleetRow, as_of: int, silence: int) -> FleetStore:
         last_ping=iso_text(row.last_ping),
         open_now=row.open_now,
         timezone=row.timezone,
+        recent=row.recent,
     )

@@ -303,6 +303,7 @@ async function loadStores() {
       { "data-store": store.store_id },
       el("th", { scope: "row", "data-label": "Store" }, storeLink(store.store_id)),
       el("td", { "data-label": "Now" }, standingBadge(store.standing)),
+      el("td", { "data-label": "Last 24 h" }, recentStrip(store.recent, page.as_of)),
       el("td", { class: "num", "data-label": "Uptime day (h)", text: store.uptime_last_day.toFixed(2) }),
       el("td", { class: "num", "data-label": "Downtime day (h)", text: store.downtime_last_day.toFixed(2) }),
       el(
@@ -331,7 +332,7 @@ async function loadStores() {
   if (!rows.length) {
     const filtered = fleet.q || fleet.standing || fleet.timezone || fleet.band;
     const words = filtered ? "No store matches the search and filters." : "No store has pinged yet.";
-    rows.push(el("tr", {}, el("td", { colspan: "7", class: "none", text: words })));
+    rows.push(el("tr", {}, el("td", { colspan: "8", class: "none", text: words })));
   }
   document.querySelector("#stores tbody").replaceChildren(...rows);
   const [what, ascending, descending] = SORT_WORDS[fleet.sort];
@@ -587,6 +588,23 @@ function dayCell(day) {
   const cell = el("li", { class: `day ${kind}`, title: said }, el("span", { class: "sr", text: said }));
   if (share !== null) cell.style.setProperty("--pct", `${(share * 100).toFixed(1)}%`);
   return cell;
+}
+
+// The last 24 hours as a heartbeat bar, oldest first: each hour's worst over its business time.
+const RECENT = { u: "up", d: "down", s: "silent", c: "closed", n: "no data" };
+
+function recentStrip(letters, asOf) {
+  const end = Date.parse(asOf);
+  const counts = {};
+  const cells = [...letters].map((letter, index) => {
+    counts[RECENT[letter]] = (counts[RECENT[letter]] || 0) + 1;
+    const from = new Date(end - (letters.length - index) * 3600000).toISOString();
+    return el("span", { class: `beat ${letter}`, title: `${utc(from)}: ${RECENT[letter]}` });
+  });
+  const said = Object.entries(counts)
+    .map(([words, count]) => `${count} h ${words}`)
+    .join(", ");
+  return el("span", { class: "strip", role: "img", "aria-label": `Last 24 hours: ${said}` }, ...cells);
 }
 
 // The share of business time up, as a percentage ("" without business time).

@@ -22,6 +22,7 @@ from rocksdict import Rdict
 from streams.engine import DAY, StoreProfile, StoreState, UptimeRow, store_status, uptime_row
 from streams.engine.history import FrozenDay, UtcPart, day_start, first_open_day, local_day, utc_parts
 from streams.engine.outages import Outage, store_outages
+from streams.engine.recent import recent_hours
 from streams.engine.silences import Silence, store_silences
 from streams.gathering.secondaries import Secondaries, items
 from streams.history import frozen_key
@@ -98,20 +99,22 @@ def silences_at(stores: list[RawStore], as_of: int, silence: int) -> list[Placed
 
 
 class FleetRow(NamedTuple):
-    """A store as the fleet view shows it: its report row, status and last ping, whether it is open."""
+    """A store as the fleet view shows it: its report row, status and last ping, whether it is open,
+    and its last hours a letter each (``streams.engine.recent``)."""
 
     row: UptimeRow
     active: bool
     last_ping: int
     open_now: bool
     timezone: str
+    recent: str
 
     @property
     def store_id(self) -> str:
         return self.row.store_id
 
 
-def fleet_at(stores: list[RawStore], as_of: int) -> list[FleetRow]:
+def fleet_at(stores: list[RawStore], as_of: int, silence: int) -> list[FleetRow]:
     """Fleet rows of the stores that have a ping at or before ``as_of`` (``of_cut`` sorts them)."""
     found = []
     for key, raw, raw_profile in stores:
@@ -120,7 +123,12 @@ def fleet_at(stores: list[RawStore], as_of: int) -> list[FleetRow]:
         if status is not None:
             found.append(
                 FleetRow(
-                    status.row, status.active, status.last_ping, status.open_now, profile.effective_timezone
+                    status.row,
+                    status.active,
+                    status.last_ping,
+                    status.open_now,
+                    profile.effective_timezone,
+                    recent_hours(state, profile, as_of, silence),
                 )
             )
     return found

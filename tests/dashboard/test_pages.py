@@ -187,6 +187,11 @@ def test_fleet_and_store_pages_show_the_apis_figures_and_draw_the_week(
     first = api(served, "/api/fleet/stores")
     expect(page.locator("#stores tbody tr")).to_have_count(50)
     assert shown_ids() == [store["store_id"] for store in first["stores"]]
+    # Each row's last 24 hours, a beat per hour as the API says them.
+    beats = page.locator("#stores tbody tr").first.locator(".beat")
+    expect(beats).to_have_count(24)
+    letters = beats.evaluate_all("cells => cells.map(c => c.className.slice(-1)).join('')")
+    assert letters == first["stores"][0]["recent"] and set(letters) <= set("udscn")
     expect(page.locator("#page-info")).to_have_text(f"1\N{EN DASH}50 of {first['total']}")
     page.get_by_role("button", name="Next").click()
     expect(page.locator("#page-info")).to_have_text(f"51\N{EN DASH}100 of {first['total']}")
@@ -390,7 +395,7 @@ def test_the_pages_tell_every_state_truly_on_a_desktop_and_a_phone(
     banded = api(served, "/api/fleet/stores", band="week:9")["total"]
     page.locator("#hist-week button[data-band='week:9']").click()
     expect(page.locator("#page-info")).to_have_text(re.compile(rf" of {banded}$"))
-    expect(page.locator("#band-words")).to_have_text("Only stores 90–100 % up over the last week.")
+    expect(page.locator("#band-words")).to_have_text("Only stores 90\N{EN DASH}100 % up over the last week.")
     page.get_by_role("button", name="Show every store").click()
     expect(page.locator("#band-note")).to_be_hidden()
     expect(page.locator("#stores tbody tr")).to_have_count(50)

@@ -22,7 +22,7 @@ def _row(
     store: str, up_day: float, down_day: float, active: bool, ping_hours_ago: float, open_now: bool
 ) -> FleetRow:
     row = UptimeRow(store, 60.0, up_day, up_day * 7, 0.0, down_day, down_day * 7)
-    return FleetRow(row, active, AS_OF - int(ping_hours_ago * HOUR), open_now, "UTC")
+    return FleetRow(row, active, AS_OF - int(ping_hours_ago * HOUR), open_now, "UTC", "u" * 23 + "d")
 
 
 ROWS = [
@@ -90,6 +90,7 @@ def test_stores_sort_search_filter_and_page(api: Api) -> None:
     get = api.client.get
     most_down = ["b-1", "a-2", "a-1", "b-2"]  # the most downtime of the week first, ties by id
     assert _ids(get("/api/fleet/stores").json()) == most_down
+    assert get("/api/fleet/stores").json()["stores"][0]["recent"] == "u" * 23 + "d"
     worst_up = ["b-1", "b-2", "a-2", "a-1"]
     assert (
         _ids(get("/api/fleet/stores", params={"sort": "uptime_last_week", "order": "asc"}).json()) == worst_up
@@ -222,3 +223,9 @@ def test_the_fleet_history_sums_per_utc_date_in_minutes_oldest_first(api: Api) -
     ]
     assert api.client.get("/api/fleet/history?days=0").status_code == 422
     assert api.client.get("/api/fleet/history?days=401").status_code == 422
+    assert api.client.get("/api/fleet/history").json() == body  # kept: asked again, not gathered again
+    assert api.gathering.gatherings == [AS_OF]
+    api.gathering.version += 1
+    api.fleet.now.recent.fresh = 0.0
+    api.client.get("/api/fleet/history")
+    assert api.gathering.gatherings == [AS_OF, AS_OF]  # the state moved: gathered anew

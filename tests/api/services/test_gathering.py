@@ -63,7 +63,7 @@ def test_outages_of_every_partition_are_gathered_and_a_store_held_twice_is_refus
 
 def test_rows_survive_the_trip_between_workers() -> None:
     """What a peer's internal route sends, read back as the gathering does."""
-    row = FleetRow(ROW, True, LAST, False, "America/New_York")
+    row = FleetRow(ROW, True, LAST, False, "America/New_York", "c" * 20 + "usdn")
     sent = json.loads(json.dumps(jsonable_encoder([fleet_row_fields(row)])))
     assert [fleet_row(fields) for fields in sent] == [row]
     placed = PlacedOutage(OUTAGE, "America/New_York")
