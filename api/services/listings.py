@@ -20,14 +20,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Hashable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from api.errors import BadCursor
 from api.ports import GroupMoment, Moment
 from api.services.repeating import repeating
+from streams.engine.hourly import Span, hours_through, stores_per_hour
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
+T_contra = TypeVar("T_contra", contravariant=True)
 
 
 class Listings(Generic[K, T]):
@@ -253,20 +255,40 @@ class MomentOf:
         return Moment(as_of, "" if recent is None else recent.version)
 
 
+class EpisodeFilter(Protocol[T_contra]):
+    """Which episodes a listing's page admits; hashable and equal by value, so that a filtered
+    listing is kept per gathering and filter, and ``digest`` ties cursors to it."""
+
+    def admits(self, item: T_contra, /) -> bool: ...
+
+    @property
+    def digest(self) -> str: ...
+
+    def __hash__(self) -> int: ...
+
+
 class EpisodeListing(Generic[T]):
     """Outages or silences of the group: gathered per moment, sorted once and kept, with a
-    gathering at ``now`` kept ready in the background for readers that accept one a few seconds old."""
+    gathering at ``now`` kept ready in the background for readers that accept one a few seconds old.
+
+    What a page filters and the stores per hour are kept per gathering as well: at 100,000 stores a
+    listing holds about a million episodes, and a pass over them costs the event loop a second.
+    """
 
     def __init__(
         self,
         gather: Callable[[int], Coroutine[Any, Any, list[T]]],
         order: Callable[[T], Any],
+        span: Callable[[T, int], Span],
         now: GroupMoment,
     ) -> None:
         self.gather = gather
         self.order = order
+        self.span = span
         self.now = Ready(RecentNow(now), self._warm)
         self.listings: Listings[Moment, T] = Listings(self._gather)
+        self.filtered: Listings[tuple[Moment, EpisodeFilter[T]], T] = Listings(self._filter, kept=16)
+        self.hourly: Listings[tuple[Moment, int], int] = Listings(self._count_hours)
 
     async def _warm(self, at: Moment) -> None:
         await self.listings.at(at)
@@ -276,25 +298,36 @@ class EpisodeListing(Generic[T]):
         found.sort(key=self.order)
         return found
 
-    async def everything(self, max_stale: float) -> tuple[Moment, list[T]] | None:
-        """The whole listing at ``now`` (or the ready one at most ``max_stale`` seconds old); None
-        before any ping."""
+    async def _filter(self, key: tuple[Moment, EpisodeFilter[T]]) -> list[T]:
+        at, where = key
+        return [item for item in await self.listings.at(at) if where.admits(item)]
+
+    async def _count_hours(self, key: tuple[Moment, int]) -> list[int]:
+        at, hours = key
+        spans = (self.span(item, at.instant) for item in await self.listings.at(at))
+        return stores_per_hour(spans, hours_through(at.instant, hours), hours)
+
+    async def per_hour(self, hours: int, max_stale: float) -> tuple[Moment, int, list[int]] | None:
+        """The stores with an episode reaching into each of the last ``hours`` UTC hours through
+        ``now``'s (or the ready gathering's, at most ``max_stale`` seconds old), with the first hour's
+        start; None before any ping."""
         at = await self.now.at_most(max_stale)
-        return None if at is None else (at, await self.listings.at(at))
+        if at is None:
+            return None
+        return at, hours_through(at.instant, hours), await self.hourly.at((at, hours))
 
     async def page_of(
         self,
-        admits: Callable[[T], bool],
-        filters: str,
+        where: EpisodeFilter[T],
         as_of: int | None,
         limit: int,
         cursor: str | None,
         max_stale: float,
     ) -> Page[T] | None:
-        """One page of those ``admits`` lets through at ``as_of`` (default: ``now``, or the ready
-        gathering when it is at most ``max_stale`` seconds old); None before any ping."""
+        """One page of those ``where`` admits at ``as_of`` (default: ``now``, or the ready gathering
+        when it is at most ``max_stale`` seconds old); None before any ping."""
 
         async def admitted(at: Moment) -> list[T]:
-            return [item for item in await self.listings.at(at) if admits(item)]
+            return await self.filtered.at((at, where))
 
-        return await page_of(admitted, MomentOf(self.now, max_stale), as_of, cursor, filters, limit)
+        return await page_of(admitted, MomentOf(self.now, max_stale), as_of, cursor, where.digest, limit)

@@ -12,6 +12,7 @@ from enum import StrEnum
 from api.ports import Gathering, GroupMoment
 from api.schemas import OutageOut, OutagePage
 from api.services.listings import EpisodeListing, digest
+from streams.engine.hourly import Span
 from streams.engine.instants import iso_text
 from streams.gathering import PlacedOutage
 from streams.outages.records import outage_record
@@ -51,9 +52,15 @@ def _listing_order(placed: PlacedOutage) -> tuple[bool, int, str, int]:
     return (not outage.is_open, -outage.business_downtime, outage.store_id, outage.started_at)
 
 
+def _span(placed: PlacedOutage, as_of: int) -> Span:
+    """The stretch it was down, one going on at ``as_of`` reaching into the instant's hour."""
+    outage = placed.outage
+    return outage.store_id, outage.started_at, outage.ended_at or as_of + 1
+
+
 class OutageListing(EpisodeListing[PlacedOutage]):
     def __init__(self, gathering: Gathering, now: GroupMoment) -> None:
-        super().__init__(gathering.outages, _listing_order, now)
+        super().__init__(gathering.outages, _listing_order, _span, now)
 
     async def page(
         self,
@@ -65,7 +72,7 @@ class OutageListing(EpisodeListing[PlacedOutage]):
     ) -> OutagePage:
         """One page of the outages ``where`` admits, at ``as_of`` (default: ``now``, or the ready
         gathering when it is at most ``max_stale`` seconds old)."""
-        page = await self.page_of(where.admits, where.digest, as_of, limit, cursor, max_stale)
+        page = await self.page_of(where, as_of, limit, cursor, max_stale)
         if page is None:
             return OutagePage(as_of="", outages=[], next_cursor=None)
         return OutagePage(

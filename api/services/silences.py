@@ -6,11 +6,13 @@ listing (``api.services.listings``), so paging through one reads one gathering.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from api.ports import Gathering, GroupMoment
 from api.schemas import SilenceOut, SilencePage
 from api.services.listings import EpisodeListing, digest
+from streams.engine.hourly import Span
 from streams.engine.instants import iso_text
 from streams.gathering import PlacedSilence
 from streams.silences.log import silence_record
@@ -27,9 +29,30 @@ def _listing_order(placed: PlacedSilence) -> tuple[bool, int, str]:
     return (not silence.is_open, silence.started_at, silence.store_id)
 
 
+def _span(placed: PlacedSilence, as_of: int) -> Span:
+    """The stretch it was silent, one going on at ``as_of`` reaching into the instant's hour."""
+    silence = placed.silence
+    return silence.store_id, silence.started_at, silence.ended_at or as_of + 1
+
+
+@dataclass(frozen=True)
+class SilenceFilter:
+    status: SilenceStatus = SilenceStatus.ALL
+    store_id: str | None = None
+
+    def admits(self, placed: PlacedSilence) -> bool:
+        return (self.status is SilenceStatus.ALL or placed.silence.is_open) and (
+            self.store_id is None or placed.store_id == self.store_id
+        )
+
+    @property
+    def digest(self) -> str:
+        return digest(self.status, self.store_id)
+
+
 class SilenceListing(EpisodeListing[PlacedSilence]):
     def __init__(self, gathering: Gathering, now: GroupMoment) -> None:
-        super().__init__(gathering.silences, _listing_order, now)
+        super().__init__(gathering.silences, _listing_order, _span, now)
 
     async def page(
         self,
@@ -43,12 +66,7 @@ class SilenceListing(EpisodeListing[PlacedSilence]):
         """One page of the silences at ``as_of`` (default: ``now``, or the ready gathering when it
         is at most ``max_stale`` seconds old)."""
 
-        def admits(placed: PlacedSilence) -> bool:
-            return (status is SilenceStatus.ALL or placed.silence.is_open) and (
-                store_id is None or placed.store_id == store_id
-            )
-
-        page = await self.page_of(admits, digest(status, store_id), as_of, limit, cursor, max_stale)
+        page = await self.page_of(SilenceFilter(status, store_id), as_of, limit, cursor, max_stale)
         if page is None:
             return SilencePage(as_of="", silences=[], next_cursor=None)
         return SilencePage(

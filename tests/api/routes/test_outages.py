@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+import pytest
+
+from api.services import listings
 from streams.engine import HOUR, MINUTE
+from streams.engine.hourly import Span, stores_per_hour
 from streams.engine.outages import Outage
 from streams.engine.silences import Silence
 from streams.gathering import PlacedOutage, PlacedSilence
@@ -122,7 +127,16 @@ def test_a_reader_accepting_stale_answers_gets_the_outages_kept_ready_in_the_bac
     assert api.gathering.gatherings == [AS_OF, AS_OF + HOUR]
 
 
-def test_the_fleets_hours_count_stores_down_and_silent_per_utc_hour(api: Api) -> None:
+def test_the_fleets_hours_count_stores_down_and_silent_per_utc_hour(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted: list[int] = []
+
+    def counting(spans: Iterable[Span], start: int, hours: int) -> list[int]:
+        counted.append(hours)
+        return stores_per_hour(spans, start, hours)
+
+    monkeypatch.setattr(listings, "stores_per_hour", counting)
     api.gathering.latest, api.gathering.found = AS_OF, list(FLEET)
     silence = Silence("e", T0 + 8 * HOUR, T0 + 6 * HOUR, None)  # silent from 19:30 on
     api.gathering.silent = [PlacedSilence(silence, "UTC")]
@@ -137,3 +151,5 @@ def test_the_fleets_hours_count_stores_down_and_silent_per_utc_hour(api: Api) ->
     assert [hour["down"] for hour in hours] == [0, 1, 2, 3, 3, 2, 3, 3, 2, 2, 2, 2]
     assert [hour["silent"] for hour in hours] == [0] * 9 + [1, 1, 1]
     assert api.client.get("/api/fleet/hours", params={"hours": 169}).status_code == 422
+    assert api.client.get("/api/fleet/hours", params={"hours": 12}).json() == body
+    assert counted == [12, 12]  # outages and silences, counted once per gathering

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import date
 
-from api.services.timeline import timeline_svg
+from api.services.timeline import STYLE, timeline_svg
 from streams.engine import Closure, HoursRow, StoreProfile, StoreState
 from tests.helpers import instant
 
@@ -114,3 +115,22 @@ def test_a_closed_date_is_labelled_and_has_no_business_hours() -> None:
     # The night from the closed Tuesday into Wednesday opens at Wednesday's midnight.
     assert _business(by_day["Wed 25 Jan"]) == [("00:00", "06:00"), ("22:00", "00:00")]
     assert _business(by_day["Mon 23 Jan"]) == [("00:00", "06:00"), ("22:00", "00:00")]
+
+
+def _contrast(one: str, other: str) -> float:
+    """WCAG 2 contrast ratio of two ``#rrggbb`` colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_open_hours_stand_out_from_closed_ones_at_three_to_one() -> None:
+    """WCAG 1.4.11: the mark under open hours against the closed hours' fill."""
+    fills = dict(re.findall(r"\.([a-z-]+)\{fill:(#[0-9a-f]{6})", STYLE))
+    assert _contrast(fills["open-mark"], fills["closed"]) >= 3.0
+    assert _contrast(fills["business"], fills["closed"]) < 3.0  # why the mark is there

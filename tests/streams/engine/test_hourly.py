@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.services.fleet_hours import Span, stores_per_hour
 from streams.engine import HOUR, MINUTE
+from streams.engine.hourly import Span, stores_per_hour
 
 START = 1_000 * HOUR
 
