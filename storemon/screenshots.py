@@ -3,7 +3,7 @@
 Starts a local broker and worker, replays the bundled sample with a few of its stores gone quiet
 for its last hours (so the pages show silence), then photographs the fleet page, the page of the
 store with the costliest outage, a silent store's page and the reports page, in headless Chromium at
-1,400 px, and the fleet and store pages at a phone's 390 px.
+1,400 px, and the fleet and store pages and a store's public status page at a phone's 390 px.
 """
 
 from __future__ import annotations
@@ -72,6 +72,9 @@ def photograph(url: str, stores: tuple[str, str], out: Path) -> None:
         phone.goto(f"{url}/stores/{worst}")
         phone.wait_for_selector("svg.timeline")
         phone.screenshot(path=str(out / "phone-store.png"), full_page=True)
+        phone.goto(f"{url}/status/{worst}")
+        phone.wait_for_selector("#hours li")
+        phone.screenshot(path=str(out / "phone-status.png"), full_page=True)
 
 
 async def run(out: Path, root: Path) -> None:

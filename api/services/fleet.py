@@ -18,7 +18,7 @@ from api.schemas import (
     FleetStore,
     FleetSummary,
 )
-from api.services.listings import Listings, MomentOf, Ready, RecentNow, digest, page_of
+from api.services.listings import QUIET_KEEP, Listings, MomentOf, Ready, RecentNow, digest, page_of
 from streams.engine.history import day_date
 from streams.engine.instants import iso_text
 from streams.engine.report import Standing, standing
@@ -105,13 +105,14 @@ class FleetView:
         self.worker = worker
         self.silence = silence
         self.now = Ready(RecentNow(now), self._warm)
-        self.rows: Listings[Moment, FleetRow] = Listings(self._gather)
+        # The rows, by id, for the other orders and filters: the ready gathering keeps the default order.
+        self.rows: Listings[Moment, FleetRow] = Listings(self._gather, keep_seconds=QUIET_KEEP, kept=2)
         self.ordered: Listings[tuple[Moment, FleetSort, bool], FleetRow] = Listings(self._order, kept=8)
         # One summary per gathering (a list of one): counting 100,000 rows takes a tenth of a second.
         self.counted: Listings[Moment, FleetSummary] = Listings(self._count)
         # The fleet's daily history costs a gathering of its own: each page load asks for it again.
         self.histories: Listings[tuple[Moment, int], FleetHistoryDay] = Listings(
-            self._history, keep_seconds=300
+            self._history, keep_seconds=QUIET_KEEP
         )
 
     async def _warm(self, at: Moment) -> None:

@@ -32,6 +32,11 @@ T = TypeVar("T")
 T_contra = TypeVar("T_contra", contravariant=True)
 
 
+# How long what is made from a kept gathering (a filtered page's listing, counts) is kept unasked:
+# past a quiet spell of the dashboard (``Ready.idle``), so that the next visitor finds it made.
+QUIET_KEEP = 900.0
+
+
 class Listings(Generic[K, T]):
     """``gather(key)`` once per key however many ask at once; kept while it is asked for at least every
     ``keep_seconds``, at most ``kept`` of them (the least recently asked go first)."""
@@ -287,8 +292,11 @@ class EpisodeListing(Generic[T]):
         self.span = span
         self.now = Ready(RecentNow(now), self._warm)
         self.listings: Listings[Moment, T] = Listings(self._gather)
-        self.filtered: Listings[tuple[Moment, EpisodeFilter[T]], T] = Listings(self._filter, kept=16)
-        self.hourly: Listings[tuple[Moment, int], int] = Listings(self._count_hours)
+        # Kept for as long as the background keeps the gathering itself (a quiet spell included).
+        self.filtered: Listings[tuple[Moment, EpisodeFilter[T]], T] = Listings(
+            self._filter, keep_seconds=QUIET_KEEP, kept=8
+        )
+        self.hourly: Listings[tuple[Moment, int], int] = Listings(self._count_hours, keep_seconds=QUIET_KEEP)
 
     async def _warm(self, at: Moment) -> None:
         await self.listings.at(at)
