@@ -675,7 +675,7 @@ async function loadFleetHours() {
   document.getElementById("fleet-hours-summary").textContent = last
     ? `Most stores down in one hour: ${peak.down.toLocaleString("en")}` +
       (peak.down ? `, at ${utc(peak.start)}` : "") +
-      `. This hour: ${last.down.toLocaleString("en")} down, ${last.silent.toLocaleString("en")} silent.`
+      `. This hour so far: ${last.down.toLocaleString("en")} with an outage, ${last.silent.toLocaleString("en")} silent at some point.`
     : "No pings yet.";
 }
 
@@ -748,10 +748,10 @@ async function storePage() {
 // ---- a store's public status ------------------------------------------------------------------
 
 const STATUS_WORDS = {
-  up: "Up: open and answering",
-  down: "Down: open, and not taking orders",
-  silent: "No recent word from the store",
-  closed: "Closed now",
+  up: "open, and its latest ping says it is working",
+  down: "open, and its latest ping says it is not working",
+  silent: "open, but nothing heard from it lately",
+  closed: "outside its opening hours",
 };
 
 function percent(value) {
@@ -761,7 +761,7 @@ function percent(value) {
 async function statusPage() {
   const id = document.getElementById("store-id").textContent;
   const status = await json(`/api/public/stores/${encodeURIComponent(id)}`);
-  document.getElementById("status").replaceChildren(standingBadge(status.standing), ` ${STATUS_WORDS[status.standing]}`);
+  document.getElementById("status").replaceChildren(standingBadge(status.standing), `: ${STATUS_WORDS[status.standing]}`);
   document.getElementById("status-as-of").textContent = `As of ${wallClock(status.as_of, status.timezone)}, the store's time.`;
   document.getElementById("percent-day").textContent = percent(status.uptime_percent_last_day);
   document.getElementById("percent-week").textContent = percent(status.uptime_percent_last_week);

@@ -472,7 +472,7 @@ def test_the_pages_tell_every_state_truly_on_a_desktop_and_a_phone(
     visitor = browser.new_page(viewport={"width": 390, "height": 844})
     visitor.on("pageerror", lambda error: errors.append(str(error)))
     visitor.goto(f"{served.url}/status/overnight")
-    expect(visitor.locator("#status")).to_contain_text("Closed now")
+    expect(visitor.locator("#status")).to_have_text("\N{EN DASH} closed: outside its opening hours")
     expect(visitor.locator("#hours li")).to_have_count(7)
     expect(visitor.locator("#hours li").first).to_have_text("Monday: 22:00\N{EN DASH}06:00")
     expect(visitor.locator("#status-closures li")).to_have_text(["2023-11-02 (stocktaking)"])
