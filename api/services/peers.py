@@ -83,26 +83,24 @@ class Peers:
             raise PeerUnreachable(owner, f"answered {response.status_code}")
         return response.content
 
-    async def _watermarks(self) -> list[dict[str, Any]]:
-        """Every worker's watermark and state version, this one's first."""
+    async def _watermarks(self) -> dict[str, dict[str, Any]]:
+        """Every worker's watermark and state version, by its URL."""
         mine = {"watermark_us": self.worker.watermark(), "version": self.worker.version()}
         others = self.others()
         bodies = await asyncio.gather(*(self.get(url, "/api/internal/watermark") for url in others))
-        return [mine, *bodies]
+        return {self.me: mine, **dict(zip(others, bodies, strict=True))}
 
     async def watermark(self) -> int | None:
         """Latest ping instant held by any worker."""
-        return _latest(*(body["watermark_us"] for body in await self._watermarks()))
+        return _latest(*(body["watermark_us"] for body in (await self._watermarks()).values()))
 
     async def moment(self) -> Moment | None:
         """``now`` and the version of the group's state: every worker's, in the order of their URLs."""
         bodies = await self._watermarks()
-        instant = present(self.clock, _latest(*(body["watermark_us"] for body in bodies)))
+        instant = present(self.clock, _latest(*(body["watermark_us"] for body in bodies.values())))
         if instant is None:
             return None
-        urls = [self.me, *self.others()]
-        versions = sorted(f"{url}={body.get('version')}" for url, body in zip(urls, bodies, strict=True))
-        return Moment(instant, digest(*versions))
+        return Moment(instant, digest(*(f"{url}={bodies[url].get('version')}" for url in sorted(bodies))))
 
     def cached_watermark(self) -> int | None:
         """The group's watermark as last refreshed, never older than this worker's own."""

@@ -295,7 +295,17 @@ async function loadStores() {
   const note = document.getElementById("band-note");
   note.hidden = !fleet.band;
   document.getElementById("band-words").textContent = fleet.band ? `Only stores ${bandWords(fleet.band)}.` : "";
-  const page = await json(`/api/fleet/stores?${params}`, { ...READY, signal: storesAbort.signal });
+  let page;
+  try {
+    page = await json(`/api/fleet/stores?${params}`, { ...READY, signal: storesAbort.signal });
+  } catch (error) {
+    // A page kept in an old URL names a listing long gone (refused): start from the first page.
+    if (fleet.cursor && String(error.message).startsWith("Error 422")) {
+      fleet.cursor = null;
+      return loadStores();
+    }
+    throw error;
+  }
   if (asked !== storesAsked) return;
   const rows = page.stores.map((store) =>
     el(

@@ -378,8 +378,10 @@ def test_the_pages_tell_every_state_truly_on_a_desktop_and_a_phone(
     page.reload()
     expect(page.get_by_label("Store id")).to_have_value("s01")
     expect(page.locator("#stores tbody tr")).to_have_count(10)
-    page.get_by_label("Store id").fill("")
+    page.goto(served.url + "/?cursor=not-a-cursor")  # a page kept in an old URL: from the first page
     expect(page.locator("#stores tbody tr")).to_have_count(50)
+    expect(page.locator("#error")).to_be_hidden()
+    assert "cursor" not in page.url
     # A count lists its stores; a timezone narrows them; both land in the URL.
     down = api(served, "/api/fleet/stores", standing="down")["total"]
     page.locator("#count-down").click()
