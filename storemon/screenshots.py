@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import httpx
+from playwright.sync_api import Page
 
 from dashboard.browser import headless_chromium
 from replay.parsing import parse_timestamp
@@ -45,36 +46,37 @@ def with_quiet_stores(sample: Path, folder: Path) -> Path:
     return folder
 
 
+# The fleet page once its event stream is live.
+LIVE = "document.querySelector('#live-state').textContent === 'live'"
+
+
+def shoot(
+    page: Page, address: str, ready: list[str], path: Path, full_page: bool = True, live: bool = False
+) -> None:
+    """Open ``address``, wait until each selector of ``ready`` is there (and, ``live``, the fleet
+    page's event stream), and save the page to ``path``."""
+    page.goto(address)
+    for selector in ready:
+        page.wait_for_selector(selector)
+    if live:
+        page.wait_for_function(LIVE)
+    page.screenshot(path=str(path), full_page=full_page)
+
+
 def photograph(url: str, stores: tuple[str, str], out: Path) -> None:
     worst, silent = stores
     out.mkdir(parents=True, exist_ok=True)
     with headless_chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(url + "/")
-        page.wait_for_selector("#stores tbody tr")
-        page.wait_for_selector("#open-silences li[data-silence]")
-        page.wait_for_function("document.querySelector('#live-state').textContent === 'live'")
-        page.screenshot(path=str(out / "fleet.png"), full_page=True)
-        page.goto(f"{url}/stores/{worst}")
-        page.wait_for_selector("svg.timeline")
-        page.screenshot(path=str(out / "store.png"), full_page=True)
-        page.goto(f"{url}/stores/{silent}")
-        page.wait_for_selector("svg.timeline")
-        page.screenshot(path=str(out / "silent-store.png"), full_page=True)
-        page.goto(f"{url}/reports")
-        page.wait_for_selector("#reports tbody tr[data-report]")
-        page.screenshot(path=str(out / "reports.png"), full_page=True)
+        fleet = ["#stores tbody tr", "#open-silences li[data-silence]", "#fleet-days li"]
+        shoot(page, url + "/", fleet, out / "fleet.png", live=True)
+        shoot(page, f"{url}/stores/{worst}", ["svg.timeline"], out / "store.png")
+        shoot(page, f"{url}/stores/{silent}", ["svg.timeline"], out / "silent-store.png")
+        shoot(page, f"{url}/reports", ["#reports tbody tr[data-report]"], out / "reports.png")
         phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
-        phone.goto(url + "/")
-        phone.wait_for_selector("#stores tbody tr")
-        phone.wait_for_selector("#fleet-days li")
-        phone.screenshot(path=str(out / "phone-fleet.png"))
-        phone.goto(f"{url}/stores/{worst}")
-        phone.wait_for_selector("svg.timeline")
-        phone.screenshot(path=str(out / "phone-store.png"), full_page=True)
-        phone.goto(f"{url}/status/{worst}")
-        phone.wait_for_selector("#hours li")
-        phone.screenshot(path=str(out / "phone-status.png"), full_page=True)
+        shoot(phone, url + "/", fleet, out / "phone-fleet.png", full_page=False)
+        shoot(phone, f"{url}/stores/{worst}", ["svg.timeline"], out / "phone-store.png")
+        shoot(phone, f"{url}/status/{worst}", ["#hours li"], out / "phone-status.png")
 
 
 async def run(out: Path, root: Path) -> None:
