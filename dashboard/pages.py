@@ -24,10 +24,10 @@ ASSETS = {name: HERE.joinpath("static", name).read_text() for name in ("style.cs
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
-def _page(request: Request, template: str, **context: object) -> HTMLResponse:
-    # Whether the API wants a token, so the page asks for it before its first call rather than after a 401.
-    services = services_of(request)
-    token_required = services.token is not None and not (template == "status.html" and services.public_status)
+def _page(request: Request, template: str, waived: bool = False, **context: object) -> HTMLResponse:
+    # Whether the API wants a token, so the page asks for it before its first call rather than after a
+    # 401; ``waived`` when the page's only route is answered without one.
+    token_required = services_of(request).token is not None and not waived
     return templates.TemplateResponse(
         request, template, {"token_required": token_required, "assets": ASSETS, **context}
     )
@@ -50,7 +50,7 @@ async def status(
     request: Request, store_id: Annotated[str, Path(min_length=1, max_length=128)]
 ) -> HTMLResponse:
     """A store's public status: for its owner and customers, shareable, made for a phone."""
-    return _page(request, "status.html", store_id=store_id)
+    return _page(request, "status.html", waived=services_of(request).public_status, store_id=store_id)
 
 
 @router.get("/reports")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from operator import attrgetter
 from typing import Any, Literal
 
@@ -78,9 +79,13 @@ class StoreFilter:
     def admits_all(self) -> bool:
         return self == StoreFilter()
 
+    @cached_property
+    def _needle(self) -> str:
+        return (self.search or "").casefold()
+
     def admits(self, row: FleetRow, as_of: int, silence: int) -> bool:
         return (
-            (self.search is None or self.search.casefold() in row.store_id.casefold())
+            self._needle in row.store_id.casefold()
             and (self.standing is None or row_standing(row, as_of, silence) == self.standing)
             and (self.timezone is None or row.timezone == self.timezone)
             and (self.band is None or tenth_of(row, self.band[0]) == self.band[1])
