@@ -129,7 +129,7 @@ class Listener:
         """The next notices, none when none came within ``timeout`` seconds."""
         broadcast = self.broadcast
         if self.alone is not None:
-            notices = await self.alone.read(timeout)
+            notices = [notice for notice in await self.alone.read(timeout) if notice.body is not None]
             self.position = self.alone.position
             if broadcast.serves(self.position):
                 await self.own.aclose()  # caught up: its own reader is closed, the broadcast serves it
@@ -148,6 +148,8 @@ class Listener:
         for notice in kept:
             if notice.offset >= self.position.offsets[notice.partition]:  # not sent to it before
                 self.position = self.position.joined(notice.position)
+                if notice.body is None:
+                    continue
                 found.append(
                     notice
                     if self.position is notice.position

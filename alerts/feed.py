@@ -73,17 +73,43 @@ class Position:
 
 
 @dataclass(frozen=True)
+class Unread:
+    """A record of an episode topic as read, its notice not made yet."""
+
+    record: ConsumerRecord[bytes, bytes]
+    kind: EpisodeKind
+
+
+@dataclass(frozen=True)
 class Notice:
     """One outage or silence change as listeners see it, the position just after it, and the place
-    in the position of the partition it came from."""
+    in the position of the partition it came from. Its body is made from the record when a listener
+    first asks: a worker that no event-stream client follows only moves its position on."""
 
     position: Position
-    body: dict[str, Any]
+    source: dict[str, Any] | Unread  # the body, or the record to make it from
     partition: int = 0
+
+    @cached_property
+    def body(self) -> dict[str, Any] | None:
+        """What the change tells a listener; None for a record this version cannot read (logged once)."""
+        source = self.source
+        return readable_notice(source.record, source.kind) if isinstance(source, Unread) else source
 
     @property
     def event(self) -> str:
-        return str(self.body["event"])
+        return str(self._body["event"])
+
+    @property
+    def store_id(self) -> str | None:
+        return self._body.get("store_id")
+
+    @property
+    def _body(self) -> dict[str, Any]:
+        body = self.body
+        if body is None:
+            raise ValueError("an unreadable record has no notice")
+        return body
 
     @property
     def offset(self) -> int:
@@ -93,8 +119,9 @@ class Notice:
     def frame(self) -> bytes:
         """The notice as a Server-Sent Events frame, its position the event id: made once, however
         many clients it is sent to."""
-        data = json.dumps(self.body, separators=(",", ":"))
-        return f"id: {self.position}\nevent: {self.body['kind']}.{self.event}\ndata: {data}\n\n".encode()
+        body = self._body
+        data = json.dumps(body, separators=(",", ":"))
+        return f"id: {self.position}\nevent: {body['kind']}.{self.event}\ndata: {data}\n\n".encode()
 
 
 def readable_notice(record: ConsumerRecord[bytes, bytes], kind: EpisodeKind) -> dict[str, Any] | None:
@@ -128,16 +155,15 @@ class EpisodeReader:
         self.feed = feed
 
     async def read(self, timeout: float) -> list[Notice]:
-        """The next notices, in each partition's order; empty when none came within ``timeout`` seconds."""
+        """The next notices, in each partition's order, unread ones included (``Notice.body``); empty
+        when none came within ``timeout`` seconds."""
         batches = await self.consumer.getmany(timeout_ms=int(timeout * 1000))
         found = []
         for tp, records in sorted(batches.items(), key=lambda item: self.feed.place(item[0])):
             place, kind = self.feed.place(tp), self.feed.kinds[tp.topic]
             for record in records:
                 self.position = self.position.after(place, record.offset)
-                body = readable_notice(record, kind)
-                if body is not None:
-                    found.append(Notice(self.position, body, place))
+                found.append(Notice(self.position, Unread(record, kind), place))
         return found
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.harness import cpu_seconds, dataset, dataset_parser
+from bench.harness import children, cpu_seconds, dataset, dataset_parser
 from storemon.local import fetch_report, local_deployment
 from storemon.offline import offline_report
 
@@ -38,11 +38,24 @@ async def triggering(url: str, every: float, stop: asyncio.Event) -> int:
     return count
 
 
+def _replay_cpu() -> float:
+    """CPU seconds of this process and of the children it waited for: the replay's reading processes
+    (the broker and the worker are still running, so not among them)."""
+    usages = (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
+    return sum(usage.ru_utime + usage.ru_stime for usage in usages)
+
+
+def _children_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds of each running child of ``pid`` (a worker's report processes)."""
+    return {child: cpu_seconds(child) for child in children(pid)}
+
+
 async def stream(source: Path, root: Path, every: float, expected: str) -> float:
     async with local_deployment(root, partitions=8) as (broker, deployment, worker):
         assert broker.process is not None and worker.process is not None
-        own = resource.getrusage(resource.RUSAGE_SELF)
+        own = _replay_cpu()
         worker_cpu, broker_cpu = cpu_seconds(worker.process.pid), cpu_seconds(broker.process.pid)
+        reports_before = _children_cpu(worker.process.pid)
         stop = asyncio.Event()
         started = time.perf_counter()
         triggers = asyncio.create_task(triggering(worker.url, every, stop))
@@ -55,23 +68,24 @@ async def stream(source: Path, root: Path, every: float, expected: str) -> float
         triggered = await triggers
         final = await fetch_report(worker.url, timeout=300)
         elapsed = time.perf_counter() - started
-        after = resource.getrusage(resource.RUSAGE_SELF)
-        replay_cpu = after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime
+        replay_cpu = _replay_cpu() - own
         worker_cpu = cpu_seconds(worker.process.pid) - worker_cpu
         broker_cpu = cpu_seconds(broker.process.pid) - broker_cpu
+        reports_after = _children_cpu(worker.process.pid)
+        reports_cpu = sum(cpu - reports_before.get(pid, 0.0) for pid, cpu in reports_after.items())
     exact = "equal to" if final == expected else "DIFFERENT FROM"
     print(
         f"stream: {summary.pings:,} pings in {summary.messages:,} messages; "
         f"{triggered} reports triggered meanwhile"
     )
     print(
-        f"  replay alone {published:.1f} s; caught up {caught_up - published:.1f} s after it; final "
-        f"report {elapsed - caught_up:.1f} s; replay start -> exact report {elapsed:.1f} s "
-        f"({exact} the offline report)"
+        f"  replay alone {published:.1f} s (reading {summary.reading:.1f} s); caught up "
+        f"{caught_up - published:.1f} s after it; final report {elapsed - caught_up:.1f} s; "
+        f"replay start -> exact report {elapsed:.1f} s ({exact} the offline report)"
     )
     print(
-        f"  CPU seconds: replay (this process) {replay_cpu:.1f}, worker {worker_cpu:.1f}, "
-        f"broker {broker_cpu:.1f}"
+        f"  CPU seconds: replay (this process and its readers) {replay_cpu:.1f}, worker {worker_cpu:.1f}, "
+        f"its report processes {reports_cpu:.1f}, broker {broker_cpu:.1f}"
     )
     return elapsed
 

@@ -12,17 +12,23 @@ demos and for trying a deployment on the wall clock.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import time
+from array import array
+from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 from tqdm import tqdm
 
 from connectors.kafka import KafkaConnection, Publisher
-from replay.reader import iter_pings, read_profiles
+from replay.reader import read_profiles
 from replay.rejects import Rejects
-from replay.source import open_dataset
+from replay.source import Dataset, open_dataset
+from replay.split_reading import read_store_pings
 from streams.contract.messages import encode_pings, encode_profile
 from streams.contract.rejects import Reject, encode_reject
 from streams.engine import DAY, HOUR, SECOND
@@ -30,9 +36,13 @@ from streams.engine.instants import EventTimeGuard, wall_clock
 from streams.layout import ensure_layout, planned_layout
 from streams.topics import Topics
 
+# (first instant, frame end, [(store id, its packed pings in the frame), ...])
+Frame = tuple[int, int, list[tuple[str, "array[int]"]]]
 _TICK = 0.25  # seconds of wall time per frame in a paced replay
-# Dataset time per frame at full speed: about 48 hourly pings per store and message.
-DEFAULT_FRAME = 2 * DAY
+# Dataset time per frame at full speed: a store's retention (8 days, about 190 hourly pings) in one
+# message, so that the worker pays one event, one state write and one changelog record per store and
+# week replayed rather than several.
+DEFAULT_FRAME = 8 * DAY
 
 
 @dataclass
@@ -42,6 +52,7 @@ class ReplaySummary:
     messages: int = 0
     shifted_by: int = 0  # microseconds added to every ping's instant
     elapsed: float = 0.0
+    reading: float = 0.0  # seconds from the start until every ping was read, before the first was sent
     rejected: Counter[str] = field(default_factory=Counter)
     warnings: Counter[str] = field(default_factory=Counter)
 
@@ -79,62 +90,87 @@ async def publish_dataset(
     summary = ReplaySummary()
     rejected: list[Reject] = []
     rejects = Rejects(sink=rejected.append)
-    stores: list[str] = []
-    instants: list[int] = []
-    flags = bytearray()
+    not_after = (guard or EventTimeGuard()).not_after()
     with open_dataset(source, rejects) as dataset:
-        profiles = read_profiles(dataset)
-        for store_id, instant, active in tqdm(
-            iter_pings(dataset, not_after=(guard or EventTimeGuard()).not_after()),
-            desc="reading",
-            unit=" pings",
-            disable=not progress or None,
-            mininterval=0.5,
-        ):
-            stores.append(store_id)
-            instants.append(instant)
-            flags.append(active)
-    if shift_to_now and instants:
-        summary.shifted_by = wall_clock() - max(instants)
-        instants = [instant + summary.shifted_by for instant in instants]
-    order = sorted(range(len(instants)), key=instants.__getitem__)
-
-    await ensure_layout(kafka, await planned_layout(kafka, topics, partitions, replication, None))
-    producer = Publisher(kafka)
-    await producer.start()
-    try:
-        summary.profiles = await producer.send_all(
-            topics.profiles,
-            ((store_id, encode_profile(profile)) for store_id, profile in sorted(profiles.items())),
-        )
-        await producer.send_all(topics.rejects, ((r.source, encode_reject(r)) for r in rejected))
-        if speed is not None:
-            frame = min(frame, int(_TICK * speed * SECOND))
-        bar = tqdm(
-            total=len(order), desc="publishing", unit=" pings", disable=not progress or None, mininterval=0.5
-        )
-        with bar:
-            wall_start, data_start = time.monotonic(), instants[order[0]] if order else 0
-            i = 0
-            while i < len(order):
-                frame_end = instants[order[i]] + frame
-                batch: dict[str, list[tuple[int, bool]]] = {}
-                while i < len(order) and instants[order[i]] < frame_end:
-                    k = order[i]
-                    batch.setdefault(stores[k], []).append((instants[k], bool(flags[k])))
-                    i += 1
-                if speed is not None:
-                    due = wall_start + (frame_end - data_start) / SECOND / speed
-                    await asyncio.sleep(max(0.0, due - time.monotonic()))
-                summary.messages += await producer.send_all(
-                    topics.pings,
-                    ((store_id, encode_pings(pings)) for store_id, pings in batch.items()),
-                )
-                bar.update(sum(len(pings) for pings in batch.values()))
-        summary.pings = len(order)
-    finally:
-        await producer.stop()
+        dataset.check_complete()  # before anything is created or sent
+        await ensure_layout(kafka, await planned_layout(kafka, topics, partitions, replication, None))
+        producer = Publisher(kafka)
+        await producer.start()
+        try:
+            # The profiles go out while the pings are read: the worker takes them in meanwhile.
+            profiles = _send_profiles(producer, topics.profiles, dataset)
+            found, summary.profiles = await read_store_pings(dataset, not_after, profiles)
+            summary.reading = time.perf_counter() - started
+            rejects.counts.update(found.counts)
+            rejected.extend(found.rejected)
+            await producer.send_all(topics.rejects, ((r.source, encode_reject(r)) for r in rejected))
+            by_store = found.by_store
+            if shift_to_now and by_store:
+                summary.shifted_by = wall_clock() - max(pings[-1] >> 1 for pings in by_store.values())
+                shift = 2 * summary.shifted_by  # packed: the active bit stays as it is
+                by_store = {
+                    store: array("q", [v + shift for v in pings]) for store, pings in by_store.items()
+                }
+            if speed is not None:
+                frame = min(frame, int(_TICK * speed * SECOND))
+            summary.messages = await _send_frames(
+                producer, topics.pings, frames(by_store, frame), speed, found.count, progress
+            )
+            summary.pings = found.count
+        finally:
+            await producer.stop()
     summary.rejected = rejects.counts
     summary.warnings = rejects.warnings
     summary.elapsed = time.perf_counter() - started
     return summary
+
+
+async def _send_profiles(producer: Publisher, topic: str, dataset: Dataset) -> int:
+    profiles = read_profiles(dataset)
+    return await producer.send_all(
+        topic, ((store_id, encode_profile(profile)) for store_id, profile in sorted(profiles.items()))
+    )
+
+
+async def _send_frames(
+    producer: Publisher, topic: str, framed: Iterator[Frame], speed: float | None, total: int, progress: bool
+) -> int:
+    """Send each frame's messages, at ``speed`` or at once; how many messages."""
+    sent = 0
+    with tqdm(
+        total=total, desc="publishing", unit=" pings", disable=not progress or None, mininterval=0.5
+    ) as bar:
+        wall_start = time.monotonic()
+        for data_start, frame_end, batch in framed:
+            if speed is not None:
+                due = wall_start + (frame_end - data_start) / SECOND / speed
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+            sent += await producer.send_all(
+                topic, ((store_id, encode_pings(map(divmod, pings, repeat(2)))) for store_id, pings in batch)
+            )
+            bar.update(sum(len(pings) for _, pings in batch))
+    return sent
+
+
+def frames(
+    by_store: dict[str, array[int]], frame: int
+) -> Iterator[tuple[int, int, list[tuple[str, array[int]]]]]:
+    """The frames of sorted packed pings: ``(first instant, frame end, [(store, its pings in the frame),
+    ...])``, frames of ``frame`` dataset time from the first ping on (empty ones skipped), stores in
+    the order of their first ping in the frame."""
+    heap = [(pings[0], store) for store, pings in by_store.items() if pings]
+    heapq.heapify(heap)
+    cursors = dict.fromkeys(by_store, 0)
+    first = heap[0][0] >> 1 if heap else 0
+    while heap:
+        end = first + ((heap[0][0] >> 1) - first) // frame * frame + frame
+        bound, batch = 2 * end, []
+        while heap and heap[0][0] < bound:
+            _, store = heapq.heappop(heap)
+            pings, cursor = by_store[store], cursors[store]
+            cut = bisect_left(pings, bound, cursor)
+            batch.append((store, pings[cursor:cut]))
+            cursors[store] = cut
+            if cut < len(pings):
+                heapq.heappush(heap, (pings[cut], store))
+        yield first, end, batch

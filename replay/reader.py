@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import TypeVar
+
+from tqdm import tqdm
 
 from replay.parsing import Ping, RowError, parse_closure, parse_hours, parse_ping, parse_store_id
 from replay.partition import Partition
@@ -34,6 +37,26 @@ def iter_pings(
                 yield parse_ping(row[store_col], row[status_col], row[time_col], not_after)
             except RowError as error:
                 rejects.add(data_file.name, line, error.reason, error.detail, row)
+
+
+def packed_pings(
+    dataset: Dataset, partition: Partition | None = None, not_after: int | None = None
+) -> tuple[defaultdict[str, array[int]], int]:
+    """Each store's valid pings in file order (``iter_pings``), each packed in one int64 as
+    ``instant * 2 + active``: a tenth of the memory of (instant, active) tuples, which is what keeps
+    100,000 stores' week of pings under a gigabyte, and in time order once sorted. Also how many."""
+    by_store: defaultdict[str, array[int]] = defaultdict(lambda: array("q"))
+    count = 0
+    label = "pings" if partition is None else f"pings {partition.index + 1}/{partition.count}"
+    position = 0 if partition is None else partition.index
+    with tqdm(unit=" pings", desc=label, position=position, disable=None, mininterval=0.5) as progress:
+        for store_id, instant, active in iter_pings(dataset, partition, not_after):
+            by_store[store_id].append(instant * 2 + active)
+            count += 1
+            if not count & 0xFFFF:
+                progress.update(0x10000)
+        progress.update(count & 0xFFFF)
+    return by_store, count
 
 
 def read_profiles(dataset: Dataset, partition: Partition | None = None) -> dict[str, StoreProfile]:

@@ -156,9 +156,17 @@ def classify_header(header: list[str]) -> tuple[FileKind, dict[str, int]] | None
 class Dataset:
     """The recognised files of one dataset, grouped by kind; several files of a kind are read together."""
 
-    def __init__(self, files: list[DataFile], rejects: Rejects) -> None:
+    def __init__(self, files: list[DataFile], rejects: Rejects, local: Path | None = None) -> None:
+        """``local``: the folder or zip it was read from on this machine (an URL's download), which
+        another process may open again while this one is open; None for files of no such place."""
         self.files = files
         self.rejects = rejects
+        self.local = local
+
+    def check_complete(self) -> None:
+        """Refuse a dataset without a file of each required kind, before any is read."""
+        for kind in REQUIRED_KINDS:
+            self.of_kind(kind)
 
     def of_kind(self, kind: FileKind) -> list[DataFile]:
         """The files of ``kind``; a dataset without any of a required kind is refused."""
@@ -183,14 +191,14 @@ def open_dataset(source: str | Path, rejects: Rejects) -> Iterator[Dataset]:
         return
     path = Path(source)
     if path.is_dir():
-        yield Dataset(_recognise(_folder_members(path, rejects), rejects), rejects)
+        yield Dataset(_recognise(_folder_members(path, rejects), rejects), rejects, path)
     elif path.is_file():
         try:
             archive = zipfile.ZipFile(path)
         except zipfile.BadZipFile as error:
             raise DatasetError(f"{path} is neither a folder nor a readable zip archive: {error}") from None
         with archive:
-            yield Dataset(_recognise(_zip_members(archive, rejects), rejects), rejects)
+            yield Dataset(_recognise(_zip_members(archive, rejects), rejects), rejects, path)
     else:
         raise DatasetError(f"dataset not found: {path} (give a zip file, an http(s) URL or a folder)")
 

@@ -16,12 +16,10 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from tqdm import tqdm
-
 from replay.partition import Partition
-from replay.reader import iter_pings, read_profiles
+from replay.reader import packed_pings, read_profiles
 from replay.rejects import DeadLetterFile, Rejects
-from replay.source import REQUIRED_KINDS, DatasetError, open_dataset
+from replay.source import DatasetError, open_dataset
 from streams.contract.rejects import Reject
 from streams.engine import (
     DEFAULT_PROFILE,
@@ -89,8 +87,6 @@ class _PartitionRun:
         self.not_after = job.not_after
         self.rejected: list[Reject] = []
         self.rejects = Rejects(sink=self.rejected.append)
-        # Each ping as one int64, instant * 2 + active: a tenth of the memory of (instant, active) tuples,
-        # which is what keeps 100,000 stores' week of pings under a gigabyte.
         self.by_store: defaultdict[str, array[int]] = defaultdict(lambda: array("q"))
         self.pings = 0
 
@@ -100,19 +96,8 @@ class _PartitionRun:
         with open_dataset(self.source, Rejects()) as dataset:
             dataset.rejects = self.rejects
             self.profiles = read_profiles(dataset, self.partition)
-            by_store = self.by_store
-            label = f"pings {self.partition.index + 1}/{self.partition.count}"
-            progress = tqdm(
-                unit=" pings", desc=label, position=self.partition.index, disable=None, mininterval=0.5
-            )
-            with progress:
-                for store_id, instant, active in iter_pings(dataset, self.partition, self.not_after):
-                    by_store[store_id].append(instant * 2 + active)
-                    self.pings += 1
-                    if not self.pings & 0xFFFF:
-                        progress.update(0x10000)
-                progress.update(self.pings & 0xFFFF)
-        return max((max(pings) >> 1 for pings in by_store.values()), default=None)
+            self.by_store, self.pings = packed_pings(dataset, self.partition, self.not_after)
+        return max((max(pings) >> 1 for pings in self.by_store.values()), default=None)
 
     def finish(self, as_of: int) -> _PartitionOutcome:
         rows = []
@@ -184,8 +169,7 @@ def offline_report(
     file_rejects: list[Reject] = []
     rejects = Rejects(sink=file_rejects.append)
     with open_dataset(source, rejects) as dataset:
-        for kind in REQUIRED_KINDS:
-            dataset.of_kind(kind)
+        dataset.check_complete()
     count = max(1, workers or os.cpu_count() or 1)
     job = _Job(
         source,

@@ -43,7 +43,7 @@ RawAgent = faust.types.AgentT[bytes]
 log = logging.getLogger(__name__)
 
 
-_CHANGES = (AddResult.ADDED, AddResult.CHANGED)
+_CHANGES = frozenset((AddResult.ADDED, AddResult.CHANGED))
 # Messages already in a partition after the one processed that make a backlog: far more than live
 # traffic leaves between two fetches, far fewer than a replay or a restart leaves.
 BACKLOG = 100
@@ -230,15 +230,15 @@ class Ingest:
         """Apply ``pings`` to ``state``: those that changed it, and how each turned out. With history
         kept, pings on frozen dates are refused, and the dates the message moves past the retention
         are frozen before the pings they need are pruned."""
-        outcomes: Counter[str] = Counter()
-        changed = []
         history, latest_before = self.history, state.latest
         pings = self._too_late(event, pings, state, profile)
-        for instant, active in pings:
-            result = state.add(instant, active, profile, self.tables.retention, prune=history is None)
-            outcomes[result.value] += 1
-            if result in _CHANGES:
-                changed.append((instant, active))
+        results = state.add_all(pings, profile, self.tables.retention, prune=history is None)
+        tally = Counter(results)
+        outcomes = Counter({result.value: count for result, count in tally.items()})
+        if tally.keys() <= _CHANGES:
+            changed = pings
+        else:
+            changed = [ping for ping, result in zip(pings, results, strict=True) if result in _CHANGES]
         if history is not None:
             self.metrics.dates_frozen.inc(history.freeze(event.key, state, profile, latest_before))
             state.prune(self.tables.retention)

@@ -60,7 +60,7 @@ async def event_stream(
             notices = await _unless_closing(reader.read(events.heartbeat), events.closing)
             if notices is None:
                 return
-            frames = [n.frame for n in notices if store_id is None or n.body.get("store_id") == store_id]
+            frames = [n.frame for n in notices if store_id is None or n.store_id == store_id]
             if not frames:
                 yield b": heartbeat\n\n"
             for piece in _pieces(frames):

@@ -57,7 +57,8 @@ def check_store_key(key: bytes | None) -> None:
         )
 
 
-def encode_pings(pings: Iterable[tuple[int, bool]]) -> bytes:
+def encode_pings(pings: Iterable[tuple[int, int]]) -> bytes:
+    """A pings message value from ``(instant, active)`` pairs, ``active`` a bool or 0/1."""
     return json.dumps([[instant, int(active)] for instant, active in pings], separators=(",", ":")).encode()
 
 

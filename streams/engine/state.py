@@ -12,7 +12,7 @@ import struct
 import sys
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -116,6 +116,38 @@ class StoreState:
             self.prune(retention)
         return AddResult.ADDED
 
+    def add_all(
+        self,
+        pings: Sequence[tuple[int, bool]],
+        profile: StoreProfile,
+        retention: int = DEFAULT_RETENTION,
+        *,
+        prune: bool = True,
+    ) -> list[AddResult]:
+        """``add`` each ping in turn: the same state and results. Pings in time order after the latest
+        kept one (a replay's frame, a live store's next ping) are appended with one schedule reading
+        each, not the two of a ``business_between`` per ping."""
+        times = self.times
+        previous = times[-1] if times else None
+        for instant, _ in pings:
+            if previous is not None and instant < previous:
+                return [self.add(i, a, profile, retention, prune=prune) for i, a in pings]
+            previous = instant
+        self.refresh(profile)
+        flags, start = self.active, len(times)
+        results = []
+        for instant, is_active in pings:
+            if times and times[-1] == instant:
+                results.append(self._restate_last(is_active))
+            else:
+                times.append(instant)
+                flags.append(is_active)
+                results.append(AddResult.ADDED)
+        self._extend_running(start, profile)
+        if prune:
+            self.prune(retention)
+        return results
+
     def refresh(self, profile: StoreProfile) -> bool:
         """Recompute running totals if they were made with another profile; True when it did."""
         if self.fingerprint == profile.fingerprint:
@@ -194,6 +226,28 @@ class StoreState:
             times.byteswap()
             up.byteswap()
         return cls(fingerprint=fingerprint, times=times.tolist(), active=active, up=up.tolist())
+
+    def _restate_last(self, is_active: bool) -> AddResult:
+        """A ping at the latest kept instant: ``inactive`` wins (no total after it to shift)."""
+        if is_active or not self.active[-1]:
+            return AddResult.DUPLICATE
+        self.active[-1] = 0
+        return AddResult.CHANGED
+
+    def _extend_running(self, start: int, profile: StoreProfile) -> None:
+        """Running totals of the pings appended from index ``start`` on, from the one before them."""
+        times, flags, up = self.times, self.active, self.up
+        if start == len(times):
+            return
+        base = max(start - 1, 0)
+        readings = profile.calendar.running_business(times[base:])
+        running = up[base] if start else 0
+        if not start:
+            up.append(0)
+        for i in range(1, len(readings)):
+            if flags[base + i - 1]:
+                running += readings[i] - readings[i - 1]
+            up.append(running)
 
     def _shift(self, start: int, delta: int) -> None:
         if delta:

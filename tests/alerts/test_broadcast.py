@@ -1,6 +1,7 @@
 """One follower of the outage topic serves every client: each gets every change after its position
 once, in each partition's order, with the ids a reader of its own would send; a client from an older
-position, or too slow for the notices kept, reads on its own until it reaches them."""
+position, or too slow for the notices kept, reads on its own until it reaches them. A record no
+notice can be made of is passed over; none is made until a client wants it."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from aiokafka import ConsumerRecord
 from prometheus_client import CollectorRegistry
 
 from alerts.broadcast import EpisodeBroadcast
-from alerts.feed import Notice, Position
+from alerts.feed import Notice, Position, Unread
+from streams.outages.log import OUTAGE
 
 PARTITIONS = 3
 
@@ -21,11 +24,19 @@ class MemoryTopic:
     """An outage topic in memory, read as ``alerts.feed.EpisodeFeed`` reads Kafka's."""
 
     def __init__(self) -> None:
-        self.records: list[list[dict[str, str]]] = [[] for _ in range(PARTITIONS)]
+        self.records: list[list[dict[str, str] | Unread]] = [[] for _ in range(PARTITIONS)]
         self.writing = True
 
-    def append(self, partition: int) -> None:
-        self.records[partition].append({"event": "opened", "store_id": f"s{len(self.records[partition])}"})
+    def append(self, partition: int, readable: bool = True) -> None:
+        """A change, or (not ``readable``) a record this version cannot read."""
+        records = self.records[partition]
+        if readable:
+            records.append({"event": "opened", "store_id": f"s{len(records)}"})
+        else:
+            record = ConsumerRecord(
+                "outages", partition, len(records), 0, 0, b"s/x", b"{not json", None, 3, 9, ()
+            )
+            records.append(Unread(record, OUTAGE))
 
     def end(self) -> Position:
         return Position(tuple(len(records) for records in self.records))
@@ -70,6 +81,7 @@ def expected_after(topic: MemoryTopic, start: Position) -> set[tuple[int, int]]:
         (partition, offset)
         for partition, records in enumerate(topic.records)
         for offset in range(start.offsets[partition], len(records))
+        if isinstance(records[offset], dict)
     }
 
 
@@ -92,7 +104,8 @@ async def listen(broadcast: EpisodeBroadcast, topic: MemoryTopic, start: Positio
         # Its id says the client has every change before it: resuming from it loses none.
         for partition in range(PARTITIONS):
             wanted = range(began.offsets[partition], notice.position.offsets[partition])
-            assert all((partition, offset) in delivered for offset in wanted)
+            records = topic.records[partition]
+            assert all((partition, o) in delivered for o in wanted if isinstance(records[o], dict))
     return True
 
 
@@ -122,7 +135,7 @@ def test_every_client_gets_every_change_after_its_position_once_whatever_its_sta
                 ]
             ]
             for _ in range(400):
-                topic.append(rng.randrange(PARTITIONS))
+                topic.append(rng.randrange(PARTITIONS), readable=rng.random() > 0.1)
                 if rng.random() < 0.3:
                     await asyncio.sleep(0.001)
             topic.writing = False
@@ -144,3 +157,21 @@ def test_clients_from_now_share_the_one_follower() -> None:
                 return gauge(registry, "storemon_event_readers"), gauge(registry, "storemon_event_clients")
 
     assert asyncio.run(scenario()) == (1, 3)
+
+
+def test_a_follower_without_clients_makes_no_notice() -> None:
+    topic = MemoryTopic()
+    broadcast = EpisodeBroadcast(topic, CollectorRegistry())  # type: ignore[arg-type]
+
+    async def scenario() -> list[Notice]:
+        async with following(broadcast):
+            await asyncio.sleep(0.01)
+            for offset in range(30):
+                topic.append(offset % PARTITIONS, readable=False)
+            await asyncio.sleep(0.05)
+            return broadcast.notices
+
+    notices = asyncio.run(scenario())
+    assert len(notices) == 30
+    assert not any("body" in vars(notice) for notice in notices)
+    assert notices[0].body is None and "body" in vars(notices[0])

@@ -117,3 +117,43 @@ def test_incremental_equals_batch(
     batch = StoreState.from_pings(arrivals, final, retention)
     assert state.encode() == batch.encode()
     assert StoreState.decode(state.encode()) == state
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=rows_strategy,
+    zone=st.sampled_from(ZONES),
+    before=st.lists(st.tuples(st.integers(0, 12 * 24 * 60), st.booleans()), max_size=30),
+    message=st.lists(st.tuples(st.integers(0, 16 * 24 * 60), st.booleans()), min_size=1, max_size=30),
+    in_order=st.booleans(),
+    retention_days=st.integers(1, 9),
+    prune=st.booleans(),
+    closures=closures_strategy,
+)
+def test_adding_a_message_at_once_equals_adding_its_pings_in_turn(
+    rows: list[tuple[int, int, int]],
+    zone: str,
+    before: list[tuple[int, bool]],
+    message: list[tuple[int, bool]],
+    in_order: bool,
+    retention_days: int,
+    prune: bool,
+    closures: list[tuple[int, int]],
+) -> None:
+    """Same state to the byte and same result per ping, whether the message is in time order after
+    the latest kept ping (appended at once, equal instants included) or anywhere (one by one)."""
+    profile = profile_of(zone, rows, closed_dates(ANCHORS[0] + 10 * 1440, closures))
+    base, retention = ANCHORS[0] * MINUTE, retention_days * DAY
+    kept = [(base + minute * MINUTE, active) for minute, active in before]
+    pings = [(base + minute * MINUTE, active) for minute, active in message]
+    if in_order:
+        latest = max((at for at, _ in kept), default=base)
+        pings = sorted(((latest + at - base, active) for at, active in pings), key=lambda ping: ping[0])
+        pings[0] = (latest, pings[0][1])  # one at the latest kept instant: a duplicate or a restatement
+    one_by_one, at_once = StoreState(), StoreState()
+    for at, active in kept:
+        one_by_one.add(at, active, profile, retention)
+        at_once.add(at, active, profile, retention)
+    expected = [one_by_one.add(at, active, profile, retention, prune=prune) for at, active in pings]
+    assert at_once.add_all(pings, profile, retention, prune=prune) == expected
+    assert at_once.encode() == one_by_one.encode()
