@@ -3,16 +3,22 @@
 A client reading the topic through a consumer of its own costs the worker that consumer's fetching,
 decoding and bookkeeping, on the event loop lookups share: with 50 open dashboards a burst of 2,000
 outage changes took ~40 CPU-seconds and reached clients up to a minute late. Instead one reader
-follows the topic from the worker's start and keeps its latest notices; every client is served from
+follows the topic and keeps its latest notices; every client is served from
 those, so the cost of reading grows with the changes, not with clients times changes, and each notice
 is encoded once. A client resuming from a position older than the notices kept, or one so slow that
 they moved past it, reads the topic on its own until it reaches them, then joins the others. The
 positions it is sent are the ones a reader of its own would send: ids stay valid on any worker.
+
+The follower reads only while clients listen, and for a while after the last one leaves (a client
+that reconnects then is served from memory): a worker nobody follows pays nothing for the topics it
+writes, which during a replay's backfill is every outage of the fleet.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 
@@ -23,14 +29,29 @@ from alerts.feed import EpisodeFeed, EpisodeReader, Notice, Position
 # Notices kept for clients to be served from: a burst of this many changes reaches every client
 # without a reader of its own. About 2 KiB each.
 KEPT = 4096
+# Seconds the topics are still followed after the last client left.
+KEEP_FOLLOWING = 300.0
+# Seconds a client from now waits for the follower to start before it reads on its own.
+FOLLOWER_START = 10.0
 
 
 class EpisodeBroadcast:
     """One follower of the episode topics per worker, and the notices it read lately."""
 
-    def __init__(self, feed: EpisodeFeed, registry: CollectorRegistry, kept: int = KEPT) -> None:
+    def __init__(
+        self,
+        feed: EpisodeFeed,
+        registry: CollectorRegistry,
+        kept: int = KEPT,
+        keep_following: float = KEEP_FOLLOWING,
+    ) -> None:
         self.feed = feed
         self.kept = kept
+        self.keep_following = keep_following
+        self.listening = 0  # clients connected
+        self.quiet_since = -math.inf  # when the last client left (monotonic seconds)
+        self.wanted = asyncio.Event()  # set while the topics are to be followed
+        self.started = asyncio.Event()  # set while they are
         self.notices: list[Notice] = []  # the latest read, oldest first
         self.first = 0  # the number, counting from the start, of ``notices[0]``
         # Clients at a position from ``_floor`` to ``_head`` are served from the notices kept; both
@@ -54,15 +75,24 @@ class EpisodeBroadcast:
         return self.first + len(self.notices)
 
     async def follow(self) -> None:
-        """Read the topic into the notices kept, from where the last reading stopped (the first time:
-        from now on), until it fails; the worker runs it again after a pause (``repeating``)."""
+        """Once clients listen, read the topic into the notices kept, from where the last reading
+        stopped (the first time, and after a quiet spell: from now on), until no client has listened
+        for ``keep_following`` seconds or it fails; the worker runs it again after a pause
+        (``repeating``)."""
+        await self.wanted.wait()
         async with self.counted_reader(self._head) as reader:
             if reader.position != self._head:  # the first time, or a log made anew
                 # Past every number a client holds: each reads on its own from where it is.
                 self.first, self.notices = self.end + 1, []
                 self._floor = self._head = reader.position
-            while True:
+            self.started.set()
+            while self.listening or time.monotonic() - self.quiet_since < self.keep_following:
                 self._add(await reader.read(1.0), reader.position)
+        # Quiet: nothing is read until a client comes, and then from now on.
+        self.first, self.notices = self.end + 1, []
+        self._floor = self._head = None
+        self.started.clear()
+        self.wanted.clear()
 
     def _add(self, notices: list[Notice], head: Position) -> None:
         self._head = head
@@ -94,9 +124,14 @@ class EpisodeBroadcast:
     async def reading(self, start: Position | None) -> AsyncIterator[Listener]:
         """A client's reader from ``start`` (None: from now on), as ``EpisodeFeed.reading`` gives."""
         self.clients.inc()
+        self.listening += 1
+        self.wanted.set()
         try:
             async with AsyncExitStack() as own:
                 listener = Listener(self, own)
+                if start is None and self._head is None:
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(self.started.wait(), FOLLOWER_START)
                 if start is None and self._head is not None:
                     listener.join(self._head, self.end)
                 elif start is not None and self.serves(start):
@@ -106,6 +141,9 @@ class EpisodeBroadcast:
                 yield listener
         finally:
             self.clients.dec()
+            self.listening -= 1
+            if not self.listening:
+                self.quiet_since = time.monotonic()
 
 
 class Listener:

@@ -64,9 +64,8 @@ class Position:
         return Position(tuple(map(max, self.offsets, other.offsets)))
 
     def after(self, partition: int, offset: int) -> Position:
-        offsets = list(self.offsets)
-        offsets[partition] = offset + 1
-        return Position(tuple(offsets))
+        offsets = self.offsets
+        return Position((*offsets[:partition], offset + 1, *offsets[partition + 1 :]))
 
     def __str__(self) -> str:
         return ".".join(map(str, self.offsets))

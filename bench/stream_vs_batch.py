@@ -22,7 +22,8 @@ from pathlib import Path
 import httpx
 
 from bench.harness import children, cpu_seconds, dataset, dataset_parser
-from storemon.local import fetch_report, local_deployment
+from storemon.broker import LocalBroker
+from storemon.local import Deployment, WorkerProcess, fetch_report, local_deployment, wait_processed
 from storemon.offline import offline_report
 
 
@@ -50,29 +51,46 @@ def _children_cpu(pid: int) -> dict[int, float]:
     return {child: cpu_seconds(child) for child in children(pid)}
 
 
-async def stream(source: Path, root: Path, every: float, expected: str) -> float:
-    async with local_deployment(root, partitions=8) as (broker, deployment, worker):
-        assert broker.process is not None and worker.process is not None
-        own = _replay_cpu()
-        worker_cpu, broker_cpu = cpu_seconds(worker.process.pid), cpu_seconds(broker.process.pid)
-        reports_before = _children_cpu(worker.process.pid)
-        stop = asyncio.Event()
-        started = time.perf_counter()
-        triggers = asyncio.create_task(triggering(worker.url, every, stop))
-        summary = await deployment.replay(source)
-        published = time.perf_counter() - started
-        ends = await deployment.end_offsets()
-        await worker.wait_processed(ends)
-        caught_up = time.perf_counter() - started
-        stop.set()
-        triggered = await triggers
-        final = await fetch_report(worker.url, timeout=300)
-        elapsed = time.perf_counter() - started
-        replay_cpu = _replay_cpu() - own
-        worker_cpu = cpu_seconds(worker.process.pid) - worker_cpu
-        broker_cpu = cpu_seconds(broker.process.pid) - broker_cpu
-        reports_after = _children_cpu(worker.process.pid)
-        reports_cpu = sum(cpu - reports_before.get(pid, 0.0) for pid, cpu in reports_after.items())
+async def stream(source: Path, root: Path, every: float, expected: str, workers: int) -> float:
+    async with local_deployment(root, partitions=8) as (broker, deployment, first):
+        group = [first] + [deployment.worker().start() for _ in range(workers - 1)]
+        try:
+            return await _measured(source, broker, deployment, group, every, expected)
+        finally:
+            for worker in group[1:]:
+                worker.stop()
+
+
+async def _measured(
+    source: Path,
+    broker: LocalBroker,
+    deployment: Deployment,
+    group: list[WorkerProcess],
+    every: float,
+    expected: str,
+) -> float:
+    await asyncio.gather(*(worker.wait_ready() for worker in group))
+    assert broker.process is not None
+    pids = [worker.process.pid for worker in group if worker.process is not None]
+    own = _replay_cpu()
+    workers_cpu, broker_cpu = sum(map(cpu_seconds, pids)), cpu_seconds(broker.process.pid)
+    reports_before = {child: cpu for pid in pids for child, cpu in _children_cpu(pid).items()}
+    stop = asyncio.Event()
+    started = time.perf_counter()
+    triggers = asyncio.create_task(triggering(group[0].url, every, stop))
+    summary = await deployment.replay(source)
+    published = time.perf_counter() - started
+    await wait_processed(group, await deployment.end_offsets())
+    caught_up = time.perf_counter() - started
+    stop.set()
+    triggered = await triggers
+    final = await fetch_report(group[0].url, timeout=300)
+    elapsed = time.perf_counter() - started
+    replay_cpu = _replay_cpu() - own
+    workers_cpu = sum(map(cpu_seconds, pids)) - workers_cpu
+    broker_cpu = cpu_seconds(broker.process.pid) - broker_cpu
+    reports_after = {child: cpu for pid in pids for child, cpu in _children_cpu(pid).items()}
+    reports_cpu = sum(cpu - reports_before.get(child, 0.0) for child, cpu in reports_after.items())
     exact = "equal to" if final == expected else "DIFFERENT FROM"
     print(
         f"stream: {summary.pings:,} pings in {summary.messages:,} messages; "
@@ -84,8 +102,9 @@ async def stream(source: Path, root: Path, every: float, expected: str) -> float
         f"replay start -> exact report {elapsed:.1f} s ({exact} the offline report)"
     )
     print(
-        f"  CPU seconds: replay (this process and its readers) {replay_cpu:.1f}, worker {worker_cpu:.1f}, "
-        f"its report processes {reports_cpu:.1f}, broker {broker_cpu:.1f}"
+        f"  CPU seconds: replay (this process and its readers) {replay_cpu:.1f}, "
+        f"{'worker' if len(group) == 1 else f'{len(group)} workers'} {workers_cpu:.1f}, "
+        f"their report processes {reports_cpu:.1f}, broker {broker_cpu:.1f}"
     )
     return elapsed
 
@@ -93,6 +112,7 @@ async def stream(source: Path, root: Path, every: float, expected: str) -> float
 def main() -> None:
     parser = dataset_parser(__doc__)
     parser.add_argument("--trigger-every", type=float, default=5.0)
+    parser.add_argument("--workers", type=int, default=1, help="workers in the group, on the same machine")
     args = parser.parse_args()
     source = dataset(args.stores, args.days, args.seed)
     with tempfile.TemporaryDirectory(prefix="storemon-bench-") as tmp:
@@ -102,7 +122,9 @@ def main() -> None:
         batch = time.perf_counter() - started
         print(f"offline report: {summary.pings:,} pings, {summary.rows:,} rows in {batch:.2f} s")
         took = asyncio.run(
-            stream(source, root / "stream", args.trigger_every, (root / "report.csv").read_text())
+            stream(
+                source, root / "stream", args.trigger_every, (root / "report.csv").read_text(), args.workers
+            )
         )
     print(f"stream / batch: {took:.1f} s / {batch:.2f} s = {took / batch:.1f}x  (bar: <= 3x, moonshot 1.5x)")
 

@@ -38,11 +38,14 @@ class RowError(ValueError):
 
 
 def parse_ping(store_id: str, status: str, timestamp: str, not_after: int | None) -> Ping:
-    """A ping from its three fields as the dataset writes them, refused if stamped after ``not_after``."""
+    """A ping from its three fields as the dataset writes them, refused if stamped after ``not_after``.
+
+    Called for every row of a dataset: the ids and statuses seen before are looked up here."""
+    active = _STATUS.get(status)
     return (
-        parse_store_id(store_id),
+        _id_cache.get(store_id) or parse_store_id(store_id),
         refuse_from_the_future(parse_timestamp(timestamp), not_after),
-        parse_status(status),
+        parse_status(status) if active is None else active,
     )
 
 

@@ -10,7 +10,7 @@ from typing import TypeVar
 from tqdm import tqdm
 
 from replay.parsing import Ping, RowError, parse_closure, parse_hours, parse_ping, parse_store_id
-from replay.partition import Partition
+from replay.partition import LineShare, Partition
 from replay.source import DataFile, Dataset, FileKind
 from streams.engine import StoreProfile
 
@@ -18,19 +18,23 @@ T = TypeVar("T")
 
 
 def iter_pings(
-    dataset: Dataset, partition: Partition | None = None, not_after: int | None = None
+    dataset: Dataset,
+    partition: Partition | None = None,
+    not_after: int | None = None,
+    share: LineShare | None = None,
 ) -> Iterator[Ping]:
     """Valid pings in file order; every invalid row goes to the dataset's rejects with its reason.
 
-    With ``partition``, only rows whose store belongs to it are read (and rejected). A ping stamped
-    after ``not_after`` (the reading clock plus its allowance) is refused ``from_the_future``.
+    With ``partition``, only rows whose store belongs to it are read (and rejected); with ``share``,
+    only the lines in it. A ping stamped after ``not_after`` (the reading clock plus its allowance) is
+    refused ``from_the_future``.
     """
     rejects = dataset.rejects
     for data_file in dataset.of_kind(FileKind.PINGS):
         store_col = data_file.columns["store_id"]
         status_col = data_file.columns["status"]
         time_col = data_file.columns["timestamp_utc"]
-        for line, row in data_file.rows(rejects, partition):
+        for line, row in data_file.rows(rejects, partition, share):
             if partition is not None and not partition.owns(row[store_col]):
                 continue
             try:
@@ -40,17 +44,21 @@ def iter_pings(
 
 
 def packed_pings(
-    dataset: Dataset, partition: Partition | None = None, not_after: int | None = None
+    dataset: Dataset,
+    partition: Partition | None = None,
+    not_after: int | None = None,
+    share: LineShare | None = None,
 ) -> tuple[defaultdict[str, array[int]], int]:
     """Each store's valid pings in file order (``iter_pings``), each packed in one int64 as
     ``instant * 2 + active``: a tenth of the memory of (instant, active) tuples, which is what keeps
     100,000 stores' week of pings under a gigabyte, and in time order once sorted. Also how many."""
     by_store: defaultdict[str, array[int]] = defaultdict(lambda: array("q"))
     count = 0
-    label = "pings" if partition is None else f"pings {partition.index + 1}/{partition.count}"
-    position = 0 if partition is None else partition.index
+    part = partition or share
+    label = "pings" if part is None else f"pings {part.index + 1}/{part.count}"
+    position = 0 if part is None else part.index
     with tqdm(unit=" pings", desc=label, position=position, disable=None, mininterval=0.5) as progress:
-        for store_id, instant, active in iter_pings(dataset, partition, not_after):
+        for store_id, instant, active in iter_pings(dataset, partition, not_after, share):
             by_store[store_id].append(instant * 2 + active)
             count += 1
             if not count & 0xFFFF:

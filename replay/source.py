@@ -22,7 +22,7 @@ from typing import IO
 
 import httpx
 
-from replay.partition import Partition
+from replay.partition import BLOCK, LineShare, Partition
 from replay.rejects import Rejects
 
 
@@ -80,46 +80,71 @@ class DataFile:
     columns: dict[str, int]
     open_text: Callable[[], IO[str]]
 
-    def rows(self, rejects: Rejects, partition: Partition | None = None) -> Iterator[tuple[int, list[str]]]:
+    def rows(
+        self, rejects: Rejects, partition: Partition | None = None, share: LineShare | None = None
+    ) -> Iterator[tuple[int, list[str]]]:
         """(line number, fields) for every data row after the header that has the header's width.
 
         Blank lines are skipped; rows of another width, and lines the CSV parser cannot split, are
-        rejected with their line. No field of these files spans lines, so a quote left open must not
-        swallow the lines after it: from the first row the parser makes of several lines (or cannot
-        make at all), the rest of the file is read again line by line, each line parsed on its own.
-        With ``partition``, only the refusals of the lines it owns are counted.
+        rejected with their line. Lines are parsed a block at a time. No field of these files spans
+        lines, so a quote left open must not swallow the lines after it: from the first row the parser
+        makes of several lines (or cannot make at all), the rest of the block is parsed line by line,
+        each line on its own. With ``partition``, only the refusals of the lines it owns are counted;
+        with ``share``, only its blocks are parsed (and their refusals counted).
         """
         if partition is not None:
             rejects = rejects.only(partition.owns_line)
         width = len(self.columns)
+        read = 0  # lines read
         with self.open_text() as handle:
-            reader = csv.reader(handle)
-            done = 0  # lines read and accounted for
-            while True:
-                try:
-                    row: list[str] | None = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error:
-                    row = None
-                except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-                    # A damaged archive: the rest of this file cannot be read, the rows before it stand.
-                    rejects.add(self.name, done + 1, "unreadable_file", str(error)[:200])
-                    return
-                if row is None or reader.line_num != done + 1:
-                    break
-                done += 1
-                if done > 1:  # line 1 is the header
-                    yield from self._checked(done, row, width, rejects)
-        yield from self._line_by_line(done, width, rejects)
+            try:
+                while block := list(itertools.islice(handle, BLOCK)):
+                    first, read = read + 1, read + len(block)
+                    if share is None or share.owns_line(first):
+                        yield from self._block_rows(first, block, width, rejects)
+            except (OSError, EOFError, zipfile.BadZipFile, zlib.error):
+                pass  # read again below, line by line, up to the damage
+            else:
+                return
+        if share is None or share.owns_line(read + 1):
+            yield from self._up_to_the_damage(read, width, rejects)
 
-    def _line_by_line(self, skip: int, width: int, rejects: Rejects) -> Iterator[tuple[int, list[str]]]:
+    def _block_rows(
+        self, first: int, lines: list[str], width: int, rejects: Rejects
+    ) -> Iterator[tuple[int, list[str]]]:
+        """The rows of ``lines``, the first of them line ``first`` of the file (line 1: the header)."""
+        reader = csv.reader(lines)
+        done = 0  # lines parsed and accounted for
+        last = len(lines)
+        try:
+            for row in reader:
+                if reader.line_num != done + 1:
+                    break
+                if done + 1 == last and row and row[-1].endswith(("\n", "\r")):
+                    break  # a quote left open on the block's last line, which had no line after it to take
+                number = first + done
+                done += 1
+                if len(row) == width and number > 1:
+                    yield number, row
+                elif number > 1:
+                    yield from self._checked(number, row, width, rejects)
+            else:
+                return
+        except csv.Error:
+            pass
+        for number, line in enumerate(lines[done:], first + done):
+            yield from self._checked(number, _split_alone(line), width, rejects, line)
+
+    def _up_to_the_damage(self, skip: int, width: int, rejects: Rejects) -> Iterator[tuple[int, list[str]]]:
+        """A damaged archive: the rows after line ``skip`` that can still be read, one by one, then the
+        refusal of the rest of the file (the rows before the damage stand)."""
         number = skip
         with self.open_text() as handle:
             try:
                 for line in itertools.islice(handle, skip, None):
                     number += 1
-                    yield from self._checked(number, _split_alone(line), width, rejects, line)
+                    if number > 1:
+                        yield from self._checked(number, _split_alone(line), width, rejects, line)
             except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
                 rejects.add(self.name, number + 1, "unreadable_file", str(error)[:200])
 

@@ -1,9 +1,10 @@
-"""Reading a dataset's pings on every core: one process per partition of the stores.
+"""Reading a dataset's pings on every core: one process per share of the files' lines.
 
 A replay cannot send its first frame before every ping is read (the files are in no time order), so
-reading is time the broker and the worker wait through; split by store, as the offline report reads,
-it takes a core's share. Each process hands back its stores' pings sorted and packed
-(``replay.reader.packed_pings``) with the rejects of the rows it read.
+reading is time the broker and the worker wait through. Split into shares of lines, each process
+parses only its own (split by store, as the offline report's, each would parse every line to find
+its stores'). Each hands back its pings by store, sorted and packed (``replay.reader.packed_pings``),
+with the rejects of its lines; a store's shares are merged here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from replay.partition import Partition
+from replay.partition import LineShare
 from replay.reader import packed_pings
 from replay.rejects import Rejects
 from replay.source import Dataset, open_dataset
@@ -39,24 +40,26 @@ class StorePings:
     rejected: list[Reject] = field(default_factory=list)
 
     def merge(self, other: StorePings) -> None:
-        """Take in a disjoint partition's."""
-        self.by_store.update(other.by_store)
+        """Take in what another share of the lines holds."""
+        for store, pings in other.by_store.items():
+            mine = self.by_store.get(store)
+            self.by_store[store] = pings if mine is None else array("q", sorted(mine + pings))
         self.count += other.count
         self.counts.update(other.counts)
         self.rejected.extend(other.rejected)
 
 
-def _sorted(dataset: Dataset, partition: Partition | None, not_after: int) -> StorePings:
-    by_store, count = packed_pings(dataset, partition, not_after)
+def _sorted(dataset: Dataset, share: LineShare | None, not_after: int) -> StorePings:
+    by_store, count = packed_pings(dataset, None, not_after, share)
     return StorePings({store: array("q", sorted(pings)) for store, pings in by_store.items()}, count)
 
 
-def _read_partition(local: Path, partition: Partition, not_after: int) -> StorePings:
+def _read_share(local: Path, share: LineShare, not_after: int) -> StorePings:
     rejected: list[Reject] = []
     # File-level problems are counted once, by the process that opened the dataset first.
     with open_dataset(local, Rejects()) as dataset:
         dataset.rejects = Rejects(sink=rejected.append)
-        found = _sorted(dataset, partition, not_after)
+        found = _sorted(dataset, share, not_after)
     found.counts, found.rejected = dataset.rejects.counts, rejected
     return found
 
@@ -74,7 +77,7 @@ async def read_store_pings(
     loop = asyncio.get_running_loop()
     with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
         reading = [
-            loop.run_in_executor(pool, _read_partition, dataset.local, Partition(i, count), not_after)
+            loop.run_in_executor(pool, _read_share, dataset.local, LineShare(i, count), not_after)
             for i in range(count)
         ]
         also = await meanwhile

@@ -187,18 +187,8 @@ class WorkerProcess:
         raise TimeoutError(f"worker not ready:\n{self.log.read_text()[-3000:]}")
 
     async def wait_processed(self, ends: dict[tuple[str, int], int], timeout: float = 600.0) -> None:
-        """Until this worker has processed every message before ``ends`` (a sole worker's view).
-
-        Asked every 0.1 s through one client: a client made per question costs its TLS context
-        (tens of milliseconds of CPU) each time, taken from the process being measured beside it.
-        """
-        async with httpx.AsyncClient(base_url=self.url) as client:
-            for _ in range(int(timeout / 0.1)):
-                done = (await client.get("/api/worker/status")).json()["next_offsets"]
-                if all(end == 0 or done.get(t, {}).get(str(p), 0) >= end for (t, p), end in ends.items()):
-                    return
-                await asyncio.sleep(0.1)
-        raise TimeoutError(f"the worker did not process every message within {timeout:.0f} s")
+        """Until this worker has processed every message before ``ends`` (a sole worker's view)."""
+        await wait_processed([self], ends, timeout)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as in a crash."""
@@ -264,3 +254,26 @@ async def local_deployment(
         if worker is not None:
             worker.stop()
         broker.stop()
+
+
+async def wait_processed(
+    workers: Sequence[WorkerProcess], ends: dict[tuple[str, int], int], timeout: float = 600.0
+) -> None:
+    """Until ``workers`` between them have processed every message before ``ends``, each partition
+    by the worker it is assigned to.
+
+    Asked every 0.1 s through one client: a client made per question costs its TLS context (tens of
+    milliseconds of CPU) each time, taken from the processes being measured beside it.
+    """
+    async with httpx.AsyncClient() as client:
+        for _ in range(int(timeout / 0.1)):
+            done: dict[tuple[str, int], int] = {}
+            for worker in workers:
+                offsets = (await client.get(f"{worker.url}/api/worker/status")).json()["next_offsets"]
+                for topic, partitions in offsets.items():
+                    for partition, offset in partitions.items():
+                        done[topic, int(partition)] = max(done.get((topic, int(partition)), 0), offset)
+            if all(end == 0 or done.get(tp, 0) >= end for tp, end in ends.items()):
+                return
+            await asyncio.sleep(0.1)
+    raise TimeoutError(f"the workers did not process every message within {timeout:.0f} s")

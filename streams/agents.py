@@ -233,11 +233,13 @@ class Ingest:
         history, latest_before = self.history, state.latest
         pings = self._too_late(event, pings, state, profile)
         results = state.add_all(pings, profile, self.tables.retention, prune=history is None)
-        tally = Counter(results)
-        outcomes = Counter({result.value: count for result, count in tally.items()})
-        if tally.keys() <= _CHANGES:
-            changed = pings
+        # Counted by identity: an enum member hashes in Python, slowly for a week of pings.
+        added = results.count(AddResult.ADDED)
+        if added == len(results):
+            changed, outcomes = pings, Counter({AddResult.ADDED.value: added})
         else:
+            counts = {result: results.count(result) for result in AddResult}
+            outcomes = Counter({result.value: count for result, count in counts.items() if count})
             changed = [ping for ping, result in zip(pings, results, strict=True) if result in _CHANGES]
         if history is not None:
             self.metrics.dates_frozen.inc(history.freeze(event.key, state, profile, latest_before))

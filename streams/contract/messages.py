@@ -18,6 +18,7 @@ from importlib.resources import files
 from typing import Any
 
 import jsonschema_rs
+import orjson
 
 from streams.engine import Closure, HoursRow, StoreProfile
 
@@ -59,7 +60,7 @@ def check_store_key(key: bytes | None) -> None:
 
 def encode_pings(pings: Iterable[tuple[int, int]]) -> bytes:
     """A pings message value from ``(instant, active)`` pairs, ``active`` a bool or 0/1."""
-    return json.dumps([[instant, int(active)] for instant, active in pings], separators=(",", ":")).encode()
+    return orjson.dumps([(instant, 1 if active else 0) for instant, active in pings])
 
 
 def decode_pings(value: bytes | None) -> list[tuple[int, bool]]:
@@ -98,8 +99,8 @@ def decode_profile(value: bytes) -> StoreProfile:
 def _parsed(kind: str, value: bytes, schema: jsonschema_rs.Validator) -> Any:
     """The JSON of a message value, checked against its schema in the topic contract."""
     try:
-        body = json.loads(value)
-    except ValueError as error:
+        body = orjson.loads(value)
+    except ValueError as error:  # orjson's JSONDecodeError is one
         raise MessageError(f"bad {kind} message: {error}") from None
     try:
         schema.validate(body)

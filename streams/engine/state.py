@@ -128,21 +128,24 @@ class StoreState:
         kept one (a replay's frame, a live store's next ping) are appended with one schedule reading
         each, not the two of a ``business_between`` per ping."""
         times = self.times
-        previous = times[-1] if times else None
-        for instant, _ in pings:
-            if previous is not None and instant < previous:
-                return [self.add(i, a, profile, retention, prune=prune) for i, a in pings]
-            previous = instant
+        instants = [instant for instant, _ in pings]
+        if instants != sorted(instants) or (times and instants and instants[0] < times[-1]):
+            return [self.add(i, a, profile, retention, prune=prune) for i, a in pings]
         self.refresh(profile)
         flags, start = self.active, len(times)
-        results = []
-        for instant, is_active in pings:
-            if times and times[-1] == instant:
-                results.append(self._restate_last(is_active))
-            else:
-                times.append(instant)
-                flags.append(is_active)
-                results.append(AddResult.ADDED)
+        if len(set(instants)) == len(instants) and not (times and instants and instants[0] == times[-1]):
+            times.extend(instants)
+            flags.extend([is_active for _, is_active in pings])
+            results = [AddResult.ADDED] * len(instants)
+        else:
+            results = []
+            for instant, is_active in pings:
+                if times and times[-1] == instant:
+                    results.append(self._restate_last(is_active))
+                else:
+                    times.append(instant)
+                    flags.append(is_active)
+                    results.append(AddResult.ADDED)
         self._extend_running(start, profile)
         if prune:
             self.prune(retention)

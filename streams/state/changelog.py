@@ -101,10 +101,15 @@ def parse_key(key: bytes) -> tuple[bytes, bytes, int]:
 
 
 def encode_record(generation: int, pings: Sequence[Ping]) -> bytes:
-    times = array("q", [instant for instant, _ in pings])
+    return _encoded(generation, [instant for instant, _ in pings], bytes(int(active) for _, active in pings))
+
+
+def _encoded(generation: int, instants: Sequence[int], flags: bytes | bytearray) -> bytes:
+    """A record value: the generation, the pings' instants, then their flags (0 or 1)."""
+    times = array("q", instants)
     if sys.byteorder != "little":
         times.byteswap()
-    return _GENERATION.pack(generation) + times.tobytes() + bytes(int(active) for _, active in pings)
+    return _GENERATION.pack(generation) + times.tobytes() + flags
 
 
 def decode_record(value: bytes) -> tuple[int, list[Ping]]:
@@ -136,11 +141,14 @@ def changelog_records(
             record = (record_key(store, DELTA, position.slot), encode_record(position.generation, changed))
             return LogPosition(position.generation, position.slot + 1, epoch), [record]
     generation = position.generation + 1
-    pings = state.pings()
-    chunks = [pings[start : start + CHUNK_PINGS] for start in range(0, len(pings), CHUNK_PINGS)] or [[]]
+    times, flags = state.times, state.active
+    starts = range(0, len(times), CHUNK_PINGS) or range(1)
     records = [
-        (record_key(store, SNAPSHOT, 2 * index + generation % 2), encode_record(generation, chunk))
-        for index, chunk in enumerate(chunks)
+        (
+            record_key(store, SNAPSHOT, 2 * index + generation % 2),
+            _encoded(generation, times[start : start + CHUNK_PINGS], flags[start : start + CHUNK_PINGS]),
+        )
+        for index, start in enumerate(starts)
     ]
     return LogPosition(generation, 0, epoch), records
 

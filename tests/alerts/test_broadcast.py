@@ -159,19 +159,28 @@ def test_clients_from_now_share_the_one_follower() -> None:
     assert asyncio.run(scenario()) == (1, 3)
 
 
-def test_a_follower_without_clients_makes_no_notice() -> None:
+def test_the_topic_is_followed_only_while_clients_listen_and_a_while_after() -> None:
     topic = MemoryTopic()
-    broadcast = EpisodeBroadcast(topic, CollectorRegistry())  # type: ignore[arg-type]
+    registry = CollectorRegistry()
+    broadcast = EpisodeBroadcast(topic, registry, keep_following=0.05)  # type: ignore[arg-type]
 
-    async def scenario() -> list[Notice]:
+    async def scenario() -> list[float | None]:
+        readers = []
         async with following(broadcast):
-            await asyncio.sleep(0.01)
             for offset in range(30):
-                topic.append(offset % PARTITIONS, readable=False)
-            await asyncio.sleep(0.05)
-            return broadcast.notices
+                topic.append(offset % PARTITIONS)
+            await asyncio.sleep(0.02)
+            readers.append(gauge(registry, "storemon_event_readers"))  # nobody listens: nothing read
+            async with broadcast.reading(None) as listener:
+                readers.append(gauge(registry, "storemon_event_readers"))
+                topic.append(0)
+                got = await listener.read(0.5)
+                assert [notice.store_id for notice in got] == ["s10"]  # from when it came, not before
+            await asyncio.sleep(0.02)
+            readers.append(gauge(registry, "storemon_event_readers"))  # kept a while for a reconnect
+            await asyncio.sleep(0.2)
+            readers.append(gauge(registry, "storemon_event_readers"))
+        return readers
 
-    notices = asyncio.run(scenario())
-    assert len(notices) == 30
-    assert not any("body" in vars(notice) for notice in notices)
-    assert notices[0].body is None and "body" in vars(notices[0])
+    assert asyncio.run(scenario()) == [0, 1, 1, 0]
+    assert broadcast.notices == []

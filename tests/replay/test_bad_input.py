@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from replay.partition import BLOCK
 from replay.reader import iter_pings, read_profiles
 from replay.rejects import DeadLetterFile, Rejects
 from replay.source import MAX_RATIO_ABOVE, DatasetError, open_dataset
@@ -130,14 +131,17 @@ def test_folder_with_undecodable_bytes_rejects_the_rows(tmp_path: Path) -> None:
     assert rejects.counts == {"malformed_store_id": 1}
 
 
-def test_a_quote_left_open_costs_its_own_line_only(tmp_path: Path) -> None:
+@pytest.mark.parametrize("line", [5, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK])
+def test_a_quote_left_open_costs_its_own_line_only(tmp_path: Path, line: int) -> None:
+    """Wherever it is, at a block's end too (lines are parsed a block at a time)."""
     good = [f"{i % 50},active,2023-01-25 {i % 24:02d}:{i % 60:02d}:00 UTC\n" for i in range(20_002)]
     broken = '7,active,"2023-01-25 10:00:00 UTC\n'
+    before = line - 2  # good rows between the header and it
     dead = DeadLetterFile(tmp_path / "dead.csv")
     source = zipped(
         tmp_path / "d.zip",
         {
-            "p.csv": PINGS_HEADER + "".join(good[:3]) + broken + "".join(good[3:]),
+            "p.csv": PINGS_HEADER + "".join(good[:before]) + broken + "".join(good[before:]),
             "h.csv": HOURS,
             "z.csv": ZONES,
         },
@@ -150,5 +154,5 @@ def test_a_quote_left_open_costs_its_own_line_only(tmp_path: Path) -> None:
     assert rejects.counts == {"unparseable_row": 1}
     kept = list(csv.DictReader(dead.path.open()))
     assert [(row["line"], row["reason"], row["row"]) for row in kept] == [
-        ("5", "unparseable_row", broken.strip())
+        (str(line), "unparseable_row", broken.strip())
     ]

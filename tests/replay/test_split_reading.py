@@ -48,9 +48,10 @@ def test_split_reading_equals_reading_alone(tmp_path: Path, processes: int) -> N
             f"2023-01-25 {minute % 24:02d}:{minute % 60:02d}:00 UTC",
         )
         for store in range(40)
-        for minute in range(0, 600, 7)
+        for minute in range(0, 6000, 20)
     ]
-    source = write_dataset(tmp_path / "d", pings[::-1] + BAD, [(1, 0, "09:00", "17:00")], [(1, "UTC")])
+    rows = BAD[:1] + pings[: len(pings) // 2] + BAD[1:2] + pings[len(pings) // 2 :] + BAD[2:]
+    source = write_dataset(tmp_path / "d", rows, [(1, 0, "09:00", "17:00")], [(1, "UTC")])
     alone, alone_rejects, alone_kept, profiles = read(source, 1)
     split, split_rejects, split_kept, split_profiles = read(source, processes)
     assert split.by_store == alone.by_store and split.count == alone.count == len(pings)
