@@ -11,7 +11,6 @@ published) resumes the outages there and the silences from now on.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +22,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from connectors.kafka import clients
 from connectors.kafka.connection import KafkaConnection
+from streams.contract.messages import compact_json
 from streams.episode_log import EpisodeKind, EpisodeLogError
 
 # In an id that names fewer partitions than the topics have, the offsets it lacks: from now on.
@@ -119,7 +119,7 @@ class Notice:
         """The notice as a Server-Sent Events frame, its position the event id: made once, however
         many clients it is sent to."""
         body = self._body
-        data = json.dumps(body, separators=(",", ":"))
+        data = compact_json(body)
         return f"id: {self.position}\nevent: {body['kind']}.{self.event}\ndata: {data}\n\n".encode()
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from alerts.delivery import Backoff, FeedDelivery
 from alerts.feed import EpisodeTopic
 from connectors.kafka.connection import KafkaConnection
+from streams.contract.messages import compact_json
 
 log = logging.getLogger(__name__)
 DELIVERED_EVENTS = frozenset({"opened", "closed"})
@@ -79,7 +79,7 @@ def slack_text(body: dict[str, Any]) -> str:
 
 def payload(body: dict[str, Any], style: WebhookFormat) -> bytes:
     content: dict[str, Any] = body if style is WebhookFormat.JSON else {"text": slack_text(body)}
-    return json.dumps(content, separators=(",", ":")).encode()
+    return compact_json(content).encode()
 
 
 class WebhookDelivery(FeedDelivery):

@@ -242,7 +242,11 @@ def _download(url: str, target: Path) -> None:
 def _text(binary: IO[bytes]) -> IO[str]:
     # utf-8-sig drops a leading byte-order mark; undecodable bytes become U+FFFD and the row is rejected
     # by its field checks instead of aborting the whole file.
-    return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
+    # Read in chunks of 64 KiB, not 8: a zip member decompresses through Python code per read, and
+    # a replay's readers each go through the whole pings file (15 % of that pass).
+    text._CHUNK_SIZE = 1 << 16  # type: ignore[attr-defined]
+    return text
 
 
 def _open_file(path: Path) -> IO[str]:

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from streams.contract.messages import compact_json
 from streams.engine.episodes import EpisodeEvent
 from streams.engine.instants import iso_text
 
@@ -55,7 +56,7 @@ class EpisodeKind:
             "as_of": iso_text(as_of),
             **record,
         }
-        return key, json.dumps(body, separators=(",", ":")).encode()
+        return key, compact_json(body).encode()
 
     def notice_of(self, key: bytes, value: bytes | None) -> dict[str, Any]:
         """What a record tells a listener: the value with its kind and local times, or for a
