@@ -99,7 +99,7 @@ async def publish_dataset(
         try:
             # The profiles go out while the pings are read: the worker takes them in meanwhile.
             profiles = _send_profiles(producer, topics.profiles, dataset)
-            found, summary.profiles = await read_store_pings(dataset, not_after, profiles)
+            found, summary.profiles = await read_store_pings(dataset, not_after, profiles, progress=progress)
             summary.reading = time.perf_counter() - started
             rejects.counts.update(found.counts)
             rejected.extend(found.rejected)

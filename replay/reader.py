@@ -48,22 +48,25 @@ def packed_pings(
     partition: Partition | None = None,
     not_after: int | None = None,
     share: LineShare | None = None,
+    progress: bool = True,
 ) -> tuple[defaultdict[str, array[int]], int]:
     """Each store's valid pings in file order (``iter_pings``), each packed in one int64 as
     ``instant * 2 + active``: a tenth of the memory of (instant, active) tuples, which is what keeps
-    100,000 stores' week of pings under a gigabyte, and in time order once sorted. Also how many."""
+    100,000 stores' week of pings under a gigabyte, and in time order once sorted. Also how many.
+    ``progress``: a progress bar on a terminal."""
     by_store: defaultdict[str, array[int]] = defaultdict(lambda: array("q"))
     count = 0
     part = partition or share
     label = "pings" if part is None else f"pings {part.index + 1}/{part.count}"
     position = 0 if part is None else part.index
-    with tqdm(unit=" pings", desc=label, position=position, disable=None, mininterval=0.5) as progress:
+    shown = None if progress else True  # tqdm's: None draws on a terminal only, True never
+    with tqdm(unit=" pings", desc=label, position=position, disable=shown, mininterval=0.5) as bar:
         for store_id, instant, active in iter_pings(dataset, partition, not_after, share):
             by_store[store_id].append(instant * 2 + active)
             count += 1
             if not count & 0xFFFF:
-                progress.update(0x10000)
-        progress.update(count & 0xFFFF)
+                bar.update(0x10000)
+        bar.update(count & 0xFFFF)
     return by_store, count
 
 

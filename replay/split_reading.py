@@ -49,35 +49,39 @@ class StorePings:
         self.rejected.extend(other.rejected)
 
 
-def _sorted(dataset: Dataset, share: LineShare | None, not_after: int) -> StorePings:
-    by_store, count = packed_pings(dataset, None, not_after, share)
+def _sorted(dataset: Dataset, share: LineShare | None, not_after: int, progress: bool) -> StorePings:
+    by_store, count = packed_pings(dataset, None, not_after, share, progress)
     return StorePings({store: array("q", sorted(pings)) for store, pings in by_store.items()}, count)
 
 
-def _read_share(local: Path, share: LineShare, not_after: int) -> StorePings:
+def _read_share(local: Path, share: LineShare, not_after: int, progress: bool) -> StorePings:
     rejected: list[Reject] = []
     # File-level problems are counted once, by the process that opened the dataset first.
     with open_dataset(local, Rejects()) as dataset:
         dataset.rejects = Rejects(sink=rejected.append)
-        found = _sorted(dataset, share, not_after)
+        found = _sorted(dataset, share, not_after, progress)
     found.counts, found.rejected = dataset.rejects.counts, rejected
     return found
 
 
 async def read_store_pings(
-    dataset: Dataset, not_after: int, meanwhile: Awaitable[T], processes: int | None = None
+    dataset: Dataset,
+    not_after: int,
+    meanwhile: Awaitable[T],
+    processes: int | None = None,
+    progress: bool = True,
 ) -> tuple[StorePings, T]:
     """The pings of ``dataset`` (opened by the caller, whose rejects take this process's refusals),
-    read by ``processes`` (default: one per core), and what ``meanwhile`` gives, awaited here while
-    they read."""
+    read by ``processes`` (default: one per core), each with a progress bar on a terminal when
+    ``progress``, and what ``meanwhile`` gives, awaited here while they read."""
     count = max(1, processes or os.cpu_count() or 1)
     if count == 1 or dataset.local is None:
-        found = _sorted(dataset, None, not_after)
+        found = _sorted(dataset, None, not_after, progress)
         return found, await meanwhile
     loop = asyncio.get_running_loop()
     with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
         reading = [
-            loop.run_in_executor(pool, _read_share, dataset.local, LineShare(i, count), not_after)
+            loop.run_in_executor(pool, _read_share, dataset.local, LineShare(i, count), not_after, progress)
             for i in range(count)
         ]
         also = await meanwhile
