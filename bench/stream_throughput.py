@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import resource
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from statistics import median
 from typing import NamedTuple
 
-from bench.harness import changelog_bytes, cpu_seconds, peak_rss_mib, run_against_worker
+from bench.harness import changelog_bytes, cpu_seconds, own_cpu_seconds, peak_rss_mib, run_against_worker
 from storemon.local import Deployment, WorkerProcess, local_deployment
 
 
@@ -53,7 +52,7 @@ async def run_once(
     async with local_deployment(root, partitions=partitions) as (broker, deployment, worker):
         assert broker.process is not None and worker.process is not None
         cpu_before = (
-            resource.getrusage(resource.RUSAGE_SELF),
+            own_cpu_seconds(),
             cpu_seconds(worker.process.pid),
             cpu_seconds(broker.process.pid),
         )
@@ -63,8 +62,7 @@ async def run_once(
         ends = await deployment.end_offsets()
         await worker.wait_processed(ends)
         elapsed = time.perf_counter() - started
-        own = resource.getrusage(resource.RUSAGE_SELF)
-        replay_cpu = own.ru_utime + own.ru_stime - cpu_before[0].ru_utime - cpu_before[0].ru_stime
+        replay_cpu = own_cpu_seconds() - cpu_before[0]
         worker_cpu = cpu_seconds(worker.process.pid) - cpu_before[1]
         broker_cpu = cpu_seconds(broker.process.pid) - cpu_before[2]
         rss = peak_rss_mib(worker.process.pid)

@@ -13,7 +13,6 @@ replay alone, the catch-up after it, the final report, with each process's CPU s
 from __future__ import annotations
 
 import asyncio
-import resource
 import tempfile
 import time
 from contextlib import suppress
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.harness import children, cpu_seconds, dataset, dataset_parser
+from bench.harness import children, cpu_seconds, dataset, dataset_parser, own_cpu_seconds
 from storemon.broker import LocalBroker
 from storemon.local import Deployment, WorkerProcess, fetch_report, local_deployment, wait_processed
 from storemon.offline import offline_report
@@ -37,13 +36,6 @@ async def triggering(url: str, every: float, stop: asyncio.Event) -> int:
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), every)
     return count
-
-
-def _replay_cpu() -> float:
-    """CPU seconds of this process and of the children it waited for: the replay's reading processes
-    (the broker and the worker are still running, so not among them)."""
-    usages = (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
-    return sum(usage.ru_utime + usage.ru_stime for usage in usages)
 
 
 def _children_cpu(pid: int) -> dict[int, float]:
@@ -72,7 +64,7 @@ async def _measured(
     await asyncio.gather(*(worker.wait_ready() for worker in group))
     assert broker.process is not None
     pids = [worker.process.pid for worker in group if worker.process is not None]
-    own = _replay_cpu()
+    own = own_cpu_seconds()
     workers_cpu, broker_cpu = sum(map(cpu_seconds, pids)), cpu_seconds(broker.process.pid)
     reports_before = {child: cpu for pid in pids for child, cpu in _children_cpu(pid).items()}
     stop = asyncio.Event()
@@ -86,7 +78,7 @@ async def _measured(
     triggered = await triggers
     final = await fetch_report(group[0].url, timeout=300)
     elapsed = time.perf_counter() - started
-    replay_cpu = _replay_cpu() - own
+    replay_cpu = own_cpu_seconds() - own
     workers_cpu = sum(map(cpu_seconds, pids)) - workers_cpu
     broker_cpu = cpu_seconds(broker.process.pid) - broker_cpu
     reports_after = {child: cpu for pid in pids for child, cpu in _children_cpu(pid).items()}
