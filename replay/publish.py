@@ -43,6 +43,9 @@ _TICK = 0.25  # seconds of wall time per frame in a paced replay
 # message, so that the worker pays one event, one state write and one changelog record per store and
 # week replayed rather than several.
 DEFAULT_FRAME = 8 * DAY
+# Most pings in one message: about 220 KB of JSON, well below a broker's default 1 MiB message limit
+# (a store pinging every 10 s has 69,120 pings in a frame).
+MESSAGE_PINGS = 10_000
 
 
 @dataclass
@@ -152,24 +155,24 @@ async def _send_frames(
     return sent
 
 
-def frames(
-    by_store: dict[str, array[int]], frame: int
-) -> Iterator[tuple[int, int, list[tuple[str, array[int]]]]]:
+def frames(by_store: dict[str, array[int]], frame: int, most: int = MESSAGE_PINGS) -> Iterator[Frame]:
     """The frames of sorted packed pings: ``(first instant, frame end, [(store, its pings in the frame),
     ...])``, frames of ``frame`` dataset time from the first ping on (empty ones skipped), stores in
-    the order of their first ping in the frame."""
+    the order of their first ping in the frame; a store's pings in a frame in pieces of at most
+    ``most``, one after the other."""
     heap = [(pings[0], store) for store, pings in by_store.items() if pings]
     heapq.heapify(heap)
     cursors = dict.fromkeys(by_store, 0)
     first = heap[0][0] >> 1 if heap else 0
     while heap:
         end = first + ((heap[0][0] >> 1) - first) // frame * frame + frame
-        bound, batch = 2 * end, []
+        bound = 2 * end
+        batch: list[tuple[str, array[int]]] = []
         while heap and heap[0][0] < bound:
             _, store = heapq.heappop(heap)
             pings, cursor = by_store[store], cursors[store]
             cut = bisect_left(pings, bound, cursor)
-            batch.append((store, pings[cursor:cut]))
+            batch.extend((store, pings[start : min(start + most, cut)]) for start in range(cursor, cut, most))
             cursors[store] = cut
             if cut < len(pings):
                 heapq.heappush(heap, (pings[cut], store))

@@ -279,10 +279,12 @@ class Ingest:
             if profile is None:
                 continue
             message, key = event.message, event.key
-            previous = self.tables.profile(key)
-            self.tables.put_profile(key, event.value)
             state, position = self.tables.entry(key)
-            if state.times and state.fingerprint != profile.fingerprint:
+            # The profile it replaces matters only to a store whose totals it changes.
+            changes = bool(state.times) and state.fingerprint != profile.fingerprint
+            previous = self.tables.profile(key) if changes else None
+            self.tables.put_profile(key, event.value)
+            if previous is not None:
                 self._reprofile(key, state, position, previous, profile, message)
             self._done("ingest-profiles", message)
 
