@@ -3,15 +3,15 @@
 A client reading the topic through a consumer of its own costs the worker that consumer's fetching,
 decoding and bookkeeping, on the event loop lookups share: with 50 open dashboards a burst of 2,000
 outage changes took ~40 CPU-seconds and reached clients up to a minute late. Instead one reader
-follows the topic and keeps its latest notices; every client is served from
-those, so the cost of reading grows with the changes, not with clients times changes, and each notice
-is encoded once. A client resuming from a position older than the notices kept, or one so slow that
-they moved past it, reads the topic on its own until it reaches them, then joins the others. The
-positions it is sent are the ones a reader of its own would send: ids stay valid on any worker.
+follows the topic and keeps its latest notices; every client is served from those, so the cost of
+reading grows with the changes, not with clients times changes, and each notice is encoded once. A
+client resuming from a position older than the notices kept, or one so slow that they moved past
+it, reads the topic on its own until it reaches them, then joins the others. The positions it is
+sent are the ones a reader of its own would send: ids stay valid on any worker.
 
 The follower reads only while clients listen, and for a while after the last one leaves (a client
-that reconnects then is served from memory): a worker nobody follows pays nothing for the topics it
-writes, which during a replay's backfill is every outage of the fleet.
+that reconnects then is served from memory): a worker without event-stream clients reads nothing of
+the topics it writes, which during a replay's backfill is every outage of the fleet.
 """
 
 from __future__ import annotations
@@ -88,11 +88,12 @@ class EpisodeBroadcast:
             self.started.set()
             while self.listening or time.monotonic() - self.quiet_since < self.keep_following:
                 self._add(await reader.read(1.0), reader.position)
-        # Quiet: nothing is read until a client comes, and then from now on.
-        self.first, self.notices = self.end + 1, []
-        self._floor = self._head = None
-        self.started.clear()
-        self.wanted.clear()
+            # Quiet: nothing is read until a client comes, and then from now on. Forgotten before the
+            # reader closes, so that a client arriving meanwhile waits for the next reading.
+            self.first, self.notices = self.end + 1, []
+            self._floor = self._head = None
+            self.started.clear()
+            self.wanted.clear()
 
     def _add(self, notices: list[Notice], head: Position) -> None:
         self._head = head
@@ -170,9 +171,12 @@ class Listener:
             notices = [notice for notice in await self.alone.read(timeout) if notice.body is not None]
             self.position = self.alone.position
             if broadcast.serves(self.position):
-                await self.own.aclose()  # caught up: its own reader is closed, the broadcast serves it
-                self.alone = None
+                # Caught up: the broadcast serves it from here, its own reader closes. It joins before
+                # the close, which takes a moment in which the broadcast may drop the notices it needs
+                # (then it reads alone again, as any listener too slow for them).
                 self.join(self.position, broadcast.first)
+                self.alone = None
+                await self.own.aclose()
             return notices
         if self.next >= broadcast.end:
             with suppress(TimeoutError):

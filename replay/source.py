@@ -182,7 +182,7 @@ class Dataset:
     """The recognised files of one dataset, grouped by kind; several files of a kind are read together."""
 
     def __init__(self, files: list[DataFile], rejects: Rejects, local: Path | None = None) -> None:
-        """``local``: the folder or zip it was read from on this machine (an URL's download), which
+        """``local``: the folder or zip it was read from on this machine (a URL's download), which
         another process may open again while this one is open; None for files of no such place."""
         self.files = files
         self.rejects = rejects

@@ -236,7 +236,7 @@ class Ingest:
         # Counted by identity: an enum member hashes in Python, slowly for a week of pings.
         added = results.count(AddResult.ADDED)
         if added == len(results):
-            changed, outcomes = pings, Counter({AddResult.ADDED.value: added})
+            changed, outcomes = pings, Counter({AddResult.ADDED.value: added} if added else {})
         else:
             counts = {result: results.count(result) for result in AddResult}
             outcomes = Counter({result.value: count for result, count in counts.items() if count})

@@ -26,6 +26,8 @@ class MemoryTopic:
     def __init__(self) -> None:
         self.records: list[list[dict[str, str] | Unread]] = [[] for _ in range(PARTITIONS)]
         self.writing = True
+        self.closing = 0.0
+        self.closing_now = False
 
     def append(self, partition: int, readable: bool = True) -> None:
         """A change, or (not ``readable``) a record this version cannot read."""
@@ -47,6 +49,9 @@ class MemoryTopic:
     @asynccontextmanager
     async def reading(self, start: Position | None) -> AsyncIterator[MemoryReader]:
         yield MemoryReader(self, self.end() if start is None else start)
+        self.closing_now = True
+        await asyncio.sleep(self.closing)  # a consumer takes a moment to close
+        self.closing_now = False
 
 
 class MemoryReader:
@@ -67,8 +72,14 @@ class MemoryReader:
 
 @asynccontextmanager
 async def following(broadcast: EpisodeBroadcast) -> AsyncIterator[None]:
-    """The broadcast following its topic meanwhile, as the worker runs it."""
-    task = asyncio.create_task(broadcast.follow())
+    """The broadcast following its topic meanwhile, as the worker runs it (again after it stops)."""
+
+    async def again() -> None:
+        while True:
+            await broadcast.follow()
+            await asyncio.sleep(0.001)
+
+    task = asyncio.create_task(again())
     try:
         yield
     finally:
@@ -184,3 +195,23 @@ def test_the_topic_is_followed_only_while_clients_listen_and_a_while_after() -> 
 
     assert asyncio.run(scenario()) == [0, 1, 1, 0]
     assert broadcast.notices == []
+
+
+def test_a_client_arriving_while_the_follower_stops_is_served_by_the_next_reading() -> None:
+    topic = MemoryTopic()
+    topic.closing = 0.05
+    broadcast = EpisodeBroadcast(topic, CollectorRegistry(), keep_following=0.01)  # type: ignore[arg-type]
+
+    async def scenario() -> list[str | None]:
+        async with following(broadcast):
+            async with broadcast.reading(None):
+                pass
+            while not topic.closing_now:  # the follower gives up, its reader closing
+                await asyncio.sleep(0.001)
+            async with broadcast.reading(None) as listener:
+                topic.append(1)
+                got = await listener.read(1.0)
+                assert listener.alone is None  # served by the follower's next reading
+                return [notice.store_id for notice in got]
+
+    assert asyncio.run(scenario()) == ["s0"]
