@@ -118,7 +118,7 @@ def main() -> None:
                 source, root / "stream", args.trigger_every, (root / "report.csv").read_text(), args.workers
             )
         )
-    print(f"stream / batch: {took:.1f} s / {batch:.2f} s = {took / batch:.1f}x  (bar: <= 3x, moonshot 1.5x)")
+    print(f"stream / batch: {took:.1f} s / {batch:.2f} s = {took / batch:.2f}x  (bar: <= 3x, moonshot 1.5x)")
 
 
 if __name__ == "__main__":
