@@ -25,7 +25,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from api.errors import BadCursor
 from api.ports import GroupMoment, Moment
 from api.services.repeating import repeating
-from streams.engine.hourly import Span, hours_through, stores_per_hour
+from streams.engine.hourly import Stretch, hours_through, span_at, stores_per_hour
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
@@ -284,12 +284,12 @@ class EpisodeListing(Generic[T]):
         self,
         gather: Callable[[int], Coroutine[Any, Any, list[T]]],
         order: Callable[[T], Any],
-        span: Callable[[T, int], Span],
+        stretch: Callable[[T], Stretch],
         now: GroupMoment,
     ) -> None:
         self.gather = gather
         self.order = order
-        self.span = span
+        self.stretch = stretch  # the outage or silence an item holds
         self.now = Ready(RecentNow(now), self._warm)
         self.listings: Listings[Moment, T] = Listings(self._gather)
         # Kept for as long as the background keeps the gathering itself (a quiet spell included).
@@ -312,7 +312,7 @@ class EpisodeListing(Generic[T]):
 
     async def _count_hours(self, key: tuple[Moment, int]) -> list[int]:
         at, hours = key
-        spans = (self.span(item, at.instant) for item in await self.listings.at(at))
+        spans = (span_at(self.stretch(item), at.instant) for item in await self.listings.at(at))
         return stores_per_hour(spans, hours_through(at.instant, hours), hours)
 
     async def per_hour(self, hours: int, max_stale: float) -> tuple[Moment, int, list[int]] | None:

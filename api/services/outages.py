@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import attrgetter
 
 from api.ports import Gathering, GroupMoment
 from api.schemas import OutageOut, OutagePage
 from api.services.listings import EpisodeListing, digest
-from streams.engine.hourly import Span
 from streams.engine.instants import iso_text
 from streams.gathering import PlacedOutage
 from streams.outages.records import outage_record
@@ -52,15 +52,9 @@ def _listing_order(placed: PlacedOutage) -> tuple[bool, int, str, int]:
     return (not outage.is_open, -outage.business_downtime, outage.store_id, outage.started_at)
 
 
-def _span(placed: PlacedOutage, as_of: int) -> Span:
-    """The stretch it was down, one going on at ``as_of`` reaching into the instant's hour."""
-    outage = placed.outage
-    return outage.store_id, outage.started_at, outage.ended_at or as_of + 1
-
-
 class OutageListing(EpisodeListing[PlacedOutage]):
     def __init__(self, gathering: Gathering, now: GroupMoment) -> None:
-        super().__init__(gathering.outages, _listing_order, _span, now)
+        super().__init__(gathering.outages, _listing_order, attrgetter("outage"), now)
 
     async def page(
         self,

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import attrgetter
 
 from api.ports import Gathering, GroupMoment
 from api.schemas import SilenceOut, SilencePage
 from api.services.listings import EpisodeListing, digest
-from streams.engine.hourly import Span
 from streams.engine.instants import iso_text
 from streams.gathering import PlacedSilence
 from streams.silences.log import silence_record
@@ -27,12 +27,6 @@ def _listing_order(placed: PlacedSilence) -> tuple[bool, int, str]:
     """Those going on first, then the longest silent, then by store."""
     silence = placed.silence
     return (not silence.is_open, silence.started_at, silence.store_id)
-
-
-def _span(placed: PlacedSilence, as_of: int) -> Span:
-    """The stretch it was silent, one going on at ``as_of`` reaching into the instant's hour."""
-    silence = placed.silence
-    return silence.store_id, silence.started_at, silence.ended_at or as_of + 1
 
 
 @dataclass(frozen=True)
@@ -52,7 +46,7 @@ class SilenceFilter:
 
 class SilenceListing(EpisodeListing[PlacedSilence]):
     def __init__(self, gathering: Gathering, now: GroupMoment) -> None:
-        super().__init__(gathering.silences, _listing_order, _span, now)
+        super().__init__(gathering.silences, _listing_order, attrgetter("silence"), now)
 
     async def page(
         self,

@@ -6,11 +6,30 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from itertools import accumulate
+from typing import Protocol
 
 from streams.engine.units import HOUR
 
 # (store, from, to): a stretch a store spent down, or silent.
 Span = tuple[str, int, int]
+
+
+class Stretch(Protocol):
+    """An outage or a silence, as far as counting stores per hour goes."""
+
+    @property
+    def store_id(self) -> str: ...
+
+    @property
+    def started_at(self) -> int: ...
+
+    @property
+    def ended_at(self) -> int | None: ...
+
+
+def span_at(stretch: Stretch, as_of: int) -> Span:
+    """``stretch`` as a span, one going on at ``as_of`` reaching into the hour holding it."""
+    return stretch.store_id, stretch.started_at, stretch.ended_at or as_of + 1
 
 
 def stores_per_hour(spans: Iterable[Span], start: int, hours: int) -> list[int]:
