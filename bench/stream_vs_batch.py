@@ -1,13 +1,14 @@
 """Benchmark: the stream against the batch report on the same data, back to back, in the same hour.
 
-    python -m bench.stream_vs_batch [--stores 10000] [--days 7.5] [--trigger-every 5]
+    python -m bench.stream_vs_batch [--stores 10000] [--days 7.5] [--trigger-every 5] [--workers 1]
 
 First the offline report of the dataset (``storemon report``: the same engine, no Kafka). Then a fresh
-broker and one worker: the replay at full speed while a report is triggered every ``trigger-every``
-seconds, as users do while a backfill runs; once the worker has processed every message, one more
-report, checked equal to the offline one. Prints the offline time, the stream's (replay start to that
-exact report) and their ratio (bar: <= 3x, moonshot 1.5x), and where the stream's time went: the
-replay alone, the catch-up after it, the final report, with each process's CPU seconds.
+broker and one worker (or ``--workers`` of them, on the same machine): the replay at full speed while
+a report is triggered every ``trigger-every`` seconds, as users do while a backfill runs; once the
+workers have processed every message, one more report, checked equal to the offline one. Prints the
+offline time, the stream's (replay start to that exact report) and their ratio (bar: <= 3x, moonshot
+1.5x), and where the stream's time went: the replay alone (and its reading), the catch-up after it,
+the final report, with each process's CPU seconds.
 """
 
 from __future__ import annotations
