@@ -188,8 +188,8 @@ def _replay(args: argparse.Namespace) -> int:
             shift_to_now=args.shift_to_now,
         )
         print(
-            f"replay: {summary.pings} pings in {summary.messages} messages and {summary.profiles} profiles "
-            f"to {settings.broker} in {summary.elapsed:.2f} s ({summary.rate:,.0f} pings/s)",
+            f"replay: {summary.pings:,} pings in {summary.messages:,} messages and {summary.profiles:,} "
+            f"profiles to {settings.broker} in {summary.elapsed:.2f} s ({summary.rate:,.0f} pings/s)",
             file=sys.stderr,
         )
         if summary.shifted_by:
