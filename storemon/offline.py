@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import time
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -87,7 +87,7 @@ class _PartitionRun:
         self.not_after = job.not_after
         self.rejected: list[Reject] = []
         self.rejects = Rejects(sink=self.rejected.append)
-        self.by_store: defaultdict[str, array[int]] = defaultdict(lambda: array("q"))
+        self.by_store: dict[str, array[int]] = {}  # read by ``load``
         self.pings = 0
 
     def load(self) -> int | None:
