@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from streams.engine import HOUR, MINUTE
-from streams.engine.hourly import Span, stores_per_hour
+from streams.engine.hourly import Span, hours_through, span_at, stores_per_hour
+from streams.engine.outages import Outage
 
 START = 1_000 * HOUR
 
@@ -42,3 +43,14 @@ spans = st.lists(
 @given(spans, st.integers(min_value=1, max_value=12))
 def test_the_counts_are_the_brute_force_ones(drawn: list[Span], hours: int) -> None:
     assert stores_per_hour(drawn, START, hours) == brute_force(drawn, START, hours)
+
+
+def test_a_stretch_going_on_counts_in_the_hour_holding_now() -> None:
+    """At ``now`` exactly on the hour, an outage going on reaches into that hour; one that ended then
+    does not."""
+    now = 1_000 * HOUR
+    going_on = Outage("a", now - HOUR, None, False, now - HOUR, HOUR)
+    ended = going_on._replace(store_id="b", ended_at=now)
+    spans = [span_at(going_on, now), span_at(ended, now)]
+    assert spans == [("a", now - HOUR, now + 1), ("b", now - HOUR, now)]
+    assert stores_per_hour(spans, hours_through(now, 2), 2) == [2, 1]
