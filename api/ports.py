@@ -21,6 +21,9 @@ from streams.progress import Progress
 
 T = TypeVar("T")
 
+# Stores' daily histories summed over their last dates, by id: the dates, business and up microseconds.
+HistorySums = dict[str, tuple[int, int, int]]
+
 
 class LocalWorker(Protocol):
     """The stream side of this process: its tables, its place in the group, its progress."""
@@ -159,6 +162,10 @@ class StoreAnswers(Protocol):
     async def history(self, store_id: str, days: int) -> bytes: ...
 
     def history_here(self, store_id: str, as_of: int, days: int) -> bytes: ...
+
+    async def history_sums(self, store_ids: Iterable[str], as_of: int, days: int) -> HistorySums: ...
+
+    def history_sums_here(self, store_ids: Iterable[str], as_of: int, days: int) -> HistorySums: ...
 
     def timeline_here(self, store_id: str, as_of: int) -> bytes: ...
 

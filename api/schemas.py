@@ -178,6 +178,15 @@ class SilencePage(BaseModel):
     next_cursor: str | None
 
 
+class RecentDates(BaseModel):
+    """A store's daily history over its last dates summed: business minutes, and of them up and down."""
+
+    dates: int  # local dates of its history in the period: fewer for a store younger than it
+    business_minutes: float
+    uptime_minutes: float
+    downtime_minutes: float
+
+
 class FleetStore(UptimeFigures):
     """One store in the fleet view; ``standing`` is closed, silent (open, no ping for the silence
     time), up or down."""
@@ -190,6 +199,11 @@ class FleetStore(UptimeFigures):
     recent: str = Field(
         description="the last 24 hours, oldest first, a letter each: u up, d down, s silent, c closed, "
         "n no data"
+    )
+    last_30_days: RecentDates | None = Field(
+        default=None,
+        description="its last 30 local dates through now's, from its daily history; null when none is "
+        "kept or the worker holding the store could not be asked",
     )
 
 

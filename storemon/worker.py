@@ -143,7 +143,8 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
     # The dashboard's listings, kept ready at ``now`` in the background.
     outages = OutageListing(gathering, peers.moment)
     silences = SilenceListing(gathering, peers.moment)
-    fleet = FleetView(gathering, peers.moment, streams, settings.silence)
+    stores = RoutedStoreAnswers(peers, streams, settings.silence)
+    fleet = FleetView(gathering, peers.moment, streams, stores, settings.silence)
     publisher = Publisher(kafka, linger_ms=1)  # live input waits on its acknowledgement
     intake = Intake(
         publisher,
@@ -230,7 +231,7 @@ def build_api(settings: Settings, kafka: KafkaConnection) -> tuple[FastAPI, Stre
     events = Events(feed, settings.events_heartbeat_seconds)
     services = Services(
         streams,
-        RoutedStoreAnswers(peers, streams, settings.silence),
+        stores,
         gathering,
         reports,
         intake,

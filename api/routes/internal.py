@@ -5,12 +5,13 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 
 from api.deps import GatheringDep, StoresDep, WorkerDep
 from api.params import StoreId
 from api.schemas import ProfileOut, StoreHistory, StoreOutages, StoreUptime
 from api.services.gathering import fleet_row_fields, placed_fields
+from api.services.stores import HISTORY_SUMS_PATH
 from streams.engine.units import EARLIEST, LATEST
 
 # Instants the engine accepts, checked before anything is computed.
@@ -71,6 +72,16 @@ async def store_outages(stores: StoresDep, store_id: StoreId, as_of_us: Instant)
 @router.get("/stores/{store_id}/history", response_model=StoreHistory)
 async def store_history(stores: StoresDep, store_id: StoreId, as_of_us: Instant, days: int) -> Response:
     return Response(stores.history_here(store_id, as_of_us, days), media_type="application/json")
+
+
+@router.post(HISTORY_SUMS_PATH.removeprefix(router.prefix))
+async def history_sums(
+    stores: StoresDep,
+    as_of_us: Instant,
+    days: int,
+    store_ids: Annotated[list[str], Body(max_length=500)],  # a page of the fleet listing at most
+) -> dict[str, Any]:
+    return {"sums": stores.history_sums_here(store_ids, as_of_us, days)}
 
 
 @router.get("/stores/{store_id}/profile", response_model=ProfileOut)

@@ -10,7 +10,7 @@ from functools import cached_property
 from operator import attrgetter
 from typing import Any, Literal
 
-from api.ports import Gathering, GroupMoment, LocalWorker, Moment
+from api.ports import Gathering, GroupMoment, LocalWorker, Moment, StoreAnswers
 from api.schemas import (
     FleetHistory,
     FleetHistoryDay,
@@ -18,13 +18,13 @@ from api.schemas import (
     FleetProgress,
     FleetStore,
     FleetSummary,
+    RecentDates,
 )
 from api.services.listings import QUIET_KEEP, Listings, MomentOf, Ready, RecentNow, digest, page_of
-from streams.engine.history import day_date
+from streams.engine.history import day_date, minutes
 from streams.engine.instants import iso_text
 from streams.engine.report import Standing, standing
 from streams.engine.silences import DEFAULT_SILENCE
-from streams.engine.units import MINUTE
 from streams.gathering import FleetRow
 
 Window = Literal["day", "week"]
@@ -42,6 +42,9 @@ class FleetSort(StrEnum):
 
 
 DEFAULT_SORT = FleetSort.DOWNTIME_LAST_WEEK  # the worst stores first, descending
+# A listed store's daily history is summed over its last dates through now's: read for the page's stores
+# only (from the workers holding them), as reading it for the whole fleet would cost a gathering.
+RECENT_DATES = 30
 
 
 def row_standing(row: FleetRow, as_of: int, silence: int) -> Standing:
@@ -104,10 +107,16 @@ def _sort_key(sort: FleetSort) -> attrgetter[Any]:
 
 class FleetView:
     def __init__(
-        self, gathering: Gathering, now: GroupMoment, worker: LocalWorker, silence: int = DEFAULT_SILENCE
+        self,
+        gathering: Gathering,
+        now: GroupMoment,
+        worker: LocalWorker,
+        answers: StoreAnswers,
+        silence: int = DEFAULT_SILENCE,
     ) -> None:
         self.gathering = gathering
         self.worker = worker
+        self.answers = answers
         self.silence = silence
         self.now = Ready(RecentNow(now), self._warm)
         # The rows, by id, for the other orders and filters: the ready gathering keeps the default order.
@@ -144,13 +153,7 @@ class FleetView:
         at, days = key
         sums = await self.gathering.fleet_history(at.instant, days)
         return [
-            FleetHistoryDay(
-                date=day_date(day).isoformat(),
-                business_minutes=round(business / MINUTE, 2),
-                uptime_minutes=round(up / MINUTE, 2),
-                downtime_minutes=round((business - up) / MINUTE, 2),
-                stores=stores,
-            )
+            FleetHistoryDay(date=day_date(day).isoformat(), **_in_minutes(business, up), stores=stores)
             for day, (business, up, stores) in sorted(sums.items())
         ]
 
@@ -192,11 +195,13 @@ class FleetView:
         page = await page_of(admitted, MomentOf(self.now, max_stale), as_of, cursor, filters, limit)
         if page is None:
             return FleetPage(as_of="", total=0, offset=0, stores=[], next_cursor=None, previous_cursor=None)
+        at = page.at.instant
+        recent = await self.answers.history_sums((row.store_id for row in page.items), at, RECENT_DATES)
         return FleetPage(
-            as_of=iso_text(page.at.instant),
+            as_of=iso_text(at),
             total=page.total,
             offset=page.offset,
-            stores=[_shown(row, page.at.instant, self.silence) for row in page.items],
+            stores=[_shown(row, at, self.silence, recent.get(row.store_id)) for row in page.items],
             next_cursor=page.next_cursor,
             previous_cursor=page.previous_cursor,
         )
@@ -220,7 +225,7 @@ def fleet_summary(as_of: int | None, rows: list[FleetRow], silence: int) -> Flee
     )
 
 
-def _shown(row: FleetRow, as_of: int, silence: int) -> FleetStore:
+def _shown(row: FleetRow, as_of: int, silence: int, recent: tuple[int, int, int] | None) -> FleetStore:
     return FleetStore(
         **row.row._asdict(),
         status="active" if row.active else "inactive",
@@ -229,4 +234,12 @@ def _shown(row: FleetRow, as_of: int, silence: int) -> FleetStore:
         open_now=row.open_now,
         timezone=row.timezone,
         recent=row.recent,
+        last_30_days=None if recent is None else RecentDates(dates=recent[0], **_in_minutes(*recent[1:])),
+    )
+
+
+def _in_minutes(business: int, up: int) -> dict[str, float]:
+    """Business and up microseconds as the schemas' three minute fields."""
+    return dict(
+        zip(("business_minutes", "uptime_minutes", "downtime_minutes"), minutes(business, up), strict=True)
     )

@@ -56,13 +56,22 @@ class Peers:
 
     async def get(self, base: str, path: str, params: dict[str, int] | None = None) -> dict[str, Any]:
         """A peer's JSON answer; ``PeerUnreachable`` when it cannot be had."""
+        return await self._ask("GET", base, path, params)
+
+    async def post(self, base: str, path: str, params: dict[str, int], body: Any) -> dict[str, Any]:
+        """A peer's JSON answer to a question too long for a URL, sent as JSON."""
+        return await self._ask("POST", base, path, params, body)
+
+    async def _ask(
+        self, method: str, base: str, path: str, params: dict[str, int] | None, body: Any = None
+    ) -> dict[str, Any]:
         try:
-            response = await self.client.get(base + path, params=params)
+            response = await self.client.request(method, base + path, params=params, json=body)
             response.raise_for_status()
         except httpx.HTTPError as error:
             raise PeerUnreachable(base, error) from None
-        body: dict[str, Any] = response.json()
-        return body
+        answer: dict[str, Any] = response.json()
+        return answer
 
     async def at_owner(
         self, store_id: str, suffix: str, params: dict[str, int], here: Callable[[], bytes]

@@ -6,10 +6,12 @@ path); a worker that does not hold the store forwards the question to the one th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
 
-from api.errors import UnknownStore
-from api.ports import LocalWorker
+from api.errors import PeerUnreachable, UnknownStore
+from api.ports import HistorySums, LocalWorker
 from api.schemas import (
     ClosureEntry,
     HistoryDay,
@@ -30,6 +32,9 @@ from streams.engine.report import standing
 from streams.engine.schedule import clock_text
 from streams.engine.silences import DEFAULT_SILENCE
 from streams.outages.records import outage_record
+
+log = logging.getLogger(__name__)
+HISTORY_SUMS_PATH = "/api/internal/history-sums"
 
 
 class RoutedStoreAnswers:
@@ -125,6 +130,39 @@ class RoutedStoreAnswers:
             days=[history_day(figures) for figures in found],
         )
         return body.model_dump_json().encode()
+
+    async def history_sums(self, store_ids: Iterable[str], as_of: int, days: int) -> HistorySums:
+        """Each store's last ``days`` local dates through ``as_of``'s summed, asked of the workers
+        holding them at once. A store whose holder cannot answer now (partitions moving, a worker
+        unreachable) is left out: a listing shows it without its history rather than fail."""
+        held: dict[str, list[str]] = {}
+        for store_id in store_ids:
+            owner = self.worker.owner_url(store_id)
+            if owner is not None:
+                held.setdefault(owner, []).append(store_id)
+        found: HistorySums = self.history_sums_here(held.pop(self.peers.me, []), as_of, days)
+        for part in await asyncio.gather(
+            *(self._sums_at(url, ids, as_of, days) for url, ids in held.items())
+        ):
+            found.update(part)
+        return found
+
+    def history_sums_here(self, store_ids: Iterable[str], as_of: int, days: int) -> HistorySums:
+        found: HistorySums = {}
+        for store_id in store_ids:
+            figures = self.worker.store_history(store_id, as_of, days)
+            if figures:
+                business, up = sum(day.business for day in figures), sum(day.up for day in figures)
+                found[store_id] = (len(figures), business, up)
+        return found
+
+    async def _sums_at(self, url: str, store_ids: list[str], as_of: int, days: int) -> HistorySums:
+        try:
+            body = await self.peers.post(url, HISTORY_SUMS_PATH, {"as_of_us": as_of, "days": days}, store_ids)
+        except PeerUnreachable as error:
+            log.warning("history of %d stores not had: %s", len(store_ids), error)
+            return {}
+        return {store_id: (dates, business, up) for store_id, (dates, business, up) in body["sums"].items()}
 
     async def timeline(self, store_id: str, as_of: int | None) -> bytes:
         """The store's week up to ``as_of`` (default: ``now``) as an SVG timeline."""

@@ -327,6 +327,7 @@ async function loadStores() {
         ),
       ),
       el("td", { class: "num", "data-label": "Downtime week (h)", text: store.downtime_last_week.toFixed(2) }),
+      el("td", { class: "num", "data-label": "Uptime 30 days" }, recentDates(store.last_30_days)),
       el(
         "td",
         { "data-label": "Last ping (UTC)" },
@@ -342,7 +343,7 @@ async function loadStores() {
   if (!rows.length) {
     const filtered = fleet.q || fleet.standing || fleet.timezone || fleet.band;
     const words = filtered ? "No store matches the search and filters." : "No store has pinged yet.";
-    rows.push(el("tr", {}, el("td", { colspan: "8", class: "none", text: words })));
+    rows.push(el("tr", {}, el("td", { colspan: "9", class: "none", text: words })));
   }
   document.querySelector("#stores tbody").replaceChildren(...rows);
   const [what, ascending, descending] = SORT_WORDS[fleet.sort];
@@ -577,18 +578,8 @@ function fleetPage() {
 // One cell per date: its colour says how much of the date's business time was up, its filled height the
 // same share, a closed date is hatched; its figures are in its title and in text for screen readers.
 function dayCell(day) {
-  const share = day.business_minutes > 0 ? day.uptime_minutes / day.business_minutes : null;
-  const kind = day.closed
-    ? "closed"
-    : share === null
-      ? "none"
-      : share >= 0.995
-        ? "full"
-        : share >= 0.95
-          ? "good"
-          : share >= 0.8
-            ? "fair"
-            : "poor";
+  const share = upShare(day);
+  const kind = day.closed ? "closed" : shareKind(share);
   const said = day.closed
     ? `${day.date}: closed`
     : share === null
@@ -598,6 +589,27 @@ function dayCell(day) {
   const cell = el("li", { class: `day ${kind}`, title: said }, el("span", { class: "sr", text: said }));
   if (share !== null) cell.style.setProperty("--pct", `${(share * 100).toFixed(1)}%`);
   return cell;
+}
+
+// The share of business time up (null without business time), and its colour's band.
+function upShare(figures) {
+  return figures.business_minutes > 0 ? figures.uptime_minutes / figures.business_minutes : null;
+}
+
+function shareKind(share) {
+  if (share === null) return "none";
+  return share >= 0.995 ? "full" : share >= 0.95 ? "good" : share >= 0.8 ? "fair" : "poor";
+}
+
+// A store's last 30 dates summed, for the stores table: the share up as text, its band as a colour mark.
+function recentDates(recent) {
+  if (!recent) return el("span", { class: "rate", title: "no daily history to be had", text: "—" });
+  const share = upShare(recent);
+  const over = `last ${recent.dates} ${recent.dates === 1 ? "date" : "dates"}`;
+  if (share === null) return el("span", { class: "rate none", title: `${over}: no business hours`, text: "—" });
+  const said = `${over}: ${duration(recent.downtime_minutes)} down of ${duration(recent.business_minutes)}`;
+  const text = `${(share * 100).toFixed(1)} %`;
+  return el("span", { class: `rate ${shareKind(share)}`, title: said }, text, el("span", { class: "sr", text: ` (${said})` }));
 }
 
 // The last 24 hours as a heartbeat bar, oldest first: each hour's worst over its business time.

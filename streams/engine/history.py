@@ -53,12 +53,12 @@ class DayFigures(NamedTuple):
 
     @property
     def minutes(self) -> tuple[float, float, float]:
-        """(business, up, down) in minutes, two decimals."""
-        return (
-            round(self.business / MINUTE, 2),
-            round(self.up / MINUTE, 2),
-            round((self.business - self.up) / MINUTE, 2),
-        )
+        return minutes(self.business, self.up)
+
+
+def minutes(business: int, up: int) -> tuple[float, float, float]:
+    """(business, up, down) in minutes, two decimals, from business and up microseconds."""
+    return round(business / MINUTE, 2), round(up / MINUTE, 2), round((business - up) / MINUTE, 2)
 
 
 def local_day(zone: ZoneTimeline, instant: int) -> int:

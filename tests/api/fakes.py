@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from alerts.feed import Notice, Position
 from api.errors import DomainError, UnknownReport, UnknownStore
-from api.ports import Moment, PartOf
+from api.ports import HistorySums, Moment, PartOf
 from api.schemas import ReportListed, ReportStatus
 from api.services.records import ReportRecord
 from streams.engine import DAY, DEFAULT_PROFILE, StoreProfile, StoreState, StoreStatus
@@ -118,6 +118,7 @@ class FakeStoreAnswers:
     bodies: dict[str, bytes] = field(default_factory=dict)
     failure: DomainError | None = None
     asked: list[int] = field(default_factory=list)
+    sums: HistorySums = field(default_factory=dict)  # by store id, whatever the dates asked
 
     async def lookup(self, store_id: str) -> bytes:
         return self.lookup_here(store_id, 0)
@@ -157,6 +158,13 @@ class FakeStoreAnswers:
 
     def timeline_here(self, store_id: str, as_of: int) -> bytes:
         return self.lookup_here(f"timeline:{store_id}", as_of)
+
+    async def history_sums(self, store_ids: Iterable[str], as_of: int, days: int) -> HistorySums:
+        return self.history_sums_here(store_ids, as_of, days)
+
+    def history_sums_here(self, store_ids: Iterable[str], as_of: int, days: int) -> HistorySums:
+        self.asked.append(as_of)
+        return {store_id: self.sums[store_id] for store_id in store_ids if store_id in self.sums}
 
 
 @dataclass

@@ -192,6 +192,13 @@ def test_fleet_and_store_pages_show_the_apis_figures_and_draw_the_week(
     expect(beats).to_have_count(24)
     letters = beats.evaluate_all("cells => cells.map(c => c.className.slice(-1)).join('')")
     assert letters == first["stores"][0]["recent"] and set(letters) <= set("udscn")
+    # Each row's last 30 dates: the share up over the store's business time in its daily history.
+    top = first["stores"][0]["last_30_days"]
+    assert top["dates"] == len(api(served, f"/api/stores/{first['stores'][0]['store_id']}/history")["days"])
+    cell = page.locator("#stores tbody tr").first.locator("td[data-label='Uptime 30 days']")
+    expect(cell).to_have_text(re.compile(rf"^\d+\.\d % \(last {top['dates']} dates: .* down of .*\)$"))
+    share = float(cell.inner_text().split(" %")[0])
+    assert share == pytest.approx(top["uptime_minutes"] / top["business_minutes"] * 100, abs=0.051)
     expect(page.locator("#page-info")).to_have_text(f"1\N{EN DASH}50 of {first['total']}")
     page.get_by_role("button", name="Next").click()
     expect(page.locator("#page-info")).to_have_text(f"51\N{EN DASH}100 of {first['total']}")

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -151,6 +152,8 @@ def test_two_workers_share_partitions_and_answer_for_every_store(
 ) -> None:
     first, second = deployment.worker().start(), deployment.worker().start()
     expected = offline_csv(sample)
+    histories: dict[str, list[dict[str, Any]]] = {}  # by store: its last 30 dates
+    recent: dict[str, dict[str, Any]] = {}  # by store: its fleet listing's last 30 dates
 
     async def scenario() -> tuple[str, str, dict[str, list[float]], set[int], set[int]]:
         await asyncio.gather(first.wait_ready(), second.wait_ready())
@@ -163,6 +166,11 @@ def test_two_workers_share_partitions_and_answer_for_every_store(
             for i, store_id in enumerate(rows_of(expected)):
                 body = (await client.get(f"{(first, second)[i % 2].url}/api/stores/{store_id}")).json()
                 looked_up[store_id] = [body[k] for k in CSV_HEADER[1:]]
+                histories[store_id] = (
+                    await client.get(f"{(second, first)[i % 2].url}/api/stores/{store_id}/history")
+                ).json()["days"]
+            listed = (await client.get(f"{first.url}/api/fleet/stores", params={"limit": 500})).json()
+            recent.update({store["store_id"]: store["last_30_days"] for store in listed["stores"]})
             held = [
                 {
                     int(p)
@@ -183,3 +191,16 @@ def test_two_workers_share_partitions_and_answer_for_every_store(
     assert from_second == expected
     assert looked_up == rows_of(expected)
     assert held_first and held_second
+    # Each listed store's last 30 dates, half of them asked of the other worker: its history summed
+    # (whose dates are rounded one by one, the sum once).
+    assert recent.keys() == histories.keys()
+    for store_id, days in histories.items():
+        summed = {name: sum(day[name] for day in days) for name in ("business_minutes", "uptime_minutes")}
+        assert recent[store_id] == {
+            "dates": len(days),
+            "business_minutes": pytest.approx(summed["business_minutes"], abs=0.01 * len(days)),
+            "uptime_minutes": pytest.approx(summed["uptime_minutes"], abs=0.01 * len(days)),
+            "downtime_minutes": pytest.approx(
+                summed["business_minutes"] - summed["uptime_minutes"], abs=0.02 * len(days)
+            ),
+        }, store_id

@@ -53,7 +53,7 @@ def build(tmp_path: Path, token: str | None, public_status: bool = False) -> Ite
     published, gathering, feed = FakePublisher(), FakeGathering(), FakeFeed()
     intake = Intake(published, Topics.with_prefix("t"), registry, max_pings=100, timeout=ACK_TIMEOUT)
     events = Events(feed, heartbeat=0.01)
-    fleet = FleetView(gathering, gathering.moment, worker)
+    fleet = FleetView(gathering, gathering.moment, worker, stores)
     outages = OutageListing(gathering, gathering.moment)
     silences = SilenceListing(gathering, gathering.moment)
     services = Services(

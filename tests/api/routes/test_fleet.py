@@ -121,6 +121,22 @@ def test_stores_sort_search_filter_and_page(api: Api) -> None:
     assert get("/api/fleet/stores", params={"band": "month:1"}).status_code == 422
 
 
+def test_each_listed_store_shows_its_last_30_dates_summed_from_its_history(api: Api) -> None:
+    api.gathering.latest, api.gathering.fleet_rows = AS_OF, list(ROWS)
+    api.stores.sums = {"a-1": (30, 600 * MINUTE, 450 * MINUTE), "b-1": (2, 90 * MINUTE + 1, 0)}
+    shown = {
+        store["store_id"]: store["last_30_days"]
+        for store in api.client.get("/api/fleet/stores").json()["stores"]
+    }
+    assert shown == {
+        "a-1": {"dates": 30, "business_minutes": 600.0, "uptime_minutes": 450.0, "downtime_minutes": 150.0},
+        "b-1": {"dates": 2, "business_minutes": 90.0, "uptime_minutes": 0.0, "downtime_minutes": 90.0},
+        "a-2": None,  # no history to be had: none kept, or its holder could not be asked
+        "b-2": None,
+    }
+    assert api.stores.asked == [AS_OF]  # one question for the page, through the page's instant
+
+
 def test_a_stores_timeline_is_svg_from_its_owner(api: Api) -> None:
     api.stores.bodies["timeline:s1"] = b"<svg/>"
     response = api.client.get("/api/stores/s1/timeline.svg")

@@ -54,3 +54,11 @@ def test_a_history_asks_for_its_days_within_bounds(api: Api) -> None:
         assert api.client.get(f"/api/stores/s1/history?days={days}").status_code == 422, days
     internal = api.client.get("/api/internal/stores/s1/history?as_of_us=1&days=90")
     assert internal.status_code == 200
+
+
+def test_a_peer_asks_for_a_pages_history_sums_with_the_ids_in_its_body(api: Api) -> None:
+    api.stores.sums = {"s1": (30, 600, 500), "s2": (2, 60, 0)}
+    asked = api.client.post("/api/internal/history-sums?as_of_us=7&days=30", json=["s2", "nowhere"])
+    assert asked.json() == {"sums": {"s2": [2, 60, 0]}} and api.stores.asked == [7]
+    for query, body in (("as_of_us=7&days=30", ["x"] * 501), ("as_of_us=-1&days=30", []), ("days=30", [])):
+        assert api.client.post(f"/api/internal/history-sums?{query}", json=body).status_code == 422, query

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from api.errors import OutsideHorizon, PartitionsMoving, PeerUnreachable, UnknownStore
-from streams.engine import HOUR, WEEK, StoreProfile, StoreState
+from streams.engine import DAY, HOUR, MINUTE, WEEK, StoreProfile, StoreState
 from tests.api.fakes import FakeWorker
 from tests.api.services.group import AS_OF, CLOSED_PORT, LAST, ROW, run, worker
 
@@ -103,3 +103,23 @@ def test_a_stores_history_is_answered_where_it_is_held_in_its_local_dates() -> N
     }
     with pytest.raises(UnknownStore):
         run(held, lambda g: g.stores.history("s2", 30))
+
+
+def test_history_sums_are_asked_where_held_leaving_out_stores_whose_holder_cannot_answer() -> None:
+    held = worker()
+    held.profiles["s1"] = new_york = StoreProfile("America/New_York")
+    held.states["s1"] = StoreState.from_pings([(LAST - 4 * HOUR, True), (LAST - 3 * HOUR, False)], new_york)
+    held.profiles["s3"] = new_york
+    held.states["s3"] = StoreState.from_pings([(LAST - 2 * DAY, True)], new_york)
+    # Open all day. s1: 23 January's 990 minutes through 16:30, up until its 11:00 ping said down.
+    # s3: from 21 January, its first ping's date: two whole dates and the 23rd's 990 minutes, all up.
+    s3_minutes = 2 * 1_440 + 990
+    expected = {"s1": (1, 990 * MINUTE, 660 * MINUTE), "s3": (3, s3_minutes * MINUTE, s3_minutes * MINUTE)}
+    sums = run(held, lambda g: g.stores.history_sums(["s3", "s1", "s2"], AS_OF, 30))
+    assert sums == expected  # s2 is known nowhere
+    assert run(held, lambda g: g.stores.history_sums(["s1"], AS_OF, 30)) == {"s1": expected["s1"]}
+    assert run(held, lambda g: g.stores.history_sums([], AS_OF, 30)) == {}
+    moving = FakeWorker(latest=AS_OF, owner=None, states=held.states, profiles=held.profiles)
+    assert run(moving, lambda g: g.stores.history_sums(["s1"], AS_OF, 30)) == {}
+    away = FakeWorker(latest=AS_OF, owner=CLOSED_PORT, states=held.states, profiles=held.profiles)
+    assert run(away, lambda g: g.stores.history_sums(["s1", "s3"], AS_OF, 30)) == {}
