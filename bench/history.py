@@ -5,8 +5,9 @@
 Replays the generated dataset into a fresh broker and worker with ``STOREMON_HISTORY_DAYS=0`` (no
 history: the pings' retention alone) and with the default 400, interleaved ``--rounds`` times, and
 prints the medians and their ratios (bar: within 10 %). With history kept it then times the history
-endpoint, ``GET /api/stores/{id}/history?days=90`` for stores taken in turn (p50 and p99), and the
-fleet's, ``GET /api/fleet/history?days=30`` (each of ``FLEET_ASKS`` answers).
+endpoint, ``GET /api/stores/{id}/history?days=90`` for stores taken in turn (p50 and p99), the
+stores listing's pages with each store's last 30 days (p50 and p99 of ``PAGES``), and the fleet's,
+``GET /api/fleet/history?days=30`` (each of ``FLEET_ASKS`` answers).
 
     python -m bench.history --fleet-only 1 [--stores 100000] [--days 8]
 
@@ -27,6 +28,7 @@ from bench.stream_throughput import ReplayRun, run_once
 from storemon.local import Deployment, WorkerProcess
 
 LOOKUPS = 2_000
+PAGES = 200  # of the stores listing, in turn (the fleet's gathering kept, their histories read each time)
 FLEET_ASKS = 5
 
 
@@ -62,11 +64,25 @@ async def time_history(deployment: Deployment, worker: WorkerProcess) -> None:
             took.append(time.perf_counter() - started)
             answer.raise_for_status()
         days = len(answer.json()["days"])
-    cuts = quantiles(took, n=100)
-    print(
-        f"history endpoint ({days} dates a store): p50 {cuts[49] * 1e3:.1f} ms, p99 {cuts[98] * 1e3:.1f} ms"
-    )
+        print(f"history endpoint ({days} dates a store): {_percentiles(took)}")
+        took = []
+        cursor = None
+        for _ in range(PAGES):
+            started = time.perf_counter()
+            paged = {"limit": 50} if cursor is None else {"limit": 50, "cursor": cursor}
+            answer = await client.get("/api/fleet/stores", params=paged)
+            took.append(time.perf_counter() - started)
+            answer.raise_for_status()
+            cursor = answer.json()["next_cursor"]
+        recent = [store["last_30_days"]["dates"] for store in answer.json()["stores"]]
+    print(f"stores listing, 50 a page with their last 30 days ({min(recent)}-{max(recent)} dates): ", end="")
+    print(_percentiles(took))
     await time_fleet_history(deployment, worker)
+
+
+def _percentiles(took: list[float]) -> str:
+    cuts = quantiles(took, n=100)
+    return f"p50 {cuts[49] * 1e3:.1f} ms, p99 {cuts[98] * 1e3:.1f} ms"
 
 
 async def time_fleet_history(deployment: Deployment, worker: WorkerProcess) -> None:

@@ -146,10 +146,12 @@ class FrozenDay(NamedTuple):
         return head + b"".join(_PART.pack(*part) for part in self.parts)
 
     @classmethod
-    def decode(cls, day: int, value: bytes) -> FrozenDay:
-        business, up, closed, count = _FROZEN.unpack_from(value)
-        parts = tuple(UtcPart(*_PART.unpack_from(value, _FROZEN.size + i * _PART.size)) for i in range(count))
-        return cls(DayFigures(day, business, up, bool(closed)), parts)
+    def decode_from(cls, day: int, value: bytes, at: int = 0) -> tuple[FrozenDay, int]:
+        """The date encoded at offset ``at`` of ``value``, and the offset after it."""
+        business, up, closed, count = _FROZEN.unpack_from(value, at)
+        at += _FROZEN.size
+        parts = tuple(UtcPart(*_PART.unpack_from(value, at + i * _PART.size)) for i in range(count))
+        return cls(DayFigures(day, business, up, bool(closed)), parts), at + count * _PART.size
 
 
 def frozen_days(state: StoreState, profile: StoreProfile, start: int, stop: int) -> list[FrozenDay]:

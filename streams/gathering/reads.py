@@ -20,12 +20,12 @@ from typing import Any, NamedTuple, TypeVar, cast
 from rocksdict import Rdict
 
 from streams.engine import DAY, StoreProfile, StoreState, UptimeRow, store_status, uptime_row
-from streams.engine.history import FrozenDay, UtcPart, day_start, first_open_day, local_day, utc_parts
+from streams.engine.history import UtcPart, day_start, first_open_day, local_day, utc_parts
 from streams.engine.outages import Outage, store_outages
 from streams.engine.recent import recent_hours
 from streams.engine.silences import Silence, store_silences
 from streams.gathering.secondaries import Secondaries, items
-from streams.history import frozen_key
+from streams.history import block_key, blocks_of, decode_block
 from streams.state.cut import Cut
 from streams.state.decoded_profiles import decoded_profile
 
@@ -211,11 +211,14 @@ def _add_store(
     wanted = range(utc_days.start - 1, min(open_from, utc_days.stop + 1))
     reached: set[int] = set()
     if frozen is not None and len(wanted):
-        values = cast(list[bytes | None], frozen[[frozen_key(key, day) for day in wanted]])
-        for day, value in zip(wanted, values, strict=True):
-            for part in () if value is None else FrozenDay.decode(day, value).parts:
-                if part.utc_day in utc_days:
-                    _add(sums, part, reached)
+        blocks = blocks_of(wanted)
+        values = cast(list[bytes | None], frozen[[block_key(key, block) for block in blocks]])
+        for block, value in zip(blocks, values, strict=True):
+            for frozen_day in () if value is None else decode_block(block, value):
+                if frozen_day.figures.day in wanted:
+                    for part in frozen_day.parts:
+                        if part.utc_day in utc_days:
+                            _add(sums, part, reached)
     first_instant = day_start(zone, max(open_from, local_day(zone, state.times[0])))
     for part in utc_parts(state, profile, max(first_instant, utc_days.start * DAY), as_of):
         _add(sums, part, reached)

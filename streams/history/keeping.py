@@ -1,14 +1,18 @@
 """Freezing a store's dates into the history table, and reading its history back.
 
-Each frozen date is one record, ``store id, 0x00, date`` (store ids never hold a NUL), so a date costs
-about 75 bytes of changelog once, whatever the store's pings, and a date ``days`` older is deleted as
-a new one freezes: the table holds at most ``days`` dates per store.
+A store's frozen dates are kept in blocks of ``BLOCK_DATES`` consecutive dates (day numbers ``8b`` to
+``8b + 7``), one record per block keyed ``store id, 0x00, 0x01, b`` (store ids never hold a NUL; the
+0x01 names this layout). A message freezing a week of dates, as a replay's do, then writes one or two
+records rather than seven, each through Faust's changelog machinery; a live store freezing a date a
+day rewrites its current block, about 60 bytes a date. Dates freeze in order and once each, so a block
+grows by appending. A block whose last date is ``days`` older than the newest frozen one is deleted.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import groupby
 
 from streams.engine import StoreProfile, StoreState
 from streams.engine.history import (
@@ -22,11 +26,51 @@ from streams.engine.history import (
 )
 
 Ping = tuple[int, bool]
-_DAY = struct.Struct(">I")
+BLOCK_DATES = 8
+_BLOCK = struct.Struct(">I")
+_LAYOUT = b"\x00\x01"
 
 
-def frozen_key(store: bytes, day: int) -> bytes:
-    return store + b"\x00" + _DAY.pack(day)
+def block_key(store: bytes, block: int) -> bytes:
+    return store + _LAYOUT + _BLOCK.pack(block)
+
+
+def blocks_of(days: range) -> range:
+    """The blocks holding dates ``days``."""
+    return range(days.start // BLOCK_DATES, (days.stop - 1) // BLOCK_DATES + 1) if days else range(0)
+
+
+def encode_dates(frozen: list[FrozenDay]) -> bytes:
+    """Dates of one block, each its place in the block (a byte) and its figures."""
+    return b"".join(bytes((day.figures.day % BLOCK_DATES,)) + day.encode() for day in frozen)
+
+
+def _expired_through(stop: int, days: int) -> int:
+    """The last block whose every date is ``days`` older than ``stop - 1``, the newest frozen date."""
+    return (stop - 1 - days - (BLOCK_DATES - 1)) // BLOCK_DATES
+
+
+def decode_block(block: int, value: bytes) -> Iterator[FrozenDay]:
+    """The dates a block's record holds, oldest first."""
+    for frozen_day, _ in _entries(block, value):
+        yield frozen_day
+
+
+def _entries(block: int, value: bytes) -> Iterator[tuple[FrozenDay, int]]:
+    """Each date of a block's record, and the offset of its entry."""
+    at, first = 0, block * BLOCK_DATES
+    while at < len(value):
+        frozen_day, after = FrozenDay.decode_from(first + value[at], value, at + 1)
+        yield frozen_day, at
+        at = after
+
+
+def _dates_before(block: int, value: bytes, day: int) -> bytes:
+    """The entries of a block's record for the dates before ``day``."""
+    for frozen_day, at in _entries(block, value):
+        if frozen_day.figures.day >= day:
+            return value[:at]
+    return value
 
 
 class HistoryKeeping:
@@ -68,13 +112,23 @@ class HistoryKeeping:
         if latest_before is not None:
             start = max(start, first_open_day(zone, latest_before, self.retention))
         stop = first_open_day(zone, state.times[-1], self.retention)
-        frozen = frozen_days(state, profile, start, stop) if start < stop else []
-        for day in frozen:
-            self.write(frozen_key(key, day.figures.day), day.encode())
-            expired = frozen_key(key, day.figures.day - self.days)
-            if self.read(expired) is not None:
-                self.write(expired, None)
-        return len(frozen)
+        if start >= stop:
+            return 0
+        frozen = frozen_days(state, profile, start, stop)
+        for block, dates in groupby(frozen, lambda frozen_day: frozen_day.figures.day // BLOCK_DATES):
+            record = block_key(key, block)
+            # Dates freeze in order: the block holds older ones unless ``start`` is its first. Those from
+            # ``start`` on are written again, should a message be applied twice (a worker that stopped
+            # after the history's record reached its changelog and before the state's did).
+            held = self.read(record) if start > block * BLOCK_DATES else None
+            self.write(record, _dates_before(block, held or b"", start) + encode_dates(list(dates)))
+        # The blocks whose last date is now ``days`` older than the newest frozen one, newly so.
+        newly = range(max(_expired_through(start, self.days) + 1, 0), _expired_through(stop, self.days) + 1)
+        for block in newly:
+            record = block_key(key, block)
+            if self.read(record) is not None:
+                self.write(record, None)
+        return stop - start
 
     def history(
         self, key: bytes, state: StoreState, profile: StoreProfile, now: int, days: int
@@ -87,10 +141,11 @@ class HistoryKeeping:
         last = local_day(zone, now)
         oldest = max(last - min(days, self.days) + 1, 0)
         open_from = first_open_day(zone, state.latest, self.retention)
+        frozen = range(oldest, min(open_from, last + 1))
         found = []
-        for day in range(oldest, min(open_from, last + 1)):
-            raw = self.read(frozen_key(key, day))
+        for block in blocks_of(frozen):
+            raw = self.read(block_key(key, block))
             if raw is not None:
-                found.append(FrozenDay.decode(day, raw).figures)
+                found += [day.figures for day in decode_block(block, raw) if day.figures.day in frozen]
         recent = store_history(state, profile, now, last - max(oldest, open_from) + 1)
         return found + [figures for figures in recent if figures.day >= open_from]

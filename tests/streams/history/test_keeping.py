@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streams.engine import DAY, HOUR, MINUTE, StoreState
-from streams.engine.history import HISTORY_MARGIN, day_start, first_open_day, store_history
-from streams.history import HistoryKeeping, frozen_key
+from streams.engine.history import HISTORY_MARGIN, day_start, first_open_day, local_day, store_history
+from streams.history import BLOCK_DATES, HistoryKeeping, block_key, decode_block
 from tests.helpers import instant
 from tests.streams.engine.strategies import (
     ZONES,
@@ -93,9 +93,9 @@ def test_a_ping_on_a_frozen_date_is_refused_and_old_dates_are_deleted() -> None:
     for day in range(20):
         store.message([(day_one + day * DAY, day % 3 != 0)], profile)
     # The last ping is 2023-01-20 12:00: dates before 12 January (8 days earlier) are frozen, and
-    # only the last five of them are kept.
-    frozen = sorted(int.from_bytes(key[-4:], "big") for key in store.table)
-    assert [day - frozen[0] for day in frozen] == [0, 1, 2, 3, 4]
+    # kept while their block holds one of the last five: 3 to 11 January, a block from the 3rd on.
+    assert held_dates(store) == [f"2023-01-{day:02d}" for day in range(3, 12)]
+    assert (local_day(profile.calendar.zone, instant("2023-01-03T00:00:00"))) % BLOCK_DATES == 0
     zone = profile.calendar.zone
     until = day_start(zone, first_open_day(zone, store.state.times[-1], RETENTION))
     assert until == instant("2023-01-12T00:00:00")
@@ -104,7 +104,33 @@ def test_a_ping_on_a_frozen_date_is_refused_and_old_dates_are_deleted() -> None:
     # An answer holds the last five dates at most, however many are asked for.
     history = store.keeping.history(b"s", store.state, profile, day_one + 19 * DAY, 30)
     assert [d.date.isoformat() for d in history] == [f"2023-01-{day}" for day in range(16, 21)]
-    assert frozen_key(b"s", 1) == b"s\x00\x00\x00\x00\x01"
+    assert block_key(b"s", 1) == b"s\x00\x01\x00\x00\x00\x01"
+
+
+def held_dates(store: Store) -> list[str]:
+    """The dates the store's history records hold, as the table has them."""
+    blocks = ((int.from_bytes(key[-4:], "big"), value) for key, value in store.table.items())
+    return sorted(
+        day.figures.date.isoformat() for block, value in blocks for day in decode_block(block, value)
+    )
+
+
+def test_a_message_applied_twice_freezes_its_dates_once() -> None:
+    """A worker may stop after a message's history record reached its changelog and before its state
+    did: its replacement applies the message again to the state before it."""
+    profile = profile_of("UTC", [])
+    store, day_one = Store(), instant("2023-01-01T12:00:00")
+    for day in range(12):
+        store.message([(day_one + day * DAY, True)], profile)
+    before, table_before = StoreState.decode(store.state.encode()), dict(store.table)
+    week_on = [(day_one + 12 * DAY + hour * HOUR, hour % 2 == 0) for hour in range(7 * 24)]
+    store.message(week_on, profile)
+    once, history = dict(store.table), store.keeping.history(b"s", store.state, profile, week_on[-1][0], 30)
+    assert once != table_before
+    store.state = before  # the state's changelog record was lost, the history's was not
+    store.message(week_on, profile)
+    assert store.table == once
+    assert store.keeping.history(b"s", store.state, profile, week_on[-1][0], 30) == history
 
 
 def test_shuffled_pings_inside_the_open_dates_give_the_same_history() -> None:
