@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from streams.engine import DAY, HOUR, MINUTE, SECOND, StoreState
-from streams.engine.history import day_spans, local_day, store_history, utc_parts
+from streams.engine.history import day_figures, day_spans, frozen_days, local_day, store_history, utc_parts
+from streams.engine.units import LATEST
 from streams.engine.zones import zone_timeline
 from tests.helpers import instant
 from tests.reference import is_business, merge_pings, reference_history, status_at
@@ -102,4 +103,29 @@ def test_utc_parts_split_business_and_up_time_at_utc_midnights(
             entry[1] += status_at(merged, instant_s)
     assert [(p.utc_day, p.business // MINUTE, p.up // MINUTE) for p in parts] == [
         (day, business, up) for day, (business, up) in sorted(expected.items())
+    ]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    store=stores(),
+    pings=st.lists(st.tuples(st.integers(-4 * 1440, 2 * 1440), st.booleans()), min_size=1, max_size=10),
+    dates=st.tuples(st.integers(-5, 2), st.integers(0, 5)),
+)
+def test_frozen_dates_are_their_figures_and_utc_parts_computed_one_by_one(
+    store: Drawn, pings: list[tuple[int, bool]], dates: tuple[int, int]
+) -> None:
+    """Frozen dates share their cuts' readings; each must equal its own date's arithmetic."""
+    profile = store.profile
+    arrivals = [((store.anchor + offset) * MINUTE, active) for offset, active in pings]
+    state = StoreState.from_pings(arrivals, profile, retention=30 * DAY)
+    zone = profile.calendar.zone
+    first = local_day(zone, store.anchor * MINUTE) + dates[0]
+    frozen = frozen_days(state, profile, first, first + dates[1])
+    assert [day.figures for day in frozen] == [
+        day_figures(state, profile, day, LATEST - 1) for day in range(first, first + dates[1])
+    ]
+    assert [list(day.parts) for day in frozen] == [
+        [part for a, b in day_spans(zone, day) for part in utc_parts(state, profile, a, b)]
+        for day in range(first, first + dates[1])
     ]
