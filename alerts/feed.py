@@ -119,7 +119,7 @@ class Notice:
         """The notice as a Server-Sent Events frame, its position the event id: made once, however
         many clients it is sent to."""
         body = self._body
-        data = compact_json(body)
+        data = compact_json(body).decode()
         return f"id: {self.position}\nevent: {body['kind']}.{self.event}\ndata: {data}\n\n".encode()
 
 

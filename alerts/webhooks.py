@@ -79,7 +79,7 @@ def slack_text(body: dict[str, Any]) -> str:
 
 def payload(body: dict[str, Any], style: WebhookFormat) -> bytes:
     content: dict[str, Any] = body if style is WebhookFormat.JSON else {"text": slack_text(body)}
-    return compact_json(content).encode()
+    return compact_json(content)
 
 
 class WebhookDelivery(FeedDelivery):

@@ -202,8 +202,8 @@ class FleetStore(UptimeFigures):
     )
     last_30_days: RecentDates | None = Field(
         default=None,
-        description="its last 30 local dates through now's, from its daily history; null when none is "
-        "kept or the worker holding the store could not be asked",
+        description="its last 30 local dates through the listing's as_of's, from its daily history; null "
+        "when none is kept or the worker holding the store could not be asked",
     )
 
 

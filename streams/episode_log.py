@@ -56,7 +56,7 @@ class EpisodeKind:
             "as_of": iso_text(as_of),
             **record,
         }
-        return key, compact_json(body).encode()
+        return key, compact_json(body)
 
     def notice_of(self, key: bytes, value: bytes | None) -> dict[str, Any]:
         """What a record tells a listener: the value with its kind and local times, or for a

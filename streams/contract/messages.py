@@ -33,13 +33,10 @@ _PINGS = _schema("pings.schema.json")
 _PROFILE = _schema("profile.schema.json")
 
 
-# ``json.dumps`` given separators makes an encoder per call; records are encoded by the thousand.
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
-
-
-def compact_json(value: Any) -> str:
-    """``value`` as JSON without spaces, as every topic and event carries it."""
-    return _COMPACT.encode(value)
+def compact_json(value: Any) -> bytes:
+    """``value`` as JSON without spaces, in UTF-8, as every topic and event carries it (orjson: a
+    replay derives records by the hundred thousand)."""
+    return orjson.dumps(value)
 
 
 class MessageError(ValueError):
@@ -87,7 +84,7 @@ def encode_profile(profile: StoreProfile) -> bytes:
             {"start_date": c.start_date.isoformat(), "end_date": c.end_date.isoformat(), "reason": c.reason}
             for c in profile.closures
         ]
-    return compact_json(body).encode()
+    return compact_json(body)
 
 
 def decode_profile(value: bytes) -> StoreProfile:
