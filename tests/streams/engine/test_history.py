@@ -78,19 +78,27 @@ def test_history_equals_the_reference(store: Drawn, pings: list[tuple[int, bool]
     assert all(d.closed == any(a <= d.date <= b for a, b in store.closed) for d in found)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# A few pings in minutes around the drawn store's anchor, up to four days before it.
+PINGS = st.lists(st.tuples(st.integers(-4 * 1440, 2 * 1440), st.booleans()), min_size=1, max_size=10)
+EXAMPLES_60 = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _arrivals(store: Drawn, pings: list[tuple[int, bool]]) -> tuple[list[tuple[int, bool]], StoreState]:
+    """The drawn pings as instants, and the state holding them all."""
+    arrivals = [((store.anchor + offset) * MINUTE, active) for offset, active in pings]
+    return arrivals, StoreState.from_pings(arrivals, store.profile, retention=30 * DAY)
+
+
+@EXAMPLES_60
 @given(
-    store=stores(),
-    pings=st.lists(st.tuples(st.integers(-4 * 1440, 2 * 1440), st.booleans()), min_size=1, max_size=10),
-    span=st.tuples(st.integers(-5 * 1440, 2 * 1440), st.integers(0, 4 * 1440)),
+    store=stores(), pings=PINGS, span=st.tuples(st.integers(-5 * 1440, 2 * 1440), st.integers(0, 4 * 1440))
 )
 def test_utc_parts_split_business_and_up_time_at_utc_midnights(
     store: Drawn, pings: list[tuple[int, bool]], span: tuple[int, int]
 ) -> None:
     """What the fleet sums per UTC date, against one sample per minute."""
     profile = store.profile
-    arrivals = [((store.anchor + offset) * MINUTE, active) for offset, active in pings]
-    state = StoreState.from_pings(arrivals, profile, retention=30 * DAY)
+    arrivals, state = _arrivals(store, pings)
     start = (store.anchor + span[0]) * MINUTE
     parts = utc_parts(state, profile, start, start + span[1] * MINUTE)
     zone, merged = ZoneInfo(store.zone), merge_pings([(at // SECOND, a) for at, a in arrivals])
@@ -106,19 +114,14 @@ def test_utc_parts_split_business_and_up_time_at_utc_midnights(
     ]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    store=stores(),
-    pings=st.lists(st.tuples(st.integers(-4 * 1440, 2 * 1440), st.booleans()), min_size=1, max_size=10),
-    dates=st.tuples(st.integers(-5, 2), st.integers(0, 5)),
-)
+@EXAMPLES_60
+@given(store=stores(), pings=PINGS, dates=st.tuples(st.integers(-5, 2), st.integers(0, 5)))
 def test_frozen_dates_are_their_figures_and_utc_parts_computed_one_by_one(
     store: Drawn, pings: list[tuple[int, bool]], dates: tuple[int, int]
 ) -> None:
     """Frozen dates share their cuts' readings; each must equal its own date's arithmetic."""
     profile = store.profile
-    arrivals = [((store.anchor + offset) * MINUTE, active) for offset, active in pings]
-    state = StoreState.from_pings(arrivals, profile, retention=30 * DAY)
+    _, state = _arrivals(store, pings)
     zone = profile.calendar.zone
     first = local_day(zone, store.anchor * MINUTE) + dates[0]
     frozen = frozen_days(state, profile, first, first + dates[1])
