@@ -40,7 +40,8 @@ def create_api(services: Services, lifespan: Lifespan | None = None) -> FastAPI:
     api.add_middleware(BodyLimit)
     api.include_router(health.router)
     secured = [Depends(require_token)]
-    for module in (reports, ingest, stores, outages, silences, events, fleet, worker, internal):
+    # Routes are matched in order: lookups, the hot path, first.
+    for module in (stores, reports, ingest, outages, silences, events, fleet, worker, internal):
         api.include_router(module.router, dependencies=secured)
     api.include_router(public.router, dependencies=[Depends(token_unless_public)])
     return api

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from aiokafka.partitioner import murmur2
 
+# aiokafka's murmur2 is pure Python, about 8 µs for a store id, and a lookup needs the partition twice
+# (which worker holds the store, then which database): each store's is worked out once. 131,072 keys
+# (beyond the largest fleets measured, 100,000 stores) hold about 20 MiB.
+KEYS_KEPT = 1 << 17
 
+
+@lru_cache(maxsize=KEYS_KEPT)
 def partition_of(key: bytes, partitions: int) -> int:
     """The partition Java clients' and aiokafka's default partitioner choose for ``key``: murmur2.
 
