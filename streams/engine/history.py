@@ -161,7 +161,8 @@ def frozen_days(state: StoreState, profile: StoreProfile, start: int, stop: int)
 
     A date's parts run between cuts: its spans' ends and the UTC midnights inside them. Business and up
     time are read once per cut, cumulatively, and each part is the difference of two readings: what
-    ``utc_parts`` gives, for about half the calendar's work, as consecutive dates share their cuts.
+    ``utc_parts`` gives, with fewer reads of the calendar, each cut read once though consecutive dates
+    share it.
     """
     zone = profile.calendar.zone
     dates = [(day, [_cuts(a, b) for a, b in day_spans(zone, day)]) for day in range(start, stop)]
