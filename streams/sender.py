@@ -1,5 +1,6 @@
-"""Episode records (outages, silences) sent at once when the worker is live, gathered into batches
-while it works off a backlog.
+"""Records that leave through a producer of their own rather than Faust's: episode records (outages,
+silences), sent at once when the worker is live, and the history table's changelog records; all
+gathered into batches while the worker works off a backlog.
 
 The tables' changelog writes are many and small, so Faust's producer lingers 50 ms to batch them. An
 episode record is what alerts wait for, so each episode topic has a producer of its own. When the agent has
@@ -11,6 +12,11 @@ request. A produce request costs the broker about a millisecond of CPU whatever 
 worker shares the machine with it; a replay of 10,000 stores sends its 33,000 outage records in
 about 450 requests, and each record costs an append.
 
+A record appended here costs a few microseconds; one through Faust's producer about 50 (its buffer,
+its future per record, and a write of the changelog offset to RocksDB per acknowledgement), which for
+the history table's records was most of what keeping history cost a replay. ``on_delivered`` hears
+the last offset of each batch the broker acknowledged, once per batch.
+
 Records of a partition leave in the order sent. Commits wait for them as for Faust's own records
 (``streams.faust_internals.commits.Deliveries``), and first make every gathering batch leave, so none lingers.
 """
@@ -20,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict, deque
+from collections.abc import Callable
 from functools import partial
 from typing import Any, Protocol
 
@@ -52,14 +59,21 @@ class EpisodeOut(Protocol):
     def __call__(self, *, key: bytes, value: bytes | None, partition: int, backlog: bool) -> None: ...
 
 
-class EpisodeSender:
+class RecordSender:
     """Sends each record to its store's partition, in the order sent; start before, stop after
-    the agents that send."""
+    the agents that send. ``on_delivered(partition, offset)``: the broker has the partition's records
+    through ``offset``."""
 
     def __init__(
-        self, kafka: KafkaConnection, topic: str, deliveries: Deliveries, linger: float = LINGER
+        self,
+        kafka: KafkaConnection,
+        topic: str,
+        deliveries: Deliveries,
+        linger: float = LINGER,
+        on_delivered: Callable[[int, int], None] | None = None,
     ) -> None:
         self.topic = topic
+        self.on_delivered = on_delivered
         self.deliveries = deliveries
         self.linger = linger
         self.publisher = Publisher(kafka, linger_ms=0)
@@ -130,12 +144,14 @@ class EpisodeSender:
         """Hand the partition's due batches to the client one after another: the client takes a batch
         once the previous one has left, and meanwhile the next one fills."""
         while (gathering := self._next_due(partition)) is not None:
-            delivered = gathering.delivered
+            delivered, count = gathering.delivered, gathering.batch.record_count()
             try:
                 sent = await self.publisher.send_batch(gathering.batch, self.topic, partition)
             except Exception as error:
                 delivered.set_exception(error)
                 continue
+            if self.on_delivered is not None:
+                sent.add_done_callback(partial(_heard, self.on_delivered, partition, count))
             sent.add_done_callback(partial(_settle, delivered))
 
 
@@ -147,6 +163,14 @@ def _settle(delivered: asyncio.Future[Any], sent: asyncio.Future[Any]) -> None:
         delivered.set_exception(error)
     else:
         delivered.set_result(None)
+
+
+def _heard(
+    on_delivered: Callable[[int, int], None], partition: int, count: int, sent: asyncio.Future[Any]
+) -> None:
+    """Tell ``on_delivered`` the offset of an acknowledged batch's last record (the future's is its first)."""
+    if not sent.cancelled() and sent.exception() is None:
+        on_delivered(partition, sent.result().offset + count - 1)
 
 
 def _log_failure(topic: str, delivered: asyncio.Future[Any]) -> None:

@@ -46,7 +46,7 @@ from streams.metrics import StreamMetrics
 from streams.outages.open_count import OpenOutages
 from streams.progress import AfterRebalance, Progress, Watermark
 from streams.routing import Routing
-from streams.sender import EpisodeSender
+from streams.sender import RecordSender
 from streams.silences.publishing import Silences
 from streams.state.cut import Cut
 from streams.state.tables import StoreTables, claim_local_format
@@ -66,7 +66,9 @@ class StreamWorker:
         self.topics = WorkerTopics.declare(self.app, config.topics, config.partitions)
         claim_local_format(config.data_dir / "tables")
         kept = config.retention + (HISTORY_MARGIN if config.history_days else 0)
-        self.tables = StoreTables(self.app, config.partitions, kept, self.metrics, self._fail)
+        self.tables = StoreTables(
+            self.app, config.partitions, kept, self.metrics, self._fail, config.kafka, self.deliveries
+        )
         self.history = (
             HistoryKeeping(config.retention, config.history_days, self.tables.frozen, self.tables.put_frozen)
             if config.history_days
@@ -86,8 +88,8 @@ class StreamWorker:
         self._watermark = Watermark(self.metrics.watermark, self.tables.encoded_states, self._rebalance())
         self.open_outages = OpenOutages(self.tables.encoded_items, self.tables.profile, self._rebalance())
         self.metrics.outages_open.set_function(self.open_outages.count)
-        self.send_outage = EpisodeSender(config.kafka, config.topics.outages, self.deliveries)
-        self.send_silence = EpisodeSender(config.kafka, config.topics.silences, self.deliveries)
+        self.send_outage = RecordSender(config.kafka, config.topics.outages, self.deliveries)
+        self.send_silence = RecordSender(config.kafka, config.topics.silences, self.deliveries)
         publishing = OutagePublishing(self.open_outages, self.send_outage) if config.outages else None
         self.silences = (
             Silences(
@@ -131,14 +133,16 @@ class StreamWorker:
         return present(self.config.clock, self._watermark.value())
 
     async def start_senders(self) -> None:
-        """Start the producers of outage and silence records (before the agents that send)."""
+        """Start the producers of outage, silence and history records (before the agents that send)."""
         await self.send_outage.start()
         await self.send_silence.start()
+        await self.tables.history_changelog.start()
 
     async def stop_senders(self) -> None:
         """Deliver what was sent and stop (after the agents and their last commit)."""
         await self.send_outage.stop()
         await self.send_silence.stop()
+        await self.tables.history_changelog.stop()
 
     async def watch_silences(self) -> None:
         """Announce the stores that fell silent, once caught up with the partitions held: behind a

@@ -19,7 +19,8 @@ import csv
 import struct
 from collections.abc import Iterable
 from datetime import date, timedelta
-from itertools import pairwise
+from functools import cache
+from itertools import chain
 from typing import Final, NamedTuple, TextIO
 
 from streams.engine.profile import StoreProfile
@@ -36,6 +37,13 @@ DEFAULT_HISTORY_DAYS = 400
 HISTORY_MARGIN: Final = DAY + 2 * HOUR
 _FROZEN = struct.Struct("<qq?B")  # business, up, closed, UTC parts
 _PART = struct.Struct("<iqq")
+
+
+@cache
+def _encoding(parts: int) -> struct.Struct:
+    """A frozen date with ``parts`` UTC parts, packed at once."""
+    return struct.Struct(_FROZEN.format + _PART.format[1:] * parts)
+
 
 HISTORY_HEADER: Final = ("store_id", "date", "business_minutes", "uptime_minutes", "downtime_minutes")
 
@@ -142,9 +150,9 @@ class FrozenDay(NamedTuple):
     parts: tuple[UtcPart, ...]
 
     def encode(self) -> bytes:
-        figures = self.figures
-        head = _FROZEN.pack(figures.business, figures.up, figures.closed, len(self.parts))
-        return head + b"".join(_PART.pack(*part) for part in self.parts)
+        figures, parts = self.figures, self.parts
+        values = chain.from_iterable(parts)
+        return _encoding(len(parts)).pack(figures.business, figures.up, figures.closed, len(parts), *values)
 
     @classmethod
     def decode_from(cls, day: int, value: bytes, at: int = 0) -> tuple[FrozenDay, int]:
@@ -160,27 +168,48 @@ def frozen_days(state: StoreState, profile: StoreProfile, start: int, stop: int)
     the one before ``start``'s first instant, or from the store's first ping on).
 
     A date's parts run between cuts: its spans' ends and the UTC midnights inside them. Business and up
-    time are read once per cut, cumulatively, and each part is the difference of two readings: what
-    ``utc_parts`` gives, with fewer reads of the calendar, each cut read once though consecutive dates
-    share it.
+    time are read once per cut, cumulatively (``StoreState.active_at``), and each part is the difference
+    of two readings: what ``utc_parts`` gives, with fewer reads of the calendar, each cut read once
+    though consecutive dates share it. The dates' spans come from one pass over the zone's offsets.
     """
-    zone = profile.calendar.zone
-    dates = [(day, [_cuts(a, b) for a, b in day_spans(zone, day)]) for day in range(start, stop)]
-    instants = sorted({cut for _, spans in dates for cuts in spans for cut in cuts})
-    business = profile.calendar.running_business(instants)
-    up = [state.active_before(profile, instant) for instant in instants]
-    at = {instant: i for i, instant in enumerate(instants)}
+    spans = _dates_spans(profile.calendar.zone, start, stop)
+    instants = sorted({cut for date_spans in spans for a, b in date_spans for cut in _cuts(a, b)})
+    business, up = state.active_at(profile, instants)
+    first_cut = {instant: i for i, instant in enumerate(instants)}
+    closed = profile.closed_on if profile.closures else None
     frozen = []
-    for day, spans in dates:
-        parts = tuple(
-            UtcPart(a // DAY, business[at[b]] - business[at[a]], up[at[b]] - up[at[a]])
-            for cuts in spans
-            for a, b in pairwise(cuts)
-        )
-        total_business, total_up = sum(part.business for part in parts), sum(part.up for part in parts)
-        figures = DayFigures(day, total_business, total_up, profile.closed_on(day_date(day)))
-        frozen.append(FrozenDay(figures, parts))
+    for day, date_spans in enumerate(spans, start):
+        parts = []
+        for a, b in date_spans:
+            # A span's cuts are consecutive instants: no other date's cut falls inside it.
+            i = first_cut[a]
+            while instants[i] < b:
+                parts.append(UtcPart(instants[i] // DAY, business[i + 1] - business[i], up[i + 1] - up[i]))
+                i += 1
+        total_business = sum(part.business for part in parts)
+        total_up = sum(part.up for part in parts)
+        is_closed = closed is not None and closed(day_date(day))
+        frozen.append(FrozenDay(DayFigures(day, total_business, total_up, is_closed), tuple(parts)))
     return frozen
+
+
+def _dates_spans(zone: ZoneTimeline, start: int, stop: int) -> list[list[tuple[int, int]]]:
+    """``day_spans`` of each local date ``start`` to ``stop`` (excluded), reading each offset of the
+    zone once rather than once per date."""
+    spans: list[list[tuple[int, int]]] = [[] for _ in range(start, stop)]
+    instant, end = start * DAY - DAY, stop * DAY + DAY
+    while instant < end:
+        offset, until = zone.segment(instant)
+        until = min(until, end)
+        for day in range(max((instant + offset) // DAY, start), min((until - 1 + offset) // DAY + 1, stop)):
+            a, b = max(instant, day * DAY - offset), min(until, (day + 1) * DAY - offset)
+            own = spans[day - start]
+            if own and own[-1][1] == a:
+                own[-1] = (own[-1][0], b)
+            else:
+                own.append((a, b))
+        instant = until
+    return spans
 
 
 def _cuts(start: int, end: int) -> list[int]:

@@ -1,11 +1,13 @@
 """The one door to Faust's private storage API.
 
-Four paths lean on a table's store driver: a store read (``Table.get`` reads twice, a membership
+Five paths lean on a table's store driver: a store read (``Table.get`` reads twice, a membership
 test and then the value, and needs an index of every key to know its partition), the watermark scan
 (Faust's decoded ``items()`` costs three times the driver's raw items), a gathering, which reads each
 partition's RocksDB database from the report process and needs to know where it lies and which key
-is Faust's own, and the check at start that each database holds no more of its changelog than the
-changelog has. All lean on faust-streaming internals (listed in ``streams.faust_internals``).
+is Faust's own, the check at start that each database holds no more of its changelog than the
+changelog has, and the history table's writes, whose changelog records leave through a producer of
+their own (``streams.state.tables``). All lean on faust-streaming internals (listed in
+``streams.faust_internals``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, cast
 
 import faust
 from faust.stores.base import SerializedStore
+from faust.types import TP
 from rocksdict import AccessType, Options, Rdict
 
 RawTable = faust.types.TableT[bytes, bytes]
@@ -33,6 +36,24 @@ def read(table: RawTable, key: bytes, partition: int, *, elsewhere: bool = True)
     database = cast(Any, table.data)._dbs.get(partition)
     value: bytes | None = None if database is None else database.get(key)
     return value if value is not None or not elsewhere else table.data.get(key)
+
+
+def write(table: RawTable, key: bytes, value: bytes | None, partition: int) -> None:
+    """Write ``key`` (None: delete it) in the database of ``partition`` only, as the store driver
+    would for an event of that partition, leaving the changelog to the caller."""
+    database = cast(Any, table.data)._db_for_partition(partition)
+    if value is None:
+        database.delete(key)
+    else:
+        database.put(key, value)
+
+
+def keep_offset(table: RawTable, partition: int, offset: int) -> None:
+    """Note that the database of ``partition`` holds the table's changelog through ``offset``, as
+    Faust does for each record it sends, unless the partition has left this worker since."""
+    store = cast(Any, table.data)
+    if partition in store._dbs:
+        store.set_persisted_offset(TP(table.changelog_topic.get_topic_name(), partition), offset)
 
 
 def raw_items(table: RawTable) -> Iterator[tuple[bytes, bytes]]:

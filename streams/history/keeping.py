@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator
-from itertools import groupby
 
 from streams.engine import StoreProfile, StoreState
 from streams.engine.history import (
@@ -96,6 +95,10 @@ class HistoryKeeping:
         """The pings that fall on a date already frozen; a store with no ping yet has none."""
         if state.latest is None:
             return []
+        # The usual case, told at C speed: no ping before the retention's horizon, which lies on the
+        # first date not frozen.
+        if not pings or min(pings)[0] >= state.latest - self.retention:
+            return []
         zone = profile.calendar.zone
         until = day_start(zone, first_open_day(zone, state.latest, self.retention))
         return [ping for ping in pings if ping[0] < until]
@@ -115,13 +118,14 @@ class HistoryKeeping:
         if start >= stop:
             return 0
         frozen = frozen_days(state, profile, start, stop)
-        for block, dates in groupby(frozen, lambda frozen_day: frozen_day.figures.day // BLOCK_DATES):
+        for block in blocks_of(range(start, stop)):
+            dates = frozen[max(block * BLOCK_DATES, start) - start : (block + 1) * BLOCK_DATES - start]
             record = block_key(key, block)
             # Dates freeze in order: the block holds older ones unless ``start`` is its first. Those from
             # ``start`` on are written again, should a message be applied twice (a worker that stopped
             # after the history's record reached its changelog and before the state's did).
             held = self.read(record) if start > block * BLOCK_DATES else None
-            self.write(record, _dates_before(block, held or b"", start) + encode_dates(list(dates)))
+            self.write(record, _dates_before(block, held or b"", start) + encode_dates(dates))
         # The blocks whose last date is now ``days`` older than the newest frozen one, newly so.
         newly = range(max(_expired_through(start, self.days) + 1, 0), _expired_through(stop, self.days) + 1)
         for block in newly:

@@ -1,8 +1,10 @@
 """The worker's tables: each store's uptime state and its profile, co-partitioned with their sources.
 
-Both hold bytes in RocksDB. Profiles are small and changelogged by Faust as they are. States are
+All hold bytes in RocksDB. Profiles are small and changelogged by Faust as they are. States are
 changelogged as small per-change records (``streams.state.changelog``), which this module writes, retries
-when the broker refuses them, and applies when a worker recovers a partition.
+when the broker refuses them, and applies when a worker recovers a partition. History records are written
+to the local database and sent to their changelog as they are, through a ``RecordSender`` rather than
+Faust's producer (a replay writes one or two per message); Faust recovers them like any table's.
 """
 
 from __future__ import annotations
@@ -21,11 +23,21 @@ from typing import Any, cast
 import faust
 from faust.types import TP, EventT
 
-from connectors.kafka import partition_of
+from connectors.kafka import KafkaConnection, partition_of
 from streams.engine import StoreProfile, StoreState
 from streams.engine.state import STATE_FORMAT
-from streams.faust_internals.storage import bookkeeping_key, database_path, persisted_offset, raw_items, read
+from streams.faust_internals.commits import Deliveries
+from streams.faust_internals.storage import (
+    bookkeeping_key,
+    database_path,
+    keep_offset,
+    persisted_offset,
+    raw_items,
+    read,
+    write,
+)
 from streams.metrics import StreamMetrics
+from streams.sender import RecordSender
 from streams.state.changelog import (
     FORMAT_VERSION,
     ChangelogError,
@@ -170,8 +182,11 @@ class StoreTables:
         retention: int,
         metrics: StreamMetrics,
         on_unreadable: Callable[[str], None],
+        kafka: KafkaConnection,
+        deliveries: Deliveries,
     ) -> None:
-        """``retention``: how long pings are kept (the history keeps them a margin longer)."""
+        """``retention``: how long pings are kept (the history keeps them a margin longer); ``kafka``
+        and ``deliveries``: where the history's changelog records go, and what commits wait for."""
         self.metrics = metrics
         self.partitions = partitions
         self.retention = retention
@@ -192,6 +207,12 @@ class StoreTables:
             on_unreadable=on_unreadable,
         )
         app.tables.add(self.states)
+        self.history_changelog = RecordSender(
+            kafka,
+            self.history.changelog_topic.get_topic_name(),
+            deliveries,
+            on_delivered=partial(keep_offset, self.history),
+        )
         # Set once per worker run: a store's first write in a run is a snapshot (see streams.state.changelog).
         self.epoch = int.from_bytes(os.urandom(4), "little") or 1
         # Keys whose latest record the broker refused, until it or a newer record of the key is written.
@@ -298,11 +319,11 @@ class StoreTables:
         return read(self.history, key, self._partition(key[: key.index(b"\x00")]), elsewhere=False)
 
     def put_frozen(self, key: bytes, value: bytes | None) -> None:
-        """Write a history record (None: delete one that is there), in its store's partition."""
-        if value is None:
-            del self.history[key]
-        else:
-            self.history[key] = value
+        """Write a history record (None: delete it) in its store's partition and its changelog; the
+        changelog's records gather in batches, which commits wait for."""
+        partition = self._partition(key[: key.index(b"\x00")])
+        write(self.history, key, value, partition)
+        self.history_changelog(key=key, value=value, partition=partition, backlog=True)
 
     def encoded_states(self) -> Iterator[bytes]:
         return (raw for _, raw in raw_items(self.states))

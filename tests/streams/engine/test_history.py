@@ -132,3 +132,19 @@ def test_frozen_dates_are_their_figures_and_utc_parts_computed_one_by_one(
         [part for a, b in day_spans(zone, day) for part in utc_parts(state, profile, a, b)]
         for day in range(first, first + dates[1])
     ]
+
+
+@EXAMPLES_60
+@given(store=stores(), pings=PINGS, offsets=st.lists(st.integers(-11 * 1440, 3 * 1440), max_size=12))
+def test_active_at_reads_what_active_before_and_business_between_read_one_instant_at_a_time(
+    store: Drawn, pings: list[tuple[int, bool]], offsets: list[int]
+) -> None:
+    """Instants before the first ping, on pings, between and after them, across clock changes."""
+    profile = store.profile
+    _, state = _arrivals(store, pings)
+    instants = sorted({(store.anchor + offset) * MINUTE for offset in offsets})
+    business, up = state.active_at(profile, instants)
+    assert up == [state.active_before(profile, at) for at in instants]
+    assert [b - business[0] for b in business] == [
+        profile.calendar.business_between(instants[0], at) for at in instants
+    ]

@@ -117,6 +117,16 @@ def test_the_rocksdb_store_keeps_what_storage_reads() -> None:
     assert "self.offset_key, str(offset).encode()" in source(Store.set_persisted_offset)
 
 
+def test_the_rocksdb_store_writes_and_keeps_offsets_as_storage_does_for_the_history() -> None:
+    # storage.write does what the driver's own write does, in the partition's database...
+    assert "db = self._db_for_partition(partition)" in source(Store._set)
+    assert "db.put(key, value)" in source(Store._set)
+    assert "return self._dbs[partition]" in source(Store._db_for_partition)
+    # ...and storage.keep_offset what Faust does once a changelog record is acknowledged.
+    sent = source(Collection._on_changelog_sent)
+    assert "self.data.set_persisted_offset(res.topic_partition, res.offset)" in sent
+
+
 def test_faust_still_calls_the_table_hooks_the_state_table_overrides() -> None:
     assert "self.on_key_set(key, value)" in source(ManagedUserDict.__setitem__)
     assert "table.apply_changelog_batch(" in source(Recovery.flush_buffers)

@@ -11,7 +11,14 @@ from faust.types import TP
 
 from connectors.kafka import partition_of
 from streams.contract.messages import encode_pings
-from streams.faust_internals.storage import bookkeeping_key, database_path, raw_items, read
+from streams.faust_internals.storage import (
+    bookkeeping_key,
+    database_path,
+    keep_offset,
+    raw_items,
+    read,
+    write,
+)
 from streams.gathering.secondaries import Secondaries, items
 from streams.worker import StreamWorker
 from tests.streams.conftest import PARTITIONS
@@ -70,3 +77,21 @@ def test_the_tables_open_their_databases_with_the_products_memory_limits(stream_
     for table, sizes in ((tables.states, (4 << 20, 2, 4 << 20)), (tables.profiles, (2 << 20, 2, 2 << 20))):
         options = cast(Any, table.data).rocksdb_options
         assert (options.write_buffer_size, options.max_write_buffer_number, options.block_cache_size) == sizes
+
+
+def test_history_writes_reach_the_partitions_database_and_its_kept_offset_only(
+    stream_worker: StreamWorker,
+) -> None:
+    history = stream_worker.tables.history
+    store = cast(Any, history.data)
+    changelog = history.changelog_topic.get_topic_name()
+    write(history, b"s\x00\x01\x00\x00\x00\x07", b"dates", 1)
+    assert read(history, b"s\x00\x01\x00\x00\x00\x07", 1, elsewhere=False) == b"dates"
+    assert read(history, b"s\x00\x01\x00\x00\x00\x07", 0, elsewhere=False) is None
+    keep_offset(history, 1, 41)
+    assert store.persisted_offset(TP(changelog, 1)) == 41
+    write(history, b"s\x00\x01\x00\x00\x00\x07", None, 1)
+    assert read(history, b"s\x00\x01\x00\x00\x00\x07", 1, elsewhere=False) is None
+    del store._dbs[1]  # the partition left this worker: nothing is written, nor its database reopened
+    keep_offset(history, 1, 42)
+    assert 1 not in store._dbs

@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from connectors.kafka import KafkaConnection
 from streams.faust_internals.commits import Deliveries
 from streams.layout import ensure_layout, topic_layout
-from streams.sender import EpisodeSender
+from streams.sender import RecordSender
 from streams.topics import Topics
 
 pytestmark = pytest.mark.kafka
@@ -49,14 +49,17 @@ async def _read(kafka: KafkaConnection, topic: str, partition: int, count: int) 
 
 
 def _with_sender(
-    kafka: KafkaConnection, linger: float, scenario: Callable[[EpisodeSender, Recorded, str], Awaitable[None]]
+    kafka: KafkaConnection,
+    linger: float,
+    scenario: Callable[[RecordSender, Recorded, str], Awaitable[None]],
+    on_delivered: Callable[[int, int], None] | None = None,
 ) -> None:
     topics = Topics.with_prefix(f"t{uuid.uuid4().hex[:10]}")
 
     async def run() -> None:
         await ensure_layout(kafka, topic_layout(topics, 2, 1, None))
         deliveries = Recorded()
-        sender = EpisodeSender(kafka, topics.outages, deliveries, linger=linger)
+        sender = RecordSender(kafka, topics.outages, deliveries, linger=linger, on_delivered=on_delivered)
         await sender.start()
         try:
             await scenario(sender, deliveries, topics.outages)
@@ -71,7 +74,7 @@ def test_live_records_land_in_their_partition_in_order_and_are_tracked_until_ack
 ) -> None:
     sent: list[Record] = [(b"store-a/1", b"opened"), (b"store-a/1", b"closed"), (b"store-a/2", None)]
 
-    async def scenario(sender: EpisodeSender, deliveries: Recorded, topic: str) -> None:
+    async def scenario(sender: RecordSender, deliveries: Recorded, topic: str) -> None:
         for key, value in sent:
             sender(key=key, value=value, partition=1, backlog=False)
         assert deliveries.unacknowledged, "records sent are tracked until the broker has them"
@@ -85,7 +88,7 @@ def test_live_records_land_in_their_partition_in_order_and_are_tracked_until_ack
 def test_records_behind_a_backlog_share_one_batch_and_a_commit_hurries_it(kafka: KafkaConnection) -> None:
     sent: list[Record] = [(b"store-b/%d" % i, b"closed %d" % i) for i in range(50)]
 
-    async def scenario(sender: EpisodeSender, deliveries: Recorded, topic: str) -> None:
+    async def scenario(sender: RecordSender, deliveries: Recorded, topic: str) -> None:
         for key, value in sent:
             sender(key=key, value=value, partition=0, backlog=True)
         assert len(deliveries.given) == 1, "one batch gathers them all"
@@ -104,7 +107,7 @@ def test_batches_gathering_in_several_partitions_leave_together_at_the_first_tic
 ) -> None:
     """So the client sends them in one request: one linger for the sender, not one per partition."""
 
-    async def scenario(sender: EpisodeSender, deliveries: Recorded, topic: str) -> None:
+    async def scenario(sender: RecordSender, deliveries: Recorded, topic: str) -> None:
         sender(key=b"store-d/0", value=b"opened", partition=0, backlog=True)
         tick = sender._tick
         assert tick is not None, "partition 0's batch waits for a tick"
@@ -125,7 +128,7 @@ def test_a_full_batch_leaves_at_once_and_a_live_record_takes_the_lingering_one_a
     sent: list[Record] = [(b"store-c/%d" % i, big) for i in range(4)]
     sent.append((b"store-c/live", b"closed"))
 
-    async def scenario(sender: EpisodeSender, deliveries: Recorded, topic: str) -> None:
+    async def scenario(sender: RecordSender, deliveries: Recorded, topic: str) -> None:
         for key, value in sent[:4]:
             sender(key=key, value=value, partition=1, backlog=True)
         assert len(deliveries.given) == 2
@@ -140,9 +143,31 @@ def test_a_full_batch_leaves_at_once_and_a_live_record_takes_the_lingering_one_a
     _with_sender(kafka, 60.0, scenario)
 
 
+def test_each_acknowledged_batch_tells_its_last_offset_before_its_records_count_delivered(
+    kafka: KafkaConnection,
+) -> None:
+    heard: list[tuple[int, int, bool]] = []
+    given: list[asyncio.Future[object]] = []
+
+    def on_delivered(partition: int, offset: int) -> None:
+        heard.append((partition, offset, given[-1].done()))
+
+    async def scenario(sender: RecordSender, deliveries: Recorded, topic: str) -> None:
+        for count in (3, 2):
+            for i in range(count):
+                sender(key=b"store-e/%d" % i, value=b"v", partition=1, backlog=True)
+            given.append(deliveries.given[-1])
+            sender.hurry()
+            await asyncio.wait_for(given[-1], 30)
+        assert heard == [(1, 2, False), (1, 4, False)]
+        assert len(await _read(kafka, topic, 1, 5)) == 5
+
+    _with_sender(kafka, 60.0, scenario, on_delivered)
+
+
 def test_a_sender_not_started_refuses() -> None:
     async def scenario() -> None:
-        sender = EpisodeSender(KafkaConnection(bootstrap="127.0.0.1:9"), "outages", Deliveries())
+        sender = RecordSender(KafkaConnection(bootstrap="127.0.0.1:9"), "outages", Deliveries())
         with pytest.raises(RuntimeError, match="not started"):
             sender(key=b"k", value=b"v", partition=0, backlog=False)
 
