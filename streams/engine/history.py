@@ -78,20 +78,7 @@ def local_day(zone: ZoneTimeline, instant: int) -> int:
 
 def day_spans(zone: ZoneTimeline, day: int) -> list[tuple[int, int]]:
     """The UTC intervals whose local date is ``day``, sorted and disjoint (offsets stay within a day)."""
-    spans: list[tuple[int, int]] = []
-    start, end = day * DAY, (day + 1) * DAY
-    instant, stop = start - DAY, end + DAY
-    while instant < stop:
-        offset, until = zone.segment(instant)
-        until = min(until, stop)
-        a, b = max(instant, start - offset), min(until, end - offset)
-        if a < b:
-            if spans and spans[-1][1] == a:
-                spans[-1] = (spans[-1][0], b)
-            else:
-                spans.append((a, b))
-        instant = until
-    return spans
+    return _dates_spans(zone, day, day + 1)[0]
 
 
 def day_figures(state: StoreState, profile: StoreProfile, day: int, now: int) -> DayFigures:
