@@ -38,12 +38,12 @@ class StreamMetrics:
         )
         self.changelog_write_failures = Counter(
             "storemon_changelog_write_failures",
-            "store state changelog records the broker refused (each is sent again)",
+            "store state and history changelog records the broker refused (each is sent again)",
             registry=self.registry,
         )
         self.changelog_unwritten = Gauge(
             "storemon_changelog_unwritten",
-            "store state changelog keys whose latest record is refused so far; the worker is not ready",
+            "store state and history changelog keys whose latest record is refused so far (not ready)",
             registry=self.registry,
         )
         self.changelog_records_unreadable = Counter(

@@ -14,8 +14,9 @@ about 450 requests, and each record costs an append.
 
 A record appended here costs a few microseconds; one through Faust's producer about 50 (its buffer,
 its future per record, and a write of the changelog offset to RocksDB per acknowledgement), which for
-the history table's records was most of what keeping history cost a replay. ``on_delivered`` hears
-the last offset of each batch the broker acknowledged, once per batch.
+the state and history tables' records was a tenth of a live ping's cost and most of what keeping
+history cost a replay. A ``BatchOutcome`` hears, once per batch, the last offset of each batch the
+broker acknowledged and the records of each it refused (``streams.state.outbox`` sends these again).
 
 Records of a partition leave in the order sent. Commits wait for them as for Faust's own records
 (``streams.faust_internals.commits.Deliveries``), and first make every gathering batch leave, so none lingers.
@@ -26,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Sequence
 from functools import partial
 from typing import Any, Protocol
 
@@ -39,17 +40,31 @@ from streams.faust_internals.commits import Deliveries
 # Longest a record waits behind a backlog for others to share its batch.
 LINGER = 0.1
 log = logging.getLogger(__name__)
+Record = tuple[bytes, bytes | None]
 
 
 class _Gathering:
-    """A partition's batch being filled, and the future every record in it is delivered with."""
+    """A partition's batch being filled, the future every record in it is delivered with, and its
+    records when an outcome needs them."""
 
-    __slots__ = ("batch", "delivered", "due")
+    __slots__ = ("batch", "delivered", "due", "records")
 
-    def __init__(self, batch: BatchBuilder, delivered: asyncio.Future[Any]) -> None:
+    def __init__(
+        self, batch: BatchBuilder, delivered: asyncio.Future[Any], records: list[Record] | None
+    ) -> None:
         self.batch = batch
         self.delivered = delivered
         self.due = False
+        self.records = records
+
+
+class BatchOutcome(Protocol):
+    """Told what became of each batch: ``delivered`` (the broker has the partition's records through
+    ``offset``) or ``refused`` (for good, after the client's own retries)."""
+
+    def delivered(self, partition: int, offset: int, records: Sequence[Record]) -> None: ...
+
+    def refused(self, partition: int, records: Sequence[Record]) -> None: ...
 
 
 class EpisodeOut(Protocol):
@@ -61,8 +76,7 @@ class EpisodeOut(Protocol):
 
 class RecordSender:
     """Sends each record to its store's partition, in the order sent; start before, stop after
-    the agents that send. ``on_delivered(partition, offset)``: the broker has the partition's records
-    through ``offset``."""
+    the agents that send; ``outcome`` is told what became of each batch."""
 
     def __init__(
         self,
@@ -70,10 +84,10 @@ class RecordSender:
         topic: str,
         deliveries: Deliveries,
         linger: float = LINGER,
-        on_delivered: Callable[[int, int], None] | None = None,
+        outcome: BatchOutcome | None = None,
     ) -> None:
         self.topic = topic
-        self.on_delivered = on_delivered
+        self.outcome = outcome
         self.deliveries = deliveries
         self.linger = linger
         self.publisher = Publisher(kafka, linger_ms=0)
@@ -102,6 +116,8 @@ class RecordSender:
             gathering = self._open(partition, backlog)
             gathering.batch.append(key=key, value=value, timestamp=None)
             self._wake(partition)
+        if gathering.records is not None:
+            gathering.records.append((key, value))
         if not backlog:
             gathering.due = True
             self._wake(partition)
@@ -117,7 +133,8 @@ class RecordSender:
 
     def _open(self, partition: int, backlog: bool) -> _Gathering:
         loop = asyncio.get_running_loop()
-        gathering = _Gathering(self.publisher.batch(), loop.create_future())
+        records: list[Record] | None = None if self.outcome is None else []
+        gathering = _Gathering(self.publisher.batch(), loop.create_future(), records)
         gathering.delivered.add_done_callback(partial(_log_failure, self.topic))
         self.deliveries.track(gathering.delivered)
         self._gathering[partition] = gathering
@@ -149,9 +166,13 @@ class RecordSender:
                 sent = await self.publisher.send_batch(gathering.batch, self.topic, partition)
             except Exception as error:
                 delivered.set_exception(error)
+                if self.outcome is not None:
+                    self.outcome.refused(partition, gathering.records or [])
                 continue
-            if self.on_delivered is not None:
-                sent.add_done_callback(partial(_heard, self.on_delivered, partition, count))
+            if self.outcome is not None:
+                sent.add_done_callback(
+                    partial(_tell, self.outcome, partition, count, gathering.records or [])
+                )
             sent.add_done_callback(partial(_settle, delivered))
 
 
@@ -165,12 +186,17 @@ def _settle(delivered: asyncio.Future[Any], sent: asyncio.Future[Any]) -> None:
         delivered.set_result(None)
 
 
-def _heard(
-    on_delivered: Callable[[int, int], None], partition: int, count: int, sent: asyncio.Future[Any]
+def _tell(
+    outcome: BatchOutcome, partition: int, count: int, records: list[Record], sent: asyncio.Future[Any]
 ) -> None:
-    """Tell ``on_delivered`` the offset of an acknowledged batch's last record (the future's is its first)."""
-    if not sent.cancelled() and sent.exception() is None:
-        on_delivered(partition, sent.result().offset + count - 1)
+    """The batch's outcome: the offset of its last record (the future's is its first's), or its records
+    refused. A batch cancelled (the client stopping) is neither."""
+    if sent.cancelled():
+        return
+    if sent.exception() is None:
+        outcome.delivered(partition, sent.result().offset + count - 1, records)
+    else:
+        outcome.refused(partition, records)
 
 
 def _log_failure(topic: str, delivered: asyncio.Future[Any]) -> None:

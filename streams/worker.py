@@ -133,16 +133,19 @@ class StreamWorker:
         return present(self.config.clock, self._watermark.value())
 
     async def start_senders(self) -> None:
-        """Start the producers of outage, silence and history records (before the agents that send)."""
+        """Start the producers of outage and silence records and of the tables' changelog records
+        (before the agents that send)."""
         await self.send_outage.start()
         await self.send_silence.start()
-        await self.tables.history_changelog.start()
+        for outbox in self.tables.outboxes:
+            await outbox.sender.start()
 
     async def stop_senders(self) -> None:
         """Deliver what was sent and stop (after the agents and their last commit)."""
         await self.send_outage.stop()
         await self.send_silence.stop()
-        await self.tables.history_changelog.stop()
+        for outbox in self.tables.outboxes:
+            await outbox.sender.stop()
 
     async def watch_silences(self) -> None:
         """Announce the stores that fell silent, once caught up with the partitions held: behind a

@@ -15,8 +15,9 @@ version, read each failure against the module named here, then move the pins the
   - faust ``Consumer._new_offset``, overridden, reading and trimming ``_acked``, ``_acked_index``,
     ``_gap`` and ``_committed_offset``: commit positions from the set of finished offsets (``commits``).
   - faust ``Producer.send_soon``, ``Producer.flush`` and ``Transport.create_producer``, public but
-    relied on to carry every changelog record and to run before each commit: a commit waits for every
-    record sent before it (``commits``).
+    relied on to carry the profiles' changelog records and to run before each commit: a commit waits
+    for every record sent before it, and for those the states' and history's outboxes sent through
+    their own producers (``commits``).
 ``probe``: aiokafka ``conn.create_conn``, which its clients bootstrap with: a first contact that can
   tell wrong credentials (``SaslAuthenticationFailed``) from an untrusted certificate or nothing
   listening, where aiokafka's clients only log the cause.

@@ -1,22 +1,19 @@
 """The worker's tables: each store's uptime state and its profile, co-partitioned with their sources.
 
 All hold bytes in RocksDB. Profiles are small and changelogged by Faust as they are. States are
-changelogged as small per-change records (``streams.state.changelog``), which this module writes, retries
-when the broker refuses them, and applies when a worker recovers a partition. History records are written
-to the local database and sent to their changelog as they are, through a ``RecordSender`` rather than
-Faust's producer (a replay writes one or two per message); Faust recovers them like any table's.
+changelogged as small per-change records (``streams.state.changelog``), which this module writes and
+applies when a worker recovers a partition; history records as they are, written to the local database
+here. The records of both leave through an outbox of their own (``streams.state.outbox``), which sends
+them again when the broker refuses them; Faust recovers the history like any table's.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -30,14 +27,12 @@ from streams.faust_internals.commits import Deliveries
 from streams.faust_internals.storage import (
     bookkeeping_key,
     database_path,
-    keep_offset,
     persisted_offset,
     raw_items,
     read,
     write,
 )
 from streams.metrics import StreamMetrics
-from streams.sender import RecordSender
 from streams.state.changelog import (
     FORMAT_VERSION,
     ChangelogError,
@@ -53,6 +48,7 @@ from streams.state.changelog import (
 )
 from streams.state.cut import Cut
 from streams.state.decoded_profiles import DecodedProfiles
+from streams.state.outbox import ChangelogOutbox
 
 STATES_TABLE = "store-states"
 PROFILES_TABLE = "store-profiles"
@@ -78,7 +74,6 @@ HISTORY_OPTIONS = {
     "max_write_buffer_number": 2,
     "block_cache_size": 1 << 20,
 }
-_RETRY_FIRST, _RETRY_MAX = 0.5, 30.0
 # Decoded profiles kept for ingestion. Past this many a replay's stores come round in turn and each
 # message decodes its profile again whatever the size (23 µs), so keeping the report processes' 65,536
 # here would only hold 43 MiB more at 100,000 stores.
@@ -207,19 +202,20 @@ class StoreTables:
             on_unreadable=on_unreadable,
         )
         app.tables.add(self.states)
-        self.history_changelog = RecordSender(
-            kafka,
-            self.history.changelog_topic.get_topic_name(),
-            deliveries,
-            on_delivered=partial(keep_offset, self.history),
-        )
+        self.state_outbox = ChangelogOutbox(self.states, kafka, deliveries, metrics)
+        self.history_outbox = ChangelogOutbox(self.history, kafka, deliveries, metrics)
         # Set once per worker run: a store's first write in a run is a snapshot (see streams.state.changelog).
         self.epoch = int.from_bytes(os.urandom(4), "little") or 1
-        # Keys whose latest record the broker refused, until it or a newer record of the key is written.
-        self.unwritten: set[bytes] = set()
-        self._latest: dict[bytes, int] = {}  # key -> its latest record in flight
-        self._sends = 0
         metrics.changelog_unwritten.set_function(lambda: len(self.unwritten))
+
+    @property
+    def unwritten(self) -> set[bytes]:
+        """Keys whose latest changelog record the broker refused, until it or a newer one is written."""
+        return self.state_outbox.unwritten | self.history_outbox.unwritten
+
+    @property
+    def outboxes(self) -> tuple[ChangelogOutbox, ...]:
+        return (self.state_outbox, self.history_outbox)
 
     def persisted(self) -> dict[tuple[str, int], tuple[Path, int]]:
         """Each local database with a changelog offset: its changelog partition, path and offset."""
@@ -267,36 +263,8 @@ class StoreTables:
         position, records = changelog_records(key, state, changed, position, self.epoch)
         self.states[key] = local_value(state, position)
         for record_key, value in records:
-            self._send(partition, record_key, value, attempt=0)
-
-    def _send(self, partition: int, key: bytes, value: bytes, attempt: int) -> None:
-        self._sends += 1
-        self._latest[key] = token = self._sends
-        self.metrics.changelog_bytes.inc(len(key) + len(value))
-        future = self.states.send_changelog(
-            partition, key, value, key_serializer="raw", value_serializer="raw"
-        )
-        future.add_done_callback(partial(self._sent, partition, key, value, token, attempt))
-
-    def _sent(
-        self, partition: int, key: bytes, value: bytes, token: int, attempt: int, future: asyncio.Future[Any]
-    ) -> None:
-        """Count a refused record and send it again, with backoff, unless a newer one replaced it."""
-        if self._latest.get(key) != token:
-            return  # a newer record of the key holds everything this one did
-        if not future.cancelled() and future.exception() is None:
-            del self._latest[key]
-            self.unwritten.discard(key)
-            return
-        self.metrics.changelog_write_failures.inc()
-        log.warning("changelog record for %r not written (attempt %d); retrying", key, attempt + 1)
-        self.unwritten.add(key)
-        delay = min(_RETRY_MAX, _RETRY_FIRST * 2**attempt) * random.uniform(0.5, 1.0)
-        asyncio.get_running_loop().call_later(delay, self._retry, partition, key, value, token, attempt + 1)
-
-    def _retry(self, partition: int, key: bytes, value: bytes, token: int, attempt: int) -> None:
-        if self._latest.get(key) == token:
-            self._send(partition, key, value, attempt)
+            self.metrics.changelog_bytes.inc(len(record_key) + len(value))
+            self.state_outbox.send(partition, record_key, value)
 
     def profile(self, key: bytes) -> StoreProfile:
         """The store's profile; the default one (24x7, Chicago) when it has none."""
@@ -323,7 +291,7 @@ class StoreTables:
         changelog's records gather in batches, which commits wait for."""
         partition = self._partition(key[: key.index(b"\x00")])
         write(self.history, key, value, partition)
-        self.history_changelog(key=key, value=value, partition=partition, backlog=True)
+        self.history_outbox.send(partition, key, value)
 
     def encoded_states(self) -> Iterator[bytes]:
         return (raw for _, raw in raw_items(self.states))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from connectors.kafka import KafkaConnection
 from streams.faust_internals.commits import Deliveries
 from streams.layout import ensure_layout, topic_layout
-from streams.sender import RecordSender
+from streams.sender import BatchOutcome, RecordSender
 from streams.topics import Topics
 
 pytestmark = pytest.mark.kafka
@@ -52,14 +52,14 @@ def _with_sender(
     kafka: KafkaConnection,
     linger: float,
     scenario: Callable[[RecordSender, Recorded, str], Awaitable[None]],
-    on_delivered: Callable[[int, int], None] | None = None,
+    outcome: BatchOutcome | None = None,
 ) -> None:
     topics = Topics.with_prefix(f"t{uuid.uuid4().hex[:10]}")
 
     async def run() -> None:
         await ensure_layout(kafka, topic_layout(topics, 2, 1, None))
         deliveries = Recorded()
-        sender = RecordSender(kafka, topics.outages, deliveries, linger=linger, on_delivered=on_delivered)
+        sender = RecordSender(kafka, topics.outages, deliveries, linger=linger, outcome=outcome)
         await sender.start()
         try:
             await scenario(sender, deliveries, topics.outages)
@@ -143,26 +143,32 @@ def test_a_full_batch_leaves_at_once_and_a_live_record_takes_the_lingering_one_a
     _with_sender(kafka, 60.0, scenario)
 
 
-def test_each_acknowledged_batch_tells_its_last_offset_before_its_records_count_delivered(
+def test_each_acknowledged_batch_tells_its_last_offset_and_records_before_they_count_delivered(
     kafka: KafkaConnection,
 ) -> None:
-    heard: list[tuple[int, int, bool]] = []
+    heard: list[tuple[int, int, list[Record], bool]] = []
     given: list[asyncio.Future[object]] = []
 
-    def on_delivered(partition: int, offset: int) -> None:
-        heard.append((partition, offset, given[-1].done()))
+    class Outcome:
+        def delivered(self, partition: int, offset: int, records: Sequence[Record]) -> None:
+            heard.append((partition, offset, list(records), given[-1].done()))
+
+        def refused(self, partition: int, records: Sequence[Record]) -> None:
+            raise AssertionError(f"refused {records}")
+
+    sent: list[Record] = [(b"store-e/%d" % i, b"v%d" % i) for i in range(5)]
 
     async def scenario(sender: RecordSender, deliveries: Recorded, topic: str) -> None:
-        for count in (3, 2):
-            for i in range(count):
-                sender(key=b"store-e/%d" % i, value=b"v", partition=1, backlog=True)
+        for batch in (sent[:3], sent[3:]):
+            for key, value in batch:
+                sender(key=key, value=value, partition=1, backlog=True)
             given.append(deliveries.given[-1])
             sender.hurry()
             await asyncio.wait_for(given[-1], 30)
-        assert heard == [(1, 2, False), (1, 4, False)]
-        assert len(await _read(kafka, topic, 1, 5)) == 5
+        assert heard == [(1, 2, sent[:3], False), (1, 4, sent[3:], False)]
+        assert await _read(kafka, topic, 1, 5) == sent
 
-    _with_sender(kafka, 60.0, scenario, on_delivered)
+    _with_sender(kafka, 60.0, scenario, Outcome())
 
 
 def test_a_sender_not_started_refuses() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any, cast
 
@@ -11,6 +12,7 @@ from connectors.kafka import KafkaConnection
 from streams.agents import OutagePublishing
 from streams.app import StreamsConfig
 from streams.engine.instants import EventTimeGuard
+from streams.state.outbox import ChangelogOutbox
 from streams.topics import Topics
 from streams.worker import StreamWorker
 
@@ -33,6 +35,8 @@ def new_stream_worker(data_dir: Path, guard: EventTimeGuard | None = None) -> St
     worker.ingest.outages = OutagePublishing(worker.open_outages, EpisodeSink())
     assert worker.silences is not None
     worker.silences.send = EpisodeSink()
+    for outbox in worker.tables.outboxes:
+        cast(Any, outbox).sender = ChangelogSink(outbox)
     # No broker here to ask for highwaters: no message has a backlog behind it.
     cast(Any, worker.app.consumer).highwater = lambda tp: None
     return worker
@@ -49,6 +53,26 @@ class EpisodeSink:
     def __call__(self, *, key: bytes, value: bytes | None, partition: int, backlog: bool) -> None:
         self.records.append((partition, key, value))
         self.backlogs.append(backlog)
+
+
+class ChangelogSink:
+    """Stands in for a table's changelog topic: keeps (partition, offset, key, value) of each record
+    and acknowledges it, or refuses the next ``refusals`` records, telling the outbox as a sender does."""
+
+    def __init__(self, outbox: ChangelogOutbox) -> None:
+        self.outbox = outbox
+        self.records: list[tuple[int, int, bytes, bytes | None]] = []
+        self.refusals = 0
+
+    def __call__(self, *, key: bytes, value: bytes | None, partition: int, backlog: bool) -> None:
+        loop = asyncio.get_running_loop()
+        if self.refusals:
+            self.refusals -= 1
+            loop.call_soon(self.outbox.refused, partition, [(key, value)])
+            return
+        offset = sum(record[0] == partition for record in self.records)
+        self.records.append((partition, offset, key, value))
+        loop.call_soon(self.outbox.delivered, partition, offset, [(key, value)])
 
 
 @pytest.fixture

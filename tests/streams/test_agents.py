@@ -7,7 +7,7 @@ import json
 import random
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from faust.types import TP
@@ -25,7 +25,7 @@ from streams.state.changelog import LogPosition, StateFormatError, changelog_rec
 from streams.state.tables import LOCAL_FORMAT, StoreTables
 from streams.worker import StreamWorker
 from tests.helpers import instant
-from tests.streams.conftest import PARTITIONS, EpisodeSink, new_stream_worker
+from tests.streams.conftest import PARTITIONS, ChangelogSink, EpisodeSink, new_stream_worker
 
 START = instant("2023-01-20T00:00:00")
 PINGS = [(START + i * HOUR + 7, i % 5 != 3) for i in range(60)]
@@ -202,31 +202,13 @@ def test_a_crashed_agent_is_recorded_until_it_processes_an_event_again(
     assert stream_worker.progress.crashed == {}
 
 
-class Changelog:
-    """Stands in for the broker: keeps each record the tables send, and accepts or refuses it."""
-
-    def __init__(self, refusals: int = 0) -> None:
-        self.records: list[tuple[int, bytes, bytes]] = []
-        self.refusals = refusals
-
-    def send(self, partition: int, key: bytes, value: bytes, **_: object) -> asyncio.Future[None]:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if self.refusals:
-            self.refusals -= 1
-            future.set_exception(OSError("broker refused the record"))
-        else:
-            self.records.append((partition, key, value))
-            future.set_result(None)
-        return future
-
-    def events(self, topic: str) -> list[SimpleNamespace]:
-        return [
-            changelog_event(topic, partition, offset, key, value)
-            for offset, (partition, key, value) in enumerate(self.records)
-        ]
+def changelog_sink(worker: StreamWorker) -> ChangelogSink:
+    return cast(ChangelogSink, worker.tables.state_outbox.sender)
 
 
-def changelog_event(topic: str, partition: int, offset: int, key: bytes, value: bytes) -> SimpleNamespace:
+def changelog_event(
+    topic: str, partition: int, offset: int, key: bytes, value: bytes | None
+) -> SimpleNamespace:
     """What recovery hands a table: the store drivers read only these fields."""
     message = SimpleNamespace(
         tp=TP(topic, partition), partition=partition, offset=offset, key=key, value=value
@@ -237,8 +219,7 @@ def changelog_event(topic: str, partition: int, offset: int, key: bytes, value: 
 def test_a_worker_with_an_empty_data_dir_recovers_every_state_from_the_changelog_records(
     stream_worker: StreamWorker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    changelog = Changelog()
-    monkeypatch.setattr(stream_worker.tables.states, "send_changelog", changelog.send)
+    changelog = changelog_sink(stream_worker)
     shuffled = PINGS * 2
     random.Random(5).shuffle(shuffled)
 
@@ -258,7 +239,8 @@ def test_a_worker_with_an_empty_data_dir_recovers_every_state_from_the_changelog
     tables = replacement.tables
     profiles, states = (table.changelog_topic.get_topic_name() for table in (tables.profiles, tables.states))
     tables.profiles.apply_changelog_batch([changelog_event(profiles, 1, 0, b"s2", encode_profile(NIGHTS))])  # type: ignore[list-item]
-    tables.states.apply_changelog_batch(changelog.events(states))  # type: ignore[arg-type]
+    events = [changelog_event(states, *record) for record in changelog.records]
+    tables.states.apply_changelog_batch(events)  # type: ignore[arg-type]
     assert state_of(replacement.tables, b"s1") == StoreState.from_pings(PINGS, DEFAULT_PROFILE)
     assert state_of(replacement.tables, b"s2") == StoreState.from_pings(PINGS, NIGHTS)
     assert len(changelog.records) < len(shuffled)  # duplicates write nothing
@@ -267,8 +249,8 @@ def test_a_worker_with_an_empty_data_dir_recovers_every_state_from_the_changelog
 def test_a_refused_changelog_record_is_counted_and_sent_again_and_the_worker_waits_for_it(
     stream_worker: StreamWorker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    changelog = Changelog(refusals=2)
-    monkeypatch.setattr(stream_worker.tables.states, "send_changelog", changelog.send)
+    changelog = changelog_sink(stream_worker)
+    changelog.refusals = 2
     unwritten: list[int] = []
 
     async def scenario() -> None:
@@ -286,8 +268,8 @@ def test_a_refused_changelog_record_is_counted_and_sent_again_and_the_worker_wai
     assert stream_worker.tables.unwritten == set()
     registry = stream_worker.metrics.registry
     assert registry.get_sample_value("storemon_changelog_write_failures_total") == 2
-    [(_, _, value)] = changelog.records
-    assert decode_record(value)[1] == PINGS[:5]
+    [(_, _, _, value)] = changelog.records
+    assert value is not None and decode_record(value)[1] == PINGS[:5]
 
 
 @pytest.mark.parametrize(
