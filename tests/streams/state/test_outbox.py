@@ -9,6 +9,7 @@ from typing import Any, cast
 from faust.types import TP
 
 from connectors.kafka import partition_of
+from streams.state.outbox import ChangelogOutbox
 from streams.worker import StreamWorker
 from tests.streams.conftest import PARTITIONS, ChangelogSink
 
@@ -25,12 +26,18 @@ def _settle(worker: StreamWorker, scenario: Any) -> None:
     asyncio.run(run())
 
 
+def _refusing(worker: StreamWorker, refusals: int) -> tuple[ChangelogOutbox, ChangelogSink]:
+    """The history's outbox, whose changelog refuses the next ``refusals`` records."""
+    outbox = worker.tables.history_outbox
+    sink = cast(ChangelogSink, outbox.sender)
+    sink.refusals = refusals
+    return outbox, sink
+
+
 def test_a_refused_record_replaced_by_a_newer_one_of_its_key_is_not_sent_again(
     stream_worker: StreamWorker,
 ) -> None:
-    outbox = stream_worker.tables.history_outbox
-    sink = cast(ChangelogSink, outbox.sender)
-    sink.refusals = 1
+    outbox, sink = _refusing(stream_worker, 1)
     older, newer = b"dates 1", b"dates 1 and 2"
 
     def scenario() -> None:
@@ -47,9 +54,7 @@ def test_a_refused_record_replaced_by_a_newer_one_of_its_key_is_not_sent_again(
 def test_a_refused_record_still_the_latest_is_sent_again_and_acknowledged_batches_keep_the_offset(
     stream_worker: StreamWorker,
 ) -> None:
-    outbox = stream_worker.tables.history_outbox
-    sink = cast(ChangelogSink, outbox.sender)
-    sink.refusals = 2
+    _, sink = _refusing(stream_worker, 2)
 
     _settle(stream_worker, lambda: stream_worker.tables.put_frozen(b"s\x00\x01block", b"dates"))
     partition = partition_of(b"s", PARTITIONS)
