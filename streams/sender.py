@@ -1,6 +1,6 @@
 """Records that leave through a producer of their own rather than Faust's: episode records (outages,
-silences), sent at once when the worker is live, and the history table's changelog records; all
-gathered into batches while the worker works off a backlog.
+silences), sent at once when the worker is live, and the state and history tables' changelog records;
+all gathered into batches while the worker works off a backlog.
 
 The tables' changelog writes are many and small, so Faust's producer lingers 50 ms to batch them. An
 episode record is what alerts wait for, so each episode topic has a producer of its own. When the agent has

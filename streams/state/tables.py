@@ -9,7 +9,6 @@ them again when the broker refuses them; Faust recovers the history like any tab
 
 from __future__ import annotations
 
-import logging
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -78,7 +77,6 @@ HISTORY_OPTIONS = {
 # message decodes its profile again whatever the size (23 µs), so keeping the report processes' 65,536
 # here would only hold 43 MiB more at 100,000 stores.
 KEPT_PROFILES = 1 << 14
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +179,8 @@ class StoreTables:
         deliveries: Deliveries,
     ) -> None:
         """``retention``: how long pings are kept (the history keeps them a margin longer); ``kafka``
-        and ``deliveries``: where the history's changelog records go, and what commits wait for."""
+        and ``deliveries``: where the states' and history's changelog records go (``outboxes``), and
+        what commits wait for."""
         self.metrics = metrics
         self.partitions = partitions
         self.retention = retention
