@@ -3,9 +3,10 @@
 A store's frozen dates are kept in blocks of ``BLOCK_DATES`` consecutive dates (day numbers ``8b`` to
 ``8b + 7``), one record per block keyed ``store id, 0x00, 0x01, b`` (store ids never hold a NUL; the
 0x01 names this layout). A message freezing 8 days of dates, as a replay's do, then writes one or two
-records rather than eight, each through Faust's changelog machinery; a live store freezing a date a
-day rewrites its current block, about 60 bytes a date. Dates freeze in order and once each, so a block
-grows by appending. A block whose last date is ``days`` older than the newest frozen one is deleted.
+records rather than eight, each one changelog record (``streams.state.outbox``); a live store freezing
+a date a day rewrites its current block, about 60 bytes a date. Dates freeze in order and once each,
+so a block grows by appending. A block whose last date is ``days`` older than the newest frozen one is
+deleted.
 """
 
 from __future__ import annotations

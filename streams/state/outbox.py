@@ -1,7 +1,7 @@
 """A table's changelog records on their way to the broker, sent again until written.
 
 The state and history tables write their local databases themselves and send their changelog records
-through a ``RecordSender`` of their own rather than Faust's producer, which costs about 50 µs a record
+through a ``RecordSender`` of their own rather than Faust's producer, which costs about 60 µs a record
 (``streams.sender``). What Faust did per record is done here per batch: an acknowledged batch moves the
 database's changelog offset (``keep_offset``, as Faust's ``_on_changelog_sent`` does per record). A
 record the broker refuses is counted, its key is unwritten (the worker is not ready), and it is sent

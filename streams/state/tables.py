@@ -241,6 +241,10 @@ class StoreTables:
         event = faust.current_event()
         return event.message.partition if event is not None else partition_of(key, self.partitions)
 
+    def _history_partition(self, key: bytes) -> int:
+        """Where a history record is: its store's partition (the store id ends at the key's NUL)."""
+        return self._partition(key[: key.index(b"\x00")])
+
     def looked_up(self, key: bytes) -> tuple[StoreState, StoreProfile] | None:
         """The state and profile of a store held here, as a lookup reads them (the profile is not kept,
         see ``DecodedProfiles``); None for a store unknown here."""
@@ -283,12 +287,12 @@ class StoreTables:
 
     def frozen(self, key: bytes) -> bytes | None:
         """A history record (``streams.history``) of the store whose id starts ``key``."""
-        return read(self.history, key, self._partition(key[: key.index(b"\x00")]), elsewhere=False)
+        return read(self.history, key, self._history_partition(key), elsewhere=False)
 
     def put_frozen(self, key: bytes, value: bytes | None) -> None:
         """Write a history record (None: delete it) in its store's partition and its changelog; the
         changelog's records gather in batches, which commits wait for."""
-        partition = self._partition(key[: key.index(b"\x00")])
+        partition = self._history_partition(key)
         write(self.history, key, value, partition)
         self.history_outbox.send(partition, key, value)
 

@@ -75,6 +75,11 @@ class ChangelogSink:
         loop.call_soon(self.outbox.delivered, partition, offset, [(key, value)])
 
 
+def changelog_sink(outbox: ChangelogOutbox) -> ChangelogSink:
+    """The sink standing in for ``outbox``'s changelog in a worker from ``new_stream_worker``."""
+    return cast(ChangelogSink, outbox.sender)
+
+
 @pytest.fixture
 def stream_worker(tmp_path: Path) -> StreamWorker:
     return new_stream_worker(tmp_path / "worker")

@@ -7,7 +7,7 @@ import json
 import random
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from faust.types import TP
@@ -25,7 +25,7 @@ from streams.state.changelog import LogPosition, StateFormatError, changelog_rec
 from streams.state.tables import LOCAL_FORMAT, StoreTables
 from streams.worker import StreamWorker
 from tests.helpers import instant
-from tests.streams.conftest import PARTITIONS, ChangelogSink, EpisodeSink, new_stream_worker
+from tests.streams.conftest import PARTITIONS, EpisodeSink, changelog_sink, new_stream_worker
 
 START = instant("2023-01-20T00:00:00")
 PINGS = [(START + i * HOUR + 7, i % 5 != 3) for i in range(60)]
@@ -202,10 +202,6 @@ def test_a_crashed_agent_is_recorded_until_it_processes_an_event_again(
     assert stream_worker.progress.crashed == {}
 
 
-def changelog_sink(worker: StreamWorker) -> ChangelogSink:
-    return cast(ChangelogSink, worker.tables.state_outbox.sender)
-
-
 def changelog_event(
     topic: str, partition: int, offset: int, key: bytes, value: bytes | None
 ) -> SimpleNamespace:
@@ -217,9 +213,9 @@ def changelog_event(
 
 
 def test_a_worker_with_an_empty_data_dir_recovers_every_state_from_the_changelog_records(
-    stream_worker: StreamWorker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    stream_worker: StreamWorker, tmp_path: Path
 ) -> None:
-    changelog = changelog_sink(stream_worker)
+    changelog = changelog_sink(stream_worker.tables.state_outbox)
     shuffled = PINGS * 2
     random.Random(5).shuffle(shuffled)
 
@@ -247,9 +243,9 @@ def test_a_worker_with_an_empty_data_dir_recovers_every_state_from_the_changelog
 
 
 def test_a_refused_changelog_record_is_counted_and_sent_again_and_the_worker_waits_for_it(
-    stream_worker: StreamWorker, monkeypatch: pytest.MonkeyPatch
+    stream_worker: StreamWorker,
 ) -> None:
-    changelog = changelog_sink(stream_worker)
+    changelog = changelog_sink(stream_worker.tables.state_outbox)
     changelog.refusals = 2
     unwritten: list[int] = []
 

@@ -11,7 +11,7 @@ from faust.types import TP
 from connectors.kafka import partition_of
 from streams.state.outbox import ChangelogOutbox
 from streams.worker import StreamWorker
-from tests.streams.conftest import PARTITIONS, ChangelogSink
+from tests.streams.conftest import PARTITIONS, ChangelogSink, changelog_sink
 
 
 def _settle(worker: StreamWorker, scenario: Any) -> None:
@@ -29,7 +29,7 @@ def _settle(worker: StreamWorker, scenario: Any) -> None:
 def _refusing(worker: StreamWorker, refusals: int) -> tuple[ChangelogOutbox, ChangelogSink]:
     """The history's outbox, whose changelog refuses the next ``refusals`` records."""
     outbox = worker.tables.history_outbox
-    sink = cast(ChangelogSink, outbox.sender)
+    sink = changelog_sink(outbox)
     sink.refusals = refusals
     return outbox, sink
 
