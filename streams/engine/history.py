@@ -157,8 +157,52 @@ def frozen_days(state: StoreState, profile: StoreProfile, start: int, stop: int)
     A date's parts run between cuts: its spans' ends and the UTC midnights inside them. Business and up
     time are read once per cut, cumulatively (``StoreState.active_at``), and each part is the difference
     of two readings: what ``utc_parts`` gives, with fewer reads of the calendar, each cut read once
-    though consecutive dates share it. The dates' spans come from one pass over the zone's offsets.
+    though consecutive dates share it.
     """
+    zone = profile.calendar.zone
+    offset = _one_offset(zone, start, stop)
+    if offset is None:
+        return _frozen_spans(state, profile, start, stop)
+    # One offset throughout: each date is one span, and the UTC midnight inside it (none at offset
+    # zero) lies the same time after its start.
+    first, last = start * DAY - offset, stop * DAY - offset
+    midnight = -first % DAY
+    cuts = [cut for begin in range(first, last, DAY) for cut in (begin, begin + midnight)] if midnight else []
+    cuts = cuts or list(range(first, last, DAY))
+    cuts.append(last)
+    business, up = state.active_at(profile, cuts)
+    closed = profile.closed_on if profile.closures else None
+    frozen = []
+    step = 2 if midnight else 1
+    for i in range(0, len(cuts) - 1, step):
+        day = start + i // step
+        j = i + step
+        if midnight:
+            parts: tuple[UtcPart, ...] = (
+                UtcPart(cuts[i] // DAY, business[i + 1] - business[i], up[i + 1] - up[i]),
+                UtcPart(cuts[i + 1] // DAY, business[j] - business[i + 1], up[j] - up[i + 1]),
+            )
+        else:
+            parts = (UtcPart(cuts[i] // DAY, business[j] - business[i], up[j] - up[i]),)
+        is_closed = closed is not None and closed(day_date(day))
+        frozen.append(FrozenDay(DayFigures(day, business[j] - business[i], up[j] - up[i], is_closed), parts))
+    return frozen
+
+
+def _one_offset(zone: ZoneTimeline, start: int, stop: int) -> int | None:
+    """The UTC offset of local dates ``start`` to ``stop`` (excluded) and of the day on either side,
+    if it does not change there (so no instant outside the dates reads one of them); else None."""
+    offset, until = zone.segment(start * DAY - DAY)
+    while until <= stop * DAY + DAY:
+        found, until = zone.segment(until)
+        if found != offset:
+            return None
+    return offset
+
+
+def _frozen_spans(state: StoreState, profile: StoreProfile, start: int, stop: int) -> list[FrozenDay]:
+    """``frozen_days`` in general: dates of one or more spans (a clock change), read from the zone's
+    offsets one by one."""
     spans = _dates_spans(profile.calendar.zone, start, stop)
     instants = sorted({cut for date_spans in spans for a, b in date_spans for cut in _cuts(a, b)})
     business, up = state.active_at(profile, instants)

@@ -25,7 +25,7 @@ from streams.engine.outages import Outage, store_outages
 from streams.engine.recent import recent_hours
 from streams.engine.silences import Silence, store_silences
 from streams.gathering.secondaries import Secondaries, items
-from streams.history import block_key, blocks_of, decode_block
+from streams.history import block_key, frozen_in, records_of
 from streams.state.cut import Cut
 from streams.state.decoded_profiles import decoded_profile
 
@@ -211,14 +211,12 @@ def _add_store(
     wanted = range(utc_days.start - 1, min(open_from, utc_days.stop + 1))
     reached: set[int] = set()
     if frozen is not None and len(wanted):
-        blocks = blocks_of(wanted)
+        blocks = records_of(wanted)
         values = cast(list[bytes | None], frozen[[block_key(key, block) for block in blocks]])
-        for block, value in zip(blocks, values, strict=True):
-            for frozen_day in () if value is None else decode_block(block, value):
-                if frozen_day.figures.day in wanted:
-                    for part in frozen_day.parts:
-                        if part.utc_day in utc_days:
-                            _add(sums, part, reached)
+        for frozen_day in frozen_in(wanted, zip(blocks, values, strict=True)).values():
+            for part in frozen_day.parts:
+                if part.utc_day in utc_days:
+                    _add(sums, part, reached)
     first_instant = day_start(zone, max(open_from, local_day(zone, state.times[0])))
     for part in utc_parts(state, profile, max(first_instant, utc_days.start * DAY), as_of):
         _add(sums, part, reached)

@@ -1,18 +1,20 @@
 """Freezing a store's dates into the history table, and reading its history back.
 
-A store's frozen dates are kept in blocks of ``BLOCK_DATES`` consecutive dates (day numbers ``8b`` to
-``8b + 7``), one record per block keyed ``store id, 0x00, 0x01, b`` (store ids never hold a NUL; the
-0x01 names this layout). A message freezing 8 days of dates, as a replay's do, then writes one or two
-records rather than eight, each one changelog record (``streams.state.outbox``); a live store freezing
-a date a day rewrites its current block, about 60 bytes a date. Dates freeze in order and once each,
-so a block grows by appending. A block whose last date is ``days`` older than the newest frozen one is
-deleted.
+A store's frozen dates are kept in records keyed ``store id, 0x00, 0x01, b`` (store ids never hold a
+NUL; the 0x01 names this layout), record ``b`` holding consecutive dates from day number ``8b`` to
+``8b + 15`` at most: a block of ``BLOCK_DATES`` dates and the next one, into which a run of dates
+begun in its block may reach. A message freezing 8 days of dates, as a replay's do, then writes one
+record whatever the date it starts on, each one changelog record (``streams.state.outbox``); a live
+store freezing a date a day rewrites the record of its current block, about 60 bytes a date. Dates
+freeze in order and once each, so a record grows by appending; a date two records hold (a message
+applied again under another zone) is read from the later one. A record whose last date could be is
+``days`` older than the newest frozen one is deleted.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from streams.engine import StoreProfile, StoreState
 from streams.engine.history import (
@@ -27,6 +29,7 @@ from streams.engine.history import (
 
 Ping = tuple[int, bool]
 BLOCK_DATES = 8
+_REACH = 2 * BLOCK_DATES  # the dates one record may hold, from the start of its block
 _BLOCK = struct.Struct(">I")
 _LAYOUT = b"\x00\x01"
 
@@ -35,29 +38,43 @@ def block_key(store: bytes, block: int) -> bytes:
     return store + _LAYOUT + _BLOCK.pack(block)
 
 
-def blocks_of(days: range) -> range:
-    """The blocks holding dates ``days``."""
-    return range(days.start // BLOCK_DATES, (days.stop - 1) // BLOCK_DATES + 1) if days else range(0)
+def records_of(days: range) -> range:
+    """The records that may hold dates ``days``: those of their blocks and the one before."""
+    return (
+        range(max(days.start // BLOCK_DATES - 1, 0), (days.stop - 1) // BLOCK_DATES + 1) if days else range(0)
+    )
 
 
-def encode_dates(frozen: list[FrozenDay]) -> bytes:
-    """Dates of one block, each its place in the block (a byte) and its figures."""
-    return b"".join(bytes((day.figures.day % BLOCK_DATES,)) + day.encode() for day in frozen)
+def frozen_in(days: range, records: Iterable[tuple[int, bytes | None]]) -> dict[int, FrozenDay]:
+    """The dates ``days`` that ``records`` (block and value, in block order; None for a record not
+    there) hold, by day number; a date held twice is read from the later record."""
+    found = {}
+    for block, value in records:
+        for frozen_day in () if value is None else decode_block(block, value):
+            if frozen_day.figures.day in days:
+                found[frozen_day.figures.day] = frozen_day
+    return found
+
+
+def encode_dates(block: int, frozen: list[FrozenDay]) -> bytes:
+    """Dates of the record of ``block``, each its place from the block's start (a byte) and its figures."""
+    first = block * BLOCK_DATES
+    return b"".join(bytes((day.figures.day - first,)) + day.encode() for day in frozen)
 
 
 def _expired_through(stop: int, days: int) -> int:
-    """The last block whose every date is ``days`` older than ``stop - 1``, the newest frozen date."""
-    return (stop - 1 - days - (BLOCK_DATES - 1)) // BLOCK_DATES
+    """The last record whose every date is ``days`` older than ``stop - 1``, the newest frozen date."""
+    return (stop - 1 - days - (_REACH - 1)) // BLOCK_DATES
 
 
 def decode_block(block: int, value: bytes) -> Iterator[FrozenDay]:
-    """The dates a block's record holds, oldest first."""
+    """The dates the record of ``block`` holds, oldest first."""
     for frozen_day, _ in _entries(block, value):
         yield frozen_day
 
 
 def _entries(block: int, value: bytes) -> Iterator[tuple[FrozenDay, int]]:
-    """Each date of a block's record, and the offset of its entry."""
+    """Each date of a record, and the offset of its entry."""
     at, first = 0, block * BLOCK_DATES
     while at < len(value):
         frozen_day, after = FrozenDay.decode_from(first + value[at], value, at + 1)
@@ -66,7 +83,7 @@ def _entries(block: int, value: bytes) -> Iterator[tuple[FrozenDay, int]]:
 
 
 def _dates_before(block: int, value: bytes, day: int) -> bytes:
-    """The entries of a block's record for the dates before ``day``."""
+    """The entries of the record of ``block`` for the dates before ``day``."""
     for frozen_day, at in _entries(block, value):
         if frozen_day.figures.day >= day:
             return value[:at]
@@ -119,15 +136,20 @@ class HistoryKeeping:
         if start >= stop:
             return 0
         frozen = frozen_days(state, profile, start, stop)
-        for block in blocks_of(range(start, stop)):
-            dates = frozen[max(block * BLOCK_DATES, start) - start : (block + 1) * BLOCK_DATES - start]
+        first = start
+        while first < stop:
+            # The run from ``first`` in the record of its block, as far as the record reaches.
+            block = first // BLOCK_DATES
+            last = min(stop, block * BLOCK_DATES + _REACH)
             record = block_key(key, block)
-            # Dates freeze in order: the block holds older ones unless ``start`` is its first. Those from
-            # ``start`` on are written again, should a message be applied twice (a worker that stopped
+            # The record holds the dates of an earlier run begun in its block, if any. Those from
+            # ``first`` on are written again, should a message be applied twice (a worker that stopped
             # after the history's record reached its changelog and before the state's did).
-            held = self.read(record) if start > block * BLOCK_DATES else None
-            self.write(record, _dates_before(block, held or b"", start) + encode_dates(dates))
-        # The blocks whose last date is now ``days`` older than the newest frozen one, newly so.
+            held = self.read(record) if first > block * BLOCK_DATES else None
+            dates = frozen[first - start : last - start]
+            self.write(record, _dates_before(block, held or b"", first) + encode_dates(block, dates))
+            first = last
+        # The records whose last date could be is now ``days`` older than the newest frozen one, newly so.
         newly = range(max(_expired_through(start, self.days) + 1, 0), _expired_through(stop, self.days) + 1)
         for block in newly:
             record = block_key(key, block)
@@ -147,10 +169,7 @@ class HistoryKeeping:
         oldest = max(last - min(days, self.days) + 1, 0)
         open_from = first_open_day(zone, state.latest, self.retention)
         frozen = range(oldest, min(open_from, last + 1))
-        found = []
-        for block in blocks_of(frozen):
-            raw = self.read(block_key(key, block))
-            if raw is not None:
-                found += [day.figures for day in decode_block(block, raw) if day.figures.day in frozen]
+        records = ((block, self.read(block_key(key, block))) for block in records_of(frozen))
+        found = [day.figures for _, day in sorted(frozen_in(frozen, records).items())]
         recent = store_history(state, profile, now, last - max(oldest, open_from) + 1)
         return found + [figures for figures in recent if figures.day >= open_from]

@@ -9,8 +9,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streams.engine import DAY, HOUR, MINUTE, StoreState
-from streams.engine.history import HISTORY_MARGIN, day_start, first_open_day, local_day, store_history
-from streams.history import BLOCK_DATES, HistoryKeeping, block_key, decode_block
+from streams.engine.history import (
+    HISTORY_MARGIN,
+    DayFigures,
+    FrozenDay,
+    UtcPart,
+    day_start,
+    first_open_day,
+    local_day,
+    store_history,
+)
+from streams.history import BLOCK_DATES, HistoryKeeping, block_key, frozen_in
+from streams.history.keeping import encode_dates
 from tests.helpers import instant
 from tests.streams.engine.strategies import (
     ZONES,
@@ -90,29 +100,34 @@ def test_a_ping_on_a_frozen_date_is_refused_and_old_dates_are_deleted() -> None:
     profile = profile_of("UTC", [])
     store = Store(days=5)
     day_one = instant("2023-01-01T12:00:00")
-    for day in range(20):
+    for day in range(24):
         store.message([(day_one + day * DAY, day % 3 != 0)], profile)
-    # The last ping is 2023-01-20 12:00: dates before 12 January (8 days earlier) are frozen, and
-    # kept while their block holds one of the last five: 3 to 11 January, a block from the 3rd on.
-    assert held_dates(store) == [f"2023-01-{day:02d}" for day in range(3, 12)]
+    # The last ping is 2023-01-24 12:00: dates before 16 January (8 days earlier) are frozen, and
+    # kept while their record could hold one of the last five (11 to 15 January). 3 January starts
+    # a block: the record of the block before held 1 and 2 January and could reach 10 January.
+    assert held_dates(store) == [f"2023-01-{day:02d}" for day in range(3, 16)]
     assert (local_day(profile.calendar.zone, instant("2023-01-03T00:00:00"))) % BLOCK_DATES == 0
     zone = profile.calendar.zone
     until = day_start(zone, first_open_day(zone, store.state.times[-1], RETENTION))
-    assert until == instant("2023-01-12T00:00:00")
+    assert until == instant("2023-01-16T00:00:00")
     store.message([(until - 1, False), (until, False)], profile)
     assert store.refused == [(until - 1, False)]
     # An answer holds the last five dates at most, however many are asked for.
-    history = store.keeping.history(b"s", store.state, profile, day_one + 19 * DAY, 30)
-    assert [d.date.isoformat() for d in history] == [f"2023-01-{day}" for day in range(16, 21)]
+    history = store.keeping.history(b"s", store.state, profile, day_one + 23 * DAY, 30)
+    assert [d.date.isoformat() for d in history] == [f"2023-01-{day}" for day in range(20, 25)]
     assert block_key(b"s", 1) == b"s\x00\x01\x00\x00\x00\x01"
 
 
 def held_dates(store: Store) -> list[str]:
     """The dates the store's history records hold, as the table has them."""
-    blocks = ((int.from_bytes(key[-4:], "big"), value) for key, value in store.table.items())
-    return sorted(
-        day.figures.date.isoformat() for block, value in blocks for day in decode_block(block, value)
-    )
+    return [day.figures.date.isoformat() for day in held(store).values()]
+
+
+def held(store: Store) -> dict[int, FrozenDay]:
+    """Every date the store's history records hold, by day number, oldest first."""
+    records = sorted((int.from_bytes(key[-4:], "big"), value) for key, value in store.table.items())
+    found = frozen_in(range(0, 1 << 20), records)
+    return dict(sorted(found.items()))
 
 
 def test_a_message_applied_twice_freezes_its_dates_once() -> None:
@@ -149,7 +164,65 @@ def test_shuffled_pings_inside_the_open_dates_give_the_same_history() -> None:
     for ping in late:
         shuffled.message([ping], profile)
     now = base + 14 * DAY
-    assert shuffled.refused == [] and in_order.table == shuffled.table
+    assert shuffled.refused == [] and held(in_order) == held(shuffled)
     assert shuffled.keeping.history(b"s", shuffled.state, profile, now, 30) == in_order.keeping.history(
         b"s", in_order.state, profile, now, 30
     )
+
+
+def test_a_week_of_dates_begun_mid_block_is_one_record_written_and_none_read() -> None:
+    """A replay's message freezes about 8 dates, mostly from the middle of a block on: the record of
+    its first date's block takes them all, and the one before it (holding the last message's run)
+    is neither read nor rewritten."""
+    profile = profile_of("America/New_York", [(day, 9 * 3600, 21 * 3600) for day in range(7)])
+    store, first = Store(), instant("2023-01-05T00:00:00")  # day 19362, the 2nd of its block
+    found: list[bytes] = []
+    written: list[bytes] = []
+    read, write = store.keeping.read, store.keeping.write
+
+    def reading(key: bytes) -> bytes | None:
+        value = read(key)
+        if value is not None:
+            found.append(key)
+        return value
+
+    def writing(key: bytes, value: bytes | None) -> None:
+        written.append(key)
+        write(key, value)
+
+    store.keeping.read, store.keeping.write = reading, writing
+    pings = [(first + hour * HOUR, hour % 5 != 0) for hour in range(48 * 24)]
+    for week in range(6):
+        written.clear()
+        store.message(pings[week * 8 * 24 : (week + 1) * 8 * 24], profile)
+        assert len(written) == (week > 0)  # the first message freezes no date yet
+    assert found == []
+    now = pings[-1][0]
+    everything = StoreState.from_pings(pings, profile, retention=400 * DAY)
+    assert store.keeping.history(b"s", store.state, profile, now, 60) == store_history(
+        everything, profile, now, 60
+    )
+
+
+def test_a_date_two_records_hold_is_read_from_the_later_one() -> None:
+    """A message applied again under another zone may begin its run a date earlier or later: the
+    date then lies in two records, and the later record's figures are the ones answered."""
+    block = 2420
+
+    def dates(first: int, count: int, up: int) -> list[FrozenDay]:
+        return [
+            FrozenDay(DayFigures(day, DAY, up, False), (UtcPart(day, DAY, up),))
+            for day in range(first, first + count)
+        ]
+
+    earlier = encode_dates(block - 1, dates(block * BLOCK_DATES - 2, 6, up=HOUR))  # reaches into the block
+    later = encode_dates(block, dates(block * BLOCK_DATES + 1, 3, up=2 * HOUR))
+    days = range(block * BLOCK_DATES - 1, block * BLOCK_DATES + 5)
+    found = frozen_in(days, [(block - 1, earlier), (block, later), (block + 1, None)])
+    assert {day: frozen.figures.up for day, frozen in found.items()} == {
+        block * BLOCK_DATES - 1: HOUR,
+        block * BLOCK_DATES: HOUR,
+        block * BLOCK_DATES + 1: 2 * HOUR,
+        block * BLOCK_DATES + 2: 2 * HOUR,
+        block * BLOCK_DATES + 3: 2 * HOUR,
+    }
