@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import csv
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from functools import cache
-from itertools import chain
+from functools import lru_cache
 from typing import Final, NamedTuple, TextIO
 
 from streams.engine.profile import StoreProfile
@@ -39,10 +38,12 @@ _FROZEN = struct.Struct("<qq?B")  # business, up, closed, UTC parts
 _PART = struct.Struct("<iqq")
 
 
-@cache
-def _encoding(parts: int) -> struct.Struct:
-    """A frozen date with ``parts`` UTC parts, packed at once."""
-    return struct.Struct(_FROZEN.format + _PART.format[1:] * parts)
+@lru_cache(maxsize=1024)
+def _encoding(shape: tuple[int, ...]) -> struct.Struct:
+    """Frozen dates with ``shape[i]`` UTC parts each, packed at once, each after its place (a byte)."""
+    return struct.Struct(
+        "<" + "".join("B" + _FROZEN.format[1:] + _PART.format[1:] * parts for parts in shape)
+    )
 
 
 HISTORY_HEADER: Final = ("store_id", "date", "business_minutes", "uptime_minutes", "downtime_minutes")
@@ -136,11 +137,6 @@ class FrozenDay(NamedTuple):
     figures: DayFigures
     parts: tuple[UtcPart, ...]
 
-    def encode(self) -> bytes:
-        figures, parts = self.figures, self.parts
-        values = chain.from_iterable(parts)
-        return _encoding(len(parts)).pack(figures.business, figures.up, figures.closed, len(parts), *values)
-
     @classmethod
     def decode_from(cls, day: int, value: bytes, at: int = 0) -> tuple[FrozenDay, int]:
         """The date encoded at offset ``at`` of ``value``, and the offset after it."""
@@ -148,6 +144,17 @@ class FrozenDay(NamedTuple):
         at += _FROZEN.size
         parts = tuple(UtcPart(*_PART.unpack_from(value, at + i * _PART.size)) for i in range(count))
         return cls(DayFigures(day, business, up, bool(closed)), parts), at + count * _PART.size
+
+
+def encode_dates(frozen: Sequence[FrozenDay], first: int) -> bytes:
+    """Frozen dates, each its place after day number ``first`` (a byte) and its figures; one ``pack``
+    for them all (``FrozenDay.decode_from`` reads one back)."""
+    values: list[int] = []
+    for day, parts in frozen:
+        values += (day.day - first, day.business, day.up, day.closed, len(parts))
+        for part in parts:
+            values += part
+    return _encoding(tuple(len(day.parts) for day in frozen)).pack(*values)
 
 
 def frozen_days(state: StoreState, profile: StoreProfile, start: int, stop: int) -> list[FrozenDay]:
@@ -167,8 +174,10 @@ def frozen_days(state: StoreState, profile: StoreProfile, start: int, stop: int)
     # zero) lies the same time after its start.
     first, last = start * DAY - offset, stop * DAY - offset
     midnight = -first % DAY
-    cuts = [cut for begin in range(first, last, DAY) for cut in (begin, begin + midnight)] if midnight else []
-    cuts = cuts or list(range(first, last, DAY))
+    if midnight:
+        cuts = [cut for begin in range(first, last, DAY) for cut in (begin, begin + midnight)]
+    else:
+        cuts = list(range(first, last, DAY))
     cuts.append(last)
     business, up = state.active_at(profile, cuts)
     closed = profile.closed_on if profile.closures else None

@@ -7,8 +7,8 @@ begun in its block may reach. A message freezing 8 days of dates, as a replay's 
 record whatever the date it starts on, each one changelog record (``streams.state.outbox``); a live
 store freezing a date a day rewrites the record of its current block, about 60 bytes a date. Dates
 freeze in order and once each, so a record grows by appending; a date two records hold (a message
-applied again under another zone) is read from the later one. A record whose last date could be is
-``days`` older than the newest frozen one is deleted.
+applied again under another zone) is read from the later one. A record is deleted once the last
+date it could hold is ``days`` older than the newest frozen one.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from streams.engine.history import (
     DayFigures,
     FrozenDay,
     day_start,
+    encode_dates,
     first_open_day,
     frozen_days,
     local_day,
@@ -54,12 +55,6 @@ def frozen_in(days: range, records: Iterable[tuple[int, bytes | None]]) -> dict[
             if frozen_day.figures.day in days:
                 found[frozen_day.figures.day] = frozen_day
     return found
-
-
-def encode_dates(block: int, frozen: list[FrozenDay]) -> bytes:
-    """Dates of the record of ``block``, each its place from the block's start (a byte) and its figures."""
-    first = block * BLOCK_DATES
-    return b"".join(bytes((day.figures.day - first,)) + day.encode() for day in frozen)
 
 
 def _expired_through(stop: int, days: int) -> int:
@@ -147,9 +142,11 @@ class HistoryKeeping:
             # after the history's record reached its changelog and before the state's did).
             held = self.read(record) if first > block * BLOCK_DATES else None
             dates = frozen[first - start : last - start]
-            self.write(record, _dates_before(block, held or b"", first) + encode_dates(block, dates))
+            self.write(
+                record, _dates_before(block, held or b"", first) + encode_dates(dates, block * BLOCK_DATES)
+            )
             first = last
-        # The records whose last date could be is now ``days`` older than the newest frozen one, newly so.
+        # The records whose reach has now fallen ``days`` behind the newest frozen date.
         newly = range(max(_expired_through(start, self.days) + 1, 0), _expired_through(stop, self.days) + 1)
         for block in newly:
             record = block_key(key, block)

@@ -15,12 +15,12 @@ from streams.engine.history import (
     FrozenDay,
     UtcPart,
     day_start,
+    encode_dates,
     first_open_day,
     local_day,
     store_history,
 )
 from streams.history import BLOCK_DATES, HistoryKeeping, block_key, frozen_in
-from streams.history.keeping import encode_dates
 from tests.helpers import instant
 from tests.streams.engine.strategies import (
     ZONES,
@@ -215,8 +215,10 @@ def test_a_date_two_records_hold_is_read_from_the_later_one() -> None:
             for day in range(first, first + count)
         ]
 
-    earlier = encode_dates(block - 1, dates(block * BLOCK_DATES - 2, 6, up=HOUR))  # reaches into the block
-    later = encode_dates(block, dates(block * BLOCK_DATES + 1, 3, up=2 * HOUR))
+    earlier = encode_dates(
+        dates(block * BLOCK_DATES - 2, 6, up=HOUR), (block - 1) * BLOCK_DATES
+    )  # reaches into the block
+    later = encode_dates(dates(block * BLOCK_DATES + 1, 3, up=2 * HOUR), block * BLOCK_DATES)
     days = range(block * BLOCK_DATES - 1, block * BLOCK_DATES + 5)
     found = frozen_in(days, [(block - 1, earlier), (block, later), (block + 1, None)])
     assert {day: frozen.figures.up for day, frozen in found.items()} == {
