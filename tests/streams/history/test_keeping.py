@@ -175,7 +175,7 @@ def test_a_week_of_dates_begun_mid_block_is_one_record_written_and_none_read() -
     its first date's block takes them all, and the one before it (holding the last message's run)
     is neither read nor rewritten."""
     profile = profile_of("America/New_York", [(day, 9 * 3600, 21 * 3600) for day in range(7)])
-    store, first = Store(), instant("2023-01-05T00:00:00")  # day 19362, the 2nd of its block
+    store, first = Store(), instant("2023-01-05T00:00:00")  # day 19362, mid-block
     found: list[bytes] = []
     written: list[bytes] = []
     read, write = store.keeping.read, store.keeping.write
