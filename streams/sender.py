@@ -13,11 +13,10 @@ worker shares the machine with it; a replay of 10,000 stores sends its 33,000 ou
 about 450 requests, and each record costs an append.
 
 A record appended here costs a few microseconds; one through Faust's producer about 60 (its buffer,
-its future per record, and a write of the changelog offset to RocksDB per acknowledgement: 1.5 s of
-worker CPU for a replay's 26,000 history records). For the state and history tables' records that was
-most of what keeping history cost a replay, and a live ping's 241 µs of worker CPU became 188-208 once
-they left it. A ``BatchOutcome`` hears, once per batch, the last offset of each batch the broker
-acknowledged and the records of each it refused (``streams.state.outbox`` sends these again).
+its future per record, and a write of the changelog offset to RocksDB per acknowledgement), which is
+why the state and history tables' records leave here too. A ``BatchOutcome`` hears, once per batch,
+the last offset of each batch the broker acknowledged and the records of each it refused
+(``streams.state.outbox`` sends these again).
 
 Records of a partition leave in the order sent. Commits wait for them as for Faust's own records
 (``streams.faust_internals.commits.Deliveries``), and first make every gathering batch leave, so none lingers.

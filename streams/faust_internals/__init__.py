@@ -27,8 +27,9 @@ version, read each failure against the module named here, then move the pins the
   store reads by partition, raw items for the watermark, database paths for the report processes, and
   the changelog offset each database keeps under ``offset_key``, read at start. ``Store._db_for_partition``
   and ``set_persisted_offset``: the history table's records are written to the partition's database
-  and their changelog offset kept as Faust's ``_set`` and ``Collection._on_changelog_sent`` would,
-  their records having left through a producer of their own.
+  as Faust's ``_set`` would, and the states' and history's changelog offsets kept per acknowledged
+  batch as ``Collection._on_changelog_sent`` does per record, their records having left through a
+  producer of their own.
 ``streams.state.tables`` overrides faust's public hooks ``Table.on_key_set`` and
   ``Collection.apply_changelog_batch``: the state table writes its own changelog records and folds them
   on recovery. Pinned here too, since Faust must keep calling them.

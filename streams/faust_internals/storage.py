@@ -5,9 +5,9 @@ test and then the value, and needs an index of every key to know its partition),
 (Faust's decoded ``items()`` costs three times the driver's raw items), a gathering, which reads each
 partition's RocksDB database from the report process and needs to know where it lies and which key
 is Faust's own, the check at start that each database holds no more of its changelog than the
-changelog has, and the history table's writes, whose changelog records leave through a producer of
-their own (``streams.state.tables``). All lean on faust-streaming internals (listed in
-``streams.faust_internals``).
+changelog has, and the history table's writes and the states' and history's changelog offsets,
+whose records leave through a producer of their own (``streams.state.outbox``). All lean on
+faust-streaming internals (listed in ``streams.faust_internals``).
 """
 
 from __future__ import annotations

@@ -215,9 +215,8 @@ def test_a_date_two_records_hold_is_read_from_the_later_one() -> None:
             for day in range(first, first + count)
         ]
 
-    earlier = encode_dates(
-        dates(block * BLOCK_DATES - 2, 6, up=HOUR), (block - 1) * BLOCK_DATES
-    )  # reaches into the block
+    # The earlier record's run reaches into the block, where the later record's begins.
+    earlier = encode_dates(dates(block * BLOCK_DATES - 2, 6, up=HOUR), (block - 1) * BLOCK_DATES)
     later = encode_dates(dates(block * BLOCK_DATES + 1, 3, up=2 * HOUR), block * BLOCK_DATES)
     days = range(block * BLOCK_DATES - 1, block * BLOCK_DATES + 5)
     found = frozen_in(days, [(block - 1, earlier), (block, later), (block + 1, None)])
