@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import Any, cast
 
 from faust.types import TP
@@ -18,6 +19,9 @@ def recovering(stream_worker: StreamWorker) -> tuple[Any, float]:
     partitions; and the instant it started."""
     recovery: Any = cast(Any, stream_worker.app.tables).recovery
     recovery._set_recovery_started()
+    # Moved back to a whole second: the instants the tests add to it are then exact in floating point,
+    # where ``started + STALL - started`` can otherwise come out a hair under ``STALL``.
+    recovery._recovery_started_at = float(math.floor(recovery._recovery_started_at))
     recovery.active_highwaters.update({STATES: 40, PROFILES: 9})
     recovery.active_offsets.update({STATES: 3, PROFILES: -1})
     return recovery, recovery._recovery_started_at
