@@ -271,8 +271,8 @@ def serving(api: FastAPI, settings: Settings) -> uvicorn.Config:
         access_log=False,  # not written: a call per request, for lines the logging never kept
         lifespan="on",
         http="httptools",  # the C parser: a lookup spends a third less time in the server than with h11
-        # libuv's loop: measured against asyncio's in the same hour, 9 % less worker CPU per one-ping
-        # Kafka message, 18 % less per /healthz and a third more single pings posted per second.
+        # libuv's loop: measured against asyncio's in the same hour, 9-11 % less worker CPU per one-ping
+        # Kafka message and a third more single pings posted per second (docs/performance.md).
         loop="uvloop",
         timeout_graceful_shutdown=10,
     )
